@@ -1,0 +1,48 @@
+#include "cli/cli.h"
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "util/check.h"
+#include "util/log.h"
+
+namespace selfens::cli {
+namespace {
+
+int usage(std::FILE* out) {
+  std::fprintf(out,
+               "usage: selfens <command> [options]\n"
+               "commands:\n"
+               "  run        continue a prompt with greedy decoding\n"
+               "  tokenize   print the token ids of a text\n"
+               "  version    print the version\n");
+  return out == stdout ? 0 : 2;
+}
+
+int dispatch(int argc, char** argv) {
+  if (argc < 2) return usage(stderr);
+  std::string cmd = argv[1];
+  if (cmd == "-h" || cmd == "--help" || cmd == "help") return usage(stdout);
+  if (cmd == "version" || cmd == "--version") {
+    std::printf("selfens %s\n", SELFENS_VERSION);
+    return 0;
+  }
+  throw InputError("unknown command '" + cmd + "' (see selfens --help)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return dispatch(argc, argv);
+  } catch (const InputError& e) {
+    log::error(e.what());
+    return static_cast<int>(ExitCode::kBadInput);
+  } catch (const std::exception& e) {
+    log::error(std::string("internal error: ") + e.what());
+    return static_cast<int>(ExitCode::kInternal);
+  }
+}
+
+}  // namespace selfens::cli
