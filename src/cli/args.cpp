@@ -1,0 +1,110 @@
+#include "cli/args.h"
+
+#include <charconv>
+
+#include "util/check.h"
+
+namespace selfens::cli {
+
+std::string normalize_option(std::string name) {
+  while (!name.empty() && name.front() == '-') name.erase(name.begin());
+  for (char& c : name)
+    if (c == '-') c = '_';
+  return name;
+}
+
+Args::Args(const std::string& command, int argc, char** argv, int first,
+           const std::set<std::string>& options, const std::set<std::string>& flags)
+    : command_(command) {
+  auto normalized = [](const std::set<std::string>& s) {
+    std::set<std::string> out;
+    for (const auto& n : s) out.insert(normalize_option(n));
+    return out;
+  };
+  const auto opts = normalized(options), fls = normalized(flags);
+  for (int i = first; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.size() < 2 || a[0] != '-' || a == "--") {
+      positional_.push_back(a);
+      continue;
+    }
+    std::string value;
+    bool has_value = false;
+    if (auto eq = a.find('='); eq != std::string::npos) {
+      value = a.substr(eq + 1);
+      a = a.substr(0, eq);
+      has_value = true;
+    }
+    std::string name = normalize_option(a);
+    if (fls.count(name)) {
+      SELFENS_REQUIRE(!has_value, command_ + ": option --" + name + " takes no value");
+      flags_set_.insert(name);
+    } else if (opts.count(name)) {
+      if (!has_value) {
+        SELFENS_REQUIRE(i + 1 < argc, command_ + ": option --" + name + " needs a value");
+        value = argv[++i];
+      }
+      values_[name] = value;
+    } else {
+      throw InputError(command_ + ": unknown option " + argv[i] + " (see selfens " +
+                       command_ + " --help)");
+    }
+  }
+}
+
+bool Args::flag(const std::string& name) const { return flags_set_.count(normalize_option(name)) > 0; }
+bool Args::has(const std::string& name) const { return values_.count(normalize_option(name)) > 0; }
+
+std::optional<std::string> Args::maybe(const std::string& name) const {
+  auto it = values_.find(normalize_option(name));
+  if (it == values_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string Args::str(const std::string& name, const std::string& fallback) const {
+  return maybe(name).value_or(fallback);
+}
+
+int Args::integer(const std::string& name, int fallback) const {
+  auto v = maybe(name);
+  if (!v) return fallback;
+  int out = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  SELFENS_REQUIRE(ec == std::errc() && p == v->data() + v->size(),
+                  command_ + ": --" + normalize_option(name) + " expects an integer, got '" + *v + "'");
+  return out;
+}
+
+double Args::real(const std::string& name, double fallback) const {
+  auto v = maybe(name);
+  if (!v) return fallback;
+  try {
+    size_t used = 0;
+    double d = std::stod(*v, &used);
+    if (used == v->size()) return d;
+  } catch (const std::exception&) {
+  }
+  throw InputError(command_ + ": --" + normalize_option(name) + " expects a number, got '" + *v + "'");
+}
+
+std::vector<int> Args::int_list(const std::string& name) const {
+  std::vector<int> out;
+  auto v = maybe(name);
+  if (!v) return out;
+  size_t start = 0;
+  while (start <= v->size()) {
+    size_t end = v->find(',', start);
+    if (end == std::string::npos) end = v->size();
+    std::string item = v->substr(start, end - start);
+    int x = -1;
+    auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), x);
+    SELFENS_REQUIRE(!item.empty() && ec == std::errc() && p == item.data() + item.size() && x >= 0,
+                    command_ + ": --" + normalize_option(name) +
+                        " expects comma-separated non-negative integers, got '" + *v + "'");
+    out.push_back(x);
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace selfens::cli

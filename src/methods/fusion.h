@@ -1,0 +1,29 @@
+#pragma once
+// Logit-level fusion of N paraphrase views into one next-token choice, as the
+// original computed it (DESIGN section 4):
+//   avg          mean of raw logits
+//   max          element-wise max of softmax probabilities
+//   weighted_avg logits weighted by confidences normalised over paraphrases
+//   weighted_max logits of the paraphrase with the highest confidence
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace selfens {
+
+enum class Fusion { kAvg, kMax, kWeightedAvg, kWeightedMax };
+
+Fusion parse_fusion(const std::string& method);  // "avg" | "max" | "weighted_avg" | "weighted_max"
+std::string fusion_name(Fusion f);
+
+// rows: N rows of `vocab` logits, row-major [N, vocab].
+// weights: N confidences (only for weighted methods; need not sum to 1).
+// out: [vocab] fused scores whose argmax is the chosen token.
+void fuse_logits(Fusion f, std::span<const float> rows, int n, int vocab,
+                 std::span<const float> weights, std::span<float> out);
+
+// Index of the largest value; ties go to the lowest index (as torch.argmax).
+int32_t argmax(std::span<const float> v);
+
+}  // namespace selfens
