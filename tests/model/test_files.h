@@ -99,7 +99,10 @@ inline std::vector<uint8_t> build_safetensors(const std::map<std::string, StTens
   uint64_t off = 0;
   for (const auto& [name, t] : tensors) {
     header += ",\"" + name + "\":{\"dtype\":\"" + t.dtype + "\",\"shape\":[";
-    for (size_t i = 0; i < t.shape.size(); ++i) header += (i ? "," : "") + std::to_string(t.shape[i]);
+    for (size_t i = 0; i < t.shape.size(); ++i) {
+      if (i) header += ",";
+      header += std::to_string(t.shape[i]);
+    }
     header += "],\"data_offsets\":[" + std::to_string(off) + "," + std::to_string(off + t.data.size()) + "]}";
     off += t.data.size();
   }
