@@ -110,7 +110,8 @@ class BodyWriter {
   void offsets(const std::vector<int64_t>& ends, const std::string& column) {
     std::vector<int32_t> out{0};
     for (int64_t e : ends) {
-      SELFENS_REQUIRE(e <= INT32_MAX, "column '" + column + "' exceeds 2^31 values or bytes");
+      SELFENS_REQUIRE(e <= INT32_MAX, column + ": more than 2^31 values or bytes in one batch; "
+                                      "write with a smaller max_rows_per_batch");
       out.push_back(static_cast<int32_t>(e));
     }
     buffer(out.data(), out.size() * sizeof(int32_t));
@@ -160,7 +161,8 @@ class BodyWriter {
   }
 };
 
-void write_column(BodyWriter& w, const Column& c, size_t begin, size_t end) {
+void write_column(BodyWriter& w, const Column& c, size_t begin, size_t end,
+                  const std::string& origin) {
   std::visit(
       [&](const auto& v) {
         using V = std::decay_t<decltype(v)>;
@@ -169,7 +171,7 @@ void write_column(BodyWriter& w, const Column& c, size_t begin, size_t end) {
         } else {
           std::vector<const typename V::value_type*> rows;
           for (size_t i = begin; i < end; ++i) rows.push_back(&v[i]);
-          w.array(rows, c.name);
+          w.array(rows, origin + ": column '" + c.name + "'");
         }
       },
       c.data);
@@ -248,7 +250,7 @@ std::string feather_bytes(const Table& table, const FeatherWriteOptions& options
   do {  // at least one batch, so a 0-row table still has its (empty) batch
     size_t end = std::min(rows, begin + step);
     BodyWriter w;
-    for (const Column& c : table.columns()) write_column(w, c, begin, end);
+    for (const Column& c : table.columns()) write_column(w, c, begin, end, table.origin());
     blocks.push_back(append_message(file, record_batch_message(w, end - begin), w.body));
     begin = end;
   } while (begin < rows);

@@ -207,17 +207,22 @@ TEST(FeatherCorrupt, Utf8OffsetsBeyondData) {
 // A deterministic mini-fuzz: flip bytes one at a time; each result parses or
 // throws InputError (sanitizer builds catch any out-of-bounds access).
 TEST(FeatherCorrupt, ByteFlipsNeverCrash) {
-  std::string good = feather_bytes(sample_table(), {2});
+  Table t;  // every column type, two rows, two batches: a small file
+  Table s = sample_table();
+  auto first_two = [](const auto& v) -> ColumnData {
+    return std::decay_t<decltype(v)>(v.begin(), v.begin() + 2);
+  };
+  for (const Column& c : s.columns()) t.set(c.name, std::visit(first_two, c.data));
+  t.metadata = {{"k", "v"}};
+  std::string good = feather_bytes(t, {1});
   size_t errors = 0;
   for (size_t i = 0; i < good.size(); ++i) {
-    for (uint8_t x : {0x01, 0x80, 0xFF}) {
-      std::string b = good;
-      b[i] = static_cast<char>(b[i] ^ x);
-      try {
-        parse(b);
-      } catch (const InputError&) {
-        ++errors;
-      }
+    std::string b = good;
+    b[i] = static_cast<char>(b[i] ^ (i % 2 == 0 ? 0xFF : 0x01));
+    try {
+      parse(b);
+    } catch (const InputError&) {
+      ++errors;
     }
   }
   EXPECT_GT(errors, good.size() / 4);
