@@ -6,6 +6,8 @@
 
 #include "model/dequant.h"
 #include "model/gguf.h"
+#include "model/safetensors.h"
+#include "common/test_paths.h"
 #include "model/test_files.h"
 #include "util/check.h"
 
@@ -199,6 +201,30 @@ TEST(Gguf, Fp16Conversion) {
   EXPECT_TRUE(std::isinf(fp16_to_fp32(0x7C00)));
   EXPECT_TRUE(std::isnan(fp16_to_fp32(0x7E00)));
   EXPECT_EQ(bf16_to_fp32(0x3F80), 1.0f);
+}
+
+}  // namespace
+}  // namespace selfens
+
+namespace selfens {
+namespace {
+
+// The fuzz seed corpus (fuzz/make_model_corpus.py, written by gguf-py and
+// safetensors) must be valid input.
+TEST(FuzzCorpus, SeedsAreValid) {
+  const auto dir = test::source_dir() / "fuzz" / "corpus";
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir / "gguf")) {
+    GgufFile f(e.path().string());
+    for (const auto& t : f.tensors()) EXPECT_FALSE(f.dequantize(t).empty()) << e.path() << " " << t.name;
+    ++n;
+  }
+  for (const auto& e : std::filesystem::directory_iterator(dir / "safetensors")) {
+    SafetensorsFile f(e.path().string());
+    EXPECT_FALSE(f.tensors().empty()) << e.path();
+    ++n;
+  }
+  EXPECT_GE(n, 4);
 }
 
 }  // namespace
