@@ -1,0 +1,125 @@
+#pragma once
+// The one small interface between the forward pass (engine/) and the
+// hardware: device memory, the paged KV store, and the ops of a Llama/Qwen2
+// decoder layer. The forward pass is written once against it; CPU and CUDA
+// implement it. Ops take small host-side metadata (token ids, positions, KV
+// slots, the attention batch) and move it to the device themselves.
+//
+// Granularity: one call per op on a whole ragged batch (all rows of all spans
+// at once), so each matrix product is one GEMM and a GPU backend can capture
+// the sequence of calls in a graph.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kv/kv_pages.h"
+#include "model/model.h"
+
+namespace selfens {
+
+enum class DType : uint8_t { kF32, kBF16 };
+
+// A 2-D row-major view of backend memory (device memory for CUDA). Views do
+// not own: weights belong to the backend, activations to whoever alloc()ed.
+struct Tensor {
+  void* data = nullptr;
+  int64_t rows = 0;  // e.g. batch rows, or out_features for weights
+  int64_t cols = 0;  // contiguous dimension
+  DType dtype = DType::kF32;
+
+  float* f32() const { return static_cast<float*>(data); }
+  bool empty() const { return data == nullptr; }
+  // The first n rows (same storage).
+  Tensor first_rows(int64_t n) const { return {data, n, cols, dtype}; }
+};
+
+// Shape of the paged KV store: for every layer and page, K and V of
+// page_size tokens x n_kv_heads heads x head_dim.
+struct KvShape {
+  int32_t n_layers = 0;
+  int32_t n_kv_heads = 0;
+  int32_t head_dim = 0;
+  int32_t page_size = 0;
+  int64_t n_pages = 0;
+};
+
+// One run of keys visible to a group of queries: a span's first n_tokens
+// tokens, stored in pages[page_begin .. page_begin + ceil(n_tokens/page_size)).
+struct AttnSegment {
+  int32_t page_begin = 0;  // index into AttentionBatch::pages
+  int32_t n_tokens = 0;
+  float bias = 0.0f;       // added to the scaled scores of these keys
+};
+
+// The query rows of one span in this batch and the key segments they see
+// (ancestors first, the span itself last: causal within it).
+struct AttnGroup {
+  int32_t seg_begin = 0, seg_end = 0;  // into AttentionBatch::segments
+  int32_t row_begin = 0, row_end = 0;  // into AttentionBatch::rows
+};
+
+// Host-side attention plan of one forward call (the same for every layer).
+struct AttentionBatch {
+  std::vector<AttnGroup> groups;
+  std::vector<AttnSegment> segments;
+  std::vector<int32_t> pages;       // page ids
+  std::vector<int32_t> rows;        // batch row of each query, grouped by span
+  std::vector<int32_t> self_limit;  // per entry of rows: tokens of its group's
+                                    // last (own) segment it may see (index + 1)
+  float scale = 1.0f;               // 1 / sqrt(head_dim)
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+
+  // --- memory ---
+  // A weight on the device. The CPU backend aliases `host` (no copy): the
+  // HostTensor must outlive the backend. 1-D tensors become [1, n].
+  virtual Tensor upload_weight(const HostTensor& host) = 0;
+  virtual Tensor alloc(int64_t rows, int64_t cols) = 0;  // fp32, uninitialised
+  virtual void release(Tensor& t) = 0;
+  virtual void download(const Tensor& src, std::span<float> dst) = 0;  // all rows
+
+  // --- paged KV store ---
+  virtual void init_kv(const KvShape& shape) = 0;
+  // k, v: [n, n_kv_heads * head_dim]; row i goes to slots[i].
+  virtual void write_kv(int layer, const Tensor& k, const Tensor& v,
+                        std::span<const KvSlot> slots) = 0;
+  // Host copy of the K/V at `slots`: k, v [slots.size(), n_kv_heads * head_dim].
+  virtual void read_kv(int layer, std::span<const KvSlot> slots, std::span<float> k,
+                       std::span<float> v) = 0;
+
+  // --- ops (n = rows of the first tensor argument) ---
+  // out[i] = table[tokens[i]]; table [vocab, d], out [n, d].
+  virtual void embed(const Tensor& table, std::span<const int32_t> tokens, Tensor& out) = 0;
+  // out = x / rms(x) * w; x, out [n, d]; w [1, d].
+  virtual void rmsnorm(const Tensor& x, const Tensor& w, float eps, Tensor& out) = 0;
+  // out = x W^T (+ bias); x [n, in], w [out, in], bias [1, out] or null, out [n, out].
+  virtual void matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out) = 0;
+  // Rotary embedding, rotate_half pairs (i, i + head_dim/2), in place on
+  // q [n, n_heads * head_dim] and k [n, n_kv_heads * head_dim];
+  // inv_freq [head_dim / 2] (scaling already applied); positions [n].
+  virtual void rope(Tensor& q, Tensor& k, int n_heads, int n_kv_heads,
+                    std::span<const float> inv_freq, std::span<const int32_t> positions) = 0;
+  // gate = silu(gate) * up; both [n, ffn].
+  virtual void silu_mul(Tensor& gate, const Tensor& up) = 0;
+  // x += y; both [n, d].
+  virtual void add(Tensor& x, const Tensor& y) = 0;
+  // out[i] = x[rows[i]]; out [rows.size(), d].
+  virtual void gather_rows(const Tensor& x, std::span<const int32_t> rows, Tensor& out) = 0;
+  // Span attention of layer `layer` over the paged KV store: for each query
+  // row, softmax(q k^T * scale + bias) v over its visible keys, per head
+  // (GQA: head h reads kv head h / (n_heads / n_kv_heads)).
+  // q, out [n, n_heads * head_dim].
+  virtual void attention(int layer, const Tensor& q, int n_heads,
+                         const AttentionBatch& plan, Tensor& out) = 0;
+};
+
+// "cpu" (always) or "cuda" (when built with CUDA). threads <= 0: all cores.
+std::unique_ptr<Backend> make_backend(const std::string& kind, int threads);
+
+}  // namespace selfens

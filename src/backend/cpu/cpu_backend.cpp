@@ -1,0 +1,160 @@
+#include "backend/cpu/cpu_backend.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <thread>
+
+#include "util/check.h"
+
+namespace selfens::cpu {
+
+namespace {
+
+int resolve_threads(int threads) {
+  if (threads > 0) return threads;
+  return std::max(1, int(std::thread::hardware_concurrency()));
+}
+
+// Rows per parallel chunk below which element-wise ops run inline.
+constexpr int64_t kMinParallelRows = 8;
+
+}  // namespace
+
+CpuBackend::CpuBackend(int threads) : pool_(resolve_threads(threads)) {
+  openblas_set_num_threads(pool_.size());
+}
+
+CpuBackend::~CpuBackend() = default;
+
+Tensor CpuBackend::upload_weight(const HostTensor& host) {
+  SELFENS_CHECK(!host.shape.empty() && host.shape.size() <= 2, "weights are 1-D or 2-D");
+  Tensor t;
+  t.data = const_cast<float*>(host.data.data());  // aliased, never written
+  t.rows = host.shape.size() == 2 ? host.shape[0] : 1;
+  t.cols = host.shape.back();
+  return t;
+}
+
+Tensor CpuBackend::alloc(int64_t rows, int64_t cols) {
+  Tensor t;
+  t.data = new float[size_t(rows) * size_t(cols)];
+  t.rows = rows;
+  t.cols = cols;
+  return t;
+}
+
+void CpuBackend::release(Tensor& t) {
+  delete[] t.f32();
+  t = Tensor{};
+}
+
+void CpuBackend::download(const Tensor& src, std::span<float> dst) {
+  SELFENS_CHECK(dst.size() == size_t(src.rows * src.cols), "download size mismatch");
+  std::memcpy(dst.data(), src.data, dst.size() * sizeof(float));
+}
+
+void CpuBackend::embed(const Tensor& table, std::span<const int32_t> tokens, Tensor& out) {
+  SELFENS_CHECK(out.cols == table.cols && int64_t(tokens.size()) <= out.rows, "embed shapes");
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    SELFENS_REQUIRE(tokens[i] >= 0 && tokens[i] < table.rows,
+                    "forward: token id " + std::to_string(tokens[i]) +
+                        " outside the vocabulary [0, " + std::to_string(table.rows) + ")");
+    std::memcpy(out.f32() + i * out.cols, table.f32() + tokens[i] * table.cols,
+                size_t(table.cols) * sizeof(float));
+  }
+}
+
+void CpuBackend::rmsnorm(const Tensor& x, const Tensor& w, float eps, Tensor& out) {
+  const int64_t d = x.cols;
+  SELFENS_CHECK(w.cols == d && out.cols == d, "rmsnorm shapes");
+  pool_.parallel_for(x.rows, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const float* xr = x.f32() + r * d;
+      float* o = out.f32() + r * d;
+      float ss = 0.0f;
+      for (int64_t i = 0; i < d; ++i) ss += xr[i] * xr[i];
+      const float inv = 1.0f / std::sqrt(ss / float(d) + eps);
+      for (int64_t i = 0; i < d; ++i) o[i] = w.f32()[i] * (xr[i] * inv);
+    }
+  }, kMinParallelRows);
+}
+
+void CpuBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out) {
+  const int64_t n = x.rows, in = x.cols, nout = w.rows;
+  SELFENS_CHECK(w.cols == in && out.cols == nout && out.rows >= n, "matmul shapes");
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n), int(nout), int(in), 1.0f,
+              x.f32(), int(in), w.f32(), int(in), 0.0f, out.f32(), int(nout));
+  if (bias != nullptr && !bias->empty()) {
+    SELFENS_CHECK(bias->cols == nout, "bias shape");
+    for (int64_t r = 0; r < n; ++r) {
+      float* o = out.f32() + r * nout;
+      for (int64_t i = 0; i < nout; ++i) o[i] += bias->f32()[i];
+    }
+  }
+}
+
+void CpuBackend::rope(Tensor& q, Tensor& k, int n_heads, int n_kv_heads,
+                      std::span<const float> inv_freq, std::span<const int32_t> positions) {
+  const int half = int(inv_freq.size());
+  const int hd = 2 * half;
+  SELFENS_CHECK(q.cols == int64_t(n_heads) * hd && k.cols == int64_t(n_kv_heads) * hd &&
+                    int64_t(positions.size()) == q.rows,
+                "rope shapes");
+  pool_.parallel_for(q.rows, [&](int64_t b, int64_t e) {
+    std::vector<float> cs(static_cast<size_t>(hd));  // cos [half] then sin [half]
+    for (int64_t r = b; r < e; ++r) {
+      for (int i = 0; i < half; ++i) {
+        // fp32 angle, as HF computes inv_freq @ position in float32.
+        const float ang = float(positions[size_t(r)]) * inv_freq[size_t(i)];
+        cs[size_t(i)] = std::cos(ang);
+        cs[size_t(half + i)] = std::sin(ang);
+      }
+      auto rotate = [&](float* x, int heads) {
+        for (int h = 0; h < heads; ++h) {
+          float* v = x + int64_t(h) * hd;
+          for (int i = 0; i < half; ++i) {
+            const float a = v[i], c = v[i + half];
+            v[i] = a * cs[size_t(i)] - c * cs[size_t(half + i)];
+            v[i + half] = c * cs[size_t(i)] + a * cs[size_t(half + i)];
+          }
+        }
+      };
+      rotate(q.f32() + r * q.cols, n_heads);
+      rotate(k.f32() + r * k.cols, n_kv_heads);
+    }
+  }, kMinParallelRows);
+}
+
+void CpuBackend::silu_mul(Tensor& gate, const Tensor& up) {
+  const int64_t d = gate.cols;
+  SELFENS_CHECK(up.cols == d && up.rows >= gate.rows, "silu_mul shapes");
+  pool_.parallel_for(gate.rows, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      float* g = gate.f32() + r * d;
+      const float* u = up.f32() + r * d;
+      for (int64_t i = 0; i < d; ++i) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+    }
+  }, kMinParallelRows);
+}
+
+void CpuBackend::add(Tensor& x, const Tensor& y) {
+  SELFENS_CHECK(x.cols == y.cols && y.rows >= x.rows, "add shapes");
+  const int64_t n = x.rows * x.cols;
+  float* a = x.f32();
+  const float* b = y.f32();
+  for (int64_t i = 0; i < n; ++i) a[i] += b[i];
+}
+
+void CpuBackend::gather_rows(const Tensor& x, std::span<const int32_t> rows, Tensor& out) {
+  SELFENS_CHECK(out.cols == x.cols && out.rows >= int64_t(rows.size()), "gather shapes");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    SELFENS_CHECK(rows[i] >= 0 && rows[i] < x.rows, "gather row out of range");
+    std::memcpy(out.f32() + i * out.cols, x.f32() + rows[i] * x.cols,
+                size_t(x.cols) * sizeof(float));
+  }
+}
+
+}  // namespace selfens::cpu

@@ -1,0 +1,59 @@
+#pragma once
+// CPU backend: fp32 everywhere, OpenBLAS sgemm for the matrix products, a
+// small thread pool for attention and element-wise work.
+//
+// KV store layout, per (layer, page) two blocks of n_kv_heads * head_dim *
+// page_size floats:
+//   K block [n_kv_heads][head_dim][page_size]  (transposed: the score loop
+//            runs over the page's tokens, contiguous, and vectorizes)
+//   V block [n_kv_heads][page_size][head_dim]  (the output loop runs over d)
+#include <memory>
+#include <vector>
+
+#include "backend/backend.h"
+#include "backend/cpu/thread_pool.h"
+
+namespace selfens::cpu {
+
+class CpuBackend final : public Backend {
+ public:
+  explicit CpuBackend(int threads);  // threads <= 0: all cores
+  ~CpuBackend() override;
+
+  std::string name() const override { return "cpu"; }
+  Tensor upload_weight(const HostTensor& host) override;
+  Tensor alloc(int64_t rows, int64_t cols) override;
+  void release(Tensor& t) override;
+  void download(const Tensor& src, std::span<float> dst) override;
+
+  void init_kv(const KvShape& shape) override;
+  void write_kv(int layer, const Tensor& k, const Tensor& v,
+                std::span<const KvSlot> slots) override;
+  void read_kv(int layer, std::span<const KvSlot> slots, std::span<float> k,
+               std::span<float> v) override;
+
+  void embed(const Tensor& table, std::span<const int32_t> tokens, Tensor& out) override;
+  void rmsnorm(const Tensor& x, const Tensor& w, float eps, Tensor& out) override;
+  void matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out) override;
+  void rope(Tensor& q, Tensor& k, int n_heads, int n_kv_heads, std::span<const float> inv_freq,
+            std::span<const int32_t> positions) override;
+  void silu_mul(Tensor& gate, const Tensor& up) override;
+  void add(Tensor& x, const Tensor& y) override;
+  void gather_rows(const Tensor& x, std::span<const int32_t> rows, Tensor& out) override;
+  void attention(int layer, const Tensor& q, int n_heads, const AttentionBatch& plan,
+                 Tensor& out) override;
+
+ private:
+  float* k_block(int layer, int32_t page) const;  // [n_kv_heads][head_dim][page_size]
+  float* v_block(int layer, int32_t page) const;  // [n_kv_heads][page_size][head_dim]
+  // One query row and head over its group's segments (online softmax).
+  void attend_one(int layer, const float* q, int kv_head, const AttentionBatch& plan,
+                  const AttnGroup& group, int32_t self_limit, float* out) const;
+
+  ThreadPool pool_;
+  KvShape kv_shape_;
+  std::unique_ptr<float[]> kv_;  // [n_layers][n_pages][2][block], see above
+  size_t block_floats_ = 0;      // n_kv_heads * head_dim * page_size
+};
+
+}  // namespace selfens::cpu

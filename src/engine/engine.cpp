@@ -1,0 +1,145 @@
+#include <algorithm>
+
+#include "engine/engine_internal.h"
+#include "engine/rope.h"
+#include "util/check.h"
+
+namespace selfens {
+
+namespace {
+
+Tensor upload_opt(Backend& b, const HostTensor& t) {
+  return t.empty() ? Tensor{} : b.upload_weight(t);
+}
+
+int32_t argmax_row(std::span<const float> v) {
+  // Ties go to the lowest index, as torch.argmax.
+  return int32_t(std::max_element(v.begin(), v.end()) - v.begin());
+}
+
+}  // namespace
+
+Engine::Engine(std::shared_ptr<const Model> model, const EngineOptions& options)
+    : model_(std::move(model)),
+      backend_(make_backend(options.backend, options.threads)),
+      kv_(options.kv_pages, options.page_size) {
+  SELFENS_REQUIRE(model_ != nullptr, "engine: no model");
+  const ModelConfig& c = model_->config;
+  validate_model(c, model_->weights, model_->path.empty() ? model_->name : model_->path);
+  inv_freq_ = rope_inv_freq(c);
+  upload_weights();
+  KvShape shape;
+  shape.n_layers = c.num_layers;
+  shape.n_kv_heads = c.num_kv_heads;
+  shape.head_dim = c.head_dim;
+  shape.page_size = options.page_size;
+  shape.n_pages = options.kv_pages;
+  backend_->init_kv(shape);
+  ws_ = std::make_unique<Workspace>();
+  ws_->backend = backend_.get();
+}
+
+Engine::~Engine() { ws_.reset(); }
+
+void Engine::upload_weights() {
+  Backend& b = *backend_;
+  const ModelWeights& w = model_->weights;
+  tok_embeddings_ = b.upload_weight(w.tok_embeddings);
+  final_norm_ = b.upload_weight(w.final_norm);
+  output_ = w.lm_head.empty() ? tok_embeddings_ : b.upload_weight(w.lm_head);
+  layers_.clear();
+  for (const LayerWeights& lw : w.layers) {
+    LayerTensors t;
+    t.attn_norm = b.upload_weight(lw.attn_norm);
+    t.wq = b.upload_weight(lw.wq);
+    t.wk = b.upload_weight(lw.wk);
+    t.wv = b.upload_weight(lw.wv);
+    t.bq = upload_opt(b, lw.bq);
+    t.bk = upload_opt(b, lw.bk);
+    t.bv = upload_opt(b, lw.bv);
+    t.wo = b.upload_weight(lw.wo);
+    t.ffn_norm = b.upload_weight(lw.ffn_norm);
+    t.w_gate = b.upload_weight(lw.w_gate);
+    t.w_up = b.upload_weight(lw.w_up);
+    t.w_down = b.upload_weight(lw.w_down);
+    layers_.push_back(t);
+  }
+}
+
+void Engine::ensure_workspace(int64_t rows, int64_t logit_rows) {
+  Workspace& w = *ws_;
+  if (rows <= w.rows && logit_rows <= w.logit_rows) return;
+  const ModelConfig& c = config();
+  w.free_all();
+  w.rows = std::max(rows, w.rows);
+  w.logit_rows = std::max<int64_t>({logit_rows, w.logit_rows, 1});
+  Backend& b = *backend_;
+  const int64_t d = c.hidden_size, qd = int64_t(c.num_heads) * c.head_dim;
+  const int64_t kvd = int64_t(c.num_kv_heads) * c.head_dim;
+  w.x = b.alloc(w.rows, d);
+  w.h = b.alloc(w.rows, d);
+  w.q = b.alloc(w.rows, qd);
+  w.k = b.alloc(w.rows, kvd);
+  w.v = b.alloc(w.rows, kvd);
+  w.att = b.alloc(w.rows, qd);
+  w.gate = b.alloc(w.rows, c.intermediate_size);
+  w.up = b.alloc(w.rows, c.intermediate_size);
+  w.sel = b.alloc(w.logit_rows, d);
+  w.logits = b.alloc(w.logit_rows, c.vocab_size);
+}
+
+SpanId Engine::create_span(std::span<const SpanId> parents, int32_t start_pos,
+                           std::span<const KeyBias> bias) {
+  return plan_.create(parents, start_pos, bias);
+}
+
+void Engine::free_span(SpanId span) {
+  plan_.destroy(span);  // throws (and frees nothing) while children live
+  kv_.free_span(span);
+}
+
+int32_t Engine::span_end_pos(SpanId span) const {
+  const Span& s = plan_.get(span);
+  return s.start_pos + s.length;
+}
+
+void Engine::read_kv(SpanId span, int layer, std::vector<float>& k, std::vector<float>& v) {
+  const int32_t len = span_length(span);
+  SELFENS_REQUIRE(layer >= 0 && layer < config().num_layers,
+                  "engine: layer " + std::to_string(layer) + " out of range");
+  std::vector<KvSlot> slots(static_cast<size_t>(len));
+  for (int32_t i = 0; i < len; ++i) slots[size_t(i)] = kv_.slot(span, i);
+  const size_t row = size_t(config().num_kv_heads) * config().head_dim;
+  k.assign(size_t(len) * row, 0.0f);
+  v.assign(size_t(len) * row, 0.0f);
+  backend_->read_kv(layer, slots, k, v);
+}
+
+std::vector<int32_t> Engine::generate_greedy(
+    std::span<const int32_t> prompt, int max_new_tokens,
+    const std::function<bool(int32_t, const std::vector<int32_t>&)>& stop) {
+  SELFENS_REQUIRE(!prompt.empty(), "generate: empty prompt");
+  const std::vector<int>& eos = config().eos_token_ids;
+  const SpanId span = create_span({}, 0);
+  std::vector<int32_t> out;
+  try {
+    StepBatch batch;
+    batch.add_tokens(prompt, span, true);
+    while (int(out.size()) < max_new_tokens) {
+      const Logits logits = forward(batch);
+      const int32_t tok = argmax_row(logits.row(0));
+      if (std::find(eos.begin(), eos.end(), tok) != eos.end()) break;
+      out.push_back(tok);
+      if (stop && stop(tok, out)) break;
+      batch.clear();
+      batch.add(tok, span, true);
+    }
+  } catch (...) {
+    free_span(span);
+    throw;
+  }
+  free_span(span);
+  return out;
+}
+
+}  // namespace selfens

@@ -1,0 +1,95 @@
+#pragma once
+// The engine: a model on a backend, the attention plan (spans), the paged KV
+// cache, and the batched forward pass over a ragged StepBatch.
+//
+//   auto engine = Engine(model, {.threads = 2});
+//   SpanId p = engine.create_span({}, 0);                  // shared prefix
+//   SpanId q = engine.create_span(std::array{p}, len_p);   // a question
+//   StepBatch b; b.add_tokens(p_ids, p, false); b.add_tokens(q_ids, q, true);
+//   Logits out = engine.forward(b);                        // 1 row: q's last
+//
+// A row of span S attends to all tokens of S's ancestors (including tokens
+// added to them earlier in the same batch) and to S's tokens up to itself.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "backend/backend.h"
+#include "engine/step_batch.h"
+#include "kv/kv_pages.h"
+#include "model/model.h"
+#include "plan/span_graph.h"
+
+namespace selfens {
+
+struct EngineOptions {
+  std::string backend = "cpu";  // "cpu" or "cuda"
+  int threads = 0;              // CPU threads (pool and BLAS); <= 0: all cores
+  int64_t kv_pages = 1024;      // KV capacity in pages (memory is bounded by it)
+  int32_t page_size = 16;       // tokens per KV page
+};
+
+class Engine {
+ public:
+  // The model is shared: the CPU backend uses its weights in place.
+  Engine(std::shared_ptr<const Model> model, const EngineOptions& options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  const ModelConfig& config() const { return model_->config; }
+  const Model& model() const { return *model_; }
+  Backend& backend() { return *backend_; }
+
+  // --- plan ---
+  SpanId create_span(std::span<const SpanId> parents, int32_t start_pos,
+                     std::span<const KeyBias> bias = {});
+  // Frees the span and its KV pages; it must have no live children.
+  void free_span(SpanId span);
+  int32_t span_length(SpanId span) const { return plan_.get(span).length; }
+  // Position the next token of `span` gets: start_pos + length.
+  int32_t span_end_pos(SpanId span) const;
+  const SpanGraph& plan() const { return plan_; }
+
+  // --- compute ---
+  // Runs one ragged batch; appends its tokens to their spans; returns the
+  // logits of the rows with need_logits set. Throws InputError for a bad
+  // batch (unknown span, wrong position, bad token) and KvCapacityError when
+  // the KV pages run out (then nothing is appended).
+  Logits forward(const StepBatch& batch);
+
+  // Greedy decoding of one prompt in a fresh span at positions 0.. (freed
+  // afterwards). Stops after max_new_tokens, at an EOS id of the model (not
+  // returned), or after a token for which stop(token, generated) is true
+  // (that token is returned).
+  std::vector<int32_t> generate_greedy(
+      std::span<const int32_t> prompt, int max_new_tokens,
+      const std::function<bool(int32_t, const std::vector<int32_t>&)>& stop = {});
+
+  // --- inspection ---
+  KvStats kv_stats() const { return kv_.stats(); }
+  // Host copy of a span's K and V for one layer: [length, n_kv_heads * head_dim].
+  void read_kv(SpanId span, int layer, std::vector<float>& k, std::vector<float>& v);
+
+ private:
+  struct LayerTensors;  // device weights of one layer
+  struct Workspace;     // activation buffers, grown to the largest batch
+  void upload_weights();
+  void ensure_workspace(int64_t rows, int64_t logit_rows);
+  void run_layers(int64_t n, std::span<const int32_t> positions, std::span<const KvSlot> slots,
+                  const AttentionBatch& attn);
+
+  std::shared_ptr<const Model> model_;
+  std::unique_ptr<Backend> backend_;
+  SpanGraph plan_;
+  KvPages kv_;
+  std::vector<float> inv_freq_;  // [head_dim / 2]
+  std::vector<LayerTensors> layers_;
+  Tensor tok_embeddings_, final_norm_, output_;  // [vocab, d], [1, d], [vocab, d]
+  std::unique_ptr<Workspace> ws_;
+};
+
+}  // namespace selfens

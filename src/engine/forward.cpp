@@ -1,0 +1,159 @@
+// The batched forward pass over a ragged StepBatch: placement of the new
+// tokens (span index, position, KV slot), the attention plan of the batch, and
+// the decoder layers as backend ops on the whole batch at once.
+#include <cmath>
+#include <unordered_map>
+
+#include "engine/engine_internal.h"
+#include "util/check.h"
+
+namespace selfens {
+
+namespace {
+
+// Where each row of a batch goes, and the final length of every span in it.
+struct Placement {
+  std::vector<int32_t> index;      // [n] token index within its span
+  std::vector<int32_t> positions;  // [n]
+  std::vector<SpanId> order;       // spans in order of first appearance
+  std::unordered_map<SpanId, int32_t> new_length;
+};
+
+Placement place_rows(const SpanGraph& plan, const StepBatch& b, int32_t vocab) {
+  const size_t n = b.size();
+  SELFENS_REQUIRE(n > 0, "forward: empty batch");
+  SELFENS_REQUIRE(b.span.size() == n && b.pos.size() == n && b.need_logits.size() == n,
+                  "forward: batch arrays token/span/pos/need_logits differ in length");
+  Placement p;
+  p.index.resize(n);
+  p.positions.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const SpanId id = b.span[i];
+    SELFENS_REQUIRE(plan.exists(id), "forward: batch row " + std::to_string(i) +
+                                         " names unknown span " + std::to_string(id));
+    SELFENS_REQUIRE(b.token[i] >= 0 && b.token[i] < vocab,
+                    "forward: batch row " + std::to_string(i) + ": token id " +
+                        std::to_string(b.token[i]) + " outside the vocabulary");
+    const Span& s = plan.get(id);
+    auto [it, fresh] = p.new_length.try_emplace(id, s.length);
+    if (fresh) p.order.push_back(id);
+    p.index[i] = it->second++;
+    p.positions[i] = s.start_pos + p.index[i];
+    SELFENS_REQUIRE(b.pos[i] < 0 || b.pos[i] == p.positions[i],
+                    "forward: batch row " + std::to_string(i) + " gives position " +
+                        std::to_string(b.pos[i]) + " but span " + std::to_string(id) +
+                        " places it at " + std::to_string(p.positions[i]));
+  }
+  return p;
+}
+
+// The attention work of the batch: one group per span, its visible spans as
+// segments (with their lengths after this batch), its rows.
+AttentionBatch plan_attention(const SpanGraph& plan, const KvPages& kv, const Placement& p,
+                              const StepBatch& b, int head_dim) {
+  AttentionBatch a;
+  a.scale = 1.0f / std::sqrt(float(head_dim));
+  std::unordered_map<SpanId, std::vector<int32_t>> rows_of;
+  for (size_t i = 0; i < b.size(); ++i) rows_of[b.span[i]].push_back(int32_t(i));
+  for (SpanId id : p.order) {
+    AttnGroup g;
+    g.seg_begin = int32_t(a.segments.size());
+    for (const VisibleSpan& vis : plan.visible(id)) {
+      auto it = p.new_length.find(vis.id);
+      const int32_t len = it != p.new_length.end() ? it->second : plan.get(vis.id).length;
+      if (len == 0 && !vis.self) continue;
+      AttnSegment seg;
+      seg.page_begin = int32_t(a.pages.size());
+      seg.n_tokens = len;
+      seg.bias = vis.bias;
+      const std::vector<int32_t>& pages = kv.pages(vis.id);
+      const size_t n_pages = (size_t(len) + kv.page_size() - 1) / kv.page_size();
+      SELFENS_CHECK(pages.size() >= n_pages, "span KV pages missing");
+      a.pages.insert(a.pages.end(), pages.begin(), pages.begin() + long(n_pages));
+      a.segments.push_back(seg);
+    }
+    g.seg_end = int32_t(a.segments.size());
+    g.row_begin = int32_t(a.rows.size());
+    for (int32_t r : rows_of[id]) {
+      a.rows.push_back(r);
+      a.self_limit.push_back(p.index[size_t(r)] + 1);
+    }
+    g.row_end = int32_t(a.rows.size());
+    a.groups.push_back(g);
+  }
+  return a;
+}
+
+}  // namespace
+
+Logits Engine::forward(const StepBatch& batch) {
+  const ModelConfig& c = config();
+  const Placement p = place_rows(plan_, batch, c.vocab_size);
+  const int64_t n = int64_t(batch.size());
+
+  // KV pages for every span's new length: all or nothing.
+  std::vector<std::pair<SpanId, int32_t>> requests(p.new_length.begin(), p.new_length.end());
+  kv_.reserve(requests);
+  std::vector<KvSlot> slots(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) slots[size_t(i)] = kv_.slot(batch.span[size_t(i)], p.index[size_t(i)]);
+  const AttentionBatch attn = plan_attention(plan_, kv_, p, batch, c.head_dim);
+
+  Logits out;
+  out.vocab = c.vocab_size;
+  for (int64_t i = 0; i < n; ++i)
+    if (batch.need_logits[size_t(i)]) out.batch_row.push_back(int32_t(i));
+  out.rows = int32_t(out.batch_row.size());
+  ensure_workspace(n, out.rows);
+
+  Workspace& w = *ws_;
+  Tensor x = w.x.first_rows(n);
+  backend_->embed(tok_embeddings_, batch.token, x);
+  run_layers(n, p.positions, slots, attn);
+
+  // The tokens are in the KV store now: append them to their spans.
+  for (const auto& [id, len] : p.new_length) plan_.append(id, len - plan_.get(id).length);
+
+  if (out.rows > 0) {
+    Tensor sel = w.sel.first_rows(out.rows);
+    Tensor logits = w.logits.first_rows(out.rows);
+    backend_->gather_rows(x, out.batch_row, sel);
+    backend_->rmsnorm(sel, final_norm_, c.rms_norm_eps, sel);
+    backend_->matmul(sel, output_, nullptr, logits);
+    out.data.resize(size_t(out.rows) * size_t(out.vocab));
+    backend_->download(logits, out.data);
+  }
+  return out;
+}
+
+void Engine::run_layers(int64_t n, std::span<const int32_t> positions,
+                        std::span<const KvSlot> slots, const AttentionBatch& attn) {
+  const ModelConfig& c = config();
+  Workspace& w = *ws_;
+  Backend& b = *backend_;
+  Tensor x = w.x.first_rows(n), h = w.h.first_rows(n), q = w.q.first_rows(n);
+  Tensor k = w.k.first_rows(n), v = w.v.first_rows(n), att = w.att.first_rows(n);
+  Tensor gate = w.gate.first_rows(n), up = w.up.first_rows(n);
+  auto bias = [](const Tensor& t) { return t.empty() ? nullptr : &t; };
+  for (int l = 0; l < c.num_layers; ++l) {
+    const LayerTensors& L = layers_[size_t(l)];
+    // Attention block.
+    b.rmsnorm(x, L.attn_norm, c.rms_norm_eps, h);
+    b.matmul(h, L.wq, bias(L.bq), q);
+    b.matmul(h, L.wk, bias(L.bk), k);
+    b.matmul(h, L.wv, bias(L.bv), v);
+    b.rope(q, k, c.num_heads, c.num_kv_heads, inv_freq_, positions);
+    b.write_kv(l, k, v, slots);
+    b.attention(l, q, c.num_heads, attn, att);
+    b.matmul(att, L.wo, nullptr, h);
+    b.add(x, h);
+    // Feed-forward block (SwiGLU).
+    b.rmsnorm(x, L.ffn_norm, c.rms_norm_eps, h);
+    b.matmul(h, L.w_gate, nullptr, gate);
+    b.matmul(h, L.w_up, nullptr, up);
+    b.silu_mul(gate, up);
+    b.matmul(gate, L.w_down, nullptr, h);
+    b.add(x, h);
+  }
+}
+
+}  // namespace selfens
