@@ -31,23 +31,28 @@ bool all_alpha(std::string_view word) {
   const std::u32string cps = utf8_decode(word);
   return !cps.empty() && std::all_of(cps.begin(), cps.end(), is_alpha_char);
 }
-bool any_alpha(std::string_view word) {
+
+// What the lemma guess needs to know about a token's characters.
+struct Shape {
+  bool space = true;         // whitespace only
+  bool any_alpha = false;    // has a letter
+  bool starts_upper = false; // first character upper-case
+  bool all_upper = false;    // 2+ characters, no lower-case letter
+};
+
+Shape shape_of(std::string_view word) {
   const std::u32string cps = utf8_decode(word);
-  return std::any_of(cps.begin(), cps.end(), is_alpha_char);
-}
-bool all_space(std::string_view word) {
-  const std::u32string cps = utf8_decode(word);
-  return std::all_of(cps.begin(), cps.end(), is_space_char);
-}
-// First letter upper-case (a proper noun candidate), and all letters upper-case.
-bool starts_upper(std::string_view word) {
-  const std::u32string cps = utf8_decode(word);
-  return !cps.empty() && lower_char(cps[0]) != cps[0];
-}
-bool all_upper(std::string_view word) {
-  const std::u32string cps = utf8_decode(word);
-  return cps.size() > 1 &&
-         std::all_of(cps.begin(), cps.end(), [](char32_t c) { return !is_alpha_char(c) || lower_char(c) != c; });
+  Shape s;
+  bool has_lower = false;
+  for (char32_t c : cps) {
+    s.space = s.space && is_space_char(c);
+    const bool alpha = is_alpha_char(c);
+    s.any_alpha = s.any_alpha || alpha;
+    has_lower = has_lower || (alpha && lower_char(c) == c);
+  }
+  s.starts_upper = !cps.empty() && lower_char(cps[0]) != cps[0];
+  s.all_upper = cps.size() > 1 && !has_lower;
+  return s;
 }
 
 // Closed-class words whose lemma spaCy's pipeline fixes regardless of the
@@ -98,7 +103,8 @@ bool keeps_final_s(const std::string& lo) {
 
 // Tokens with a letter: a text with one such token is a lone word.
 size_t count_words(const std::vector<std::string>& tokens) {
-  return std::count_if(tokens.begin(), tokens.end(), [](const std::string& t) { return any_alpha(t); });
+  return std::count_if(tokens.begin(), tokens.end(),
+                       [](const std::string& t) { return shape_of(t).any_alpha; });
 }
 
 }  // namespace
@@ -235,7 +241,8 @@ std::string Lemmatizer::capitalised_lemma(const std::string& lo, bool single_wor
 std::string Lemmatizer::guess_lemma(const std::vector<std::string>& tokens, size_t i,
                                     bool single_word) const {
   const std::string& tok = tokens[i];
-  if (all_space(tok)) return tok;
+  const Shape shape = shape_of(tok);
+  if (shape.space) return tok;
   const std::string lo = utf8_lower(tok);
   const std::string prev = i > 0 ? utf8_lower(tokens[i - 1]) : std::string();
   const std::string next = i + 1 < tokens.size() ? utf8_lower(tokens[i + 1]) : std::string();
@@ -246,11 +253,11 @@ std::string Lemmatizer::guess_lemma(const std::vector<std::string>& tokens, size
     const bool contracted = next == "n't" || next == "nt" || next == "\xE2\x80\x99" "t" || next == "na";
     if (contracted || next == "n\xE2\x80\x99t") return it->second;
   }
-  const bool upper = all_upper(tok);
+  const bool upper = shape.all_upper;
   if (const auto it = closed_class().find(lo); it != closed_class().end() && !upper) return it->second;
   if (lo == "n\xE2\x80\x99t") return "not";
-  if (!any_alpha(tok)) return rule_lemma(lo, "punct");
-  if (starts_upper(tok)) return upper ? lo : capitalised_lemma(lo, single_word);
+  if (!shape.any_alpha) return rule_lemma(lo, "punct");
+  if (shape.starts_upper) return upper ? lo : capitalised_lemma(lo, single_word);
   return lower_word_lemma(lo);
 }
 

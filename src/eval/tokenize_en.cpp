@@ -274,10 +274,15 @@ bool url_match(U32 s) {
 
 // ---- the tokenizer ----
 
+struct Token {
+  std::u32string text;
+  bool space_after = false;  // followed by the single ' ' that was dropped
+};
+
 class Tokenizer {
  public:
-  explicit Tokenizer(std::vector<std::string>& out)
-      : out_(out), specials_(english_special_cases()) {}
+  Tokenizer(std::vector<Token>& out, bool use_specials)
+      : out_(out), specials_(english_special_cases()), use_specials_(use_specials) {}
 
   void chunk(U32 s) {
     if (emit_special(s)) return;
@@ -287,18 +292,18 @@ class Tokenizer {
     if (!core.empty() && !emit_special(core)) emit_core(core);
     for (auto it = suffixes.rbegin(); it != suffixes.rend(); ++it) emit(*it);
   }
+  void emit(U32 s) { out_.push_back(Token{std::u32string(s), false}); }
 
  private:
-  bool is_special(U32 s) const { return specials_.count(std::u32string(s)) > 0; }
+  bool is_special(U32 s) const { return use_specials_ && specials_.count(std::u32string(s)) > 0; }
 
   bool emit_special(U32 s) {
+    if (!use_specials_) return false;
     const auto it = specials_.find(std::u32string(s));
     if (it == specials_.end()) return false;
     for (const auto& piece : it->second) emit(piece);
     return true;
   }
-
-  void emit(U32 s) { out_.push_back(utf8_encode(s)); }
 
   // spaCy's Tokenizer._split_affixes.
   U32 split_affixes(U32 s, std::vector<U32>& prefixes, std::vector<U32>& suffixes) const {
@@ -353,9 +358,126 @@ class Tokenizer {
     if (start < s.size()) emit(s.substr(start));
   }
 
-  std::vector<std::string>& out_;
+  std::vector<Token>& out_;
   const SpecialTable& specials_;
+  bool use_specials_;
 };
+
+// spaCy's Tokenizer._tokenize_affixes: runs of whitespace and non-whitespace;
+// a single ' ' after a token belongs to that token.
+std::vector<Token> raw_tokens(U32 s, bool use_specials) {
+  std::vector<Token> out;
+  if (s.empty()) return out;
+  Tokenizer tok(out, use_specials);
+  auto flush = [&](size_t start, size_t end, bool ws) {
+    if (start >= end) return;
+    const U32 span = s.substr(start, end - start);
+    if (ws) {
+      tok.emit(span);  // no affix rule touches whitespace
+    } else {
+      tok.chunk(span);
+    }
+  };
+  bool in_ws = is_space_char(s[0]);
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (is_space_char(s[i]) == in_ws) continue;
+    flush(start, i, in_ws);
+    if (s[i] == ' ' && !in_ws) {
+      out.back().space_after = true;
+      start = i + 1;
+    } else {
+      start = i;
+    }
+    in_ws = !in_ws;
+  }
+  flush(start, s.size(), in_ws);
+  return out;
+}
+
+// Special cases that affix splitting would cut up ("St." -> St .), keyed by
+// the first token of the cut-up form: spaCy finds these token sequences
+// after tokenizing (its special-case PhraseMatcher) and re-joins them.
+struct SpecialPattern {
+  std::vector<std::u32string> tokens;  // the cut-up form
+  const std::vector<std::u32string>* pieces;  // the special case's tokens
+};
+using PatternIndex = std::unordered_map<std::u32string, std::vector<SpecialPattern>>;
+
+bool has_affix(U32 s) {
+  if (find_prefix(s) != 0 || find_suffix(s) != 0 || s.find(U' ') != U32::npos) return true;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (infix_at(s, i) != 0) return true;
+  }
+  return false;
+}
+
+const PatternIndex& special_patterns() {
+  static const PatternIndex index = [] {
+    PatternIndex out;
+    for (const auto& [key, pieces] : english_special_cases()) {
+      if (!has_affix(key)) continue;
+      SpecialPattern p{{}, &pieces};
+      for (auto& t : raw_tokens(key, false)) p.tokens.push_back(std::move(t.text));
+      if (!p.tokens.empty()) out[p.tokens[0]].push_back(std::move(p));
+    }
+    return out;
+  }();
+  return index;
+}
+
+struct SpecialMatch {
+  size_t start, end;
+  const std::vector<std::u32string>* pieces;
+};
+
+std::vector<SpecialMatch> find_special_matches(const std::vector<Token>& toks) {
+  const PatternIndex& index = special_patterns();
+  std::vector<SpecialMatch> matches;
+  for (size_t i = 0; i < toks.size(); ++i) {
+    const auto it = index.find(toks[i].text);
+    if (it == index.end()) continue;
+    for (const SpecialPattern& p : it->second) {
+      const size_t n = p.tokens.size();
+      if (n < 2 || i + n > toks.size()) continue;  // one token: already whole
+      bool ok = true;
+      for (size_t k = 0; ok && k < n; ++k) {
+        ok = toks[i + k].text == p.tokens[k] && (k + 1 == n || !toks[i + k].space_after);
+      }
+      if (ok) matches.push_back({i, i + n, p.pieces});
+    }
+  }
+  return matches;
+}
+
+// spaCy's _filter_special_spans (longest first, then earlier start; no
+// overlaps) and _retokenize_special_spans.
+void apply_special_matches(std::vector<Token>& toks) {
+  std::vector<SpecialMatch> matches = find_special_matches(toks);
+  if (matches.empty()) return;
+  std::sort(matches.begin(), matches.end(), [](const SpecialMatch& a, const SpecialMatch& b) {
+    const size_t la = a.end - a.start, lb = b.end - b.start;
+    return la != lb ? la > lb : a.start < b.start;
+  });
+  std::vector<bool> seen(toks.size(), false);
+  std::vector<SpecialMatch> kept;
+  for (const SpecialMatch& m : matches) {
+    if (!seen[m.start] && !seen[m.end - 1]) kept.push_back(m);
+    for (size_t k = m.start; k < m.end; ++k) seen[k] = true;
+  }
+  std::sort(kept.begin(), kept.end(),
+            [](const SpecialMatch& a, const SpecialMatch& b) { return a.start < b.start; });
+  std::vector<Token> out;
+  size_t i = 0;
+  for (const SpecialMatch& m : kept) {
+    for (; i < m.start; ++i) out.push_back(std::move(toks[i]));
+    for (const auto& piece : *m.pieces) out.push_back(Token{piece, false});
+    out.back().space_after = toks[m.end - 1].space_after;
+    i = m.end;
+  }
+  for (; i < toks.size(); ++i) out.push_back(std::move(toks[i]));
+  toks = std::move(out);
+}
 
 }  // namespace
 
@@ -440,31 +562,13 @@ bool is_space_char(char32_t c) {
   return std::find(std::begin(kSpaceChars), std::end(kSpaceChars), c) != std::end(kSpaceChars);
 }
 
-// spaCy's Tokenizer._tokenize_affixes: runs of whitespace and non-whitespace;
-// a single ' ' after a token belongs to that token.
 std::vector<std::string> tokenize_en(std::string_view text) {
-  std::vector<std::string> out;
   const std::u32string s = utf8_decode(text);
-  if (s.empty()) return out;
-  Tokenizer tok(out);
-  auto flush = [&](size_t start, size_t end, bool ws) {
-    if (start >= end) return;
-    const U32 span(s.data() + start, end - start);
-    if (ws) {
-      out.push_back(utf8_encode(span));  // no affix rule touches whitespace
-    } else {
-      tok.chunk(span);
-    }
-  };
-  bool in_ws = is_space_char(s[0]);
-  size_t start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (is_space_char(s[i]) == in_ws) continue;
-    flush(start, i, in_ws);
-    start = (s[i] == ' ' && !in_ws) ? i + 1 : i;
-    in_ws = !in_ws;
-  }
-  flush(start, s.size(), in_ws);
+  std::vector<Token> toks = raw_tokens(s, true);
+  apply_special_matches(toks);
+  std::vector<std::string> out;
+  out.reserve(toks.size());
+  for (const Token& t : toks) out.push_back(utf8_encode(t.text));
   return out;
 }
 
