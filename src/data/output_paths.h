@@ -1,0 +1,57 @@
+#pragma once
+// Where results go, named as the original named them:
+//   ROOT/{dataset}/{model}/origin.feather
+//   ROOT/{dataset}/{model}/per_prompt.feather
+//   ROOT/{dataset}/{model}/ensemble_{avg|max|weighted_avg|weighted_max}-{N}.feather
+//   ROOT/{dataset}/{model}/flex_attention-{N}.feather
+//   ROOT/{dataset}/{model}/confidence.feather
+//   ROOT/{dataset}/{model}/paraphrases.jsonl          (webqa, made by `paraphrase`)
+// With explicit paraphrase indices (--indexs 0,2,4) the run goes to
+//   ROOT/{dataset}/{model}/diversity/{stem}-{indexs}.feather
+// where {indexs} is the list joined by commas ("0,2,4"), exactly the string the
+// original passed on its command line (generate.py: f"ensemble_{method}-{indexs}").
+// ROOT defaults to "datasets" (the original's DATATASET_ROOT).
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace selfens::data {
+
+// A model name as a directory name: the last path component of a path or a
+// Hugging Face id ("HuggingFaceTB/SmolLM2-135M-Instruct" ->
+// "SmolLM2-135M-Instruct"), without a ".gguf" extension. A name without '/'
+// is kept as is ("llama3.2_3b_it"). InputError when nothing is left.
+std::string output_model_name(const std::string& model);
+
+// "0,2,4"
+std::string join_indexs(const std::vector<int>& indexs);
+
+class OutputPaths {
+ public:
+  // `model` goes through output_model_name().
+  OutputPaths(std::filesystem::path root, std::string dataset, const std::string& model);
+
+  std::filesystem::path dir() const;  // ROOT/{dataset}/{model}
+  std::filesystem::path origin() const;
+  std::filesystem::path per_prompt() const;
+  std::filesystem::path confidence() const;
+  std::filesystem::path paraphrases() const;  // paraphrases.jsonl
+  // method: avg | max | weighted_avg | weighted_max (else InputError).
+  std::filesystem::path ensemble(const std::string& method, int n) const;
+  std::filesystem::path flex_attention(int n) const;
+  // Any method by name (origin, per_prompt, the four ensembles,
+  // flex_attention), with n paraphrases, or in diversity/ when indexs is given.
+  std::filesystem::path run_file(const std::string& method, int n,
+                                 const std::vector<int>& indexs = {}) const;
+
+  const std::filesystem::path& root() const { return root_; }
+  const std::string& dataset() const { return dataset_; }
+  const std::string& model() const { return model_; }
+
+ private:
+  std::filesystem::path root_;
+  std::string dataset_;
+  std::string model_;
+};
+
+}  // namespace selfens::data
