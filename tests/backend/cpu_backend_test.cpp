@@ -1,0 +1,154 @@
+// CPU backend ops against plain loops.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <random>
+
+#include "backend/backend.h"
+#include "backend/cpu/thread_pool.h"
+
+namespace selfens {
+namespace {
+
+std::vector<float> randv(std::mt19937& rng, size_t n, float a = 1.0f) {
+  std::uniform_real_distribution<float> u(-a, a);
+  std::vector<float> v(n);
+  for (float& x : v) x = u(rng);
+  return v;
+}
+
+TEST(ThreadPool, CoversEveryIndexOnce) {
+  cpu::ThreadPool pool(3);
+  for (int64_t n : {0, 1, 2, 5, 1000}) {
+    std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+    pool.parallel_for(n, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) hits[size_t(i)]++;
+    });
+    for (auto& h : hits) EXPECT_EQ(h.load(), 1);
+  }
+}
+
+TEST(CpuBackend, MatmulWithBias) {
+  auto be = make_backend("cpu", 2);
+  std::mt19937 rng(1);
+  HostTensor w{{7, 5}, randv(rng, 35)}, b{{7}, randv(rng, 7)};
+  const std::vector<float> xh = randv(rng, 3 * 5);
+  for (int n : {1, 3}) {
+    Tensor W = be->upload_weight(w), B = be->upload_weight(b);
+    Tensor x = be->alloc(n, 5), y = be->alloc(n, 7);
+    std::copy(xh.begin(), xh.begin() + n * 5, x.f32());
+    be->matmul(x, W, &B, y);
+    std::vector<float> got(size_t(n) * 7);
+    be->download(y, got);
+    for (int r = 0; r < n; ++r)
+      for (int o = 0; o < 7; ++o) {
+        double s = b.data[size_t(o)];
+        for (int i = 0; i < 5; ++i) s += double(w.data[size_t(o * 5 + i)]) * xh[size_t(r * 5 + i)];
+        EXPECT_NEAR(got[size_t(r * 7 + o)], s, 1e-5);
+      }
+    be->release(x);
+    be->release(y);
+  }
+  EXPECT_THROW(make_backend("tpu", 1), InputError);
+}
+
+// Attention over three segments (an ancestor with a bias, another one, and
+// the query's own span, causal), GQA 4:2, pages of 4 tokens.
+TEST(CpuBackend, SpanAttentionMatchesNaive) {
+  const int H = 4, KVH = 2, hd = 8, ps = 4, layer = 1;
+  auto be = make_backend("cpu", 2);
+  be->init_kv({2, KVH, hd, ps, 16});
+  std::mt19937 rng(2);
+  // Segment token counts and their pages.
+  const std::vector<int> lens = {6, 3, 5};
+  const std::vector<std::vector<int32_t>> pages = {{9, 2}, {5}, {0, 11}};
+  const std::vector<float> bias = {0.0f, -0.7f, 0.0f};
+  std::vector<std::vector<float>> K(3), V(3);  // per segment [len, KVH*hd]
+  for (int s = 0; s < 3; ++s) {
+    K[size_t(s)] = randv(rng, size_t(lens[size_t(s)]) * KVH * hd, 2.0f);
+    V[size_t(s)] = randv(rng, size_t(lens[size_t(s)]) * KVH * hd);
+    Tensor k = be->alloc(lens[size_t(s)], KVH * hd), v = be->alloc(lens[size_t(s)], KVH * hd);
+    std::copy(K[size_t(s)].begin(), K[size_t(s)].end(), k.f32());
+    std::copy(V[size_t(s)].begin(), V[size_t(s)].end(), v.f32());
+    std::vector<KvSlot> slots;
+    for (int i = 0; i < lens[size_t(s)]; ++i) slots.push_back({pages[size_t(s)][size_t(i / ps)], i % ps});
+    be->write_kv(layer, k, v, slots);
+    std::vector<float> kb(K[size_t(s)].size()), vb(kb.size());
+    be->read_kv(layer, slots, kb, vb);
+    EXPECT_EQ(kb, K[size_t(s)]);
+    EXPECT_EQ(vb, V[size_t(s)]);
+    be->release(k);
+    be->release(v);
+  }
+  AttentionBatch plan;
+  plan.scale = 1.0f / std::sqrt(float(hd));
+  for (int s = 0; s < 3; ++s) {
+    plan.segments.push_back({int32_t(plan.pages.size()), lens[size_t(s)], bias[size_t(s)]});
+    plan.pages.insert(plan.pages.end(), pages[size_t(s)].begin(), pages[size_t(s)].end());
+  }
+  // Queries: batch rows 2, 0, 1 are own-span tokens 2, 3, 4.
+  plan.groups.push_back({0, 3, 0, 3});
+  plan.rows = {2, 0, 1};
+  plan.self_limit = {3, 4, 5};
+  const int n = 3;
+  const std::vector<float> qh = randv(rng, size_t(n) * H * hd, 2.0f);
+  Tensor q = be->alloc(n, H * hd), out = be->alloc(n, H * hd);
+  std::copy(qh.begin(), qh.end(), q.f32());
+  be->attention(layer, q, H, plan, out);
+  std::vector<float> got(size_t(n) * H * hd);
+  be->download(out, got);
+  for (int e = 0; e < 3; ++e) {
+    const int row = plan.rows[size_t(e)];
+    for (int h = 0; h < H; ++h) {
+      const int kh = h / (H / KVH);
+      std::vector<double> sc, vals;
+      std::vector<const float*> vrows;
+      for (int s = 0; s < 3; ++s) {
+        const int lim = s == 2 ? plan.self_limit[size_t(e)] : lens[size_t(s)];
+        for (int j = 0; j < lim; ++j) {
+          double dot = 0;
+          for (int d = 0; d < hd; ++d)
+            dot += double(qh[size_t((row * H + h) * hd + d)]) *
+                   K[size_t(s)][size_t((j * KVH + kh) * hd + d)];
+          sc.push_back(dot * plan.scale + bias[size_t(s)]);
+          vrows.push_back(&V[size_t(s)][size_t((j * KVH + kh) * hd)]);
+        }
+      }
+      const double mx = *std::max_element(sc.begin(), sc.end());
+      double z = 0;
+      for (double s : sc) z += std::exp(s - mx);
+      for (int d = 0; d < hd; ++d) {
+        double acc = 0;
+        for (size_t j = 0; j < sc.size(); ++j) acc += std::exp(sc[j] - mx) / z * vrows[j][d];
+        EXPECT_NEAR(got[size_t((row * H + h) * hd + d)], acc, 1e-5) << e << " " << h << " " << d;
+      }
+    }
+  }
+  be->release(q);
+  be->release(out);
+}
+
+TEST(CpuBackend, RopeRotatesHalves) {
+  auto be = make_backend("cpu", 1);
+  const int hd = 4;
+  Tensor q = be->alloc(2, hd), k = be->alloc(2, hd);
+  const std::vector<float> x = {1, 2, 3, 4, 1, 2, 3, 4};
+  std::copy(x.begin(), x.end(), q.f32());
+  std::copy(x.begin(), x.end(), k.f32());
+  const std::vector<float> inv = {1.0f, 0.01f};
+  const std::vector<int32_t> pos = {0, 7};
+  be->rope(q, k, 1, 1, inv, pos);
+  for (int i = 0; i < 4; ++i) EXPECT_FLOAT_EQ(q.f32()[i], x[size_t(i)]);  // position 0
+  for (int i = 0; i < 2; ++i) {
+    const double a = 7.0 * inv[size_t(i)];
+    EXPECT_NEAR(q.f32()[4 + i], x[size_t(i)] * std::cos(a) - x[size_t(i + 2)] * std::sin(a), 1e-5);
+    EXPECT_NEAR(q.f32()[6 + i], x[size_t(i + 2)] * std::cos(a) + x[size_t(i)] * std::sin(a), 1e-5);
+    EXPECT_FLOAT_EQ(k.f32()[4 + i], q.f32()[4 + i]);
+  }
+  be->release(q);
+  be->release(k);
+}
+
+}  // namespace
+}  // namespace selfens
