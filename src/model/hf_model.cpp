@@ -116,6 +116,8 @@ ModelConfig read_config(const fs::path& path) {
   const bool qwen = c.architecture == "Qwen2ForCausalLM";
   c.attention_bias = qwen || field<bool>(j, "attention_bias", false, file);
   SELFENS_REQUIRE(!field<bool>(j, "mlp_bias", false, file), file + ": mlp_bias is not supported");
+  SELFENS_REQUIRE(!field<bool>(j, "use_sliding_window", false, file),
+                  file + ": use_sliding_window is not supported");
   const std::string act = field<std::string>(j, "hidden_act", "silu", file);
   SELFENS_REQUIRE(act == "silu", file + ": hidden_act '" + act + "' is not supported (silu only)");
   read_rope(j, c, file);

@@ -280,6 +280,10 @@ TEST(HfModel, MissingTensorAndBadConfigField) {
   c["rope_scaling"] = {{"type", "yarn"}, {"factor", 4.0}};
   test::write_text(dir / "config.json", c.dump());
   expect_input_error([&] { load_hf_model(dir.string()); }, {"config.json", "rope_scaling type 'yarn'"});
+  c = t.config();
+  c["use_sliding_window"] = true;
+  test::write_text(dir / "config.json", c.dump());
+  expect_input_error([&] { load_hf_model(dir.string()); }, {"config.json", "use_sliding_window"});
   fs::remove_all(dir);
 }
 
