@@ -1,0 +1,345 @@
+#include "report/analyze.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <regex>
+#include <sstream>
+#include <unordered_map>
+
+#include "data/output_paths.h"
+#include "io/atomic_file.h"
+#include "io/feather.h"
+#include "report/accuracy.h"
+#include "util/check.h"
+
+namespace selfens::report {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A read and scored result file.
+struct Loaded {
+  io::Table table;
+  std::vector<bool> correct;  // [rows]
+};
+
+class Cache {
+ public:
+  explicit Cache(fs::path lemma_dir) : lemmas_(std::move(lemma_dir)) {}
+  const Loaded& get(const fs::path& path) {
+    auto it = loaded_.find(path.string());
+    if (it != loaded_.end()) return it->second;
+    Loaded l{io::read_feather(path), {}};
+    l.correct = row_correctness(l.table, lemmas_);
+    return loaded_.emplace(path.string(), std::move(l)).first->second;
+  }
+
+ private:
+  LemmaSource lemmas_;
+  std::unordered_map<std::string, Loaded> loaded_;
+};
+
+size_t count_true(const std::vector<bool>& v) { return size_t(std::count(v.begin(), v.end(), true)); }
+
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
+  return out;
+}
+
+size_t word_count(const std::string& s) {
+  std::istringstream in(s);
+  std::string w;
+  size_t n = 0;
+  while (in >> w) ++n;
+  return n;
+}
+
+// The question of row i: its first paraphrase, else the last "Q: " line of
+// its first prompt.
+std::string question_of(const io::Table& t, size_t i) {
+  if (t.has("paraphrases")) {
+    const auto& p = t.list_utf8("paraphrases")[i];
+    if (!p.empty()) return p[0];
+  }
+  if (t.has("prompts")) {
+    const auto& p = t.list_utf8("prompts")[i];
+    if (!p.empty()) {
+      const size_t at = p[0].rfind("Q: ");
+      if (at != std::string::npos) {
+        std::string q = p[0].substr(at + 3);
+        return q.substr(0, q.find('\n'));
+      }
+    }
+  }
+  return "";
+}
+
+std::unordered_map<std::string, size_t> uuid_index(const io::Table& t) {
+  std::unordered_map<std::string, size_t> m;
+  const auto& ids = t.utf8("uuid");
+  for (size_t i = 0; i < ids.size(); ++i) m.emplace(ids[i], i);
+  return m;
+}
+
+std::optional<double> agreement_with(const io::Table& t, const io::Table& origin) {
+  const auto index = uuid_index(origin);
+  const auto& ids = t.utf8("uuid");
+  const auto& pred = t.utf8("prediction");
+  const auto& opred = origin.utf8("prediction");
+  size_t matched = 0, same = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto it = index.find(ids[i]);
+    if (it == index.end()) continue;
+    ++matched;
+    same += pred[i] == opred[it->second];
+  }
+  if (matched == 0) return std::nullopt;
+  return double(same) / double(matched);
+}
+
+// per_prompt: accuracy by paraphrase_index; the reported accuracy is the
+// mean over indices < n (all indices when n is 0 or none is below n).
+void score_per_prompt(MethodResult& r, const Loaded& l, int n) {
+  const auto& idx = l.table.int64("paraphrase_index");
+  std::map<int64_t, std::pair<size_t, size_t>> counts;  // index -> (correct, rows)
+  for (size_t i = 0; i < idx.size(); ++i) {
+    counts[idx[i]].first += l.correct[i];
+    counts[idx[i]].second += 1;
+  }
+  bool any_below = false;
+  for (auto& [k, c] : counts) {
+    r.per_paraphrase[k] = double(c.first) / double(c.second);
+    any_below |= n > 0 && k < n;
+  }
+  double sum = 0;
+  size_t used = 0;
+  for (auto& [k, acc] : r.per_paraphrase) {
+    if (any_below && k >= n) continue;
+    sum += acc;
+    ++used;
+    if (r.best_index < 0 || acc > r.per_paraphrase[r.best_index]) r.best_index = k;
+    if (r.worst_index < 0 || acc < r.per_paraphrase[r.worst_index]) r.worst_index = k;
+  }
+  r.accuracy = used ? sum / double(used) : 0.0;
+}
+
+fs::path method_file(const data::OutputPaths& paths, const std::string& method, int n) {
+  if (method == "origin") return paths.origin();
+  if (method == "per_prompt") return paths.per_prompt();
+  if (method == "flex_attention") return paths.flex_attention(n);
+  return paths.ensemble(method, n);
+}
+
+MethodResult score_method(Cache& cache, const data::OutputPaths& paths,
+                          const AnalyzeOptions& o, const std::string& method, int n,
+                          const Loaded* origin) {
+  MethodResult r;
+  r.method = method;
+  r.n = (method == "origin" || method == "per_prompt") ? 0 : n;
+  r.file = method_file(paths, method, std::max(r.n, 1));
+  r.command = generate_command(o, method, r.n > 0 ? r.n : 5);
+  if ((r.n == 0 && method != "origin" && method != "per_prompt") || !fs::exists(r.file)) return r;
+  const Loaded& l = cache.get(r.file);
+  r.present = true;
+  r.rows = l.table.num_rows();
+  r.correct = count_true(l.correct);
+  r.accuracy = accuracy(l.correct);
+  if (method == "per_prompt") score_per_prompt(r, l, n);
+  if (origin) r.agreement = agreement_with(l.table, origin->table);
+  return r;
+}
+
+DatasetStats dataset_stats(const Loaded& l) {
+  DatasetStats s;
+  s.file = l.table.origin();
+  s.questions = l.table.num_rows();
+  const auto& pred = l.table.utf8("prediction");
+  if (l.table.has("paraphrases")) {
+    const auto& p = l.table.list_utf8("paraphrases");
+    size_t total = 0;
+    s.paraphrases_min = p.empty() ? 0 : p[0].size();
+    for (const auto& row : p) {
+      total += row.size();
+      s.paraphrases_min = std::min(s.paraphrases_min, row.size());
+      s.paraphrases_max = std::max(s.paraphrases_max, row.size());
+    }
+    s.paraphrases_mean = p.empty() ? 0 : double(total) / double(p.size());
+  }
+  double words = 0, chars = 0;
+  for (const std::string& x : pred) {
+    words += double(word_count(x));
+    chars += double(x.size());
+    s.empty_predictions += x.find_first_not_of(" \t\r\n") == std::string::npos;
+  }
+  if (!pred.empty()) s.prediction_words = words / pred.size(), s.prediction_chars = chars / pred.size();
+  return s;
+}
+
+std::vector<SampleRow> sample_rows(const Loaded& l, int count) {
+  std::vector<SampleRow> out;
+  const auto& t = l.table;
+  for (size_t i = 0; i < t.num_rows() && int(out.size()) < count; ++i)
+    out.push_back({t.utf8("uuid")[i], question_of(t, i), join(t.list_utf8("answers")[i], " | "),
+                   t.utf8("prediction")[i], bool(l.correct[i])});
+  return out;
+}
+
+void error_rows(Analysis& a, const Loaded& fused, const Loaded& origin) {
+  const auto index = uuid_index(origin.table);
+  const auto& ids = fused.table.utf8("uuid");
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto it = index.find(ids[i]);
+    if (it == index.end()) continue;
+    const bool f = fused.correct[i], o = origin.correct[it->second];
+    if (f == o) continue;
+    ErrorRow e{ids[i], question_of(fused.table, i), join(fused.table.list_utf8("answers")[i], " | "),
+               origin.table.utf8("prediction")[it->second], fused.table.utf8("prediction")[i]};
+    auto& list = f ? a.fused_only : a.origin_only;
+    (f ? a.fused_only_count : a.origin_only_count) += 1;
+    if (int(list.size()) < a.options.max_error_rows) list.push_back(std::move(e));
+  }
+}
+
+// Segment sizes of row 0 in words (a stand-in for tokens), scaled so the
+// picture stays readable.
+void picture_shape(Analysis& a, const Loaded* l, int n) {
+  PlanShape s{40, std::vector<int>(std::max(n, 1), 8), 6};
+  a.picture_note = "illustrative segment sizes";
+  if (l && l->table.num_rows() > 0 && l->table.has("prompts")) {
+    const auto& prompts = l->table.list_utf8("prompts")[0];
+    if (!prompts.empty()) {
+      const size_t cut = prompts[0].rfind("Q: ");
+      const std::string prefix = cut == std::string::npos ? "" : prompts[0].substr(0, cut);
+      s.prefix_len = int(word_count(prefix));
+      s.question_lens.clear();
+      for (const std::string& p : prompts)
+        s.question_lens.push_back(std::max<int>(1, int(word_count(p)) - s.prefix_len));
+      s.generated_len = std::max<int>(1, int(word_count(l->table.utf8("prediction")[0])));
+      a.picture_note = "segment sizes in words of the first question (uuid " +
+                       l->table.utf8("uuid")[0] + ")";
+    }
+  }
+  const int total = s.prefix_len + s.generated_len +
+                    [&] { int t = 0; for (int q : s.question_lens) t += q; return t; }();
+  if (total > 120) {  // scale down, each segment keeps at least one token
+    const double f = 120.0 / total;
+    auto scale = [&](int& v) { v = std::max(1, int(std::lround(v * f))); };
+    scale(s.prefix_len);
+    scale(s.generated_len);
+    for (int& q : s.question_lens) scale(q);
+    a.picture_note += ", scaled down";
+  }
+  a.picture_shape = s;
+}
+
+std::string missing_message(const AnalyzeOptions& o, const fs::path& dir) {
+  const int n = o.num_paraphrases > 0 ? o.num_paraphrases : 5;
+  return "no result files for dataset '" + o.dataset + "' and model '" + o.model + "' in " +
+         dir.string() +
+         " (expected origin.feather, per_prompt.feather, ensemble_{avg,max,weighted_avg,"
+         "weighted_max}-N.feather, flex_attention-N.feather); make them with `" +
+         generate_command(o, "origin", 0) + "` and `" +
+         generate_command(o, "flex_attention", n) + "`";
+}
+
+}  // namespace
+
+std::vector<RunFile> scan_results(const fs::path& dir) {
+  std::vector<RunFile> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return out;
+  static const std::regex pat(
+      R"((origin|per_prompt)\.feather|ensemble_(avg|max|weighted_avg|weighted_max)-([0-9]{1,4})\.feather|flex_attention-([0-9]{1,4})\.feather)");
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    std::smatch m;
+    if (!e.is_regular_file() || !std::regex_match(name, m, pat)) continue;
+    if (m[1].matched) out.push_back({m[1].str(), 0, e.path()});
+    else if (m[2].matched) out.push_back({m[2].str(), std::stoi(m[3].str()), e.path()});
+    else out.push_back({"flex_attention", std::stoi(m[4].str()), e.path()});
+  }
+  const auto& names = method_names();
+  auto rank = [&](const RunFile& r) {
+    return std::find(names.begin(), names.end(), r.method) - names.begin();
+  };
+  std::sort(out.begin(), out.end(), [&](const RunFile& a, const RunFile& b) {
+    return rank(a) != rank(b) ? rank(a) < rank(b) : a.n < b.n;
+  });
+  return out;
+}
+
+std::string generate_command(const AnalyzeOptions& o, const std::string& method, int n) {
+  std::string cmd = "selfens generate --dataset " + o.dataset + " --model " + o.model +
+                    " --method " + method;
+  if (method != "origin" && method != "per_prompt") cmd += " --num_paraphrases " + std::to_string(n);
+  if (o.output_dir != "datasets") cmd += " --output_dir " + o.output_dir.string();
+  return cmd;
+}
+
+const MethodResult* Analysis::find(const std::string& method) const {
+  for (const MethodResult& r : comparison)
+    if (r.method == method) return &r;
+  return nullptr;
+}
+
+Analysis analyze(const AnalyzeOptions& o) {
+  SELFENS_REQUIRE(o.num_paraphrases >= 0,
+                  "--num_paraphrases must be >= 0, got " + std::to_string(o.num_paraphrases));
+  const data::OutputPaths paths(o.output_dir, o.dataset, o.model);
+  Analysis a;
+  a.options = o;
+  a.dir = paths.dir();
+  a.model_dir = paths.model();
+  const std::vector<RunFile> files = scan_results(a.dir);
+  SELFENS_REQUIRE(!files.empty(), missing_message(o, a.dir));
+  a.n = o.num_paraphrases;
+  for (const RunFile& f : files)
+    if (o.num_paraphrases == 0) a.n = std::max(a.n, f.n);
+
+  Cache cache(o.lemma_dir);
+  const Loaded* origin = fs::exists(paths.origin()) ? &cache.get(paths.origin()) : nullptr;
+  for (const std::string& m : method_names())
+    a.comparison.push_back(score_method(cache, paths, o, m, a.n, origin));
+
+  const MethodResult* fused = a.find("flex_attention");
+  const Loaded* fused_l = fused->present ? &cache.get(fused->file) : nullptr;
+  const Loaded* main = fused_l;
+  for (const MethodResult& r : a.comparison)
+    if (!main && r.present) main = &cache.get(r.file);
+  if (!main) main = &cache.get(files.front().path);  // nothing at this N
+  a.stats = dataset_stats(*main);
+  a.samples = sample_rows(*main, o.samples);
+
+  if (fused_l) {
+    if (origin) a.gain_over_origin = fused->accuracy - a.find("origin")->accuracy;
+    const MethodResult* best = nullptr;
+    for (const MethodResult& r : a.comparison)
+      if (is_logit_ensemble(r.method) && r.present && (!best || r.accuracy > best->accuracy))
+        best = &r;
+    if (best) a.gain_over_ensemble = fused->accuracy - best->accuracy, a.best_ensemble = best->method;
+    if (origin) error_rows(a, *fused_l, *origin);
+  }
+  a.has_by_n = o.compare_all || !o.html_path.empty();
+  if (a.has_by_n)
+    for (const RunFile& f : files)
+      if (f.n > 0) a.by_n[f.method].push_back({f.n, accuracy(cache.get(f.path).correct)});
+  picture_shape(a, main, a.n);
+  return a;
+}
+
+int run_analyze(const AnalyzeOptions& o) {
+  const Analysis a = analyze(o);
+  if (!o.html_path.empty()) io::atomic_write_file(o.html_path, analysis_html(a));
+  if (o.json) {
+    std::cout << analysis_json(a).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << std::endl;
+  } else if (!o.quiet) {
+    std::cout << analysis_text(a) << std::flush;
+  }
+  return 0;
+}
+
+}  // namespace selfens::report

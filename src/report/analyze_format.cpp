@@ -1,0 +1,215 @@
+// Text and JSON forms of an Analysis.
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "report/analyze.h"
+
+namespace selfens::report {
+
+namespace {
+
+std::string pct(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f%%", 100.0 * v);
+  return buf;
+}
+
+std::string points(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.2f points", 100.0 * v);
+  return buf;
+}
+
+std::string fixed(double v, int digits) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string pad(std::string s, size_t w) {
+  if (s.size() < w) s.resize(w, ' ');
+  return s;
+}
+
+std::string label(const MethodResult& r) {
+  return r.n > 0 ? r.method + "-" + std::to_string(r.n) : r.method;
+}
+
+void print_fused(std::ostringstream& out, const Analysis& a) {
+  const MethodResult* f = a.find("flex_attention");
+  out << "flex_attention-" << a.n << " accuracy (lemmatized): ";
+  if (f->present)
+    out << pct(f->accuracy) << " (" << f->correct << "/" << f->rows << ")\n\n";
+  else
+    out << "not run; make it with: " << f->command << "\n\n";
+}
+
+void print_stats(std::ostringstream& out, const Analysis& a) {
+  const DatasetStats& s = a.stats;
+  out << "Dataset statistics (" << s.file << ")\n";
+  out << "  questions:                " << s.questions << "\n";
+  out << "  paraphrases per question: " << fixed(s.paraphrases_mean, 2) << " (min "
+      << s.paraphrases_min << ", max " << s.paraphrases_max << ")\n";
+  out << "  mean prediction length:   " << fixed(s.prediction_words, 2) << " words, "
+      << fixed(s.prediction_chars, 1) << " characters\n";
+  out << "  empty predictions:        " << s.empty_predictions << "\n\n";
+}
+
+void print_samples(std::ostringstream& out, const Analysis& a) {
+  out << "Sample generations\n";
+  for (size_t i = 0; i < a.samples.size(); ++i) {
+    const SampleRow& r = a.samples[i];
+    out << "  [" << i + 1 << "] uuid " << r.uuid << "\n";
+    out << "      question:   " << r.question << "\n";
+    out << "      gold:       " << r.gold << "\n";
+    out << "      prediction: " << r.prediction << (r.correct ? "  (correct)" : "  (wrong)")
+        << "\n";
+  }
+  out << "\n";
+}
+
+void print_comparison(std::ostringstream& out, const Analysis& a) {
+  out << "Method comparison (N = " << a.n << ")\n";
+  out << "  " << pad("method", 20) << pad("rows", 8) << pad("accuracy", 11)
+      << "same prediction as origin\n";
+  for (const MethodResult& r : a.comparison) {
+    out << "  " << pad(label(r), 20);
+    if (!r.present) {
+      out << "not run\n";
+      continue;
+    }
+    out << pad(std::to_string(r.rows), 8) << pad(pct(r.accuracy), 11)
+        << (r.agreement ? pct(*r.agreement) : "n/a") << "\n";
+    if (r.method == "per_prompt" && r.best_index >= 0)
+      out << "      mean over paraphrases; best #" << r.best_index << " "
+          << pct(r.per_paraphrase.at(r.best_index)) << ", worst #" << r.worst_index << " "
+          << pct(r.per_paraphrase.at(r.worst_index)) << "\n";
+  }
+  bool any_missing = false;
+  for (const MethodResult& r : a.comparison) {
+    if (r.present) continue;
+    if (!any_missing) out << "  not run; make them with:\n";
+    any_missing = true;
+    out << "    " << r.command << "\n";
+  }
+  out << "\n";
+}
+
+void print_gains(std::ostringstream& out, const Analysis& a) {
+  out << "Improvement of attention fusion (flex_attention-" << a.n << ")\n";
+  out << "  over origin:                 "
+      << (a.gain_over_origin ? points(*a.gain_over_origin) : "n/a") << "\n";
+  out << "  over best logit ensemble:    "
+      << (a.gain_over_ensemble ? points(*a.gain_over_ensemble) + " (" + a.best_ensemble + ")"
+                               : "n/a")
+      << "\n";
+  if (a.find("flex_attention")->present && a.find("origin")->present)
+    out << "  questions fused right, origin wrong: " << a.fused_only_count
+        << "; origin right, fused wrong: " << a.origin_only_count << "\n";
+  out << "\n";
+}
+
+void print_by_n(std::ostringstream& out, const Analysis& a) {
+  out << "Accuracy against number of paraphrases\n";
+  for (const auto& [method, pts] : a.by_n) {
+    out << "  " << pad(method, 16);
+    for (auto [n, acc] : pts) out << "N=" << n << " " << pad(pct(acc), 9);
+    out << "\n";
+  }
+  if (a.by_n.empty()) out << "  (no files with a number of paraphrases)\n";
+  out << "\n";
+}
+
+nlohmann::json method_json(const MethodResult& r) {
+  nlohmann::json j = {{"method", r.method}, {"n", r.n}, {"file", r.file.string()},
+                      {"present", r.present}};
+  if (!r.present) {
+    j["command"] = r.command;
+    return j;
+  }
+  j["rows"] = r.rows;
+  j["correct"] = r.correct;
+  j["accuracy"] = r.accuracy;
+  j["agreement_with_origin"] = r.agreement ? nlohmann::json(*r.agreement) : nlohmann::json();
+  if (r.method == "per_prompt") {
+    nlohmann::json per = nlohmann::json::object();
+    for (auto [k, v] : r.per_paraphrase) per[std::to_string(k)] = v;
+    j["per_paraphrase"] = per;
+    j["best_index"] = r.best_index;
+    j["worst_index"] = r.worst_index;
+  }
+  return j;
+}
+
+nlohmann::json errors_json(const std::vector<ErrorRow>& rows) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ErrorRow& e : rows)
+    out.push_back({{"uuid", e.uuid}, {"question", e.question}, {"gold", e.gold},
+                   {"origin_prediction", e.origin_prediction},
+                   {"fused_prediction", e.fused_prediction}});
+  return out;
+}
+
+nlohmann::json opt(const std::optional<double>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json();
+}
+
+}  // namespace
+
+std::string analysis_text(const Analysis& a) {
+  std::ostringstream out;
+  out << "=== selfens analysis: dataset " << a.options.dataset << ", model " << a.model_dir
+      << ", N = " << a.n << " ===\n";
+  out << "results: " << a.dir.string() << "\n\n";
+  print_fused(out, a);
+  print_stats(out, a);
+  print_samples(out, a);
+  print_comparison(out, a);
+  print_gains(out, a);
+  if (a.options.compare_all) print_by_n(out, a);
+  return out.str();
+}
+
+nlohmann::json analysis_json(const Analysis& a) {
+  nlohmann::json j;
+  j["dataset"] = a.options.dataset;
+  j["model"] = a.model_dir;
+  j["results_dir"] = a.dir.string();
+  j["n"] = a.n;
+  const MethodResult* f = a.find("flex_attention");
+  j["fused"] = method_json(*f);
+  const DatasetStats& s = a.stats;
+  j["stats"] = {{"file", s.file},
+                {"questions", s.questions},
+                {"paraphrases_mean", s.paraphrases_mean},
+                {"paraphrases_min", s.paraphrases_min},
+                {"paraphrases_max", s.paraphrases_max},
+                {"prediction_words_mean", s.prediction_words},
+                {"prediction_chars_mean", s.prediction_chars},
+                {"empty_predictions", s.empty_predictions}};
+  j["samples"] = nlohmann::json::array();
+  for (const SampleRow& r : a.samples)
+    j["samples"].push_back({{"uuid", r.uuid}, {"question", r.question}, {"gold", r.gold},
+                            {"prediction", r.prediction}, {"correct", r.correct}});
+  j["comparison"] = nlohmann::json::array();
+  for (const MethodResult& r : a.comparison) j["comparison"].push_back(method_json(r));
+  j["gain_over_origin"] = opt(a.gain_over_origin);
+  j["gain_over_best_ensemble"] = opt(a.gain_over_ensemble);
+  j["best_ensemble"] = a.best_ensemble.empty() ? nlohmann::json() : nlohmann::json(a.best_ensemble);
+  j["errors"] = {{"fused_right_origin_wrong_count", a.fused_only_count},
+                 {"origin_right_fused_wrong_count", a.origin_only_count},
+                 {"fused_right_origin_wrong", errors_json(a.fused_only)},
+                 {"origin_right_fused_wrong", errors_json(a.origin_only)}};
+  if (a.has_by_n) {
+    nlohmann::json by = nlohmann::json::object();
+    for (const auto& [m, pts] : a.by_n) {
+      by[m] = nlohmann::json::array();
+      for (auto [n, acc] : pts) by[m].push_back({{"n", n}, {"accuracy", acc}});
+    }
+    j["accuracy_by_n"] = by;
+  }
+  return j;
+}
+
+}  // namespace selfens::report

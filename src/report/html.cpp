@@ -1,0 +1,164 @@
+// The HTML form of an Analysis: one self-contained page, charts as inline
+// SVG, no scripts, nothing fetched.
+#include <cstdio>
+#include <sstream>
+
+#include "report/analyze.h"
+#include "report/mask.h"
+#include "report/svg.h"
+
+namespace selfens::report {
+
+namespace {
+
+std::string pct(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f%%", 100.0 * v);
+  return buf;
+}
+
+std::string label(const MethodResult& r) {
+  return r.n > 0 ? r.method + "-" + std::to_string(r.n) : r.method;
+}
+
+const char* kStyle = R"(<style>
+body { font-family: sans-serif; margin: 24px; color: #222; background: #fff; max-width: 1150px; }
+h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 32px; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; font-size: 13px; margin: 8px 0; }
+th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: #eef2f8; } td.num { text-align: right; } .missing { color: #999; }
+.note { color: #666; font-size: 12px; } code { background: #f4f4f4; padding: 1px 4px; }
+</style>
+)";
+
+void comparison_table(std::ostringstream& h, const Analysis& a) {
+  h << "<table id=\"comparison\"><tr><th>method</th><th>file</th><th>rows</th>"
+       "<th>accuracy</th><th>same prediction as origin</th></tr>\n";
+  for (const MethodResult& r : a.comparison) {
+    if (!r.present) {
+      h << "<tr class=\"missing\"><td>" << xml_escape(label(r)) << "</td><td colspan=\"4\">"
+        << "not run: <code>" << xml_escape(r.command) << "</code></td></tr>\n";
+      continue;
+    }
+    h << "<tr><td>" << xml_escape(label(r)) << "</td><td>"
+      << xml_escape(r.file.filename().string()) << "</td><td class=\"num\">" << r.rows
+      << "</td><td class=\"num\">" << pct(r.accuracy) << "</td><td class=\"num\">"
+      << (r.agreement ? pct(*r.agreement) : "n/a") << "</td></tr>\n";
+  }
+  h << "</table>\n";
+}
+
+std::string accuracy_chart(const Analysis& a) {
+  std::vector<Bar> bars;
+  for (const MethodResult& r : a.comparison)
+    if (r.present) bars.push_back({label(r), r.accuracy, r.method == "flex_attention"});
+  return svg_bar_chart(bars, "Accuracy by method (N = " + std::to_string(a.n) + ")",
+                       "chart-accuracy", "accuracy");
+}
+
+std::string agreement_chart(const Analysis& a) {
+  std::vector<Bar> bars;
+  for (const MethodResult& r : a.comparison)
+    if (r.present && r.agreement && r.method != "origin")
+      bars.push_back({label(r), *r.agreement, r.method == "flex_attention"});
+  return svg_bar_chart(bars, "Predictions identical to origin", "chart-agreement",
+                       "fraction of questions");
+}
+
+std::string by_n_chart(const Analysis& a) {
+  std::vector<Series> series;
+  for (const auto& [m, pts] : a.by_n) {
+    Series s{m, {}, false};
+    for (auto [n, acc] : pts) s.points.push_back({double(n), acc});
+    series.push_back(std::move(s));
+  }
+  for (const char* ref : {"origin", "per_prompt"}) {
+    const MethodResult* r = a.find(ref);
+    if (r && r->present) series.push_back({std::string(ref), {{0.0, r->accuracy}}, true});
+  }
+  return svg_line_chart(series, "Accuracy against number of paraphrases", "chart-by-n",
+                        "number of paraphrases N", "accuracy");
+}
+
+void error_table(std::ostringstream& h, const std::vector<ErrorRow>& rows, size_t count,
+                 const std::string& id, const std::string& title) {
+  h << "<h3>" << xml_escape(title) << " (" << count << ")</h3>\n";
+  if (rows.size() < count)
+    h << "<p class=\"note\">first " << rows.size() << " shown</p>\n";
+  h << "<table id=\"" << id << "\"><tr><th>uuid</th><th>question</th><th>gold</th>"
+       "<th>origin prediction</th><th>fused prediction</th></tr>\n";
+  for (const ErrorRow& e : rows)
+    h << "<tr><td>" << xml_escape(e.uuid) << "</td><td>" << xml_escape(e.question) << "</td><td>"
+      << xml_escape(e.gold) << "</td><td>" << xml_escape(e.origin_prediction) << "</td><td>"
+      << xml_escape(e.fused_prediction) << "</td></tr>\n";
+  h << "</table>\n";
+}
+
+void stats_section(std::ostringstream& h, const Analysis& a) {
+  const DatasetStats& s = a.stats;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%.2f (min %zu, max %zu)", s.paraphrases_mean,
+                s.paraphrases_min, s.paraphrases_max);
+  h << "<table id=\"stats\"><tr><th>file</th><td>" << xml_escape(s.file) << "</td></tr>"
+    << "<tr><th>questions</th><td>" << s.questions << "</td></tr>"
+    << "<tr><th>paraphrases per question</th><td>" << buf << "</td></tr>";
+  std::snprintf(buf, sizeof buf, "%.2f words, %.1f characters", s.prediction_words,
+                s.prediction_chars);
+  h << "<tr><th>mean prediction length</th><td>" << buf << "</td></tr>"
+    << "<tr><th>empty predictions</th><td>" << s.empty_predictions << "</td></tr></table>\n";
+  h << "<table id=\"samples\"><tr><th>uuid</th><th>question</th><th>gold</th>"
+       "<th>prediction</th><th>correct</th></tr>\n";
+  for (const SampleRow& r : a.samples)
+    h << "<tr><td>" << xml_escape(r.uuid) << "</td><td>" << xml_escape(r.question) << "</td><td>"
+      << xml_escape(r.gold) << "</td><td>" << xml_escape(r.prediction) << "</td><td>"
+      << (r.correct ? "yes" : "no") << "</td></tr>\n";
+  h << "</table>\n";
+}
+
+}  // namespace
+
+std::string analysis_html(const Analysis& a) {
+  std::ostringstream h;
+  const std::string title =
+      "selfens analysis: " + a.options.dataset + " / " + a.model_dir + " (N = " +
+      std::to_string(a.n) + ")";
+  h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>"
+    << xml_escape(title) << "</title>\n" << kStyle << "</head><body>\n";
+  h << "<h1>" << xml_escape(title) << "</h1>\n<p class=\"note\">results: "
+    << xml_escape(a.dir.string()) << "</p>\n";
+  const MethodResult* f = a.find("flex_attention");
+  h << "<p>flex_attention-" << a.n << " accuracy (lemmatized): <b>"
+    << (f->present ? pct(f->accuracy) : "not run") << "</b>";
+  if (a.gain_over_origin)
+    h << "; over origin " << xml_escape(pct(*a.gain_over_origin)) << " points";
+  if (a.gain_over_ensemble)
+    h << "; over best logit ensemble (" << xml_escape(a.best_ensemble) << ") "
+      << pct(*a.gain_over_ensemble) << " points";
+  h << "</p>\n";
+  h << "<h2>Method comparison</h2>\n";
+  comparison_table(h, a);
+  h << accuracy_chart(a);
+  h << "<h2>Accuracy against number of paraphrases</h2>\n" << by_n_chart(a);
+  h << "<h2>Agreement with origin</h2>\n" << agreement_chart(a);
+  h << "<h2>Dataset statistics and sample generations</h2>\n";
+  stats_section(h, a);
+  h << "<h2>Error analysis (flex_attention-" << a.n << " against origin)</h2>\n";
+  if (f->present && a.find("origin")->present) {
+    error_table(h, a.fused_only, a.fused_only_count, "errors-fused-right",
+                "fused right, origin wrong");
+    error_table(h, a.origin_only, a.origin_only_count, "errors-origin-right",
+                "origin right, fused wrong");
+  } else {
+    h << "<p class=\"missing\">needs origin.feather and flex_attention-" << a.n
+      << ".feather</p>\n";
+  }
+  h << "<h2>Attention plan of one question (flex_attention)</h2>\n<p class=\"note\">"
+    << xml_escape(a.picture_note) << "</p>\n";
+  const MethodPlan plan = build_method_plan("flex_attention", a.picture_shape);
+  h << render_mask_svg(plan, mask_title("flex_attention", a.picture_shape.question_lens.size(), {}),
+                       "attention-plan");
+  h << "</body></html>\n";
+  return h.str();
+}
+
+}  // namespace selfens::report
