@@ -24,7 +24,7 @@ constexpr int64_t kMinParallelRows = 8;
 }  // namespace
 
 CpuBackend::CpuBackend(int threads) : pool_(resolve_threads(threads)) {
-  openblas_set_num_threads(pool_.size());
+  openblas_set_num_threads(1);  // threads come from the pool (see matmul)
 }
 
 CpuBackend::~CpuBackend() = default;
@@ -85,8 +85,25 @@ void CpuBackend::rmsnorm(const Tensor& x, const Tensor& w, float eps, Tensor& ou
 void CpuBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out) {
   const int64_t n = x.rows, in = x.cols, nout = w.rows;
   SELFENS_CHECK(w.cols == in && out.cols == nout && out.rows >= n, "matmul shapes");
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n), int(nout), int(in), 1.0f,
-              x.f32(), int(in), w.f32(), int(in), 0.0f, out.f32(), int(nout));
+  // Each pool thread multiplies a slice of the output features with a
+  // single-threaded BLAS call: no BLAS worker threads spin between calls, and
+  // a row's result does not depend on the other rows of the batch.
+  const int64_t slices = std::min<int64_t>(pool_.size(), (nout + 63) / 64);
+  const int64_t per = ((nout + slices - 1) / slices + 15) / 16 * 16;
+  pool_.parallel_for(slices, [&](int64_t b, int64_t e) {
+    for (int64_t sl = b; sl < e; ++sl) {
+      const int64_t o0 = sl * per, cnt = std::min(per, nout - o0);
+      if (cnt <= 0) continue;
+      const float* ws = w.f32() + o0 * in;
+      if (n == 1) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, int(cnt), int(in), 1.0f, ws, int(in), x.f32(), 1,
+                    0.0f, out.f32() + o0, 1);
+      } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n), int(cnt), int(in), 1.0f,
+                    x.f32(), int(in), ws, int(in), 0.0f, out.f32() + o0, int(nout));
+      }
+    }
+  });
   if (bias != nullptr && !bias->empty()) {
     SELFENS_CHECK(bias->cols == nout, "bias shape");
     for (int64_t r = 0; r < n; ++r) {
