@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/install_deps.sh
 scripts/build.sh
 scripts/fetch_model.sh
+tools/lemma/fetch_lemma_resources.sh
 build/selfens run --model smollm2_135m_it --prompt "The capital of France is" --max-new-tokens 12

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
 scripts/fetch_model.sh
-[ -x scripts/fetch_test_assets.sh ] && scripts/fetch_test_assets.sh
+tools/lemma/fetch_lemma_resources.sh
+if [ -x scripts/fetch_test_assets.sh ]; then scripts/fetch_test_assets.sh; fi
 cd "${SELFENS_BUILD_DIR:-build}"
 ctest --output-on-failure -j"$(nproc)" "$@"
