@@ -8,7 +8,7 @@ pkgs=(build-essential cmake ccache pkg-config
       libopenblas-dev nlohmann-json3-dev libicu-dev
       libgtest-dev libgmock-dev libbenchmark-dev
       libflatbuffers-dev flatbuffers-compiler liblz4-dev libzstd-dev
-      clang libclang-rt-14-dev python3 python3-pip)
+      clang libclang-rt-14-dev python3 python3-pip chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -112,10 +112,13 @@ void print_gains(std::ostringstream& out, const Analysis& a) {
 
 void print_by_n(std::ostringstream& out, const Analysis& a) {
   out << "Accuracy against number of paraphrases\n";
-  for (const auto& [method, pts] : a.by_n) {
-    out << "  " << pad(method, 16);
-    for (auto [n, acc] : pts) out << "N=" << n << " " << pad(pct(acc), 9);
-    out << "\n";
+  for (const std::string& method : method_names()) {
+    auto it = a.by_n.find(method);
+    if (it == a.by_n.end()) continue;
+    std::string line = "  " + pad(method, 16);
+    for (auto [n, acc] : it->second) line += "N=" + std::to_string(n) + " " + pad(pct(acc), 9);
+    while (line.back() == ' ') line.pop_back();
+    out << line << "\n";
   }
   if (a.by_n.empty()) out << "  (no files with a number of paraphrases)\n";
   out << "\n";

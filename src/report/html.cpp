@@ -17,6 +17,12 @@ std::string pct(double v) {
   return buf;
 }
 
+std::string points(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.2f points", 100.0 * v);
+  return buf;
+}
+
 std::string label(const MethodResult& r) {
   return r.n > 0 ? r.method + "-" + std::to_string(r.n) : r.method;
 }
@@ -67,9 +73,11 @@ std::string agreement_chart(const Analysis& a) {
 
 std::string by_n_chart(const Analysis& a) {
   std::vector<Series> series;
-  for (const auto& [m, pts] : a.by_n) {
+  for (const std::string& m : method_names()) {
+    auto it = a.by_n.find(m);
+    if (it == a.by_n.end()) continue;
     Series s{m, {}, false};
-    for (auto [n, acc] : pts) s.points.push_back({double(n), acc});
+    for (auto [n, acc] : it->second) s.points.push_back({double(n), acc});
     series.push_back(std::move(s));
   }
   for (const char* ref : {"origin", "per_prompt"}) {
@@ -130,10 +138,10 @@ std::string analysis_html(const Analysis& a) {
   h << "<p>flex_attention-" << a.n << " accuracy (lemmatized): <b>"
     << (f->present ? pct(f->accuracy) : "not run") << "</b>";
   if (a.gain_over_origin)
-    h << "; over origin " << xml_escape(pct(*a.gain_over_origin)) << " points";
+    h << "; over origin " << points(*a.gain_over_origin);
   if (a.gain_over_ensemble)
     h << "; over best logit ensemble (" << xml_escape(a.best_ensemble) << ") "
-      << pct(*a.gain_over_ensemble) << " points";
+      << points(*a.gain_over_ensemble);
   h << "</p>\n";
   h << "<h2>Method comparison</h2>\n";
   comparison_table(h, a);
