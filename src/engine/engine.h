@@ -2,14 +2,19 @@
 // The engine: a model on a backend, the attention plan (spans), the paged KV
 // cache, and the batched forward pass over a ragged StepBatch.
 //
-//   auto engine = Engine(model, {.threads = 2});
+//   Engine engine(model, {.threads = 2});          // model: shared_ptr<const Model>
 //   SpanId p = engine.create_span({}, 0);                  // shared prefix
 //   SpanId q = engine.create_span(std::array{p}, len_p);   // a question
 //   StepBatch b; b.add_tokens(p_ids, p, false); b.add_tokens(q_ids, q, true);
 //   Logits out = engine.forward(b);                        // 1 row: q's last
 //
 // A row of span S attends to all tokens of S's ancestors (including tokens
-// added to them earlier in the same batch) and to S's tokens up to itself.
+// added to them in the same batch) and to S's tokens up to itself. Token i of
+// a span sits at position start_pos + i; the caller picks start_pos (parallel
+// layout: every Qi at |P|; G at |P| + max|Qi|).
+//
+// Results of a row depend only on its span's ancestors, never on the other
+// rows of the batch (up to float rounding of the BLAS kernels, ~1e-6).
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -27,7 +32,7 @@ namespace selfens {
 
 struct EngineOptions {
   std::string backend = "cpu";  // "cpu" or "cuda"
-  int threads = 0;              // CPU threads (pool and BLAS); <= 0: all cores
+  int threads = 0;              // CPU threads (pool; BLAS runs one thread per slice); <= 0: all cores
   int64_t kv_pages = 1024;      // KV capacity in pages (memory is bounded by it)
   int32_t page_size = 16;       // tokens per KV page
 };
