@@ -1,5 +1,7 @@
 #include "cli/cli.h"
 
+#include "cli/commands.h"
+
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -14,6 +16,7 @@ int usage(std::FILE* out) {
   std::fprintf(out,
                "usage: selfens <command> [options]\n"
                "commands:\n"
+               "  generate   run a method over a data set (the main job)\n"
                "  run        continue a prompt with greedy decoding\n"
                "  tokenize   print the token ids of a text\n"
                "  version    print the version\n");
@@ -28,6 +31,9 @@ int dispatch(int argc, char** argv) {
     std::printf("selfens %s\n", SELFENS_VERSION);
     return 0;
   }
+  if (cmd == "run") return cmd_run(argc, argv);
+  if (cmd == "tokenize") return cmd_tokenize(argc, argv);
+  if (cmd == "generate") return cmd_generate(argc, argv);
   throw InputError("unknown command '" + cmd + "' (see selfens --help)");
 }
 

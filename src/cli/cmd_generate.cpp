@@ -1,0 +1,82 @@
+// `selfens generate`: the main job.
+#include <cstdio>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "methods/generate.h"
+#include "util/check.h"
+#include "util/log.h"
+
+namespace selfens::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: selfens generate [--method M] [--dataset D] [--model M] [options]\n"
+    "  --method        origin | per_prompt | avg | max | weighted_avg | weighted_max |\n"
+    "                  flex_attention (default origin)\n"
+    "  --dataset       webqa | myriadlama | demo | PATH.jsonl (default demo)\n"
+    "  --data-dir      folder with myriadlama/ and webqa/ (default data)\n"
+    "  --model         name, .gguf file or HF directory (default smollm2_135m_it)\n"
+    "  --num_paraphrases N / --num_ensemble N   paraphrases per question (default 5)\n"
+    "  --indexs 0,2,4  explicit paraphrase indices (repeats allowed)\n"
+    "  --max_samples K first K questions      --batch_size B  questions in flight (16)\n"
+    "  --max_new_tokens N (20)   --threads T   --output-dir DIR (datasets)\n"
+    "  --layout shared|concat   --positions parallel|sequential   --fusion-bias none|mean\n"
+    "  --overwrite   --lemmaize   --quiet\n";
+
+MethodConfig method_config(const Args& a) {
+  MethodConfig m;
+  m.method = parse_method(a.str("method", "origin"));
+  SELFENS_REQUIRE(!(a.has("num_paraphrases") && a.has("num_ensemble")),
+                  "generate: give --num_paraphrases or --num_ensemble, not both");
+  m.n = a.integer("num_paraphrases", a.integer("num_ensemble", m.method == Method::kOrigin ? 1 : 5));
+  if (m.method == Method::kOrigin) m.n = 1;
+  m.indexs = a.int_list("indexs");
+  m.layout = parse_layout(a.str("layout", "shared"));
+  m.positions = parse_positions(a.str("positions", "parallel"));
+  m.fusion_bias = parse_fusion_bias(a.str("fusion_bias", "none"));
+  m.max_new_tokens = a.integer("max_new_tokens", 20);
+  return m;
+}
+
+}  // namespace
+
+int cmd_generate(int argc, char** argv) {
+  Args a("generate", argc, argv, 2,
+         {"method", "dataset", "data_dir", "model", "num_paraphrases", "num_ensemble", "indexs",
+          "max_samples", "batch_size", "max_new_tokens", "layout", "positions", "fusion_bias",
+          "output_dir", "threads", "checkpoint_seconds"},
+         {"quiet", "overwrite", "lemmaize", "help"});
+  if (a.flag("help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  GenerateOptions o;
+  o.method = method_config(a);
+  o.model = a.str("model", o.model);
+  o.dataset = a.str("dataset", o.dataset);
+  o.data_dir = a.str("data_dir", o.data_dir.string());
+  o.output_dir = a.str("output_dir", o.output_dir.string());
+  o.max_samples = a.integer("max_samples", -1);
+  o.batch_size = a.integer("batch_size", o.batch_size);
+  o.threads = a.integer("threads", 0);
+  o.checkpoint_seconds = a.real("checkpoint_seconds", o.checkpoint_seconds);
+  o.quiet = a.flag("quiet");
+  o.overwrite = a.flag("overwrite");
+  o.lemmaize = a.flag("lemmaize");
+  SELFENS_REQUIRE(o.batch_size > 0, "generate: --batch_size must be positive");
+  if (o.quiet) log::set_level(log::Level::kWarn);
+  GenerateResult r = run_generate(o);
+  if (r.skipped) {
+    std::printf("%s\n", r.path.c_str());
+    return 0;
+  }
+  log::info("wrote " + std::to_string(r.rows) + " rows (" + std::to_string(r.new_questions) +
+            " new questions, " + std::to_string(r.generated_tokens) + " generated tokens, " +
+            std::to_string(r.wall_seconds).substr(0, 6) + " s)" +
+            (r.interrupted ? "; interrupted: run the same command again to resume" : ""));
+  std::printf("%s\n", r.path.c_str());
+  return r.interrupted ? static_cast<int>(ExitCode::kInterrupted) : 0;
+}
+
+}  // namespace selfens::cli

@@ -1,0 +1,9 @@
+#pragma once
+// One function per subcommand: argv[0] is "selfens", argv[1] the command.
+namespace selfens::cli {
+
+int cmd_run(int argc, char** argv);
+int cmd_tokenize(int argc, char** argv);
+int cmd_generate(int argc, char** argv);
+
+}  // namespace selfens::cli

@@ -1,0 +1,44 @@
+#pragma once
+// `selfens generate`: one method over a data set, results in a Feather file
+// named as the original named it. Resumable: an interrupted run (Ctrl+C)
+// saves the questions it finished; running the same command again skips
+// them; a complete file is reported and left alone unless `overwrite`.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "methods/method.h"
+
+namespace selfens {
+
+struct GenerateOptions {
+  std::string model = "smollm2_135m_it";
+  std::string dataset = "demo";           // webqa | myriadlama | demo | PATH.jsonl
+  std::filesystem::path data_dir = "data";  // holds myriadlama/ and webqa/
+  std::filesystem::path output_dir = "datasets";
+  MethodConfig method;
+  int max_samples = -1;  // < 0: all questions
+  int batch_size = 16;   // questions in flight
+  int threads = 0;       // CPU threads (0: all cores)
+  bool quiet = false;
+  bool overwrite = false;
+  bool lemmaize = false;
+  // Seconds between checkpoints of the partial file (0: only at the end).
+  double checkpoint_seconds = 60;
+};
+
+struct GenerateResult {
+  std::filesystem::path path;
+  size_t rows = 0;            // rows in the file
+  size_t new_questions = 0;   // questions answered by this call
+  bool complete = false;      // every selected question answered
+  bool skipped = false;       // the file was already complete
+  bool interrupted = false;
+  double wall_seconds = 0;
+  int64_t forwarded_tokens = 0;   // model rows this call computed
+  int64_t generated_tokens = 0;
+};
+
+GenerateResult run_generate(const GenerateOptions& options);
+
+}  // namespace selfens

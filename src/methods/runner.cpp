@@ -1,0 +1,240 @@
+#include "methods/runner.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "methods/fusion.h"
+#include "util/check.h"
+
+namespace selfens {
+namespace {
+
+Fusion fusion_of(Method m) {
+  switch (m) {
+    case Method::kMax: return Fusion::kMax;
+    case Method::kWeightedAvg: return Fusion::kWeightedAvg;
+    case Method::kWeightedMax: return Fusion::kWeightedMax;
+    default: return Fusion::kAvg;
+  }
+}
+
+}  // namespace
+
+struct MethodRunner::Group {
+  std::vector<SpanId> spans;     // the spans whose logits are fused
+  std::vector<int32_t> out;      // generated ids
+  int32_t pending = -1;          // chosen token not yet fed to the spans
+  int rows_seen = 0;             // logits rows received this step
+  bool done = false;
+};
+
+struct MethodRunner::Active {
+  const QuestionInput* input = nullptr;
+  std::vector<SpanId> owned;     // in creation order (freed in reverse)
+  std::vector<Group> groups;
+  int64_t forwarded = 0;
+  bool finished() const {
+    return std::all_of(groups.begin(), groups.end(), [](const Group& g) { return g.done; });
+  }
+};
+
+MethodRunner::MethodRunner(Engine& engine, const Tokenizer& tokenizer, MethodConfig config,
+                           std::vector<int32_t> prefix, int cue_len)
+    : engine_(engine),
+      tokenizer_(tokenizer),
+      config_(std::move(config)),
+      prefix_(std::move(prefix)),
+      cue_len_(cue_len),
+      eos_(engine.config().eos_token_ids) {
+  for (int32_t e : tokenizer.eos_ids())
+    if (std::find(eos_.begin(), eos_.end(), e) == eos_.end()) eos_.push_back(e);
+  if (config_.layout == Layout::kShared && !prefix_.empty()) {
+    prefix_span_ = engine_.create_span({}, 0);
+    StepBatch b;
+    b.add_tokens(prefix_, prefix_span_, false);
+    engine_.forward(b);  // P: encoded once, shared by every question
+  }
+}
+
+MethodRunner::~MethodRunner() {
+  if (prefix_span_ != kNoSpan) engine_.free_span(prefix_span_);
+}
+
+void MethodRunner::admit(const QuestionInput& q, StepBatch& batch, std::vector<Active>& active) {
+  active.emplace_back();
+  Active& a = active.back();
+  a.input = &q;
+  if (config_.method == Method::kFlexAttention)
+    build_flex(a, batch);
+  else
+    build_shared(a, batch);
+}
+
+// origin, per_prompt and the logit ensembles: P -> Qi, answers appended to Qi.
+void MethodRunner::build_shared(Active& a, StepBatch& batch) {
+  const auto& views = *a.input->views;
+  std::vector<SpanId> parents;
+  if (prefix_span_ != kNoSpan) parents.push_back(prefix_span_);
+  int32_t start = static_cast<int32_t>(prefix_.size());
+  bool one_group = config_.method != Method::kPerPrompt;
+  if (one_group) a.groups.emplace_back();
+  for (const auto& v : views) {
+    SpanId s = engine_.create_span(parents, start);
+    a.owned.push_back(s);
+    batch.add_tokens(v, s, true);
+    a.forwarded += static_cast<int64_t>(v.size());
+    if (!one_group) a.groups.emplace_back();
+    a.groups.back().spans.push_back(s);
+  }
+}
+
+// flex_attention: P -> Qi (without the answer cue); G (cue + answer) has
+// every Qi as parent. The concat layout makes each Qi a whole prompt instead.
+void MethodRunner::build_flex(Active& a, StepBatch& batch) {
+  const auto& views = *a.input->views;
+  const bool concat = config_.layout == Layout::kConcat;
+  const bool sequential = config_.positions == Positions::kSequential;
+  std::vector<SpanId> parents;
+  if (prefix_span_ != kNoSpan) parents.push_back(prefix_span_);
+  const int32_t base = concat ? 0 : static_cast<int32_t>(prefix_.size());
+  int32_t pos = base, max_end = base;
+  std::vector<SpanId> qs;
+  for (const auto& v : views) {
+    std::vector<int32_t> body(v.begin(), v.end() - cue_len_);
+    if (concat) body.insert(body.begin(), prefix_.begin(), prefix_.end());
+    SpanId s = engine_.create_span(parents, sequential ? pos : base);
+    a.owned.push_back(s);
+    qs.push_back(s);
+    batch.add_tokens(body, s, false);
+    a.forwarded += static_cast<int64_t>(body.size());
+    pos += static_cast<int32_t>(body.size());
+    max_end = std::max(max_end, base + static_cast<int32_t>(body.size()));
+  }
+  std::vector<KeyBias> bias;
+  if (config_.fusion_bias == FusionBias::kMean) {
+    float b = -std::log(static_cast<float>(views.size()));
+    for (SpanId s : qs) bias.push_back({s, b});
+  }
+  SpanId g = engine_.create_span(qs, sequential ? pos : max_end, bias);
+  a.owned.push_back(g);
+  const auto& v0 = views[0];
+  std::vector<int32_t> cue(v0.end() - cue_len_, v0.end());
+  batch.add_tokens(cue, g, true);
+  a.forwarded += cue_len_;
+  a.groups.emplace_back();
+  a.groups.back().spans.push_back(g);
+}
+
+void MethodRunner::add_decode_rows(Active& a, size_t slot, StepBatch& batch) {
+  for (size_t gi = 0; gi < a.groups.size(); ++gi) {
+    Group& g = a.groups[gi];
+    if (g.done || g.pending < 0) continue;
+    for (size_t m = 0; m < g.spans.size(); ++m) {
+      batch.add(g.pending, g.spans[m], true);
+      row_owner_.push_back({static_cast<int32_t>(slot), static_cast<int32_t>(gi),
+                            static_cast<int32_t>(m)});
+    }
+    a.forwarded += static_cast<int64_t>(g.spans.size());
+    g.pending = -1;
+  }
+}
+
+void MethodRunner::choose_token(Active& a, Group& g, std::span<const float> rows, int n) {
+  const int vocab = engine_.config().vocab_size;
+  std::span<const float> scores = rows;
+  if (n > 1 || is_weighted(config_.method)) {
+    fused_.resize(vocab);
+    fuse_logits(fusion_of(config_.method), rows, n, vocab, a.input->weights, fused_);
+    scores = fused_;
+  }
+  if (observer_) {
+    size_t group = static_cast<size_t>(&g - a.groups.data());
+    observer_(a.input->index, group, static_cast<int>(g.out.size()), scores);
+  }
+  const int32_t tok = argmax(scores);
+  if (std::find(eos_.begin(), eos_.end(), tok) != eos_.end()) {
+    g.done = true;  // EOS ends the answer and is not part of it
+    return;
+  }
+  g.out.push_back(tok);
+  bool newline = tokenizer_.token_text(tok).find('\n') != std::string::npos;
+  if (newline || static_cast<int>(g.out.size()) >= config_.max_new_tokens)
+    g.done = true;
+  else
+    g.pending = tok;
+}
+
+void MethodRunner::apply_logits(const Logits& logits, std::vector<Active>& active) {
+  SELFENS_CHECK(logits.rows == static_cast<int32_t>(row_owner_.size()), "logits rows mismatch");
+  const size_t vocab = static_cast<size_t>(logits.vocab);
+  for (int32_t r = 0; r < logits.rows;) {
+    auto [slot, gi, m] = row_owner_[r];
+    Group& g = active[slot].groups[gi];
+    const int n = static_cast<int>(g.spans.size());
+    // The rows of one group are consecutive in batch order.
+    std::span<const float> rows(logits.data.data() + size_t(r) * vocab, size_t(n) * vocab);
+    choose_token(active[slot], g, rows, n);
+    r += n;
+  }
+}
+
+void MethodRunner::release(Active& a) {
+  for (auto it = a.owned.rbegin(); it != a.owned.rend(); ++it) engine_.free_span(*it);
+  a.owned.clear();
+}
+
+bool MethodRunner::run(std::span<const QuestionInput> questions, int batch_size,
+                       const std::function<void(QuestionOutput&&)>& on_done,
+                       const std::function<bool()>& should_stop) {
+  SELFENS_REQUIRE(batch_size > 0, "--batch_size must be positive");
+  std::vector<Active> active;
+  size_t next = 0;
+  StepBatch batch;
+  bool stopped = false;
+  while (next < questions.size() || !active.empty()) {
+    if (should_stop && should_stop()) {
+      stopped = true;
+      break;
+    }
+    batch.clear();
+    row_owner_.clear();
+    for (size_t slot = 0; slot < active.size(); ++slot) add_decode_rows(active[slot], slot, batch);
+    while (next < questions.size() && static_cast<int>(active.size()) < batch_size) {
+      admit(questions[next++], batch, active);
+      // Owners of the new question's logits rows (one per group member).
+      Active& a = active.back();
+      for (size_t gi = 0; gi < a.groups.size(); ++gi)
+        for (size_t m = 0; m < a.groups[gi].spans.size(); ++m)
+          row_owner_.push_back({static_cast<int32_t>(active.size() - 1),
+                                static_cast<int32_t>(gi), static_cast<int32_t>(m)});
+    }
+    if (!batch.empty()) apply_logits(engine_.forward(batch), active);
+    // Emit and release finished questions, keeping slots compact.
+    for (size_t slot = 0; slot < active.size();) {
+      if (!active[slot].finished()) {
+        ++slot;
+        continue;
+      }
+      QuestionOutput out;
+      out.index = active[slot].input->index;
+      out.forwarded_tokens = active[slot].forwarded;
+      for (auto& g : active[slot].groups) out.answers.push_back(std::move(g.out));
+      release(active[slot]);
+      active.erase(active.begin() + static_cast<std::ptrdiff_t>(slot));
+      on_done(std::move(out));
+    }
+  }
+  for (auto& a : active) release(a);
+  return !stopped;
+}
+
+int64_t kv_pages_needed(const MethodConfig& config, int64_t prefix_len, int64_t max_view_len,
+                        int views, int batch_size, int page_size) {
+  auto pages = [&](int64_t tokens) { return (tokens + page_size - 1) / page_size; };
+  int64_t per_view = config.layout == Layout::kConcat ? prefix_len + max_view_len : max_view_len;
+  int64_t per_question = views * pages(per_view + config.max_new_tokens + 1);
+  if (config.method == Method::kFlexAttention) per_question += pages(config.max_new_tokens + 8);
+  return pages(prefix_len) + int64_t(batch_size) * per_question + 4;
+}
+
+}  // namespace selfens

@@ -1,0 +1,38 @@
+#include "methods/session.h"
+
+#include <filesystem>
+
+#include "model/gguf.h"
+#include "model/loader.h"
+#include "model/resolve.h"
+#include "util/check.h"
+
+namespace selfens {
+namespace {
+
+std::unique_ptr<Tokenizer> tokenizer_at(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (fs::is_directory(path)) {
+    fs::path json = fs::path(path) / "tokenizer.json";
+    SELFENS_REQUIRE(fs::exists(json), path + ": no tokenizer.json in the model directory");
+    return Tokenizer::from_tokenizer_json(json.string());
+  }
+  GgufFile gguf(path);
+  return Tokenizer::from_gguf(gguf);
+}
+
+}  // namespace
+
+Session open_session(const std::string& name_or_path) {
+  Session s;
+  auto model = std::make_shared<Model>(load_model(name_or_path));
+  s.tokenizer = tokenizer_at(model->path);
+  s.model = std::move(model);
+  return s;
+}
+
+std::unique_ptr<Tokenizer> open_tokenizer(const std::string& name_or_path) {
+  return tokenizer_at(resolve_model_path(name_or_path));
+}
+
+}  // namespace selfens

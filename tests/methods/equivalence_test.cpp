@@ -1,0 +1,181 @@
+// DESIGN section 2, equivalences 1, 3, 4, 5 and 6 on real model files: the
+// tiny Llama-3-style and Qwen2-style test models (random weights, committed
+// under tests/fixtures/models) and SmolLM2-135M-Instruct (the default model).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/test_paths.h"
+#include "data/prompt.h"
+#include "engine/engine.h"
+#include "methods/prompt_tokens.h"
+#include "methods/runner.h"
+#include "methods/session.h"
+
+namespace selfens {
+namespace {
+
+const std::string kBlock =
+    "Answer the question based on general world knowledge. Provide a short and direct answer."
+    "\n\nQ: What is the capital of Italy?\nA: Rome\n\nQ: Who wrote Hamlet?\nA: William Shakespeare";
+
+// Three questions with three paraphrases each (written for this test).
+const std::vector<std::vector<std::string>> kQuestions = {
+    {"What is the capital of France?", "Which city is the capital of France?",
+     "France's capital city is which one?"},
+    {"How many legs does a spider have?", "A spider has how many legs?",
+     "What is the number of legs on a spider?"},
+    {"What colour is the sky on a clear day?", "On a clear day, the sky is what colour?",
+     "Which colour does a clear sky have?"},
+};
+
+struct MethodRun {
+  std::vector<std::vector<std::vector<int32_t>>> answers;  // [question][group] ids
+  // First-step scores per question and group.
+  std::map<std::pair<size_t, size_t>, std::vector<float>> first_scores;
+};
+
+class MethodEquivalence : public ::testing::TestWithParam<std::string> {
+ protected:
+  static std::map<std::string, Session>& sessions() {
+    static std::map<std::string, Session> s;
+    return s;
+  }
+  Session& session() {
+    auto& s = sessions()[GetParam()];
+    if (!s.model) s = open_session(model_path(GetParam()));
+    return s;
+  }
+  static std::string model_path(const std::string& name) {
+    if (name == "smollm2") return test::default_model_gguf().string();
+    return (test::fixtures_dir() / "models" / name).string();
+  }
+
+  // Runs `config` on the questions; views[q] = the paraphrase indices asked.
+  MethodRun run(MethodConfig config, const std::vector<std::vector<int>>& views, int batch,
+          size_t questions = kQuestions.size()) {
+    Session& s = session();
+    std::vector<std::vector<std::string>> prompts(questions);
+    for (size_t q = 0; q < questions; ++q)
+      for (int v : views[q]) prompts[q].push_back(data::build_prompt(kBlock, kQuestions[q][v]));
+    TokenizedRun tokens =
+        tokenize_run(*s.tokenizer, prompts, data::prompt_parts(kBlock, "").prefix);
+    EngineOptions eo;
+    eo.threads = 2;
+    eo.kv_pages = kv_pages_needed(config, static_cast<int64_t>(tokens.prefix.size()),
+                                  tokens.max_view_len(), 8, batch, eo.page_size);
+    Engine engine(s.model, eo);
+    MethodRunner runner(engine, *s.tokenizer, config, tokens.prefix, tokens.cue_len);
+    MethodRun out;
+    out.answers.resize(questions);
+    runner.set_step_observer([&](size_t q, size_t g, int step, std::span<const float> scores) {
+      if (step == 0) out.first_scores[{q, g}].assign(scores.begin(), scores.end());
+    });
+    std::vector<QuestionInput> inputs(questions);
+    for (size_t q = 0; q < questions; ++q) {
+      inputs[q].index = q;
+      inputs[q].views = &tokens.views[q];
+      inputs[q].weights.assign(views[q].size(), 1.0f);
+    }
+    EXPECT_TRUE(runner.run(inputs, batch, [&](QuestionOutput&& o) {
+      out.answers[o.index] = std::move(o.answers);
+    }));
+    const int64_t p_pages = (int64_t(tokens.prefix.size()) + eo.page_size - 1) / eo.page_size;
+    EXPECT_EQ(engine.kv_stats().used_pages, p_pages) << "pages leaked beyond P";
+    return out;
+  }
+
+  static MethodConfig cfg(Method m, int n, FusionBias bias = FusionBias::kNone) {
+    MethodConfig c;
+    c.method = m;
+    c.n = n;
+    c.fusion_bias = bias;
+    c.max_new_tokens = 12;
+    return c;
+  }
+  static std::vector<std::vector<int>> same_views(std::vector<int> v) {
+    return std::vector<std::vector<int>>(kQuestions.size(), v);
+  }
+};
+
+float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  float d = 0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) d = std::max(d, std::fabs(a[i] - b[i]));
+  return d;
+}
+
+TEST_P(MethodEquivalence, FlexWithOneParaphraseIsOrigin) {  // equivalence 1
+  MethodRun origin = run(cfg(Method::kOrigin, 1), same_views({0}), 4);
+  MethodRun flex = run(cfg(Method::kFlexAttention, 1), same_views({0}), 4);
+  for (size_t q = 0; q < kQuestions.size(); ++q) {
+    EXPECT_EQ(flex.answers[q][0], origin.answers[q][0]) << "question " << q;
+    EXPECT_LT(max_abs_diff(flex.first_scores[{q, 0}], origin.first_scores[{q, 0}]), 1e-4);
+  }
+}
+
+TEST_P(MethodEquivalence, LogitEnsemblesOfIdenticalParaphrasesAreOrigin) {  // equivalence 3
+  MethodRun origin = run(cfg(Method::kOrigin, 1), same_views({1}), 4);
+  for (Method m : {Method::kAvg, Method::kMax, Method::kWeightedAvg, Method::kWeightedMax}) {
+    MethodRun ens = run(cfg(m, 3), same_views({1, 1, 1}), 4);
+    for (size_t q = 0; q < kQuestions.size(); ++q) {
+      EXPECT_EQ(ens.answers[q][0], origin.answers[q][0]) << method_name(m) << " question " << q;
+      if (m != Method::kMax)  // max fuses probabilities, not logits
+        EXPECT_LT(max_abs_diff(ens.first_scores[{q, 0}], origin.first_scores[{q, 0}]), 1e-4)
+            << method_name(m);
+    }
+  }
+}
+
+TEST_P(MethodEquivalence, FlexOfIdenticalParaphrasesWithMeanBiasIsOrigin) {  // equivalence 4
+  MethodRun origin = run(cfg(Method::kOrigin, 1), same_views({2}), 4);
+  MethodRun flex = run(cfg(Method::kFlexAttention, 4, FusionBias::kMean), same_views({2, 2, 2, 2}), 4);
+  for (size_t q = 0; q < kQuestions.size(); ++q) {
+    EXPECT_EQ(flex.answers[q][0], origin.answers[q][0]) << "question " << q;
+    EXPECT_LT(max_abs_diff(flex.first_scores[{q, 0}], origin.first_scores[{q, 0}]), 1e-4);
+  }
+}
+
+TEST_P(MethodEquivalence, PerPromptRowIsOriginWithThatParaphrase) {  // equivalence 5
+  MethodRun per = run(cfg(Method::kPerPrompt, 3), same_views({0, 1, 2}), 4);
+  for (int v = 0; v < 3; ++v) {
+    MethodRun origin = run(cfg(Method::kOrigin, 1), same_views({v}), 4);
+    for (size_t q = 0; q < kQuestions.size(); ++q)
+      EXPECT_EQ(per.answers[q][v], origin.answers[q][0]) << "question " << q << " view " << v;
+  }
+}
+
+TEST_P(MethodEquivalence, AnswersDoNotDependOnBatchSize) {  // equivalence 6
+  for (Method m : {Method::kFlexAttention, Method::kAvg, Method::kPerPrompt}) {
+    MethodRun one = run(cfg(m, 3), same_views({0, 1, 2}), 1);
+    MethodRun many = run(cfg(m, 3), same_views({0, 1, 2}), 32);
+    for (size_t q = 0; q < kQuestions.size(); ++q) {
+      EXPECT_EQ(one.answers[q], many.answers[q]) << method_name(m) << " question " << q;
+      EXPECT_LT(max_abs_diff(one.first_scores[{q, 0}], many.first_scores[{q, 0}]), 1e-4);
+    }
+  }
+}
+
+TEST_P(MethodEquivalence, FlexFusesTheParaphrases) {
+  // Not an equivalence: with distinct paraphrases the fused first step
+  // differs from asking paraphrase 0 alone (the test can fail if fusion
+  // were ignored).
+  MethodRun origin = run(cfg(Method::kOrigin, 1), same_views({0}), 4);
+  MethodRun flex = run(cfg(Method::kFlexAttention, 3), same_views({0, 1, 2}), 4);
+  EXPECT_GT(max_abs_diff(flex.first_scores[{0, 0}], origin.first_scores[{0, 0}]), 1e-3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, MethodEquivalence,
+                         ::testing::Values("tiny-llama3", "tiny-qwen2", "smollm2"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace selfens
