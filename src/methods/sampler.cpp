@@ -1,0 +1,336 @@
+#include "methods/sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "methods/answer_text.h"
+#include "methods/fusion.h"
+#include "util/check.h"
+
+namespace selfens {
+namespace {
+
+constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
+
+// splitmix64's output function: a bijective 64-bit mix.
+uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// True once the first line of the stripped text can no longer change: some
+// newline has non-whitespace text before it.
+bool first_line_final(const std::string& text) {
+  size_t nl = text.rfind('\n');
+  return nl != std::string::npos && !python_strip(std::string_view(text).substr(0, nl)).empty();
+}
+
+}  // namespace
+
+SamplingParams sampling_defaults(const GenerationDefaults& g, uint64_t seed) {
+  SamplingParams p;
+  p.temperature = g.temperature > 0 ? g.temperature : 1.0f;
+  p.top_p = g.top_p > 0 && g.top_p <= 1 ? g.top_p : 1.0f;
+  p.top_k = std::max(0, g.top_k);
+  p.seed = seed;
+  return p;
+}
+
+void validate(const SamplingParams& p) {
+  SELFENS_REQUIRE(std::isfinite(p.temperature) && p.temperature > 0,
+                  "--temperature must be > 0, got " + std::to_string(p.temperature));
+  SELFENS_REQUIRE(std::isfinite(p.top_p) && p.top_p > 0 && p.top_p <= 1,
+                  "--top_p must be in (0, 1], got " + std::to_string(p.top_p));
+  SELFENS_REQUIRE(p.top_k >= 0, "--top_k must be >= 0 (0: off), got " + std::to_string(p.top_k));
+}
+
+std::string describe(const SamplingParams& p) {
+  std::ostringstream s;
+  s << "temperature=" << p.temperature << " top_p=" << p.top_p << " top_k=" << p.top_k
+    << " seed=" << p.seed;
+  return s.str();
+}
+
+uint64_t stable_hash(std::string_view text) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+uint64_t stream_id(uint64_t seed, uint64_t uuid_hash, uint64_t paraphrase, uint64_t sample) {
+  uint64_t h = mix64(seed + kGolden);
+  h = mix64(h ^ uuid_hash);
+  h = mix64(h ^ (paraphrase * kGolden + 1));
+  return mix64(h ^ (sample * 0xd1b54a32d192ed03ULL + 2));
+}
+
+double stream_uniform(uint64_t stream, uint64_t step) {
+  uint64_t bits = mix64(stream ^ mix64((step + 1) * kGolden));
+  return static_cast<double>(bits >> 11) * 0x1.0p-53;
+}
+
+// ---------------------------------------------------------------- Sampler
+
+Sampler::Sampler(SamplingParams params) : params_(params) { validate(params_); }
+
+double Sampler::prepare(std::span<const float> logits) {
+  const size_t vocab = logits.size();
+  SELFENS_CHECK(vocab > 0, "empty logits row");
+  float thr = -std::numeric_limits<float>::infinity();
+  const size_t k = static_cast<size_t>(params_.top_k);
+  if (k > 0 && k < vocab) {  // HF TopK: keep values >= the k-th largest
+    kth_.assign(logits.begin(), logits.end());
+    std::nth_element(kth_.begin(), kth_.begin() + static_cast<std::ptrdiff_t>(k - 1), kth_.end(),
+                     std::greater<float>());
+    thr = kth_[k - 1];
+  }
+  float mx = -std::numeric_limits<float>::infinity();
+  for (float v : logits) mx = std::max(mx, v);
+  SELFENS_CHECK(std::isfinite(mx), "logits row has no finite maximum");
+  const double inv_t = 1.0 / static_cast<double>(params_.temperature);
+  w_.assign(vocab, 0.0);
+  kept_.clear();
+  double total = 0;
+  for (size_t i = 0; i < vocab; ++i) {
+    if (!(logits[i] >= thr)) continue;  // also drops NaN
+    double w = std::exp((static_cast<double>(logits[i]) - mx) * inv_t);
+    if (w <= 0) continue;
+    w_[i] = w;
+    kept_.push_back(static_cast<int32_t>(i));
+    total += w;
+  }
+  ordered_ = false;
+  if (params_.top_p >= 1.0f) return total;
+
+  // Top-p: sort a growing head of the candidates until it covers top_p.
+  auto more_probable = [&](int32_t a, int32_t b) { return w_[a] > w_[b] || (w_[a] == w_[b] && a < b); };
+  const double target = static_cast<double>(params_.top_p) * total;
+  size_t n = std::min<size_t>(64, kept_.size());
+  for (;;) {
+    std::partial_sort(kept_.begin(), kept_.begin() + static_cast<std::ptrdiff_t>(n), kept_.end(),
+                      more_probable);
+    double cum = 0;
+    size_t j = 0;
+    for (; j < n && cum < target; ++j) cum += w_[kept_[j]];  // keep while the mass before < top_p
+    if (j < n || n == kept_.size()) {
+      kept_.resize(j);
+      ordered_ = true;
+      return cum;
+    }
+    n = std::min(n * 4, kept_.size());
+  }
+}
+
+int32_t Sampler::sample(std::span<const float> logits, double u) {
+  const double mass = prepare(logits);
+  const double target = u * mass;
+  double acc = 0;
+  for (int32_t id : kept_) {
+    acc += w_[id];
+    if (acc > target) return id;
+  }
+  return kept_.back();  // u * mass rounded up to the whole mass
+}
+
+void Sampler::distribution(std::span<const float> logits, std::vector<int32_t>& ids,
+                           std::vector<double>& probs) {
+  const double mass = prepare(logits);
+  ids = kept_;
+  if (!ordered_)
+    std::sort(ids.begin(), ids.end(),
+              [&](int32_t a, int32_t b) { return w_[a] > w_[b] || (w_[a] == w_[b] && a < b); });
+  probs.clear();
+  for (int32_t id : ids) probs.push_back(w_[id] / mass);
+}
+
+// ---------------------------------------------------------------- SampleRunner
+
+struct SampleRunner::Stream {
+  uint64_t id = 0;          // stream_id(...) (sampled streams)
+  bool greedy = false;
+  SpanId span = kNoSpan;    // the stream's own span (created at its first fed token)
+  std::vector<int32_t> out; // generated ids
+  std::string text;         // their decoded bytes
+  int32_t pending = -1;     // chosen token not yet fed
+  bool done = false;
+};
+
+struct SampleRunner::Active {
+  const SampleJob* job = nullptr;
+  SpanId prompt = kNoSpan;        // Qi (shared mode)
+  std::vector<Stream> streams;    // greedy first (when asked), then the samples
+  int64_t forwarded = 0;
+  bool finished() const {
+    return std::all_of(streams.begin(), streams.end(), [](const Stream& s) { return s.done; });
+  }
+};
+
+SampleRunner::SampleRunner(Engine& engine, const Tokenizer& tokenizer, SampleRunnerOptions options,
+                           std::vector<int32_t> prefix)
+    : engine_(engine),
+      tokenizer_(tokenizer),
+      options_(options),
+      prefix_(std::move(prefix)),
+      eos_(engine.config().eos_token_ids),
+      sampler_(options.sampling) {
+  SELFENS_REQUIRE(options_.max_new_tokens > 0,
+                  "--max_new_tokens must be positive, got " + std::to_string(options_.max_new_tokens));
+  for (int32_t e : tokenizer.eos_ids())
+    if (std::find(eos_.begin(), eos_.end(), e) == eos_.end()) eos_.push_back(e);
+  if (options_.share_prompt && !prefix_.empty()) {
+    prefix_span_ = engine_.create_span({}, 0);
+    StepBatch b;
+    b.add_tokens(prefix_, prefix_span_, false);
+    engine_.forward(b);  // P: encoded once per run
+  }
+}
+
+SampleRunner::~SampleRunner() {
+  if (prefix_span_ != kNoSpan) engine_.free_span(prefix_span_);
+}
+
+void SampleRunner::admit(const SampleJob& job, StepBatch& batch, std::vector<Active>& active) {
+  SELFENS_REQUIRE(job.num_samples >= 0 && (job.greedy || job.num_samples > 0),
+                  "a sampling job needs a greedy answer or at least one sample");
+  SELFENS_CHECK(job.tokens && !job.tokens->empty(), "a sampling job has no prompt tokens");
+  active.emplace_back();
+  Active& a = active.back();
+  a.job = &job;
+  const auto slot = static_cast<int32_t>(active.size() - 1);
+  if (job.greedy) a.streams.push_back(Stream{.greedy = true});
+  for (int s = 0; s < job.num_samples; ++s)
+    a.streams.push_back(Stream{.id = stream_id(options_.sampling.seed, job.uuid_hash,
+                                               job.paraphrase, static_cast<uint64_t>(s))});
+  const auto& tokens = *job.tokens;
+  if (options_.share_prompt) {
+    std::vector<SpanId> parents;
+    if (prefix_span_ != kNoSpan) parents.push_back(prefix_span_);
+    a.prompt = engine_.create_span(parents, static_cast<int32_t>(prefix_.size()));
+    batch.add_tokens(tokens, a.prompt, true);
+    a.forwarded += static_cast<int64_t>(tokens.size());
+    row_owner_.push_back({slot, -1});
+    return;
+  }
+  std::vector<int32_t> whole = prefix_;
+  whole.insert(whole.end(), tokens.begin(), tokens.end());
+  for (size_t s = 0; s < a.streams.size(); ++s) {
+    a.streams[s].span = engine_.create_span({}, 0);
+    batch.add_tokens(whole, a.streams[s].span, true);
+    a.forwarded += static_cast<int64_t>(whole.size());
+    row_owner_.push_back({slot, static_cast<int32_t>(s)});
+  }
+}
+
+void SampleRunner::add_decode_rows(Active& a, size_t slot, StepBatch& batch) {
+  for (size_t s = 0; s < a.streams.size(); ++s) {
+    Stream& st = a.streams[s];
+    if (st.done || st.pending < 0) continue;
+    if (st.span == kNoSpan) {
+      SpanId parent = a.prompt;
+      st.span = engine_.create_span(std::span<const SpanId>(&parent, 1), engine_.span_end_pos(parent));
+    }
+    batch.add(st.pending, st.span, true);
+    row_owner_.push_back({static_cast<int32_t>(slot), static_cast<int32_t>(s)});
+    ++a.forwarded;
+    st.pending = -1;
+  }
+}
+
+void SampleRunner::choose(Active& a, Stream& s, std::span<const float> row) {
+  (void)a;
+  const auto step = static_cast<uint64_t>(s.out.size());
+  const int32_t tok = s.greedy ? argmax(row) : sampler_.sample(row, stream_uniform(s.id, step));
+  if (std::find(eos_.begin(), eos_.end(), tok) != eos_.end()) {
+    s.done = true;  // EOS ends the answer and is not part of it
+    return;
+  }
+  s.out.push_back(tok);
+  std::string piece = tokenizer_.token_text(tok);
+  s.text += piece;
+  bool ends = piece.find('\n') != std::string::npos && first_line_final(s.text);
+  if (ends || static_cast<int>(s.out.size()) >= options_.max_new_tokens)
+    s.done = true;
+  else
+    s.pending = tok;
+}
+
+void SampleRunner::release(Active& a) {
+  for (auto& s : a.streams)
+    if (s.span != kNoSpan) engine_.free_span(s.span);
+  if (a.prompt != kNoSpan) engine_.free_span(a.prompt);
+  a.streams.clear();
+  a.prompt = kNoSpan;
+}
+
+bool SampleRunner::run(std::span<const SampleJob> jobs, int prompts_in_flight,
+                       const std::function<void(SampleOutput&&)>& on_done,
+                       const std::function<bool()>& should_stop) {
+  SELFENS_REQUIRE(prompts_in_flight > 0, "--batch_size must be positive");
+  std::vector<Active> active;
+  size_t next = 0;
+  StepBatch batch;
+  bool stopped = false;
+  while (next < jobs.size() || !active.empty()) {
+    if (should_stop && should_stop()) {
+      stopped = true;
+      break;
+    }
+    batch.clear();
+    row_owner_.clear();
+    for (size_t slot = 0; slot < active.size(); ++slot) add_decode_rows(active[slot], slot, batch);
+    while (next < jobs.size() && static_cast<int>(active.size()) < prompts_in_flight)
+      admit(jobs[next++], batch, active);
+    if (!batch.empty()) {
+      Logits logits = engine_.forward(batch);
+      SELFENS_CHECK(logits.rows == static_cast<int32_t>(row_owner_.size()), "logits rows mismatch");
+      for (int32_t r = 0; r < logits.rows; ++r) {
+        auto [slot, s] = row_owner_[r];
+        Active& a = active[slot];
+        if (s >= 0) {
+          choose(a, a.streams[s], logits.row(r));
+          continue;
+        }
+        for (auto& st : a.streams) choose(a, st, logits.row(r));  // the prompt's last row
+      }
+    }
+    for (size_t slot = 0; slot < active.size();) {
+      if (!active[slot].finished()) {
+        ++slot;
+        continue;
+      }
+      Active& a = active[slot];
+      SampleOutput out;
+      out.index = a.job->index;
+      out.forwarded_tokens = a.forwarded;
+      for (auto& s : a.streams) {
+        if (s.greedy)
+          out.greedy = std::move(s.out);
+        else
+          out.samples.push_back(std::move(s.out));
+      }
+      release(a);
+      active.erase(active.begin() + static_cast<std::ptrdiff_t>(slot));
+      on_done(std::move(out));
+    }
+  }
+  for (auto& a : active) release(a);
+  return !stopped;
+}
+
+int64_t sample_kv_pages(const SampleRunnerOptions& o, int64_t prefix_len, int64_t max_prompt_len,
+                        int streams, int prompts_in_flight, int page_size) {
+  auto pages = [&](int64_t tokens) { return (tokens + page_size - 1) / page_size; };
+  const int64_t answer = o.max_new_tokens + 1;
+  int64_t per_prompt = o.share_prompt
+                           ? pages(max_prompt_len) + int64_t(streams) * pages(answer)
+                           : int64_t(streams) * pages(prefix_len + max_prompt_len + answer);
+  return pages(prefix_len) + int64_t(prompts_in_flight) * per_prompt + 4;
+}
+
+}  // namespace selfens
