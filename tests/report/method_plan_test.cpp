@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
 #include "report/mask.h"
 #include "report/method_plan.h"
@@ -154,6 +156,37 @@ TEST(Mask, ShapeFromOptions) {
   EXPECT_THROW(mask_shape(o), InputError);
   o.n = 0;
   EXPECT_EQ(mask_shape(o).question_lens.size(), 2u);
+}
+
+TEST(Mask, RunMaskAsciiOnStdoutAndSvgFile) {
+  MaskOptions o;
+  o.method = "flex_attention";
+  o.prefix_len = 2;
+  o.question_lens = {2, 3};
+  o.generated_len = 2;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_mask(o), 0);
+  const std::string ascii = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(ascii.substr(0, ascii.find('\n')),
+            "flex_attention N=2 layout=shared positions=parallel fusion_bias=none");
+  EXPECT_EQ(ascii.substr(ascii.find('\n') + 1), body("flex_attention"));
+
+  o.format = MaskFormat::kSvg;
+  o.output = std::filesystem::temp_directory_path() / "selfens_report_mask_test.svg";
+  EXPECT_EQ(run_mask(o), 0);
+  std::ifstream in(o.output);
+  const std::string svg((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(svg.rfind("<svg ", 0), 0u);
+  for (const char* label : {">P</text>", ">Q1</text>", ">Q2</text>", ">G</text>"})
+    EXPECT_NE(svg.find(label), std::string::npos) << label;
+  // 9 query rows: each row has one rect per run of visible cells.
+  size_t cells = 0;
+  for (size_t at = svg.find("class=\"cell\""); at != std::string::npos;
+       at = svg.find("class=\"cell\"", at + 1))
+    ++cells;
+  // Runs per row: P 1, Q1 1 (P and Q1 adjoin), Q2 2 (P, Q2), G 1 (all adjoin).
+  EXPECT_EQ(cells, 2u * 1 + 2 * 1 + 3 * 2 + 2 * 1);
+  std::filesystem::remove(o.output);
 }
 
 }  // namespace
