@@ -93,6 +93,14 @@ class Backend {
   virtual void read_kv(int layer, std::span<const KvSlot> slots, std::span<float> k,
                        std::span<float> v) = 0;
 
+  // --- per forward call ---
+  // Called once per forward call, before any op, with the metadata that every
+  // layer's rope / write_kv / attention calls will then receive again (the
+  // same objects). A device backend uploads it here once instead of once per
+  // layer; the CPU backend needs nothing.
+  virtual void prepare_step(std::span<const int32_t> positions, std::span<const KvSlot> slots,
+                            const AttentionBatch& plan) {}
+
   // --- ops (n = rows of the first tensor argument) ---
   // out[i] = table[tokens[i]]; table [vocab, d], out [n, d].
   virtual void embed(const Tensor& table, std::span<const int32_t> tokens, Tensor& out) = 0;

@@ -107,6 +107,7 @@ Logits Engine::forward(const StepBatch& batch) {
 
   Workspace& w = *ws_;
   Tensor x = w.x.first_rows(n);
+  backend_->prepare_step(p.positions, slots, attn);
   backend_->embed(tok_embeddings_, batch.token, x);
   run_layers(n, p.positions, slots, attn);
 
