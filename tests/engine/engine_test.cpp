@@ -186,8 +186,11 @@ TEST(Equivalence, QuestionIndependentOfBatch) {
   std::vector<std::vector<int>> crowd;
   for (int n : {4, 20, 1, 13, 7, 33, 2, 10}) crowd.push_back(random_tokens(rng, n, V));
   const QuestionRun alone = run_question(model, p, {q}, 0, 6);
-  std::vector<std::vector<int>> batch = crowd;
-  batch.insert(batch.begin() + 3, q);
+  std::vector<std::vector<int>> batch;  // the question is 4th of 9
+  for (size_t i = 0; i < crowd.size(); ++i) {
+    if (i == 3) batch.push_back(q);
+    batch.push_back(crowd[i]);
+  }
   const QuestionRun shared = run_question(model, p, batch, 3, 6);
   EXPECT_EQ(alone.tokens, shared.tokens);
   for (size_t s = 0; s < alone.logits.size(); ++s) {
