@@ -203,10 +203,11 @@ void SampleRunner::admit(const SampleJob& job, StepBatch& batch, std::vector<Act
   Active& a = active.back();
   a.job = &job;
   const auto slot = static_cast<int32_t>(active.size() - 1);
-  if (job.greedy) a.streams.push_back(Stream{.greedy = true});
+  a.streams.resize(static_cast<size_t>(job.num_samples) + (job.greedy ? 1 : 0));
+  if (job.greedy) a.streams[0].greedy = true;
   for (int s = 0; s < job.num_samples; ++s)
-    a.streams.push_back(Stream{.id = stream_id(options_.sampling.seed, job.uuid_hash,
-                                               job.paraphrase, static_cast<uint64_t>(s))});
+    a.streams[static_cast<size_t>(s) + (job.greedy ? 1 : 0)].id =
+        stream_id(options_.sampling.seed, job.uuid_hash, job.paraphrase, static_cast<uint64_t>(s));
   const auto& tokens = *job.tokens;
   if (options_.share_prompt) {
     std::vector<SpanId> parents;
