@@ -16,8 +16,17 @@ function(selfens_module name)
     if(SELFENS_HAVE_CUDA)
       target_compile_definitions(selfens_${name} PUBLIC SELFENS_HAVE_CUDA=1)
       if(cuda_srcs)
-        target_link_libraries(selfens_${name} PUBLIC CUDA::cublas_static CUDA::cudart_static)
-        set_target_properties(selfens_${name} PROPERTIES CUDA_SEPARABLE_COMPILATION OFF)
+        # Static cuBLAS when the toolkit ships it; otherwise libcublas.so.13,
+        # found at run time on the GPU machine (tools/gpu/run_gpu_checks.sh).
+        if(TARGET CUDA::cublas_static)
+          target_link_libraries(selfens_${name} PUBLIC CUDA::cublas_static CUDA::cudart_static)
+        else()
+          target_link_libraries(selfens_${name} PUBLIC CUDA::cublas CUDA::cudart_static)
+        endif()
+        # .cu files are C++17 (CMake 3.25 has no C++20 flag for nvcc); they
+        # include only C++17 headers (backend/cuda/cuda_kernels.h).
+        set_target_properties(selfens_${name} PROPERTIES CUDA_SEPARABLE_COMPILATION OFF
+                              CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON)
       endif()
     endif()
   else()

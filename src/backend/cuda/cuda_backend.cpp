@@ -1,0 +1,257 @@
+// CudaBackend: device memory, staging of op metadata, cuBLAS matrix
+// products, and the host side of every op (checks, then one kernel launch).
+#include "backend/cuda/cuda_backend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "backend/cuda/cuda_backend_impl.h"
+#include "backend/cuda/cuda_check.h"
+#include "backend/cuda/cuda_device.h"
+#include "util/check.h"
+
+namespace selfens {
+
+std::unique_ptr<Backend> make_cuda_backend(DType weight_dtype) {
+  return std::make_unique<cuda::CudaBackend>(weight_dtype);
+}
+
+namespace cuda {
+
+namespace {
+
+static_assert(sizeof(KvSlot) == 2 * sizeof(int32_t), "KvSlot is uploaded as (page, offset)");
+static_assert(sizeof(AttnSegment) == sizeof(SegDev) && sizeof(AttnGroup) == sizeof(GroupDev),
+              "plan structs are uploaded as bytes");
+
+constexpr size_t kStageInitialBytes = size_t(4) << 20;
+constexpr size_t kStageAlign = 256;
+
+size_t align_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
+
+// fp32 -> bf16 bits, round to nearest even (NaN stays NaN).
+uint16_t to_bf16_bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return uint16_t((u >> 16) | 0x40u);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return uint16_t(u >> 16);
+}
+
+size_t elem_bytes(DType t) { return t == DType::kBF16 ? 2 : 4; }
+
+}  // namespace
+
+void* device_malloc(size_t bytes, const std::string& device_desc) {
+  void* p = nullptr;
+  if (bytes == 0) bytes = 1;
+  const cudaError_t err = cudaMalloc(&p, bytes);
+  if (err == cudaErrorMemoryAllocation) {
+    cudaGetLastError();  // clear it: the process may go on with less work
+    char mib[32];
+    std::snprintf(mib, sizeof mib, "%.1f", double(bytes) / 1048576.0);
+    throw InputError(std::string("CUDA out of memory allocating ") + mib + " MiB on " +
+                     device_desc + ": lower --batch_size or use a smaller model");
+  }
+  CUDA_CHECK(err);
+  return p;
+}
+
+CudaBackend::CudaBackend(DType weight_dtype) : weight_dtype_(weight_dtype) {
+  if (device_count() == 0)
+    throw InputError(describe_device(0) + "; this machine has no usable GPU: use --device cpu");
+  CUDA_CHECK(cudaSetDevice(device_));
+  device_desc_ = describe_device(device_);
+  CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  CUBLAS_CHECK(cublasCreate(&cublas_));
+  CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
+  // No TF32: fp32 weights must give fp32 products (exactness against the CPU).
+  CUBLAS_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
+  stage_bytes_ = kStageInitialBytes;
+  CUDA_CHECK(cudaMallocHost(&stage_host_, stage_bytes_));
+  stage_dev_ = static_cast<char*>(device_malloc(stage_bytes_, device_desc_));
+}
+
+CudaBackend::~CudaBackend() {
+  // No throwing here: errors at teardown are ignored.
+  if (stream_ != nullptr) cudaStreamSynchronize(stream_);
+  for (void* p : owned_) cudaFree(p);
+  cudaFree(k_cache_);
+  cudaFree(v_cache_);
+  cudaFree(scratch_);
+  cudaFree(stage_dev_);
+  cudaFreeHost(stage_host_);
+  if (cublas_ != nullptr) cublasDestroy(cublas_);
+  if (stream_ != nullptr) cudaStreamDestroy(stream_);
+}
+
+std::string CudaBackend::name() const { return "cuda"; }
+
+// --- memory ---
+
+void* CudaBackend::owned_malloc(size_t bytes) {
+  void* p = device_malloc(bytes, device_desc_);
+  owned_.insert(p);
+  return p;
+}
+
+Tensor CudaBackend::upload_weight(const HostTensor& host) {
+  SELFENS_CHECK(!host.shape.empty() && host.shape.size() <= 2, "weights are 1-D or 2-D");
+  Tensor t;
+  t.rows = host.shape.size() == 2 ? host.shape[0] : 1;
+  t.cols = host.shape.back();
+  SELFENS_CHECK(t.rows * t.cols == host.numel(), "weight shape and data differ");
+  t.dtype = host.shape.size() == 2 ? weight_dtype_ : DType::kF32;  // norms, biases: fp32
+  const size_t n = size_t(host.numel());
+  t.data = owned_malloc(n * elem_bytes(t.dtype));
+  if (t.dtype == DType::kF32) {
+    CUDA_CHECK(cudaMemcpy(t.data, host.data.data(), n * sizeof(float), cudaMemcpyHostToDevice));
+  } else {
+    std::vector<uint16_t> bits(n);
+    for (size_t i = 0; i < n; ++i) bits[i] = to_bf16_bits(host.data[i]);
+    CUDA_CHECK(cudaMemcpy(t.data, bits.data(), n * sizeof(uint16_t), cudaMemcpyHostToDevice));
+  }
+  return t;
+}
+
+Tensor CudaBackend::alloc(int64_t rows, int64_t cols) {
+  SELFENS_CHECK(rows >= 0 && cols >= 0, "alloc shape");
+  Tensor t;
+  t.data = owned_malloc(size_t(rows) * size_t(cols) * sizeof(float));
+  t.rows = rows;
+  t.cols = cols;
+  return t;
+}
+
+void CudaBackend::release(Tensor& t) {
+  if (t.data == nullptr) return;
+  SELFENS_CHECK(owned_.erase(t.data) == 1, "release of memory this backend did not allocate");
+  CUDA_CHECK(cudaStreamSynchronize(stream_));  // queued work may still read it
+  CUDA_CHECK(cudaFree(t.data));
+  t = Tensor{};
+}
+
+void CudaBackend::download(const Tensor& src, std::span<float> dst) {
+  SELFENS_CHECK(src.dtype == DType::kF32, "download of a non-fp32 tensor");
+  SELFENS_CHECK(dst.size() == size_t(src.rows * src.cols), "download size mismatch");
+  CUDA_CHECK(cudaMemcpyAsync(dst.data(), src.data, dst.size() * sizeof(float),
+                             cudaMemcpyDeviceToHost, stream_));
+  CUDA_CHECK(cudaStreamSynchronize(stream_));
+}
+
+void* CudaBackend::scratch(size_t bytes) {
+  if (bytes > scratch_bytes_) {
+    CUDA_CHECK(cudaStreamSynchronize(stream_));
+    CUDA_CHECK(cudaFree(scratch_));
+    scratch_ = nullptr;
+    scratch_bytes_ = std::max(bytes, scratch_bytes_ * 2);
+    scratch_ = device_malloc(scratch_bytes_, device_desc_);
+  }
+  return scratch_;
+}
+
+const void* CudaBackend::upload(Upload kind, const void* data, size_t bytes) {
+  Cached& c = cache_[size_t(kind)];
+  if (c.dev != nullptr && c.bytes.size() == bytes &&
+      (bytes == 0 || std::memcmp(c.bytes.data(), data, bytes) == 0))
+    return c.dev;
+  const size_t need = align_up(std::max<size_t>(bytes, 1), kStageAlign);
+  if (stage_used_ + need > stage_bytes_) {
+    // Every earlier copy must have left the pinned buffer before it is reused.
+    CUDA_CHECK(cudaStreamSynchronize(stream_));
+    stage_used_ = 0;
+    for (Cached& other : cache_) other.dev = nullptr;
+    if (need > stage_bytes_) {
+      CUDA_CHECK(cudaFreeHost(stage_host_));
+      CUDA_CHECK(cudaFree(stage_dev_));
+      stage_host_ = nullptr;
+      stage_dev_ = nullptr;
+      stage_bytes_ = std::max(need, stage_bytes_ * 2);
+      CUDA_CHECK(cudaMallocHost(&stage_host_, stage_bytes_));
+      stage_dev_ = static_cast<char*>(device_malloc(stage_bytes_, device_desc_));
+    }
+  }
+  char* host = stage_host_ + stage_used_;
+  char* dev = stage_dev_ + stage_used_;
+  if (bytes > 0) {
+    std::memcpy(host, data, bytes);
+    CUDA_CHECK(cudaMemcpyAsync(dev, host, bytes, cudaMemcpyHostToDevice, stream_));
+  }
+  stage_used_ += need;
+  c.bytes.assign(static_cast<const char*>(data), static_cast<const char*>(data) + bytes);
+  c.dev = dev;
+  return dev;
+}
+
+// --- paged KV store ---
+
+void CudaBackend::init_kv(const KvShape& shape) {
+  const int hd = shape.head_dim;
+  SELFENS_REQUIRE(hd == 16 || hd == 32 || hd == 64 || hd == 96 || hd == 128 || hd == 256,
+                  "CUDA backend: head_dim " + std::to_string(hd) +
+                      " not supported (16, 32, 64, 96, 128 or 256): use --device cpu");
+  SELFENS_CHECK(shape.page_size > 0 && shape.n_pages > 0 && shape.n_layers > 0 &&
+                    shape.n_kv_heads > 0,
+                "KV shape");
+  CUDA_CHECK(cudaStreamSynchronize(stream_));
+  CUDA_CHECK(cudaFree(k_cache_));
+  CUDA_CHECK(cudaFree(v_cache_));
+  k_cache_ = v_cache_ = nullptr;
+  kv_shape_ = shape;
+  layer_floats_ = size_t(shape.n_pages) * size_t(shape.page_size) * size_t(shape.n_kv_heads) *
+                  size_t(shape.head_dim);
+  const size_t bytes = size_t(shape.n_layers) * layer_floats_ * sizeof(float);
+  k_cache_ = static_cast<float*>(device_malloc(bytes, device_desc_));
+  v_cache_ = static_cast<float*>(device_malloc(bytes, device_desc_));
+}
+
+float* CudaBackend::k_layer(int layer) const {
+  SELFENS_CHECK(layer >= 0 && layer < kv_shape_.n_layers, "KV layer out of range");
+  return k_cache_ + size_t(layer) * layer_floats_;
+}
+
+float* CudaBackend::v_layer(int layer) const {
+  SELFENS_CHECK(layer >= 0 && layer < kv_shape_.n_layers, "KV layer out of range");
+  return v_cache_ + size_t(layer) * layer_floats_;
+}
+
+void CudaBackend::check_slots(std::span<const KvSlot> slots) const {
+  for (const KvSlot& s : slots)
+    SELFENS_CHECK(s.page >= 0 && s.page < kv_shape_.n_pages && s.offset >= 0 &&
+                      s.offset < kv_shape_.page_size,
+                  "bad kv slot");
+}
+
+void CudaBackend::write_kv(int layer, const Tensor& k, const Tensor& v,
+                           std::span<const KvSlot> slots) {
+  const int kvd = kv_shape_.n_kv_heads * kv_shape_.head_dim;
+  SELFENS_CHECK(k.cols == kvd && v.cols == kvd && k.rows >= int64_t(slots.size()) &&
+                    v.rows >= int64_t(slots.size()),
+                "write_kv shapes");
+  check_slots(slots);
+  const auto* dslots = static_cast<const int32_t*>(
+      upload(kSlots, slots.data(), slots.size_bytes()));
+  launch_kv_write(k.f32(), v.f32(), dslots, int64_t(slots.size()), kvd, kv_shape_.page_size,
+                  k_layer(layer), v_layer(layer), stream_);
+}
+
+void CudaBackend::read_kv(int layer, std::span<const KvSlot> slots, std::span<float> k,
+                          std::span<float> v) {
+  const size_t kvd = size_t(kv_shape_.n_kv_heads) * size_t(kv_shape_.head_dim);
+  SELFENS_CHECK(k.size() == slots.size() * kvd && v.size() == k.size(), "read_kv sizes");
+  if (slots.empty()) return;
+  check_slots(slots);
+  const auto* dslots = static_cast<const int32_t*>(
+      upload(kSlots, slots.data(), slots.size_bytes()));
+  float* tmp = static_cast<float*>(scratch(2 * k.size() * sizeof(float)));  // k then v
+  launch_kv_read(k_layer(layer), v_layer(layer), dslots, int64_t(slots.size()), int(kvd),
+                 kv_shape_.page_size, tmp, tmp + k.size(), stream_);
+  CUDA_CHECK(cudaMemcpyAsync(k.data(), tmp, k.size_bytes(), cudaMemcpyDeviceToHost, stream_));
+  CUDA_CHECK(cudaMemcpyAsync(v.data(), tmp + k.size(), v.size_bytes(), cudaMemcpyDeviceToHost,
+                             stream_));
+  CUDA_CHECK(cudaStreamSynchronize(stream_));
+}
+
+}  // namespace cuda
+}  // namespace selfens

@@ -1,0 +1,237 @@
+// Element-wise and row kernels of the CUDA backend: fp32 math throughout
+// (bf16 only as a storage format for weights and GEMM inputs).
+#include <cuda_bf16.h>
+
+#include <algorithm>
+
+#include "backend/cuda/cuda_check.h"
+#include "backend/cuda/cuda_kernels.h"
+
+namespace selfens::cuda {
+
+namespace {
+
+constexpr int kThreads = 256;
+
+int blocks_for(int64_t count, int threads = kThreads) {
+  // Grid-stride loops below: cap the grid, every element is still covered.
+  return int(std::min<int64_t>((count + threads - 1) / threads, 65535 * 8));
+}
+
+template <typename T>
+__device__ float load_f32(const T* p);
+template <>
+__device__ float load_f32<float>(const float* p) { return *p; }
+template <>
+__device__ float load_f32<__nv_bfloat16>(const __nv_bfloat16* p) { return __bfloat162float(*p); }
+
+// One block per row. table [vocab, d], tokens [n], out [n, d].
+template <typename T>
+__global__ void embed_kernel(const T* __restrict__ table, const int32_t* __restrict__ tokens,
+                             int64_t d, float* __restrict__ out) {
+  const int64_t r = blockIdx.x;
+  const T* src = table + int64_t(tokens[r]) * d;
+  float* dst = out + r * d;
+  for (int64_t i = threadIdx.x; i < d; i += blockDim.x) dst[i] = load_f32(src + i);
+}
+
+// Block-wide sum of one value per thread (blockDim.x a multiple of 32, <= 1024).
+__device__ float block_sum(float v) {
+  __shared__ float partial[32];
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  if (lane == 0) partial[warp] = v;
+  __syncthreads();
+  const int n_warps = blockDim.x / 32;
+  v = lane < n_warps ? partial[lane] : 0.0f;
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;  // every thread holds the total
+}
+
+// One block per row. x, out [n, d] (may alias: each thread reads its own
+// elements before writing them), w [d].
+__global__ void rmsnorm_kernel(const float* x, const float* __restrict__ w, float eps, int64_t d,
+                               float* out) {
+  const int64_t r = blockIdx.x;
+  const float* xr = x + r * d;
+  float ss = 0.0f;
+  for (int64_t i = threadIdx.x; i < d; i += blockDim.x) ss += xr[i] * xr[i];
+  ss = block_sum(ss);
+  const float inv = 1.0f / sqrtf(ss / float(d) + eps);
+  float* o = out + r * d;
+  for (int64_t i = threadIdx.x; i < d; i += blockDim.x) o[i] = w[i] * (xr[i] * inv);
+}
+
+// src [count] fp32 -> dst [count] bf16 (round to nearest even).
+__global__ void f32_to_bf16_kernel(const float* __restrict__ src, __nv_bfloat16* __restrict__ dst,
+                                   int64_t count) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
+       i += int64_t(gridDim.x) * blockDim.x)
+    dst[i] = __float2bfloat16_rn(src[i]);
+}
+
+// out [n, d] += bias [d] per row.
+__global__ void add_bias_kernel(float* __restrict__ out, const float* __restrict__ bias,
+                                int64_t count, int64_t d) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
+       i += int64_t(gridDim.x) * blockDim.x)
+    out[i] += bias[i % d];
+}
+
+// One block per row; thread t handles rotary pair (head, i) for t over
+// (n_heads + n_kv_heads) * half. q [n, n_heads*2*half], k [n, n_kv_heads*2*half],
+// inv_freq [half], positions [n].
+__global__ void rope_kernel(float* __restrict__ q, float* __restrict__ k, int n_heads,
+                            int n_kv_heads, int half, const float* __restrict__ inv_freq,
+                            const int32_t* __restrict__ positions) {
+  const int64_t r = blockIdx.x;
+  const int hd = 2 * half;
+  const float pos = float(positions[r]);
+  const int pairs = (n_heads + n_kv_heads) * half;
+  for (int t = threadIdx.x; t < pairs; t += blockDim.x) {
+    const int head = t / half, i = t % half;
+    float* v = head < n_heads ? q + (r * n_heads + head) * hd
+                              : k + (r * n_kv_heads + (head - n_heads)) * hd;
+    // fp32 angle and accurate sin/cos, as the CPU backend (and HF) compute it.
+    const float ang = pos * inv_freq[i];
+    float s, c;
+    sincosf(ang, &s, &c);
+    const float a = v[i], b = v[i + half];
+    v[i] = a * c - b * s;
+    v[i + half] = b * c + a * s;
+  }
+}
+
+// gate, up [count]: gate = silu(gate) * up.
+__global__ void silu_mul_kernel(float* __restrict__ gate, const float* __restrict__ up,
+                                int64_t count) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    const float g = gate[i];
+    gate[i] = g / (1.0f + expf(-g)) * up[i];
+  }
+}
+
+// x, y [count]: x += y.
+__global__ void add_kernel(float* __restrict__ x, const float* __restrict__ y, int64_t count) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
+       i += int64_t(gridDim.x) * blockDim.x)
+    x[i] += y[i];
+}
+
+// One block per output row. x [*, d], rows [n], out [n, d].
+__global__ void gather_rows_kernel(const float* __restrict__ x, const int32_t* __restrict__ rows,
+                                   int64_t d, float* __restrict__ out) {
+  const int64_t r = blockIdx.x;
+  const float* src = x + int64_t(rows[r]) * d;
+  for (int64_t i = threadIdx.x; i < d; i += blockDim.x) out[r * d + i] = src[i];
+}
+
+// One block per row i. k, v [n, kvd]; slots [n, 2] (page, offset);
+// k_cache, v_cache [pages, page_size, kvd].
+__global__ void kv_write_kernel(const float* __restrict__ k, const float* __restrict__ v,
+                                const int32_t* __restrict__ slots, int kvd, int page_size,
+                                float* __restrict__ k_cache, float* __restrict__ v_cache) {
+  const int64_t i = blockIdx.x;
+  const int64_t dst = (int64_t(slots[2 * i]) * page_size + slots[2 * i + 1]) * kvd;
+  for (int c = threadIdx.x; c < kvd; c += blockDim.x) {
+    k_cache[dst + c] = k[i * kvd + c];
+    v_cache[dst + c] = v[i * kvd + c];
+  }
+}
+
+// The inverse of kv_write_kernel: k, v [n, kvd] from the cache slots.
+__global__ void kv_read_kernel(const float* __restrict__ k_cache, const float* __restrict__ v_cache,
+                               const int32_t* __restrict__ slots, int kvd, int page_size,
+                               float* __restrict__ k, float* __restrict__ v) {
+  const int64_t i = blockIdx.x;
+  const int64_t src = (int64_t(slots[2 * i]) * page_size + slots[2 * i + 1]) * kvd;
+  for (int c = threadIdx.x; c < kvd; c += blockDim.x) {
+    k[i * kvd + c] = k_cache[src + c];
+    v[i * kvd + c] = v_cache[src + c];
+  }
+}
+
+int row_threads(int64_t d) {
+  // Enough threads to cover a typical row in one or two passes.
+  return d >= 1024 ? 256 : 128;
+}
+
+}  // namespace
+
+void launch_embed(const void* table, bool table_bf16, const int32_t* tokens, int64_t n, int64_t d,
+                  float* out, cudaStream_t stream) {
+  if (n == 0) return;
+  if (table_bf16)
+    embed_kernel<<<unsigned(n), row_threads(d), 0, stream>>>(
+        static_cast<const __nv_bfloat16*>(table), tokens, d, out);
+  else
+    embed_kernel<<<unsigned(n), row_threads(d), 0, stream>>>(static_cast<const float*>(table),
+                                                             tokens, d, out);
+  CUDA_CHECK_LAUNCH();
+}
+
+void launch_rmsnorm(const float* x, const float* w, float eps, int64_t n, int64_t d, float* out,
+                    cudaStream_t stream) {
+  if (n == 0) return;
+  rmsnorm_kernel<<<unsigned(n), row_threads(d), 0, stream>>>(x, w, eps, d, out);
+  CUDA_CHECK_LAUNCH();
+}
+
+void launch_f32_to_bf16(const float* src, void* dst, int64_t count, cudaStream_t stream) {
+  if (count == 0) return;
+  f32_to_bf16_kernel<<<blocks_for(count), kThreads, 0, stream>>>(
+      src, static_cast<__nv_bfloat16*>(dst), count);
+  CUDA_CHECK_LAUNCH();
+}
+
+void launch_add_bias(float* out, const float* bias, int64_t n, int64_t d, cudaStream_t stream) {
+  if (n * d == 0) return;
+  add_bias_kernel<<<blocks_for(n * d), kThreads, 0, stream>>>(out, bias, n * d, d);
+  CUDA_CHECK_LAUNCH();
+}
+
+void launch_rope(float* q, float* k, int n_heads, int n_kv_heads, int half, const float* inv_freq,
+                 const int32_t* positions, int64_t n, cudaStream_t stream) {
+  if (n == 0) return;
+  const int pairs = (n_heads + n_kv_heads) * half;
+  const int threads = std::min(1024, (pairs + 31) / 32 * 32);
+  rope_kernel<<<unsigned(n), threads, 0, stream>>>(q, k, n_heads, n_kv_heads, half, inv_freq,
+                                                   positions);
+  CUDA_CHECK_LAUNCH();
+}
+
+void launch_silu_mul(float* gate, const float* up, int64_t count, cudaStream_t stream) {
+  if (count == 0) return;
+  silu_mul_kernel<<<blocks_for(count), kThreads, 0, stream>>>(gate, up, count);
+  CUDA_CHECK_LAUNCH();
+}
+
+void launch_add(float* x, const float* y, int64_t count, cudaStream_t stream) {
+  if (count == 0) return;
+  add_kernel<<<blocks_for(count), kThreads, 0, stream>>>(x, y, count);
+  CUDA_CHECK_LAUNCH();
+}
+
+void launch_gather_rows(const float* x, const int32_t* rows, int64_t n, int64_t d, float* out,
+                        cudaStream_t stream) {
+  if (n == 0) return;
+  gather_rows_kernel<<<unsigned(n), row_threads(d), 0, stream>>>(x, rows, d, out);
+  CUDA_CHECK_LAUNCH();
+}
+
+void launch_kv_write(const float* k, const float* v, const int32_t* slots, int64_t n, int kvd,
+                     int page_size, float* k_cache, float* v_cache, cudaStream_t stream) {
+  if (n == 0) return;
+  kv_write_kernel<<<unsigned(n), 128, 0, stream>>>(k, v, slots, kvd, page_size, k_cache, v_cache);
+  CUDA_CHECK_LAUNCH();
+}
+
+void launch_kv_read(const float* k_cache, const float* v_cache, const int32_t* slots, int64_t n,
+                    int kvd, int page_size, float* k, float* v, cudaStream_t stream) {
+  if (n == 0) return;
+  kv_read_kernel<<<unsigned(n), 128, 0, stream>>>(k_cache, v_cache, slots, kvd, page_size, k, v);
+  CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace selfens::cuda

@@ -1,0 +1,75 @@
+#pragma once
+// Launchers of the CUDA backend's kernels (cuda_kernels.cu, cuda_attention.cu).
+// Plain C++17 (nvcc compiles the .cu files in its default dialect); every
+// pointer is a device pointer, every launch goes on `stream` and is checked.
+// Shapes are row-major; n = rows.
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+namespace selfens::cuda {
+
+// Device copy of one AttnSegment (same layout: memcpy'd from the host plan).
+struct SegDev {
+  int32_t page_begin;  // index into the pages array
+  int32_t n_tokens;    // keys of this segment
+  float bias;          // added to the scaled scores
+};
+// Device copy of one AttnGroup (same layout).
+struct GroupDev {
+  int32_t seg_begin, seg_end;
+  int32_t row_begin, row_end;
+};
+
+// The attention plan on the device (views into one uploaded buffer).
+struct AttnPlanDev {
+  const GroupDev* groups;      // [n_groups]
+  const SegDev* segments;      // [n_segments]
+  const int32_t* pages;        // [n_pages] page ids
+  const int32_t* rows;         // [n_entries] batch row of each query entry
+  const int32_t* self_limit;   // [n_entries] visible tokens of the own (last) segment
+  const int32_t* entry_group;  // [n_entries] group of each entry
+  int32_t n_entries;
+  float scale;                 // 1 / sqrt(head_dim)
+};
+
+// out[i] = table[tokens[i]]; table [vocab, d] fp32 or bf16 (table_bf16), out [n, d] fp32.
+void launch_embed(const void* table, bool table_bf16, const int32_t* tokens, int64_t n,
+                  int64_t d, float* out, cudaStream_t stream);
+// out = x / rms(x) * w; x, out [n, d] (may alias); w [d].
+void launch_rmsnorm(const float* x, const float* w, float eps, int64_t n, int64_t d, float* out,
+                    cudaStream_t stream);
+// dst[i] = bf16(src[i]) for i < count; dst is __nv_bfloat16 [count].
+void launch_f32_to_bf16(const float* src, void* dst, int64_t count, cudaStream_t stream);
+// out[r, o] += bias[o]; out [n, d], bias [d].
+void launch_add_bias(float* out, const float* bias, int64_t n, int64_t d, cudaStream_t stream);
+// rotate_half RoPE in place: q [n, n_heads * 2*half], k [n, n_kv_heads * 2*half],
+// inv_freq [half], positions [n].
+void launch_rope(float* q, float* k, int n_heads, int n_kv_heads, int half,
+                 const float* inv_freq, const int32_t* positions, int64_t n,
+                 cudaStream_t stream);
+// gate = silu(gate) * up; both [count] (the first n rows, contiguous).
+void launch_silu_mul(float* gate, const float* up, int64_t count, cudaStream_t stream);
+// x += y; both [count].
+void launch_add(float* x, const float* y, int64_t count, cudaStream_t stream);
+// out[i] = x[rows[i]]; x [*, d], rows [n], out [n, d].
+void launch_gather_rows(const float* x, const int32_t* rows, int64_t n, int64_t d, float* out,
+                        cudaStream_t stream);
+// KV store of one layer: k_cache, v_cache [n_pages, page_size, kvd].
+// Write: row i of k, v [n, kvd] goes to slot (pages[i], offsets[i]).
+// slots [n, 2] int32 (page, offset) pairs, as KvSlot.
+void launch_kv_write(const float* k, const float* v, const int32_t* slots, int64_t n, int kvd,
+                     int page_size, float* k_cache, float* v_cache, cudaStream_t stream);
+// Read: k, v [n, kvd] from the slots (the inverse of launch_kv_write).
+void launch_kv_read(const float* k_cache, const float* v_cache, const int32_t* slots, int64_t n,
+                    int kvd, int page_size, float* k, float* v, cudaStream_t stream);
+
+// Span attention of one layer (cuda_attention.cu): for every query entry and
+// head, softmax(q k^T * scale + bias) v over the entry's visible keys.
+// q, out [n, n_heads * head_dim]; k_cache, v_cache [n_pages, page_size,
+// n_kv_heads * head_dim]; head_dim 16, 32, 64, 96, 128 or 256.
+void launch_span_attention(const float* q, const float* k_cache, const float* v_cache,
+                           const AttnPlanDev& plan, int n_heads, int n_kv_heads, int head_dim,
+                           int page_size, float* out, cudaStream_t stream);
+
+}  // namespace selfens::cuda

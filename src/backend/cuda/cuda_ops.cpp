@@ -1,0 +1,157 @@
+// CudaBackend ops: host-side checks, metadata upload, one launch each.
+#include <cstring>
+
+#include "backend/cuda/cuda_backend_impl.h"
+#include "backend/cuda/cuda_check.h"
+#include "util/check.h"
+
+namespace selfens::cuda {
+
+void CudaBackend::embed(const Tensor& table, std::span<const int32_t> tokens, Tensor& out) {
+  SELFENS_CHECK(out.cols == table.cols && int64_t(tokens.size()) <= out.rows, "embed shapes");
+  for (size_t i = 0; i < tokens.size(); ++i)
+    SELFENS_REQUIRE(tokens[i] >= 0 && tokens[i] < table.rows,
+                    "forward: token id " + std::to_string(tokens[i]) +
+                        " outside the vocabulary [0, " + std::to_string(table.rows) + ")");
+  const auto* dt = static_cast<const int32_t*>(upload(kTokens, tokens.data(), tokens.size_bytes()));
+  launch_embed(table.data, table.dtype == DType::kBF16, dt, int64_t(tokens.size()), table.cols,
+               out.f32(), stream_);
+}
+
+void CudaBackend::rmsnorm(const Tensor& x, const Tensor& w, float eps, Tensor& out) {
+  SELFENS_CHECK(w.cols == x.cols && out.cols == x.cols && out.rows >= x.rows &&
+                    w.dtype == DType::kF32,
+                "rmsnorm shapes");
+  launch_rmsnorm(x.f32(), w.f32(), eps, x.rows, x.cols, out.f32(), stream_);
+}
+
+// out [n, nout] (row-major) = x [n, in] W^T, W [nout, in]. In cuBLAS's
+// column-major terms: out^T [nout, n] = W^T(op T of W's [in, nout]) x^T.
+void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out) {
+  const int64_t n = x.rows, in = x.cols, nout = w.rows;
+  SELFENS_CHECK(w.cols == in && out.cols == nout && out.rows >= n, "matmul shapes");
+  SELFENS_CHECK(x.dtype == DType::kF32, "matmul input must be fp32");
+  if (n == 0) return;
+  const float alpha = 1.0f, beta = 0.0f;
+  if (w.dtype == DType::kBF16) {
+    // bf16 x bf16 on the tensor cores, fp32 accumulate and output.
+    void* xb = scratch(size_t(n * in) * 2);
+    launch_f32_to_bf16(x.f32(), xb, n * in, stream_);
+    CUBLAS_CHECK(cublasGemmEx(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, int(nout), int(n), int(in),
+                              &alpha, w.data, CUDA_R_16BF, int(in), xb, CUDA_R_16BF, int(in),
+                              &beta, out.data, CUDA_R_32F, int(nout), CUBLAS_COMPUTE_32F,
+                              CUBLAS_GEMM_DEFAULT));
+  } else {
+    // Plain fp32 (CUBLAS_COMPUTE_32F_PEDANTIC: never TF32, whatever the environment says).
+    CUBLAS_CHECK(cublasGemmEx(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, int(nout), int(n), int(in),
+                              &alpha, w.data, CUDA_R_32F, int(in), x.data, CUDA_R_32F, int(in),
+                              &beta, out.data, CUDA_R_32F, int(nout),
+                              CUBLAS_COMPUTE_32F_PEDANTIC, CUBLAS_GEMM_DEFAULT));
+  }
+  if (bias != nullptr && !bias->empty()) {
+    SELFENS_CHECK(bias->cols == nout && bias->dtype == DType::kF32, "bias shape");
+    launch_add_bias(out.f32(), bias->f32(), n, nout, stream_);
+  }
+}
+
+void CudaBackend::rope(Tensor& q, Tensor& k, int n_heads, int n_kv_heads,
+                       std::span<const float> inv_freq, std::span<const int32_t> positions) {
+  const int half = int(inv_freq.size());
+  const int hd = 2 * half;
+  SELFENS_CHECK(q.cols == int64_t(n_heads) * hd && k.cols == int64_t(n_kv_heads) * hd &&
+                    int64_t(positions.size()) == q.rows && k.rows >= q.rows,
+                "rope shapes");
+  const auto* df = static_cast<const float*>(upload(kInvFreq, inv_freq.data(), inv_freq.size_bytes()));
+  const auto* dp =
+      static_cast<const int32_t*>(upload(kPositions, positions.data(), positions.size_bytes()));
+  launch_rope(q.f32(), k.f32(), n_heads, n_kv_heads, half, df, dp, q.rows, stream_);
+}
+
+void CudaBackend::silu_mul(Tensor& gate, const Tensor& up) {
+  SELFENS_CHECK(up.cols == gate.cols && up.rows >= gate.rows, "silu_mul shapes");
+  launch_silu_mul(gate.f32(), up.f32(), gate.rows * gate.cols, stream_);
+}
+
+void CudaBackend::add(Tensor& x, const Tensor& y) {
+  SELFENS_CHECK(x.cols == y.cols && y.rows >= x.rows, "add shapes");
+  launch_add(x.f32(), y.f32(), x.rows * x.cols, stream_);
+}
+
+void CudaBackend::gather_rows(const Tensor& x, std::span<const int32_t> rows, Tensor& out) {
+  SELFENS_CHECK(out.cols == x.cols && out.rows >= int64_t(rows.size()), "gather shapes");
+  for (int32_t r : rows) SELFENS_CHECK(r >= 0 && r < x.rows, "gather row out of range");
+  const auto* dr = static_cast<const int32_t*>(upload(kRows, rows.data(), rows.size_bytes()));
+  launch_gather_rows(x.f32(), dr, int64_t(rows.size()), x.cols, out.f32(), stream_);
+}
+
+namespace {
+
+// Appends `bytes` to `buf` at a 16-byte aligned offset; returns that offset.
+size_t append_aligned(std::vector<char>& buf, const void* data, size_t bytes) {
+  const size_t at = (buf.size() + 15) / 16 * 16;
+  buf.resize(at + bytes);
+  if (bytes > 0) std::memcpy(buf.data() + at, data, bytes);
+  return at;
+}
+
+template <typename T>
+size_t append_vec(std::vector<char>& buf, const std::vector<T>& v) {
+  return append_aligned(buf, v.data(), v.size() * sizeof(T));
+}
+
+}  // namespace
+
+void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const AttentionBatch& plan,
+                            Tensor& out) {
+  const int hd = kv_shape_.head_dim;
+  SELFENS_CHECK(q.cols == int64_t(n_heads) * hd && out.cols == q.cols, "attention shapes");
+  SELFENS_CHECK(n_heads % kv_shape_.n_kv_heads == 0, "GQA head ratio");
+  SELFENS_CHECK(plan.rows.size() == plan.self_limit.size(), "attention plan rows/self_limit");
+  // Entry -> group (validated here once; the kernel trusts the plan).
+  std::vector<int32_t> entry_group(plan.rows.size(), -1);
+  for (size_t g = 0; g < plan.groups.size(); ++g) {
+    const AttnGroup& gr = plan.groups[g];
+    SELFENS_CHECK(gr.seg_begin < gr.seg_end && gr.seg_end <= int32_t(plan.segments.size()) &&
+                      gr.row_begin <= gr.row_end && gr.row_end <= int32_t(plan.rows.size()),
+                  "attention plan group ranges");
+    for (int32_t e = gr.row_begin; e < gr.row_end; ++e) entry_group[size_t(e)] = int32_t(g);
+  }
+  for (size_t e = 0; e < plan.rows.size(); ++e)
+    SELFENS_CHECK(entry_group[e] >= 0 && plan.rows[e] >= 0 && plan.rows[e] < q.rows &&
+                      plan.self_limit[e] >= 1 &&
+                      plan.self_limit[e] <=
+                          plan.segments[size_t(plan.groups[size_t(entry_group[e])].seg_end - 1)]
+                              .n_tokens,
+                  "attention plan entry");
+  for (const AttnSegment& s : plan.segments)
+    SELFENS_CHECK(s.n_tokens >= 0 && s.page_begin >= 0 &&
+                      size_t(s.page_begin) + size_t((s.n_tokens + kv_shape_.page_size - 1) /
+                                                    kv_shape_.page_size) <= plan.pages.size(),
+                  "attention plan segment pages");
+  for (int32_t p : plan.pages)
+    SELFENS_CHECK(p >= 0 && p < kv_shape_.n_pages, "attention plan page id");
+
+  std::vector<char>& buf = plan_bytes_;
+  buf.clear();
+  const size_t o_groups = append_vec(buf, plan.groups);
+  const size_t o_segs = append_vec(buf, plan.segments);
+  const size_t o_pages = append_vec(buf, plan.pages);
+  const size_t o_rows = append_vec(buf, plan.rows);
+  const size_t o_limit = append_vec(buf, plan.self_limit);
+  const size_t o_egroup = append_vec(buf, entry_group);
+  const char* dev = static_cast<const char*>(upload(kPlan, buf.data(), buf.size()));
+
+  AttnPlanDev d;
+  d.groups = reinterpret_cast<const GroupDev*>(dev + o_groups);
+  d.segments = reinterpret_cast<const SegDev*>(dev + o_segs);
+  d.pages = reinterpret_cast<const int32_t*>(dev + o_pages);
+  d.rows = reinterpret_cast<const int32_t*>(dev + o_rows);
+  d.self_limit = reinterpret_cast<const int32_t*>(dev + o_limit);
+  d.entry_group = reinterpret_cast<const int32_t*>(dev + o_egroup);
+  d.n_entries = int32_t(plan.rows.size());
+  d.scale = plan.scale;
+  launch_span_attention(q.f32(), k_layer(layer), v_layer(layer), d, n_heads, kv_shape_.n_kv_heads,
+                        hd, kv_shape_.page_size, out.f32(), stream_);
+}
+
+}  // namespace selfens::cuda

@@ -1,0 +1,178 @@
+// Op-level checks: every CudaBackend op except attention against the CPU
+// backend on random data, over grids of shapes.
+#include <cmath>
+#include <numeric>
+
+#include "gpu_check.h"
+
+namespace selfens::gpucheck {
+
+namespace {
+
+std::string dt_name(DType t) { return t == DType::kBF16 ? "bf16" : "f32"; }
+
+HostTensor host_tensor(std::vector<int64_t> shape, std::vector<float> data) {
+  HostTensor h;
+  h.shape = std::move(shape);
+  h.data = std::move(data);
+  return h;
+}
+
+// x [n, in] W^T (+ b): with bf16 weights the CPU gets the same bf16-rounded
+// weights and inputs, so both sides compute the same products in fp32.
+void check_matmul(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt19937& rng) {
+  const int pairs[][2] = {{576, 192}, {576, 1536}, {1536, 576}, {4096, 128}, {64, 49152}};
+  for (const auto& pr : pairs) {
+    const int in = pr[0], out = pr[1];
+    std::vector<float> w = randv(rng, size_t(in) * out, 1.0f / std::sqrt(float(in)));
+    std::vector<float> b = randv(rng, size_t(out), 0.5f);
+    if (dt == DType::kBF16) round_bf16(w);
+    const HostTensor hw = host_tensor({out, in}, w), hb = host_tensor({out}, b);
+    Tensor cw = cpu.upload_weight(hw), cb = cpu.upload_weight(hb);
+    Tensor gw = gpu.upload_weight(hw), gb = gpu.upload_weight(hb);
+    for (int n : {1, 7, 64, 300}) {
+      if (out == 49152 && n > 7) continue;  // the lm_head shape: decode sizes only
+      std::vector<float> x = randv(rng, size_t(n) * in);
+      if (dt == DType::kBF16) round_bf16(x);
+      for (bool with_bias : {false, true}) {
+        Tensor cx = to_backend(cpu, x, n, in), gx = to_backend(gpu, x, n, in);
+        Tensor co = cpu.alloc(n, out), go = gpu.alloc(n, out);
+        cpu.matmul(cx, cw, with_bias ? &cb : nullptr, co);
+        gpu.matmul(gx, gw, with_bias ? &gb : nullptr, go);
+        r.check("matmul/" + dt_name(dt) + " n=" + std::to_string(n) + " in=" +
+                    std::to_string(in) + " out=" + std::to_string(out) +
+                    (with_bias ? " +bias" : ""),
+                max_abs_diff(to_host(cpu, co), to_host(gpu, go)), 1e-4);
+        for (Tensor* t : {&cx, &co}) cpu.release(*t);
+        for (Tensor* t : {&gx, &go}) gpu.release(*t);
+      }
+    }
+  }
+}
+
+void check_embed(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt19937& rng) {
+  const int vocab = 1000, d = 576;
+  std::vector<float> table = randv(rng, size_t(vocab) * d);
+  if (dt == DType::kBF16) round_bf16(table);
+  const HostTensor ht = host_tensor({vocab, d}, table);
+  Tensor ct = cpu.upload_weight(ht), gt = gpu.upload_weight(ht);
+  for (int n : {1, 13, 300}) {
+    std::vector<int32_t> tok(static_cast<size_t>(n));
+    for (int32_t& t : tok) t = int32_t(rng() % vocab);
+    Tensor co = cpu.alloc(n, d), go = gpu.alloc(n, d);
+    cpu.embed(ct, tok, co);
+    gpu.embed(gt, tok, go);
+    r.check("embed/" + dt_name(dt) + " n=" + std::to_string(n),
+            max_abs_diff(to_host(cpu, co), to_host(gpu, go)), 0.0);
+    cpu.release(co);
+    gpu.release(go);
+  }
+}
+
+void check_rmsnorm(Report& r, Backend& cpu, Backend& gpu, std::mt19937& rng) {
+  for (int d : {576, 4096})
+    for (int n : {1, 7, 300}) {
+      const std::vector<float> x = randv(rng, size_t(n) * d, 3.0f);
+      const HostTensor hw = host_tensor({d}, randv(rng, size_t(d)));
+      Tensor cw = cpu.upload_weight(hw), gw = gpu.upload_weight(hw);
+      Tensor cx = to_backend(cpu, x, n, d), gx = to_backend(gpu, x, n, d);
+      Tensor co = cpu.alloc(n, d), go = gpu.alloc(n, d);
+      cpu.rmsnorm(cx, cw, 1e-5f, co);
+      gpu.rmsnorm(gx, gw, 1e-5f, go);
+      r.check("rmsnorm n=" + std::to_string(n) + " d=" + std::to_string(d),
+              max_abs_diff(to_host(cpu, co), to_host(gpu, go)), 1e-5);
+      gpu.rmsnorm(gx, gw, 1e-5f, gx);  // in place, as the engine's final norm
+      r.check("rmsnorm in-place n=" + std::to_string(n) + " d=" + std::to_string(d),
+              max_abs_diff(to_host(cpu, co), to_host(gpu, gx)), 1e-5);
+      for (Tensor* t : {&cx, &co}) cpu.release(*t);
+      for (Tensor* t : {&gx, &go}) gpu.release(*t);
+    }
+}
+
+void check_rope(Report& r, Backend& cpu, Backend& gpu, std::mt19937& rng) {
+  const int heads[][2] = {{9, 3}, {32, 8}, {4, 4}};
+  for (int hd : {64, 128})
+    for (const auto& h : heads)
+      for (int n : {1, 300}) {
+        const int H = h[0], KVH = h[1], half = hd / 2;
+        std::vector<float> inv_freq(static_cast<size_t>(half));
+        for (int i = 0; i < half; ++i)
+          inv_freq[size_t(i)] = float(1.0 / std::pow(100000.0, 2.0 * i / hd));
+        std::vector<int32_t> pos(static_cast<size_t>(n));
+        for (int32_t& p : pos) p = int32_t(rng() % 5000);
+        const std::vector<float> q = randv(rng, size_t(n) * H * hd);
+        const std::vector<float> k = randv(rng, size_t(n) * KVH * hd);
+        Tensor cq = to_backend(cpu, q, n, H * hd), ck = to_backend(cpu, k, n, KVH * hd);
+        Tensor gq = to_backend(gpu, q, n, H * hd), gk = to_backend(gpu, k, n, KVH * hd);
+        cpu.rope(cq, ck, H, KVH, inv_freq, pos);
+        gpu.rope(gq, gk, H, KVH, inv_freq, pos);
+        const std::string name = "rope hd=" + std::to_string(hd) + " H=" + std::to_string(H) +
+                                 " KVH=" + std::to_string(KVH) + " n=" + std::to_string(n);
+        // Angles up to 5000 rad: sin/cos of the same fp32 angle differ by ulps.
+        r.check(name + " q", max_abs_diff(to_host(cpu, cq), to_host(gpu, gq)), 1e-5);
+        r.check(name + " k", max_abs_diff(to_host(cpu, ck), to_host(gpu, gk)), 1e-5);
+        for (Tensor* t : {&cq, &ck}) cpu.release(*t);
+        for (Tensor* t : {&gq, &gk}) gpu.release(*t);
+      }
+}
+
+void check_elementwise(Report& r, Backend& cpu, Backend& gpu, std::mt19937& rng) {
+  for (int n : {1, 300}) {
+    const int d = 1536;
+    const std::vector<float> a = randv(rng, size_t(n) * d, 6.0f), b = randv(rng, size_t(n) * d);
+    Tensor ca = to_backend(cpu, a, n, d), cb = to_backend(cpu, b, n, d);
+    Tensor ga = to_backend(gpu, a, n, d), gb = to_backend(gpu, b, n, d);
+    cpu.silu_mul(ca, cb);
+    gpu.silu_mul(ga, gb);
+    r.check("silu_mul n=" + std::to_string(n), max_abs_diff(to_host(cpu, ca), to_host(gpu, ga)),
+            1e-6);
+    cpu.add(ca, cb);
+    gpu.add(ga, gb);
+    r.check("add n=" + std::to_string(n), max_abs_diff(to_host(cpu, ca), to_host(gpu, ga)), 1e-6);
+    std::vector<int32_t> rows(static_cast<size_t>(std::min(n, 17)));
+    for (int32_t& x : rows) x = int32_t(rng() % n);
+    const int64_t m = int64_t(rows.size());
+    Tensor co = cpu.alloc(m, d), go = gpu.alloc(m, d);
+    cpu.gather_rows(ca, rows, co);
+    gpu.gather_rows(ga, rows, go);
+    r.check("gather_rows n=" + std::to_string(n), max_abs_diff(to_host(cpu, co), to_host(gpu, go)),
+            1e-6);
+    for (Tensor* t : {&ca, &cb, &co}) cpu.release(*t);
+    for (Tensor* t : {&ga, &gb, &go}) gpu.release(*t);
+  }
+}
+
+// write_kv then read_kv gives back exactly what was written, in any order.
+void check_kv(Report& r, Backend& gpu, std::mt19937& rng) {
+  const int KVH = 3, hd = 64, ps = 16, n_pages = 40, kvd = KVH * hd;
+  gpu.init_kv({2, KVH, hd, ps, n_pages});
+  std::vector<int32_t> all(size_t(n_pages) * ps);
+  std::iota(all.begin(), all.end(), 0);
+  std::shuffle(all.begin(), all.end(), rng);
+  const int n = 300;
+  std::vector<KvSlot> slots(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) slots[size_t(i)] = {all[size_t(i)] / ps, all[size_t(i)] % ps};
+  const std::vector<float> k = randv(rng, size_t(n) * kvd), v = randv(rng, size_t(n) * kvd);
+  Tensor gk = to_backend(gpu, k, n, kvd), gv = to_backend(gpu, v, n, kvd);
+  gpu.write_kv(1, gk, gv, slots);
+  std::vector<float> rk(k.size()), rv(v.size());
+  gpu.read_kv(1, slots, rk, rv);
+  r.check("write_kv/read_kv roundtrip k", max_abs_diff(k, rk), 0.0);
+  r.check("write_kv/read_kv roundtrip v", max_abs_diff(v, rv), 0.0);
+  gpu.release(gk);
+  gpu.release(gv);
+}
+
+}  // namespace
+
+void run_op_checks(Report& r, Backend& cpu, Backend& gpu, DType gpu_dtype) {
+  std::mt19937 rng(1234);
+  check_matmul(r, cpu, gpu, gpu_dtype, rng);
+  check_embed(r, cpu, gpu, gpu_dtype, rng);
+  check_rmsnorm(r, cpu, gpu, rng);
+  check_rope(r, cpu, gpu, rng);
+  check_elementwise(r, cpu, gpu, rng);
+  check_kv(r, gpu, rng);
+}
+
+}  // namespace selfens::gpucheck

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs ON the GPU machine, from the repository root, with build-gpu/bin
+# carried from the build machine (tools/gpu/build_for_gpu.sh):
+#   nvidia-smi, then gpu_backend_check on op grids and models, both dtypes.
+# Writes gpu_backend_check.json and gpu_backend_check.log to $OUT when set.
+# Extra models: SELFENS_GPU_MODELS="path1 path2" (e.g. a GGUF file).
+# Exit status: that of gpu_backend_check (0 all passed, 1 a check failed).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+bin=${SELFENS_GPU_BIN:-build-gpu/bin}/gpu_backend_check
+out=${OUT:-}
+
+nvidia-smi || echo "nvidia-smi failed"
+
+# cuBLAS is linked dynamically (no static cuBLAS in the build toolkit): find
+# libcublas.so.13 in the CUDA toolkit or in torch's nvidia wheels.
+if ! ldd "$bin" | grep -q "libcublas.so.13 => /"; then
+  cands=$(ls -d /usr/local/cuda*/lib64 /usr/local/cuda*/targets/*/lib /usr/lib/x86_64-linux-gnu 2>/dev/null)
+  py=$(python3 -c 'import site,sys; print(" ".join(site.getsitepackages()))' 2>/dev/null || true)
+  for sp in $py; do cands="$cands $sp/nvidia/cublas/lib $sp/nvidia/cu13/lib"; done
+  for d in $cands; do
+    if [[ -e "$d/libcublas.so.13" && -e "$d/libcublasLt.so.13" ]]; then
+      export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+      break
+    fi
+  done
+fi
+echo "== ldd $bin"
+ldd "$bin"
+
+models=(tests/fixtures/models/tiny-llama3 tests/fixtures/models/tiny-qwen2 synthetic:smollm2
+        synthetic:hd128)
+gguf=$HOME/.cache/selfens/models/SmolLM2-135M-Instruct.Q4_1.gguf
+[[ -f "$gguf" ]] && models+=("$gguf")
+for m in ${SELFENS_GPU_MODELS:-}; do models+=("$m"); done
+args=()
+for m in "${models[@]}"; do args+=(--model "$m"); done
+
+json=${out:+$out/gpu_backend_check.json}
+log=${out:+$out/gpu_backend_check.log}
+echo "== $bin --dtype both --steps 20 ${args[*]}"
+if [[ -n "$out" ]]; then
+  mkdir -p "$out"
+  "$bin" --dtype both --steps 20 --json "$json" "${args[@]}" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+else
+  "$bin" --dtype both --steps 20 "${args[@]}"
+  rc=$?
+fi
+echo "== gpu_backend_check exit status $rc"
+exit "$rc"

@@ -1,0 +1,12 @@
+# gpu_backend_check: CudaBackend vs the CPU backend, op by op and end to end.
+# Included by tools/gpu/CMakeLists.txt (or, by build_for_gpu.sh, deferred to
+# the end of the top level), so paths are absolute.
+set(_gpu_dir ${PROJECT_SOURCE_DIR}/tools/gpu)
+add_executable(gpu_backend_check
+  ${_gpu_dir}/gpu_backend_check.cpp
+  ${_gpu_dir}/gpu_check_util.cpp
+  ${_gpu_dir}/gpu_op_checks.cpp
+  ${_gpu_dir}/gpu_attention_check.cpp
+  ${_gpu_dir}/gpu_e2e_check.cpp)
+target_link_libraries(gpu_backend_check PRIVATE selfens_engine nlohmann_json::nlohmann_json)
+target_include_directories(gpu_backend_check PRIVATE ${_gpu_dir})
