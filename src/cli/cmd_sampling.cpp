@@ -1,0 +1,122 @@
+// `selfens confidence` and `selfens paraphrase`: the two sampling jobs.
+#include <cstdio>
+#include <string>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "methods/confidence.h"
+#include "methods/paraphrase.h"
+#include "util/check.h"
+#include "util/log.h"
+
+namespace selfens::cli {
+namespace {
+
+constexpr const char* kConfidenceUsage =
+    "usage: selfens confidence [--dataset D] [--model M] [options]\n"
+    "  Greedy answer + sampled answers per question and paraphrase; confidence =\n"
+    "  fraction of samples whose lemmas match the greedy answer's. Writes\n"
+    "  OUTPUT/{dataset}/{model}/confidence.feather (read by weighted_avg/weighted_max).\n"
+    "  --dataset       webqa | myriadlama | demo | PATH.jsonl (default demo)\n"
+    "  --data-dir      folder with myriadlama/ and webqa/ (default data)\n"
+    "  --model         name, .gguf file or HF directory (default smollm2_135m_it)\n"
+    "  --num_samples S sampled answers per paraphrase (default 100)\n"
+    "  --num_paraphrases N  first N paraphrases of each question (default all)\n"
+    "  --temperature T --top_p P --top_k K   (default: the model's generation config)\n"
+    "  --seed N (0)   --max_samples K first K questions   --batch_size B prompts in flight (4)\n"
+    "  --max_new_tokens N (20)   --threads T   --output-dir DIR (datasets)\n"
+    "  --overwrite   --quiet\n";
+
+constexpr const char* kParaphraseUsage =
+    "usage: selfens paraphrase [--dataset webqa|demo] [--model M] [options]\n"
+    "  The original's paraphrase generation: 5 rounds of a few-shot prompt\n"
+    "  (DATA/webqa/paraphrase_fewshot.json), temperature 1.5, top-p 0.9, 30 new\n"
+    "  tokens, seed = round. Writes OUTPUT/{dataset}/{model}/paraphrases.jsonl,\n"
+    "  which generate reads for webqa.\n"
+    "  --dataset webqa | demo (default webqa)   --data-dir DIR (data)\n"
+    "  --model M   --max_samples K   --batch_size B questions in flight (16)\n"
+    "  --temperature T --top_p P --max_new_tokens N   (override the file's values)\n"
+    "  --threads T   --output-dir DIR (datasets)   --overwrite   --quiet\n";
+
+uint64_t parse_seed(const Args& a) {
+  std::string s = a.str("seed", "0");
+  SELFENS_REQUIRE(!s.empty() && s.find_first_not_of("0123456789") == std::string::npos &&
+                      s.size() <= 19,
+                  "--seed must be a non-negative integer, got '" + s + "'");
+  return std::stoull(s);
+}
+
+}  // namespace
+
+int cmd_confidence(int argc, char** argv) {
+  Args a("confidence", argc, argv, 2,
+         {"dataset", "data_dir", "model", "num_samples", "num_paraphrases", "max_samples",
+          "batch_size", "max_new_tokens", "temperature", "top_p", "top_k", "seed", "output_dir",
+          "threads", "checkpoint_seconds"},
+         {"quiet", "overwrite", "help"});
+  if (a.flag("help")) {
+    std::fputs(kConfidenceUsage, stdout);
+    return 0;
+  }
+  ConfidenceOptions o;
+  o.model = a.str("model", o.model);
+  o.dataset = a.str("dataset", o.dataset);
+  o.data_dir = a.str("data_dir", o.data_dir.string());
+  o.output_dir = a.str("output_dir", o.output_dir.string());
+  o.num_samples = a.integer("num_samples", o.num_samples);
+  o.num_paraphrases = a.integer("num_paraphrases", -1);
+  o.max_samples = a.integer("max_samples", -1);
+  o.batch_size = a.integer("batch_size", o.batch_size);
+  o.max_new_tokens = a.integer("max_new_tokens", o.max_new_tokens);
+  o.threads = a.integer("threads", 0);
+  o.checkpoint_seconds = a.real("checkpoint_seconds", o.checkpoint_seconds);
+  if (a.has("temperature")) o.temperature = static_cast<float>(a.real("temperature", 1));
+  if (a.has("top_p")) o.top_p = static_cast<float>(a.real("top_p", 1));
+  if (a.has("top_k")) o.top_k = a.integer("top_k", 0);
+  o.seed = parse_seed(a);
+  o.quiet = a.flag("quiet");
+  o.overwrite = a.flag("overwrite");
+  if (o.quiet) log::set_level(log::Level::kWarn);
+  ConfidenceResult r = run_confidence(o);
+  if (!r.skipped)
+    log::info("wrote " + std::to_string(r.rows) + " rows (" + std::to_string(r.new_prompts) +
+              " new prompts, " + std::to_string(r.sampled_tokens) + " sampled tokens, " +
+              std::to_string(r.wall_seconds).substr(0, 6) + " s)" +
+              (r.interrupted ? "; interrupted: run the same command again to resume" : ""));
+  std::printf("%s\n", r.path.c_str());
+  return r.interrupted ? static_cast<int>(ExitCode::kInterrupted) : 0;
+}
+
+int cmd_paraphrase(int argc, char** argv) {
+  Args a("paraphrase", argc, argv, 2,
+         {"dataset", "data_dir", "model", "max_samples", "batch_size", "temperature", "top_p",
+          "max_new_tokens", "output_dir", "threads"},
+         {"quiet", "overwrite", "help"});
+  if (a.flag("help")) {
+    std::fputs(kParaphraseUsage, stdout);
+    return 0;
+  }
+  ParaphraseOptions o;
+  o.model = a.str("model", o.model);
+  o.dataset = a.str("dataset", o.dataset);
+  o.data_dir = a.str("data_dir", o.data_dir.string());
+  o.output_dir = a.str("output_dir", o.output_dir.string());
+  o.max_samples = a.integer("max_samples", -1);
+  o.batch_size = a.integer("batch_size", o.batch_size);
+  o.threads = a.integer("threads", 0);
+  if (a.has("temperature")) o.temperature = static_cast<float>(a.real("temperature", 1));
+  if (a.has("top_p")) o.top_p = static_cast<float>(a.real("top_p", 1));
+  if (a.has("max_new_tokens")) o.max_new_tokens = a.integer("max_new_tokens", 30);
+  o.quiet = a.flag("quiet");
+  o.overwrite = a.flag("overwrite");
+  if (o.quiet) log::set_level(log::Level::kWarn);
+  ParaphraseResult r = run_paraphrase(o);
+  if (r.interrupted) return static_cast<int>(ExitCode::kInterrupted);
+  if (!r.skipped)
+    log::info("wrote " + std::to_string(r.questions) + " questions x " + std::to_string(r.rounds) +
+              " paraphrases (" + std::to_string(r.wall_seconds).substr(0, 6) + " s)");
+  std::printf("%s\n", r.path.c_str());
+  return 0;
+}
+
+}  // namespace selfens::cli
