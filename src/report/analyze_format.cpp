@@ -38,7 +38,7 @@ std::string label(const MethodResult& r) {
 
 void print_fused(std::ostringstream& out, const Analysis& a) {
   const MethodResult* f = a.find("flex_attention");
-  out << "flex_attention-" << a.n << " accuracy (lemmatized): ";
+  out << label(*f) << " accuracy (lemmatized): ";
   if (f->present)
     out << pct(f->accuracy) << " (" << f->correct << "/" << f->rows << ")\n\n";
   else
@@ -97,7 +97,7 @@ void print_comparison(std::ostringstream& out, const Analysis& a) {
 }
 
 void print_gains(std::ostringstream& out, const Analysis& a) {
-  out << "Improvement of attention fusion (flex_attention-" << a.n << ")\n";
+  out << "Improvement of attention fusion (" << label(*a.find("flex_attention")) << ")\n";
   out << "  over origin:                 "
       << (a.gain_over_origin ? points(*a.gain_over_origin) : "n/a") << "\n";
   out << "  over best logit ensemble:    "

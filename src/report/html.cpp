@@ -135,7 +135,7 @@ std::string analysis_html(const Analysis& a) {
   h << "<h1>" << xml_escape(title) << "</h1>\n<p class=\"note\">results: "
     << xml_escape(a.dir.string()) << "</p>\n";
   const MethodResult* f = a.find("flex_attention");
-  h << "<p>flex_attention-" << a.n << " accuracy (lemmatized): <b>"
+  h << "<p>" << xml_escape(label(*f)) << " accuracy (lemmatized): <b>"
     << (f->present ? pct(f->accuracy) : "not run") << "</b>";
   if (a.gain_over_origin)
     h << "; over origin " << points(*a.gain_over_origin);

@@ -163,6 +163,7 @@ std::string render_mask_svg(const MethodPlan& plan, std::string_view title,
       s << svg_text(left - 23, top + a + len / 2 + 4, b.span->label, "middle", fs, "#fff");
     }
   }
+  s << "<g shape-rendering=\"crispEdges\">\n";  // no seams between cell rows
   s << svg_rect(left, top, side, side, hex_color(kHidden), "mask-bg");
   for (int q = 0; q < m.n; ++q) {  // one rect per run of equal visible cells
     int k = 0;
@@ -181,6 +182,7 @@ std::string render_mask_svg(const MethodPlan& plan, std::string_view title,
     s << svg_line(left + a, top, left + a, top + side, "#c33", 0.8);
     s << svg_line(left, top + a, left + side, top + a, "#c33", 0.8);
   }
+  s << "</g>\n";
   const double ly = top + side + 22;
   s << svg_rect(left, ly - 10, 12, 12, hex_color(kVisible)) << svg_text(left + 16, ly, "visible");
   s << svg_rect(left + 80, ly - 10, 12, 12, hex_color(kBiased))

@@ -237,5 +237,50 @@ TEST(Analyze, OnlyFusedFileAndAllEmptyPredictions) {
   fs::remove_all(root);
 }
 
+TEST(Analyze, JsonSurvivesInvalidUtf8Predictions) {
+  // A model can stop in the middle of a multi-byte character.
+  const fs::path root = test::fresh_dir("utf8");
+  const fs::path d = root / "webqa" / "m";
+  fs::create_directories(d);
+  io::write_feather(d / "flex_attention-2.feather",
+                    test::result_table("flex_attention", 2, {"Par\xc3", "\xff", "", "Zürich"}));
+  AnalyzeOptions o;
+  o.model = "m";
+  o.output_dir = root;
+  o.json = true;
+  o.samples = 4;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_analyze(o), 0);
+  const auto j = nlohmann::json::parse(testing::internal::GetCapturedStdout());
+  EXPECT_EQ(j["samples"][3]["prediction"], "Zürich");
+  EXPECT_EQ(j["samples"][1]["prediction"], "\xef\xbf\xbd");  // U+FFFD
+  fs::remove_all(root);
+}
+
+TEST(Analyze, OnlyOriginFile) {
+  const fs::path root = test::fresh_dir("origin_only");
+  const fs::path d = root / "webqa" / "m";
+  fs::create_directories(d);
+  io::write_feather(d / "origin.feather",
+                    test::result_table("origin", 1, {"Paris", "Obama", "", "Zürich"}));
+  AnalyzeOptions o;
+  o.model = "m";
+  o.output_dir = root;
+  o.compare_all = true;
+  const Analysis a = analyze(o);
+  EXPECT_EQ(a.n, 0);
+  EXPECT_DOUBLE_EQ(a.find("origin")->accuracy, 0.75);
+  EXPECT_DOUBLE_EQ(*a.find("origin")->agreement, 1.0);
+  const std::string text = analysis_text(a);
+  EXPECT_NE(text.find("flex_attention accuracy (lemmatized): not run; make it with: selfens "
+                      "generate --dataset webqa --model m --method flex_attention "
+                      "--num_paraphrases 5"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("(no files with a number of paraphrases)"), std::string::npos);
+  EXPECT_NE(analysis_html(a).find("id=\"attention-plan\""), std::string::npos);
+  fs::remove_all(root);
+}
+
 }  // namespace
 }  // namespace selfens::report
