@@ -19,6 +19,8 @@ int usage(std::FILE* out) {
                "  generate   run a method over a data set (the main job)\n"
                "  run        continue a prompt with greedy decoding\n"
                "  tokenize   print the token ids of a text\n"
+               "  lemmatize  add lemma columns to result files\n"
+               "  match      score predictions against answers (JSONL on stdin)\n"
                "  version    print the version\n");
   return out == stdout ? 0 : 2;
 }
@@ -34,6 +36,8 @@ int dispatch(int argc, char** argv) {
   if (cmd == "run") return cmd_run(argc, argv);
   if (cmd == "tokenize") return cmd_tokenize(argc, argv);
   if (cmd == "generate") return cmd_generate(argc, argv);
+  if (cmd == "lemmatize") return cmd_lemmatize(argc, argv);
+  if (cmd == "match") return cmd_match(argc, argv);
   throw InputError("unknown command '" + cmd + "' (see selfens --help)");
 }
 

@@ -5,5 +5,7 @@ namespace selfens::cli {
 int cmd_run(int argc, char** argv);
 int cmd_tokenize(int argc, char** argv);
 int cmd_generate(int argc, char** argv);
+int cmd_lemmatize(int argc, char** argv);
+int cmd_match(int argc, char** argv);
 
 }  // namespace selfens::cli
