@@ -1,12 +1,21 @@
 #include "backend/backend.h"
 
 #include "backend/cpu/cpu_backend.h"
+#ifdef SELFENS_HAVE_CUDA
+#include "backend/cuda/cuda_backend.h"
+#endif
 #include "util/check.h"
 
 namespace selfens {
 
 std::unique_ptr<Backend> make_backend(const std::string& kind, int threads) {
   if (kind == "cpu") return std::make_unique<cpu::CpuBackend>(threads);
+#ifdef SELFENS_HAVE_CUDA
+  // "cuda": bf16 weights (the default on a GPU); "cuda-f32": fp32 weights,
+  // for exact comparison with the CPU path.
+  if (kind == "cuda" || kind == "cuda-f32")
+    return make_cuda_backend(kind == "cuda" ? DType::kBF16 : DType::kF32);
+#endif
   SELFENS_REQUIRE(kind != "cuda", "backend: the CUDA backend is not available in this build");
   throw InputError("backend: unknown backend '" + kind + "' (expected cpu or cuda)");
 }

@@ -21,6 +21,7 @@ constexpr const char* kUsage =
     "  --indexs 0,2,4  explicit paraphrase indices (repeats allowed)\n"
     "  --max_samples K first K questions      --batch_size B  questions in flight (16)\n"
     "  --max_new_tokens N (20)   --threads T   --output-dir DIR (datasets)\n"
+    "  --device cpu|cuda|cuda-f32 (cpu; cuda: bf16 weights, cuda-f32: fp32 weights)\n"
     "  --layout shared|concat   --positions parallel|sequential   --fusion-bias none|mean\n"
     "  --overwrite   --lemmaize   --quiet\n";
 
@@ -45,7 +46,7 @@ int cmd_generate(int argc, char** argv) {
   Args a("generate", argc, argv, 2,
          {"method", "dataset", "data_dir", "model", "num_paraphrases", "num_ensemble", "indexs",
           "max_samples", "batch_size", "max_new_tokens", "layout", "positions", "fusion_bias",
-          "output_dir", "threads", "checkpoint_seconds"},
+          "output_dir", "threads", "checkpoint_seconds", "device"},
          {"quiet", "overwrite", "lemmaize", "help"});
   if (a.flag("help")) {
     std::fputs(kUsage, stdout);
@@ -60,6 +61,7 @@ int cmd_generate(int argc, char** argv) {
   o.max_samples = a.integer("max_samples", -1);
   o.batch_size = a.integer("batch_size", o.batch_size);
   o.threads = a.integer("threads", 0);
+  o.device = a.str("device", o.device);
   o.checkpoint_seconds = a.real("checkpoint_seconds", o.checkpoint_seconds);
   o.quiet = a.flag("quiet");
   o.overwrite = a.flag("overwrite");

@@ -12,10 +12,11 @@
 namespace selfens::cli {
 
 int cmd_run(int argc, char** argv) {
-  Args a("run", argc, argv, 2, {"model", "prompt", "max_new_tokens", "threads"},
+  Args a("run", argc, argv, 2, {"model", "prompt", "max_new_tokens", "threads", "device"},
          {"quiet", "help", "stop_at_newline"});
   if (a.flag("help")) {
     std::puts("usage: selfens run --model M --prompt TEXT [--max-new-tokens N] [--threads T]\n"
+              "                   [--device cpu|cuda|cuda-f32]\n"
               "                   [--stop-at-newline] [--quiet]\n"
               "Greedy continuation of TEXT; prints the continuation on stdout.");
     return 0;
@@ -29,6 +30,7 @@ int cmd_run(int argc, char** argv) {
   SELFENS_REQUIRE(!ids.empty(), "run: the prompt is empty");
   EngineOptions eo;
   eo.threads = a.integer("threads", 0);
+  eo.backend = a.str("device", "cpu");
   eo.kv_pages = (static_cast<int64_t>(ids.size()) + max_new) / eo.page_size + 2;
   Engine engine(s.model, eo);
   const bool at_newline = a.flag("stop_at_newline");

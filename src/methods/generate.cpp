@@ -193,6 +193,7 @@ GenerateResult run_generate(const GenerateOptions& o) {
     const int batch = std::max(1, std::min<int>(o.batch_size, static_cast<int>(jobs.size())));
     EngineOptions eo;
     eo.threads = o.threads;
+    eo.backend = o.device;
     eo.kv_pages = kv_pages_needed(o.method, static_cast<int64_t>(tokens.prefix.size()),
                                   tokens.max_view_len(), o.method.views(), batch, eo.page_size);
     Engine engine(session.model, eo);
