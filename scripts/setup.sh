@@ -8,3 +8,4 @@ scripts/build.sh
 scripts/fetch_model.sh
 tools/lemma/fetch_lemma_resources.sh
 build/selfens run --model smollm2_135m_it --prompt "The capital of France is" --max-new-tokens 12
+build/selfens generate --method flex_attention --num_paraphrases 5 --dataset demo
