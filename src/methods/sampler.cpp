@@ -13,6 +13,7 @@ namespace selfens {
 namespace {
 
 constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
+constexpr int kHfDefaultTopK = 50;
 
 // splitmix64's output function: a bijective 64-bit mix.
 uint64_t mix64(uint64_t z) {
@@ -34,7 +35,10 @@ SamplingParams sampling_defaults(const GenerationDefaults& g, uint64_t seed) {
   SamplingParams p;
   p.temperature = g.temperature > 0 ? g.temperature : 1.0f;
   p.top_p = g.top_p > 0 && g.top_p <= 1 ? g.top_p : 1.0f;
-  p.top_k = std::max(0, g.top_k);
+  // transformers' GenerationConfig defaults top_k to 50 when the file does not
+  // set it; GenerationDefaults reads an absent top_k as 0, so 0 means 50 here
+  // (--top_k 0 turns it off).
+  p.top_k = g.top_k > 0 ? g.top_k : kHfDefaultTopK;
   p.seed = seed;
   return p;
 }

@@ -32,7 +32,8 @@ struct SamplingParams {
   uint64_t seed = 0;
 };
 
-// The model's generation defaults (generation_config.json / GGUF metadata).
+// The model's generation defaults (generation_config.json / GGUF metadata);
+// top_k 0 (not set) becomes 50, transformers' default.
 SamplingParams sampling_defaults(const GenerationDefaults& g, uint64_t seed = 0);
 // InputError naming the option ("--temperature must be > 0, got 0").
 void validate(const SamplingParams& p);

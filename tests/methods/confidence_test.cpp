@@ -97,7 +97,7 @@ TEST_F(ConfidenceRun, WritesTheColumnsWeightedMethodsRead) {
   EXPECT_EQ(t.metadata_value("selfens.num_samples"), "5");
   EXPECT_EQ(t.metadata_value("selfens.temperature"), "0.600000024");  // generation_config.json
   EXPECT_EQ(t.metadata_value("selfens.top_p"), "0.899999976");
-  EXPECT_EQ(t.metadata_value("selfens.top_k"), "0");
+  EXPECT_EQ(t.metadata_value("selfens.top_k"), "50");  // transformers' default
   EXPECT_EQ(t.metadata_value("selfens.seed"), "4");
   EXPECT_EQ(t.metadata_value("selfens.complete"), "true");
 

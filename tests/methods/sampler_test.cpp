@@ -179,6 +179,7 @@ TEST(Sampler, DefaultsComeFromTheGenerationConfig) {
   EXPECT_FLOAT_EQ(p.top_p, 0.9f);
   EXPECT_EQ(p.top_k, 50);
   EXPECT_EQ(p.seed, 7u);
+  EXPECT_EQ(sampling_defaults(GenerationDefaults{}).top_k, 50);  // transformers' default
 }
 
 // ---------------------------------------------------------------- runner
