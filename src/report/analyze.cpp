@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <regex>
 #include <sstream>
@@ -148,6 +149,12 @@ MethodResult score_method(Cache& cache, const data::OutputPaths& paths,
   r.correct = count_true(l.correct);
   r.accuracy = accuracy(l.correct);
   if (method == "per_prompt") score_per_prompt(r, l, n);
+  if (auto w = l.table.metadata_value("selfens.wall_seconds")) {
+    char* end = nullptr;
+    const double v = std::strtod(w->c_str(), &end);
+    if (end != w->c_str() && std::isfinite(v)) r.wall_seconds = v;
+  }
+  r.incomplete = l.table.metadata_value("selfens.complete") == std::optional<std::string>("false");
   if (origin) r.agreement = agreement_with(l.table, origin->table);
   return r;
 }

@@ -60,6 +60,8 @@ struct MethodResult {
   std::map<int64_t, double> per_paraphrase;  // per_prompt: accuracy by paraphrase_index
   int64_t best_index = -1, worst_index = -1;  // per_prompt
   std::string command;            // generate command (for "not run")
+  std::optional<double> wall_seconds;  // schema metadata selfens.wall_seconds
+  bool incomplete = false;        // metadata selfens.complete = "false"
 };
 
 struct DatasetStats {

@@ -72,7 +72,7 @@ void print_samples(std::ostringstream& out, const Analysis& a) {
 void print_comparison(std::ostringstream& out, const Analysis& a) {
   out << "Method comparison (N = " << a.n << ")\n";
   out << "  " << pad("method", 20) << pad("rows", 8) << pad("accuracy", 11)
-      << "same prediction as origin\n";
+      << pad("same as origin", 16) << "seconds\n";
   for (const MethodResult& r : a.comparison) {
     out << "  " << pad(label(r), 20);
     if (!r.present) {
@@ -80,7 +80,9 @@ void print_comparison(std::ostringstream& out, const Analysis& a) {
       continue;
     }
     out << pad(std::to_string(r.rows), 8) << pad(pct(r.accuracy), 11)
-        << (r.agreement ? pct(*r.agreement) : "n/a") << "\n";
+        << pad(r.agreement ? pct(*r.agreement) : "n/a", 16)
+        << (r.wall_seconds ? fixed(*r.wall_seconds, 1) : "n/a")
+        << (r.incomplete ? "  (incomplete run: selfens.complete = false)" : "") << "\n";
     if (r.method == "per_prompt" && r.best_index >= 0)
       out << "      mean over paraphrases; best #" << r.best_index << " "
           << pct(r.per_paraphrase.at(r.best_index)) << ", worst #" << r.worst_index << " "
@@ -135,6 +137,8 @@ nlohmann::json method_json(const MethodResult& r) {
   j["correct"] = r.correct;
   j["accuracy"] = r.accuracy;
   j["agreement_with_origin"] = r.agreement ? nlohmann::json(*r.agreement) : nlohmann::json();
+  j["wall_seconds"] = r.wall_seconds ? nlohmann::json(*r.wall_seconds) : nlohmann::json();
+  j["complete"] = !r.incomplete;
   if (r.method == "per_prompt") {
     nlohmann::json per = nlohmann::json::object();
     for (auto [k, v] : r.per_paraphrase) per[std::to_string(k)] = v;

@@ -23,6 +23,12 @@ std::string points(double v) {
   return buf;
 }
 
+std::string seconds(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
 std::string label(const MethodResult& r) {
   return r.n > 0 ? r.method + "-" + std::to_string(r.n) : r.method;
 }
@@ -39,17 +45,19 @@ th { background: #eef2f8; } td.num { text-align: right; } .missing { color: #999
 
 void comparison_table(std::ostringstream& h, const Analysis& a) {
   h << "<table id=\"comparison\"><tr><th>method</th><th>file</th><th>rows</th>"
-       "<th>accuracy</th><th>same prediction as origin</th></tr>\n";
+       "<th>accuracy</th><th>same prediction as origin</th><th>seconds</th></tr>\n";
   for (const MethodResult& r : a.comparison) {
     if (!r.present) {
-      h << "<tr class=\"missing\"><td>" << xml_escape(label(r)) << "</td><td colspan=\"4\">"
+      h << "<tr class=\"missing\"><td>" << xml_escape(label(r)) << "</td><td colspan=\"5\">"
         << "not run: <code>" << xml_escape(r.command) << "</code></td></tr>\n";
       continue;
     }
     h << "<tr><td>" << xml_escape(label(r)) << "</td><td>"
       << xml_escape(r.file.filename().string()) << "</td><td class=\"num\">" << r.rows
       << "</td><td class=\"num\">" << pct(r.accuracy) << "</td><td class=\"num\">"
-      << (r.agreement ? pct(*r.agreement) : "n/a") << "</td></tr>\n";
+      << (r.agreement ? pct(*r.agreement) : "n/a") << "</td><td class=\"num\">"
+      << (r.wall_seconds ? seconds(*r.wall_seconds) : "n/a")
+      << (r.incomplete ? " (incomplete run)" : "") << "</td></tr>\n";
   }
   h << "</table>\n";
 }

@@ -63,6 +63,8 @@ TEST_F(AnalyzeTest, NumbersMatchTheFixture) {
   EXPECT_DOUBLE_EQ(j["fused"]["accuracy"].get<double>(), 0.5);
   EXPECT_EQ(j["fused"]["correct"], 2);
   EXPECT_DOUBLE_EQ(j["fused"]["agreement_with_origin"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ(j["fused"]["wall_seconds"].get<double>(), 4.5);
+  EXPECT_TRUE(j["fused"]["complete"].get<bool>());
   std::map<std::string, nlohmann::json> by;
   for (const auto& r : j["comparison"]) by[r["method"]] = r;
   EXPECT_DOUBLE_EQ(by["origin"]["accuracy"].get<double>(), 0.25);
@@ -127,7 +129,8 @@ TEST_F(AnalyzeTest, TextReport) {
   EXPECT_NE(text.find("empty predictions:        1"), std::string::npos);
   EXPECT_NE(text.find("prediction: Zürich  (correct)"), std::string::npos) << text;
   EXPECT_NE(text.find("prediction:   (wrong)"), std::string::npos);  // the empty one
-  EXPECT_TRUE(std::regex_search(text, std::regex(R"(origin +4 +25\.00% +100\.00%)"))) << text;
+  EXPECT_TRUE(std::regex_search(text, std::regex(R"(origin +4 +25\.00% +100\.00% +1\.5\n)")))
+      << text;
   EXPECT_TRUE(std::regex_search(text, std::regex(R"(per_prompt +12 +33\.33%)")));
   EXPECT_NE(text.find("best #1 75.00%, worst #2 0.00%"), std::string::npos);
   EXPECT_NE(text.find("max-3               not run"), std::string::npos);
@@ -220,8 +223,9 @@ TEST(Analyze, OnlyFusedFileAndAllEmptyPredictions) {
   const fs::path root = test::fresh_dir("only");
   const fs::path d = root / "webqa" / "m";
   fs::create_directories(d);
-  io::write_feather(d / "flex_attention-4.feather",
-                    test::result_table("flex_attention", 4, {"", " ", "", "\n"}));
+  io::Table t = test::result_table("flex_attention", 4, {"", " ", "", "\n"});
+  t.set_metadata("selfens.complete", "false");
+  io::write_feather(d / "flex_attention-4.feather", t);
   AnalyzeOptions o;
   o.model = "m";
   o.output_dir = root;
@@ -233,6 +237,8 @@ TEST(Analyze, OnlyFusedFileAndAllEmptyPredictions) {
   EXPECT_FALSE(a.gain_over_origin.has_value());
   EXPECT_FALSE(a.find("flex_attention")->agreement.has_value());
   EXPECT_NE(analysis_text(a).find("over origin:                 n/a"), std::string::npos);
+  EXPECT_NE(analysis_text(a).find("(incomplete run: selfens.complete = false)"),
+            std::string::npos);
   EXPECT_NE(analysis_html(a).find("needs origin.feather"), std::string::npos);
   fs::remove_all(root);
 }

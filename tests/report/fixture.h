@@ -83,6 +83,7 @@ inline io::Table result_table(const std::string& method, int n,
   t.set_metadata("selfens.model", "m");
   t.set_metadata("selfens.dataset", "webqa");
   t.set_metadata("selfens.n", std::to_string(n));
+  t.set_metadata("selfens.wall_seconds", std::to_string(1.5 * n));
   t.set_metadata("selfens.complete", "true");
   return t;
 }
