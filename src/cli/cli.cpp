@@ -17,6 +17,8 @@ int usage(std::FILE* out) {
                "usage: selfens <command> [options]\n"
                "commands:\n"
                "  generate   run a method over a data set (the main job)\n"
+               "  confidence sampled answers per paraphrase -> confidence.feather\n"
+               "  paraphrase generate WebQA paraphrases (the original's 5 rounds)\n"
                "  run        continue a prompt with greedy decoding\n"
                "  tokenize   print the token ids of a text\n"
                "  lemmatize  add lemma columns to result files\n"
@@ -38,6 +40,8 @@ int dispatch(int argc, char** argv) {
   if (cmd == "generate") return cmd_generate(argc, argv);
   if (cmd == "lemmatize") return cmd_lemmatize(argc, argv);
   if (cmd == "match") return cmd_match(argc, argv);
+  if (cmd == "confidence") return cmd_confidence(argc, argv);
+  if (cmd == "paraphrase") return cmd_paraphrase(argc, argv);
   throw InputError("unknown command '" + cmd + "' (see selfens --help)");
 }
 

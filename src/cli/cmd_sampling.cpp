@@ -25,7 +25,7 @@ constexpr const char* kConfidenceUsage =
     "  --temperature T --top_p P --top_k K   (default: the model's generation config)\n"
     "  --seed N (0)   --max_samples K first K questions   --batch_size B prompts in flight (4)\n"
     "  --max_new_tokens N (20)   --threads T   --output-dir DIR (datasets)\n"
-    "  --overwrite   --quiet\n";
+    "  --device cpu|cuda|cuda-f32 (cpu)   --overwrite   --quiet\n";
 
 constexpr const char* kParaphraseUsage =
     "usage: selfens paraphrase [--dataset webqa|demo] [--model M] [options]\n"
@@ -36,7 +36,9 @@ constexpr const char* kParaphraseUsage =
     "  --dataset webqa | demo (default webqa)   --data-dir DIR (data)\n"
     "  --model M   --max_samples K   --batch_size B questions in flight (16)\n"
     "  --temperature T --top_p P --max_new_tokens N   (override the file's values)\n"
-    "  --threads T   --output-dir DIR (datasets)   --overwrite   --quiet\n";
+    "  --top_k K (default: the model's, 50 when unset, as transformers)\n"
+    "  --threads T   --device cpu|cuda|cuda-f32   --output-dir DIR (datasets)\n"
+    "  --overwrite   --quiet\n";
 
 uint64_t parse_seed(const Args& a) {
   std::string s = a.str("seed", "0");
@@ -52,7 +54,7 @@ int cmd_confidence(int argc, char** argv) {
   Args a("confidence", argc, argv, 2,
          {"dataset", "data_dir", "model", "num_samples", "num_paraphrases", "max_samples",
           "batch_size", "max_new_tokens", "temperature", "top_p", "top_k", "seed", "output_dir",
-          "threads", "checkpoint_seconds"},
+          "threads", "checkpoint_seconds", "device"},
          {"quiet", "overwrite", "help"});
   if (a.flag("help")) {
     std::fputs(kConfidenceUsage, stdout);
@@ -69,6 +71,7 @@ int cmd_confidence(int argc, char** argv) {
   o.batch_size = a.integer("batch_size", o.batch_size);
   o.max_new_tokens = a.integer("max_new_tokens", o.max_new_tokens);
   o.threads = a.integer("threads", 0);
+  o.device = a.str("device", o.device);
   o.checkpoint_seconds = a.real("checkpoint_seconds", o.checkpoint_seconds);
   if (a.has("temperature")) o.temperature = static_cast<float>(a.real("temperature", 1));
   if (a.has("top_p")) o.top_p = static_cast<float>(a.real("top_p", 1));
@@ -90,7 +93,7 @@ int cmd_confidence(int argc, char** argv) {
 int cmd_paraphrase(int argc, char** argv) {
   Args a("paraphrase", argc, argv, 2,
          {"dataset", "data_dir", "model", "max_samples", "batch_size", "temperature", "top_p",
-          "max_new_tokens", "output_dir", "threads"},
+          "max_new_tokens", "top_k", "output_dir", "threads", "device"},
          {"quiet", "overwrite", "help"});
   if (a.flag("help")) {
     std::fputs(kParaphraseUsage, stdout);
@@ -104,9 +107,11 @@ int cmd_paraphrase(int argc, char** argv) {
   o.max_samples = a.integer("max_samples", -1);
   o.batch_size = a.integer("batch_size", o.batch_size);
   o.threads = a.integer("threads", 0);
+  o.device = a.str("device", o.device);
   if (a.has("temperature")) o.temperature = static_cast<float>(a.real("temperature", 1));
   if (a.has("top_p")) o.top_p = static_cast<float>(a.real("top_p", 1));
   if (a.has("max_new_tokens")) o.max_new_tokens = a.integer("max_new_tokens", 30);
+  if (a.has("top_k")) o.top_k = a.integer("top_k", 0);
   o.quiet = a.flag("quiet");
   o.overwrite = a.flag("overwrite");
   if (o.quiet) log::set_level(log::Level::kWarn);

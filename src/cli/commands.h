@@ -7,5 +7,7 @@ int cmd_tokenize(int argc, char** argv);
 int cmd_generate(int argc, char** argv);
 int cmd_lemmatize(int argc, char** argv);
 int cmd_match(int argc, char** argv);
+int cmd_confidence(int argc, char** argv);
+int cmd_paraphrase(int argc, char** argv);
 
 }  // namespace selfens::cli

@@ -282,6 +282,7 @@ ConfidenceResult run_confidence(const ConfidenceOptions& o) {
     const int in_flight = std::max(1, std::min<int>(o.batch_size, static_cast<int>(jobs.size())));
     EngineOptions eo;
     eo.threads = o.threads;
+    eo.backend = o.device;
     eo.kv_pages = sample_kv_pages(ro, static_cast<int64_t>(tokens.prefix.size()),
                                   tokens.max_view_len(), o.num_samples + 1, in_flight, eo.page_size);
     Engine engine(session.model, eo);

@@ -132,12 +132,14 @@ bool run_round(const ParaphraseOptions& o, const data::ParaphraseFewshot& shots,
   for (const auto& q : qs) prompts.push_back({data::paraphrase_prompt(shots, round, q.question)});
   TokenizedRun tokens = tokenize_run(*session.tokenizer, prompts, round_prefix(shots, round));
   SampleRunnerOptions ro;
-  ro.sampling = {.temperature = shots.temperature, .top_p = shots.top_p, .top_k = 0,
+  ro.sampling = {.temperature = shots.temperature, .top_p = shots.top_p,
+                 .top_k = o.top_k.value_or(sampling_defaults(session.model->generation).top_k),
                  .seed = static_cast<uint64_t>(round + 1)};  // the original: seed i in round i
   ro.max_new_tokens = shots.max_new_tokens;
   const int in_flight = std::max(1, std::min<int>(o.batch_size, static_cast<int>(qs.size())));
   EngineOptions eo;
   eo.threads = o.threads;
+  eo.backend = o.device;
   eo.kv_pages = sample_kv_pages(ro, static_cast<int64_t>(tokens.prefix.size()),
                                 tokens.max_view_len(), 1, in_flight, eo.page_size);
   Engine engine(session.model, eo);
@@ -195,7 +197,8 @@ ParaphraseResult run_paraphrase(const ParaphraseOptions& o) {
   if (o.temperature) shots.temperature = *o.temperature;
   if (o.top_p) shots.top_p = *o.top_p;
   if (o.max_new_tokens) shots.max_new_tokens = *o.max_new_tokens;
-  validate(SamplingParams{.temperature = shots.temperature, .top_p = shots.top_p});
+  validate(SamplingParams{.temperature = shots.temperature, .top_p = shots.top_p,
+                          .top_k = o.top_k.value_or(0)});
   SELFENS_REQUIRE(shots.max_new_tokens > 0, "paraphrase: --max_new_tokens must be positive");
   SELFENS_REQUIRE(shots.rounds > 0, "paraphrase: the few-shot file asks for no rounds");
 

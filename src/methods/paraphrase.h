@@ -32,12 +32,16 @@ struct ParaphraseOptions {
   int max_samples = -1;                      // first K questions; < 0: all
   int batch_size = 16;                       // questions in flight
   int threads = 0;
+  std::string device = "cpu";                // cpu | cuda | cuda-f32
   bool quiet = false;
   bool overwrite = false;
   // Overrides of the few-shot file's sampling block.
   std::optional<float> temperature;
   std::optional<float> top_p;
   std::optional<int> max_new_tokens;
+  // top-k: the model's (transformers' 50 when its files set none), as
+  // transformers' generate() applied it beside the original's temperature/top-p.
+  std::optional<int> top_k;
 };
 
 struct ParaphraseResult {
