@@ -11,8 +11,7 @@ Two steps (both by default):
                  pre-tokenizer, BOS via TemplateProcessing, ignore_merges.
              tests/fixtures/models/tiny-qwen2/   Qwen2ForCausalLM, q/k/v biases,
                  tied embeddings, bf16 weights, Qwen2 pre-tokenizer (NFC), no
-                 BOS, <|endoftext|> <|im_start|> <|im_end|> special tokens,
-                 model vocab padded past the tokenizer's.
+                 BOS, <|endoftext|> <|im_start|> <|im_end|> special tokens.
            The tokenizers are byte-level BPE trained here on generated English.
   goldens  Writes tests/fixtures/goldens/{tiny-llama3,tiny-qwen2,smollm2}.json:
            per prompt the text, token ids (add_special_tokens=True), the
@@ -196,7 +195,10 @@ def make_qwen2(out_dir):
     import torch
     from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM
     tok, ids = train_tokenizer("qwen2", 420)
-    vocab = (tok.get_vocab_size() + 63) // 64 * 64  # padded like Qwen's 151936
+    # Not padded past the tokenizer (as Qwen's 151936 is): random rows for ids
+    # without a token would be picked by greedy decoding, which real models,
+    # having trained those rows down, never do.
+    vocab = tok.get_vocab_size()
     cfg = Qwen2Config(
         vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=4,
         num_attention_heads=4, num_key_value_heads=2, head_dim=16, hidden_act="silu",
