@@ -68,7 +68,8 @@ TEST_P(Golden, MatchesTokenizers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, Golden,
-                         ::testing::Values("smollm2", "smollm2_gguf", "llama3", "qwen2"));
+                         ::testing::Values("smollm2", "smollm2_gguf", "gpt2_bytelevel", "llama3",
+                                           "qwen2"));
 
 }  // namespace
 }  // namespace selfens

@@ -16,6 +16,7 @@
 #include "common/test_paths.h"
 #include "model/gguf.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer_spec.h"
 #include "util/check.h"
 
 namespace selfens::test {
@@ -39,6 +40,12 @@ inline const Tokenizer& family_tokenizer(const std::string& family) {
   if (family == "smollm2_gguf") {
     GgufFile g(default_model_gguf().string());
     t = Tokenizer::from_gguf(g);
+  } else if (family == "gpt2_bytelevel") {  // SmolLM2's vocabulary, plain ByteLevel
+    const auto p = tokenizer_fixtures() / "smollm2" / "tokenizer.json";
+    std::ifstream f(p);
+    nlohmann::json j = nlohmann::json::parse(f);
+    j["pre_tokenizer"] = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}};
+    t = build_tokenizer(spec_from_tokenizer_json(j.dump(), p.string()));
   } else if (family == "smollm2") {
     t = Tokenizer::from_tokenizer_json((tokenizer_fixtures() / "smollm2" / "tokenizer.json").string());
   } else {

@@ -12,8 +12,9 @@ Writes into tests/fixtures/tokenizer/:
                    (ids with add_special_tokens=True; decoded = decode(ids))
   <family>_decode.jsonl   {"ids", "skip_special", "text"}: decode goldens,
                    including ids whose bytes are not valid UTF-8.
-Families: smollm2, llama3 (Llama 3.2 tokenizer), qwen2 (Qwen tokenizer),
-the latter two from scripts/fetch_test_assets.sh's cache.
+Families: smollm2, gpt2_bytelevel (SmolLM2's vocabulary behind GPT-2's plain
+ByteLevel pre-tokenizer), llama3 (Llama 3.2 tokenizer), qwen2 (Qwen
+tokenizer), the last two from scripts/fetch_test_assets.sh's cache.
 
 Usage: python3 tools/reference/make_tokenizer_goldens.py [--gguf PATH] [--assets DIR]
 """
@@ -182,6 +183,15 @@ def main():
     assert len(texts) >= 200, len(texts)
     export_smollm2(args.gguf, os.path.join(OUT, "smollm2"))
     write_family("smollm2", os.path.join(OUT, "smollm2", "tokenizer.json"), texts)
+    # The same vocabulary behind GPT-2's plain ByteLevel pre-tokenizer (what
+    # transformers' GGUF converter gives), for the tests of that pattern.
+    with open(os.path.join(OUT, "smollm2", "tokenizer.json"), encoding="utf-8") as f:
+        j = json.load(f)
+    j["pre_tokenizer"] = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "tokenizer.json"), "w", encoding="utf-8") as f:
+            json.dump(j, f, ensure_ascii=False)
+        write_family("gpt2_bytelevel", os.path.join(tmp, "tokenizer.json"), texts)
     for fam in ("llama3", "qwen2"):
         path = os.path.join(args.assets, fam, "tokenizer.json")
         if not os.path.exists(path):
