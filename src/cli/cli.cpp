@@ -19,6 +19,8 @@ int usage(std::FILE* out) {
                "  generate   run a method over a data set (the main job)\n"
                "  confidence sampled answers per paraphrase -> confidence.feather\n"
                "  paraphrase generate WebQA paraphrases (the original's 5 rounds)\n"
+               "  analyze    accuracy report of a data set's result files (text, JSON, HTML)\n"
+               "  mask       picture of a method's attention plan (ascii, svg, png)\n"
                "  run        continue a prompt with greedy decoding\n"
                "  tokenize   print the token ids of a text\n"
                "  lemmatize  add lemma columns to result files\n"
@@ -42,6 +44,8 @@ int dispatch(int argc, char** argv) {
   if (cmd == "match") return cmd_match(argc, argv);
   if (cmd == "confidence") return cmd_confidence(argc, argv);
   if (cmd == "paraphrase") return cmd_paraphrase(argc, argv);
+  if (cmd == "analyze") return cmd_analyze(argc, argv);
+  if (cmd == "mask") return cmd_mask(argc, argv);
   throw InputError("unknown command '" + cmd + "' (see selfens --help)");
 }
 

@@ -9,5 +9,7 @@ int cmd_lemmatize(int argc, char** argv);
 int cmd_match(int argc, char** argv);
 int cmd_confidence(int argc, char** argv);
 int cmd_paraphrase(int argc, char** argv);
+int cmd_analyze(int argc, char** argv);
+int cmd_mask(int argc, char** argv);
 
 }  // namespace selfens::cli

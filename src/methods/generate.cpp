@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "eval/lemmatizer.h"
 #include "methods/answer_text.h"
+#include "methods/confidence.h"
 #include "methods/prompt_tokens.h"
 #include "methods/results.h"
 #include "methods/runner.h"
@@ -47,11 +48,13 @@ Previous load_previous(const fs::path& path, bool per_prompt) {
 }
 
 // Confidence of each (uuid, paraphrase) from confidence.feather.
-std::unordered_map<std::string, double> load_confidences(const fs::path& path) {
+std::unordered_map<std::string, double> load_confidences(const fs::path& path,
+                                                         const std::string& dataset) {
   SELFENS_REQUIRE(fs::exists(path), path.string() +
                                         ": not found; weighted methods need the confidence "
                                         "scores of `selfens confidence` for this data set and model");
   io::Table t = io::read_feather(path);
+  check_confidence_dataset(t, path, dataset);
   const auto& uuid = t.utf8("uuid");
   const auto& para = t.utf8("paraphrase");
   const auto& conf = t.float64("confidence");
@@ -71,7 +74,7 @@ std::vector<Job> make_jobs(const data::Dataset& ds, const GenerateOptions& o,
                            const std::unordered_set<std::string>& done, const fs::path& conf_path) {
   const MethodConfig& m = o.method;
   std::unordered_map<std::string, double> conf;
-  if (is_weighted(m.method)) conf = load_confidences(conf_path);
+  if (is_weighted(m.method)) conf = load_confidences(conf_path, ds.name);
   size_t count = o.max_samples < 0 ? ds.questions.size()
                                    : std::min(ds.questions.size(), size_t(o.max_samples));
   std::vector<Job> jobs;
@@ -112,8 +115,14 @@ void add_rows(const data::Question& q, const Job& job, const QuestionOutput& out
   }
 }
 
+struct RunCounters {
+  double wall = 0;        // whole call, model loading included
+  double decoding = 0;    // the scheduler's run (prefix encoding and questions)
+  int64_t prefix_tokens = 0, forwarded = 0, generated = 0;
+};
+
 io::Metadata run_metadata(const GenerateOptions& o, const data::Dataset& ds, bool complete,
-                          double wall, int64_t prefix_tokens, int64_t forwarded, int64_t generated) {
+                          const RunCounters& c) {
   const MethodConfig& m = o.method;
   std::string indexs = data::join_indexs(m.indexs);
   return {{"selfens.version", SELFENS_VERSION},
@@ -126,10 +135,11 @@ io::Metadata run_metadata(const GenerateOptions& o, const data::Dataset& ds, boo
           {"selfens.positions", positions_name(m.positions)},
           {"selfens.fusion_bias", fusion_bias_name(m.fusion_bias)},
           {"selfens.max_new_tokens", std::to_string(m.max_new_tokens)},
-          {"selfens.prompt_tokens", std::to_string(prefix_tokens)},
-          {"selfens.forwarded_tokens", std::to_string(forwarded)},
-          {"selfens.generated_tokens", std::to_string(generated)},
-          {"selfens.wall_seconds", std::to_string(wall)},
+          {"selfens.prompt_tokens", std::to_string(c.prefix_tokens)},
+          {"selfens.forwarded_tokens", std::to_string(c.forwarded)},
+          {"selfens.generated_tokens", std::to_string(c.generated)},
+          {"selfens.wall_seconds", std::to_string(c.wall)},
+          {"selfens.decode_seconds", std::to_string(c.decoding)},
           {"selfens.complete", complete ? "true" : "false"}};
 }
 
@@ -182,7 +192,9 @@ GenerateResult run_generate(const GenerateOptions& o) {
 
   ensure_writable_dir(res.path.parent_path());  // before the long part of the run
 
-  int64_t prefix_tokens = 0, forwarded = 0, generated = 0;
+  RunCounters counters;
+  int64_t& forwarded = counters.forwarded;
+  int64_t& generated = counters.generated;
   bool finished = true;
   if (!jobs.empty()) {
     Session session = open_session(o.model);
@@ -197,8 +209,9 @@ GenerateResult run_generate(const GenerateOptions& o) {
     eo.kv_pages = kv_pages_needed(o.method, static_cast<int64_t>(tokens.prefix.size()),
                                   tokens.max_view_len(), o.method.views(), batch, eo.page_size);
     Engine engine(session.model, eo);
+    const auto decode_start = Clock::now();
     MethodRunner runner(engine, *session.tokenizer, o.method, tokens.prefix, tokens.cue_len);
-    prefix_tokens = runner.prefix_tokens();
+    counters.prefix_tokens = runner.prefix_tokens();
 
     std::vector<QuestionInput> inputs(jobs.size());
     for (size_t i = 0; i < jobs.size(); ++i) {
@@ -213,9 +226,9 @@ GenerateResult run_generate(const GenerateOptions& o) {
       std::vector<ResultRow> sorted = rows;
       std::stable_sort(sorted.begin(), sorted.end(),
                        [](const ResultRow& a, const ResultRow& b) { return a.question < b.question; });
-      double wall = std::chrono::duration<double>(Clock::now() - start).count();
-      io::Table t = rows_to_table(sorted, per_prompt,
-                                  run_metadata(o, ds, complete, wall, prefix_tokens, forwarded, generated));
+      counters.wall = std::chrono::duration<double>(Clock::now() - start).count();
+      counters.decoding = std::chrono::duration<double>(Clock::now() - decode_start).count();
+      io::Table t = rows_to_table(sorted, per_prompt, run_metadata(o, ds, complete, counters));
       if (o.lemmaize) add_lemmas(t);
       io::write_feather(res.path, t);
     };
@@ -240,7 +253,7 @@ GenerateResult run_generate(const GenerateOptions& o) {
     save(finished);
   } else {
     // Nothing left to answer: mark the file complete.
-    io::Table t = rows_to_table(rows, per_prompt, run_metadata(o, ds, true, 0, 0, 0, 0));
+    io::Table t = rows_to_table(rows, per_prompt, run_metadata(o, ds, true, counters));
     if (o.lemmaize) add_lemmas(t);
     io::write_feather(res.path, t);
     res.complete = true;

@@ -157,11 +157,20 @@ void MethodRunner::choose_token(Active& a, Group& g, std::span<const float> rows
     return;
   }
   g.out.push_back(tok);
-  bool newline = tokenizer_.token_text(tok).find('\n') != std::string::npos;
-  if (newline || static_cast<int>(g.out.size()) >= config_.max_new_tokens)
+  if (answer_line_ended(g) || static_cast<int>(g.out.size()) >= config_.max_new_tokens)
     g.done = true;
   else
     g.pending = tok;
+}
+
+// The prediction is the first line of the stripped generation, so an answer
+// is complete once a newline follows some non-space text (leading blank
+// lines do not end it: the original's strip() skipped them).
+bool MethodRunner::answer_line_ended(const Group& g) const {
+  if (tokenizer_.token_text(g.out.back()).find('\n') == std::string::npos) return false;
+  std::string text = tokenizer_.decode(g.out, true);
+  size_t first = text.find_first_not_of(" \t\r\n\f\v");
+  return first != std::string::npos && text.find('\n', first) != std::string::npos;
 }
 
 void MethodRunner::apply_logits(const Logits& logits, std::vector<Active>& active) {

@@ -68,6 +68,7 @@ class MethodRunner {
   void apply_logits(const Logits& logits, std::vector<Active>& active);
   void choose_token(Active& a, Group& g, std::span<const float> rows, int n);
   void release(Active& a);
+  bool answer_line_ended(const Group& g) const;
 
   Engine& engine_;
   const Tokenizer& tokenizer_;

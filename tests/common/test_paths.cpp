@@ -1,5 +1,9 @@
 #include "common/test_paths.h"
 
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -28,6 +32,18 @@ fs::path default_model_gguf() {
     throw std::runtime_error("default model missing at " + p.string() +
                              ": run scripts/fetch_model.sh");
   return p;
+}
+
+ShellResult shell(const std::string& cmd, bool with_stderr) {
+  ShellResult r;
+  FILE* p = ::popen((with_stderr ? cmd + " 2>&1" : cmd).c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int status = ::pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 }  // namespace selfens::test

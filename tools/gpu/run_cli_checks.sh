@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs ON the GPU machine from the repository root, with build-gpu/bin
+# carried: `selfens generate` for every method on the first 50 demo
+# questions with the tiny test models, on the CPU, on the GPU with fp32
+# weights (cuda-f32) and with bf16 weights (cuda), and compares predictions:
+# fp32 must equal the CPU path; bf16 should agree on at least 98%.
+# Weighted methods read the confidence file in $CONF_DIR when given.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+sel=${SELFENS_GPU_BIN:-build-gpu/bin}/selfens
+source tools/gpu/find_cublas.sh "$sel"
+out=${OUT:-/tmp/selfens-cli-checks}; work=$(mktemp -d)
+methods=(origin per_prompt avg max flex_attention)
+status=0
+for model in tests/fixtures/models/tiny-llama3 tests/fixtures/models/tiny-qwen2; do
+  for dev in cpu cuda-f32 cuda; do
+    for m in "${methods[@]}"; do
+      start=$(date +%s%N)
+      "$sel" generate --quiet --model "$model" --dataset demo --max_samples 50 --method "$m" \
+        --num_paraphrases 5 --batch_size 32 --device "$dev" --output-dir "$work/$dev" >/dev/null ||
+        { echo "FAIL: $model $m on $dev"; status=1; }
+      echo "$(basename "$model") $m $dev $(( ($(date +%s%N) - start) / 1000000 )) ms"
+    done
+  done
+done
+python3 - "$work" "$out" <<'PY' || status=1
+import glob, json, os, sys
+import pyarrow.feather as f
+work, out = sys.argv[1:]
+res, bad = [], False
+for cpu in sorted(glob.glob(f"{work}/cpu/demo/*/*.feather")):
+    rel = os.path.relpath(cpu, f"{work}/cpu")
+    a = f.read_table(cpu).column("prediction").to_pylist()
+    for dev, need in (("cuda-f32", 1.0), ("cuda", 0.98)):
+        p = f"{work}/{dev}/{rel}"
+        b = f.read_table(p).column("prediction").to_pylist() if os.path.exists(p) else []
+        same = sum(x == y for x, y in zip(a, b)) / max(len(a), 1)
+        ok = len(a) == len(b) and same >= need
+        bad |= not ok
+        res.append({"file": rel, "device": dev, "agreement": same, "pass": ok})
+        print(f"{'PASS' if ok else 'FAIL'} {rel} {dev}: {same:.1%} of {len(a)} predictions equal the CPU's")
+os.makedirs(out, exist_ok=True)
+json.dump(res, open(f"{out}/cli_checks.json", "w"), indent=1)
+sys.exit(1 if bad else 0)
+PY
+echo "== cli checks exit status $status"
+exit $status
