@@ -8,6 +8,12 @@
 
 namespace selfens {
 
+std::vector<int32_t> Backend::choose_tokens(const Tensor& logits, const ChoicePlan& plan) {
+  std::vector<float> host(size_t(logits.rows) * size_t(logits.cols));
+  download(logits, host);
+  return choose_tokens_host(host, int32_t(logits.cols), plan);
+}
+
 std::unique_ptr<Backend> make_backend(const std::string& kind, int threads) {
   if (kind == "cpu") return std::make_unique<cpu::CpuBackend>(threads);
 #ifdef SELFENS_HAVE_CUDA

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/token_choice.h"
 #include "kv/kv_pages.h"
 #include "model/model.h"
 
@@ -125,6 +126,11 @@ class Backend {
   // q, out [n, n_heads * head_dim].
   virtual void attention(int layer, const Tensor& q, int n_heads,
                          const AttentionBatch& plan, Tensor& out) = 0;
+
+  // One token id per choice from logits [rows, vocab] (token_choice.h). The
+  // default downloads the rows and chooses on the host; the CUDA backend
+  // chooses on the device and downloads only the ids.
+  virtual std::vector<int32_t> choose_tokens(const Tensor& logits, const ChoicePlan& plan);
 };
 
 // "cpu" (always) or "cuda" (when built with CUDA). threads <= 0: all cores.

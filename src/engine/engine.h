@@ -30,6 +30,18 @@
 
 namespace selfens {
 
+// Counters of the forward calls since the engine was made. With a device
+// backend the ops run asynchronously: enqueue_seconds is host time (planning
+// and launching), finish_seconds the wait for the device plus the download
+// (and host-side choosing on the CPU).
+struct EngineStats {
+  int64_t forward_calls = 0;
+  int64_t rows = 0;         // tokens forwarded
+  int64_t logit_rows = 0;   // rows that produced logits
+  double enqueue_seconds = 0;
+  double finish_seconds = 0;
+};
+
 struct EngineOptions {
   std::string backend = "cpu";  // "cpu" or "cuda"
   int threads = 0;              // CPU threads (pool; BLAS runs one thread per slice); <= 0: all cores
@@ -65,6 +77,10 @@ class Engine {
   // batch (unknown span, wrong position, bad token) and KvCapacityError when
   // the KV pages run out (then nothing is appended).
   Logits forward(const StepBatch& batch);
+  // The same forward pass, but instead of returning logits it returns one
+  // token id per choice (rows indexed as forward's returned rows), chosen
+  // where the logits are: a decode step on the GPU downloads only the ids.
+  std::vector<int32_t> forward_choose(const StepBatch& batch, const ChoicePlan& choices);
 
   // Greedy decoding of one prompt in a fresh span at positions 0.. (freed
   // afterwards). Stops after max_new_tokens, at an EOS id of the model (not
@@ -76,6 +92,8 @@ class Engine {
 
   // --- inspection ---
   KvStats kv_stats() const { return kv_.stats(); }
+  // Where the time of the forward calls went (see EngineStats).
+  const EngineStats& stats() const { return stats_; }
   // Host copy of a span's K and V for one layer: [length, n_kv_heads * head_dim].
   void read_kv(SpanId span, int layer, std::vector<float>& k, std::vector<float>& v);
 
@@ -84,6 +102,7 @@ class Engine {
   struct Workspace;     // activation buffers, grown to the largest batch
   void upload_weights();
   void ensure_workspace(int64_t rows, int64_t logit_rows);
+  Tensor compute_logits(const StepBatch& batch, std::vector<int32_t>& batch_rows);
   void run_layers(int64_t n, std::span<const int32_t> positions, std::span<const KvSlot> slots,
                   const AttentionBatch& attn);
 
@@ -95,6 +114,7 @@ class Engine {
   std::vector<LayerTensors> layers_;
   Tensor tok_embeddings_, final_norm_, output_;  // [vocab, d], [1, d], [vocab, d]
   std::unique_ptr<Workspace> ws_;
+  EngineStats stats_;
 };
 
 }  // namespace selfens

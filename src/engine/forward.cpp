@@ -1,6 +1,7 @@
 // The batched forward pass over a ragged StepBatch: placement of the new
 // tokens (span index, position, KV slot), the attention plan of the batch, and
 // the decoder layers as backend ops on the whole batch at once.
+#include <chrono>
 #include <cmath>
 #include <unordered_map>
 
@@ -10,6 +11,10 @@
 namespace selfens {
 
 namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
 
 // Where each row of a batch goes, and the final length of every span in it.
 struct Placement {
@@ -86,7 +91,10 @@ AttentionBatch plan_attention(const SpanGraph& plan, const KvPages& kv, const Pl
 
 }  // namespace
 
-Logits Engine::forward(const StepBatch& batch) {
+// Runs the batch through the model and leaves the logits of the rows that
+// asked for them in the workspace; returns those rows (empty tensor: none).
+Tensor Engine::compute_logits(const StepBatch& batch, std::vector<int32_t>& batch_rows) {
+  const auto t0 = std::chrono::steady_clock::now();
   const ModelConfig& c = config();
   const Placement p = place_rows(plan_, batch, c.vocab_size);
   const int64_t n = int64_t(batch.size());
@@ -98,12 +106,11 @@ Logits Engine::forward(const StepBatch& batch) {
   for (int64_t i = 0; i < n; ++i) slots[size_t(i)] = kv_.slot(batch.span[size_t(i)], p.index[size_t(i)]);
   const AttentionBatch attn = plan_attention(plan_, kv_, p, batch, c.head_dim);
 
-  Logits out;
-  out.vocab = c.vocab_size;
+  batch_rows.clear();
   for (int64_t i = 0; i < n; ++i)
-    if (batch.need_logits[size_t(i)]) out.batch_row.push_back(int32_t(i));
-  out.rows = int32_t(out.batch_row.size());
-  ensure_workspace(n, out.rows);
+    if (batch.need_logits[size_t(i)]) batch_rows.push_back(int32_t(i));
+  const int64_t rows = int64_t(batch_rows.size());
+  ensure_workspace(n, rows);
 
   Workspace& w = *ws_;
   Tensor x = w.x.first_rows(n);
@@ -114,16 +121,44 @@ Logits Engine::forward(const StepBatch& batch) {
   // The tokens are in the KV store now: append them to their spans.
   for (const auto& [id, len] : p.new_length) plan_.append(id, len - plan_.get(id).length);
 
-  if (out.rows > 0) {
-    Tensor sel = w.sel.first_rows(out.rows);
-    Tensor logits = w.logits.first_rows(out.rows);
-    backend_->gather_rows(x, out.batch_row, sel);
+  Tensor logits;
+  if (rows > 0) {
+    Tensor sel = w.sel.first_rows(rows);
+    logits = w.logits.first_rows(rows);
+    backend_->gather_rows(x, batch_rows, sel);
     backend_->rmsnorm(sel, final_norm_, c.rms_norm_eps, sel);
     backend_->matmul(sel, output_, nullptr, logits);
+  }
+  stats_.forward_calls += 1;
+  stats_.rows += n;
+  stats_.logit_rows += rows;
+  stats_.enqueue_seconds += seconds_since(t0);
+  return logits;
+}
+
+Logits Engine::forward(const StepBatch& batch) {
+  Logits out;
+  out.vocab = config().vocab_size;
+  const Tensor logits = compute_logits(batch, out.batch_row);
+  out.rows = int32_t(out.batch_row.size());
+  if (out.rows > 0) {
+    const auto t0 = std::chrono::steady_clock::now();
     out.data.resize(size_t(out.rows) * size_t(out.vocab));
     backend_->download(logits, out.data);
+    stats_.finish_seconds += seconds_since(t0);
   }
   return out;
+}
+
+std::vector<int32_t> Engine::forward_choose(const StepBatch& batch, const ChoicePlan& choices) {
+  std::vector<int32_t> batch_rows;
+  const Tensor logits = compute_logits(batch, batch_rows);
+  if (choices.choices.empty()) return {};
+  SELFENS_CHECK(!logits.empty(), "forward_choose: choices but no row asked for logits");
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<int32_t> ids = backend_->choose_tokens(logits, choices);
+  stats_.finish_seconds += seconds_since(t0);
+  return ids;
 }
 
 void Engine::run_layers(int64_t n, std::span<const int32_t> positions,

@@ -1,7 +1,6 @@
 #include "methods/fusion.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "util/check.h"
 
@@ -25,64 +24,56 @@ std::string fusion_name(Fusion f) {
   return "?";
 }
 
-int32_t argmax(std::span<const float> v) {
-  SELFENS_CHECK(!v.empty(), "argmax of an empty row");
-  return static_cast<int32_t>(std::max_element(v.begin(), v.end()) - v.begin());
-}
+int32_t argmax(std::span<const float> v) { return argmax_lowest(v); }
 
 namespace {
 
-// Weights normalised to sum 1; all-zero confidences fall back to uniform.
-std::vector<double> normalised(std::span<const float> w, int n) {
+// Confidences normalised to sum 1; all-zero confidences fall back to uniform.
+std::vector<float> normalised(std::span<const float> w, int n) {
   SELFENS_CHECK(static_cast<int>(w.size()) == n, "one confidence per paraphrase");
   double sum = 0;
   for (float x : w) sum += x;
-  std::vector<double> out(n, 1.0 / n);
+  std::vector<float> out(n, static_cast<float>(1.0 / n));
   if (sum > 0)
-    for (int i = 0; i < n; ++i) out[i] = w[i] / sum;
+    for (int i = 0; i < n; ++i) out[i] = static_cast<float>(w[i] / sum);
   return out;
 }
 
-void softmax_max_into(std::span<const float> row, std::span<float> out, bool first) {
-  float m = *std::max_element(row.begin(), row.end());
-  double z = 0;
-  for (float x : row) z += std::exp(static_cast<double>(x - m));
-  for (size_t j = 0; j < row.size(); ++j) {
-    float p = static_cast<float>(std::exp(static_cast<double>(row[j] - m)) / z);
-    out[j] = first ? p : std::max(out[j], p);
-  }
-}
-
 }  // namespace
+
+void add_fusion_choice(Fusion f, int32_t row_begin, int n, std::span<const float> weights,
+                       ChoicePlan& plan) {
+  TokenChoice c;
+  c.row_begin = row_begin;
+  c.n_rows = n;
+  switch (f) {
+    case Fusion::kAvg: break;
+    case Fusion::kMax: c.kind = ChoiceKind::kMaxProb; break;
+    case Fusion::kWeightedAvg: {
+      c.weight_begin = static_cast<int32_t>(plan.weights.size());
+      for (float w : normalised(weights, n)) plan.weights.push_back(w);
+      break;
+    }
+    case Fusion::kWeightedMax: {
+      SELFENS_CHECK(static_cast<int>(weights.size()) == n, "one confidence per paraphrase");
+      c.row_begin += static_cast<int32_t>(std::max_element(weights.begin(), weights.end()) -
+                                          weights.begin());
+      c.n_rows = 1;
+      break;
+    }
+  }
+  plan.choices.push_back(c);
+}
 
 void fuse_logits(Fusion f, std::span<const float> rows, int n, int vocab,
                  std::span<const float> weights, std::span<float> out) {
   SELFENS_CHECK(n > 0 && rows.size() == static_cast<size_t>(n) * vocab, "fusion rows shape");
   SELFENS_CHECK(out.size() == static_cast<size_t>(vocab), "fusion output shape");
-  auto row = [&](int i) { return rows.subspan(static_cast<size_t>(i) * vocab, vocab); };
-  switch (f) {
-    case Fusion::kAvg:
-    case Fusion::kWeightedAvg: {
-      std::vector<double> w = f == Fusion::kAvg ? std::vector<double>(n, 1.0 / n)
-                                                : normalised(weights, n);
-      std::vector<double> acc(vocab, 0.0);
-      for (int i = 0; i < n; ++i) {
-        auto r = row(i);
-        for (int j = 0; j < vocab; ++j) acc[j] += w[i] * r[j];
-      }
-      for (int j = 0; j < vocab; ++j) out[j] = static_cast<float>(acc[j]);
-      return;
-    }
-    case Fusion::kMax:
-      for (int i = 0; i < n; ++i) softmax_max_into(row(i), out, i == 0);
-      return;
-    case Fusion::kWeightedMax: {
-      SELFENS_CHECK(static_cast<int>(weights.size()) == n, "one confidence per paraphrase");
-      int best = static_cast<int>(std::max_element(weights.begin(), weights.end()) - weights.begin());
-      std::copy(row(best).begin(), row(best).end(), out.begin());
-      return;
-    }
-  }
+  ChoicePlan plan;
+  add_fusion_choice(f, 0, n, weights, plan);
+  const TokenChoice& c = plan.choices[0];
+  fuse_choice(c, plan.weights, rows.subspan(size_t(c.row_begin) * vocab, size_t(c.n_rows) * vocab),
+              vocab, out);
 }
 
 }  // namespace selfens

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "backend/token_choice.h"
+
 namespace selfens {
 
 enum class Fusion { kAvg, kMax, kWeightedAvg, kWeightedMax };
@@ -22,6 +24,12 @@ std::string fusion_name(Fusion f);
 // out: [vocab] fused scores whose argmax is the chosen token.
 void fuse_logits(Fusion f, std::span<const float> rows, int n, int vocab,
                  std::span<const float> weights, std::span<float> out);
+
+// Appends the TokenChoice of fusing logits rows [row_begin, row_begin + n)
+// (weighted_max: the row of the highest confidence; weighted_avg: weights
+// normalised here) to `plan`. fuse_logits is this choice's fused scores.
+void add_fusion_choice(Fusion f, int32_t row_begin, int n, std::span<const float> weights,
+                       ChoicePlan& plan);
 
 // Index of the largest value; ties go to the lowest index (as torch.argmax).
 int32_t argmax(std::span<const float> v);

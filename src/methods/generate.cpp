@@ -119,6 +119,7 @@ struct RunCounters {
   double wall = 0;        // whole call, model loading included
   double decoding = 0;    // the scheduler's run (prefix encoding and questions)
   int64_t prefix_tokens = 0, forwarded = 0, generated = 0;
+  EngineStats engine;     // forward calls; host (enqueue) and device-wait time
 };
 
 io::Metadata run_metadata(const GenerateOptions& o, const data::Dataset& ds, bool complete,
@@ -140,6 +141,9 @@ io::Metadata run_metadata(const GenerateOptions& o, const data::Dataset& ds, boo
           {"selfens.generated_tokens", std::to_string(c.generated)},
           {"selfens.wall_seconds", std::to_string(c.wall)},
           {"selfens.decode_seconds", std::to_string(c.decoding)},
+          {"selfens.forward_calls", std::to_string(c.engine.forward_calls)},
+          {"selfens.enqueue_seconds", std::to_string(c.engine.enqueue_seconds)},
+          {"selfens.finish_seconds", std::to_string(c.engine.finish_seconds)},
           {"selfens.complete", complete ? "true" : "false"}};
 }
 
@@ -228,6 +232,7 @@ GenerateResult run_generate(const GenerateOptions& o) {
                        [](const ResultRow& a, const ResultRow& b) { return a.question < b.question; });
       counters.wall = std::chrono::duration<double>(Clock::now() - start).count();
       counters.decoding = std::chrono::duration<double>(Clock::now() - decode_start).count();
+      counters.engine = engine.stats();
       io::Table t = rows_to_table(sorted, per_prompt, run_metadata(o, ds, complete, counters));
       if (o.lemmaize) add_lemmas(t);
       io::write_feather(res.path, t);

@@ -151,7 +151,10 @@ void MethodRunner::choose_token(Active& a, Group& g, std::span<const float> rows
     size_t group = static_cast<size_t>(&g - a.groups.data());
     observer_(a.input->index, group, static_cast<int>(g.out.size()), scores);
   }
-  const int32_t tok = argmax(scores);
+  accept_token(g, argmax(scores));
+}
+
+void MethodRunner::accept_token(Group& g, int32_t tok) {
   if (std::find(eos_.begin(), eos_.end(), tok) != eos_.end()) {
     g.done = true;  // EOS ends the answer and is not part of it
     return;
@@ -187,6 +190,27 @@ void MethodRunner::apply_logits(const Logits& logits, std::vector<Active>& activ
   }
 }
 
+// The same choices as apply_logits, made by the engine where the logits are.
+void MethodRunner::forward_and_choose(const StepBatch& batch, std::vector<Active>& active) {
+  ChoicePlan plan;
+  std::vector<Group*> owners;
+  for (size_t r = 0; r < row_owner_.size();) {
+    auto [slot, gi, m] = row_owner_[r];
+    Group& g = active[slot].groups[gi];
+    const int n = static_cast<int>(g.spans.size());
+    if (n > 1 || is_weighted(config_.method))
+      add_fusion_choice(fusion_of(config_.method), static_cast<int32_t>(r), n,
+                        active[slot].input->weights, plan);
+    else
+      plan.choices.push_back({static_cast<int32_t>(r), 1, ChoiceKind::kWeightedSum, -1});
+    owners.push_back(&g);
+    r += size_t(n);
+  }
+  const std::vector<int32_t> ids = engine_.forward_choose(batch, plan);
+  SELFENS_CHECK(ids.size() == owners.size(), "one chosen token per group");
+  for (size_t i = 0; i < ids.size(); ++i) accept_token(*owners[i], ids[i]);
+}
+
 void MethodRunner::release(Active& a) {
   for (auto it = a.owned.rbegin(); it != a.owned.rend(); ++it) engine_.free_span(*it);
   a.owned.clear();
@@ -217,7 +241,10 @@ bool MethodRunner::run(std::span<const QuestionInput> questions, int batch_size,
           row_owner_.push_back({static_cast<int32_t>(active.size() - 1),
                                 static_cast<int32_t>(gi), static_cast<int32_t>(m)});
     }
-    if (!batch.empty()) apply_logits(engine_.forward(batch), active);
+    if (!batch.empty() && observer_)
+      apply_logits(engine_.forward(batch), active);  // the observer sees the scores
+    else if (!batch.empty())
+      forward_and_choose(batch, active);
     // Emit and release finished questions, keeping slots compact.
     for (size_t slot = 0; slot < active.size();) {
       if (!active[slot].finished()) {

@@ -69,6 +69,8 @@ class MethodRunner {
   void choose_token(Active& a, Group& g, std::span<const float> rows, int n);
   void release(Active& a);
   bool answer_line_ended(const Group& g) const;
+  void accept_token(Group& g, int32_t tok);
+  void forward_and_choose(const StepBatch& batch, std::vector<Active>& active);
 
   Engine& engine_;
   const Tokenizer& tokenizer_;

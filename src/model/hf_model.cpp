@@ -2,8 +2,10 @@
 // sharded), generation_config.json, tokenizer.json.
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
+#include <type_traits>
 #include <nlohmann/json.hpp>
 
 #include "model/load_util.h"
@@ -32,6 +34,17 @@ template <typename T>
 T field(const json& j, const char* key, T fallback, const std::string& file) {
   const auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // An integer field given as a float (or out of T's range) would be an
+    // undefined conversion: refuse it by name.
+    const bool fits = it->is_number_unsigned()
+                          ? it->get<uint64_t>() <= uint64_t(std::numeric_limits<T>::max())
+                          : it->is_number_integer() &&
+                                it->get<int64_t>() >= int64_t(std::numeric_limits<T>::min()) &&
+                                it->get<int64_t>() <= int64_t(std::numeric_limits<T>::max());
+    SELFENS_REQUIRE(fits, file + ": field '" + key + "' must be an integer in range, got " +
+                              it->dump());
+  }
   try {
     return it->get<T>();
   } catch (const json::exception&) {

@@ -13,6 +13,16 @@ namespace selfens {
 namespace {
 
 using nlohmann::json;
+
+// A token id field: an integer in [0, 2^24) (floats and huge values would be
+// undefined conversions), else an InputError naming `what`.
+int32_t token_id(const json& v, const std::string& what) {
+  const bool ok = (v.is_number_unsigned() && v.get<uint64_t>() < (1u << 24)) ||
+                  (v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() < (1 << 24));
+  SELFENS_REQUIRE(ok, what + " must be a token id (an integer in [0, 2^24)), got " + v.dump());
+  return static_cast<int32_t>(v.get<int64_t>());
+}
+
 using tok::PreTokenizer;
 
 const char* const kLlama3Regex =
@@ -44,8 +54,7 @@ void read_model(const json& m, const std::string& path, TokenizerSpec* spec) {
   SELFENS_REQUIRE(!flag(m, "byte_fallback", false), path + ": model.byte_fallback is not supported");
   spec->ignore_merges = flag(m, "ignore_merges", false);
   for (const auto& [tokstr, id] : m["vocab"].items()) {
-    const int64_t i = id.get<int64_t>();
-    SELFENS_REQUIRE(i >= 0 && i < (1 << 24), path + ": model.vocab id of '" + tokstr + "' out of range");
+    const int64_t i = token_id(id, path + ": model.vocab id of '" + tokstr + "'");
     if (static_cast<size_t>(i) >= spec->vocab.size()) spec->vocab.resize(i + 1);
     spec->vocab[i] = tokstr;
   }
@@ -69,7 +78,7 @@ void read_normalizer(const json& n, const std::string& path, TokenizerSpec* spec
   if (type == "NFC") {
     spec->nfc = true;
   } else if (type == "Sequence" && n.contains("normalizers")) {
-    for (const json& x : n["normalizers"]) read_normalizer(x, path, spec);
+    for (const json& x : n.at("normalizers")) read_normalizer(x, path, spec);
   } else {
     SELFENS_REQUIRE(false, "unsupported normalizer " + type + " in " + path);
   }
@@ -83,8 +92,8 @@ void read_pre_tokenizer(const json& p, const std::string& path, TokenizerSpec* s
     return;
   }
   if (type == "Sequence" && p.contains("pretokenizers") && p["pretokenizers"].size() == 2) {
-    const json& a = p["pretokenizers"][0];
-    const json& b = p["pretokenizers"][1];
+    const json& a = p.at("pretokenizers").at(0);
+    const json& b = p.at("pretokenizers").at(1);
     if (type_of(b) == "ByteLevel") {
       spec->add_prefix_space = flag(b, "add_prefix_space", true);
       const bool regex = flag(b, "use_regex", true);
@@ -93,9 +102,9 @@ void read_pre_tokenizer(const json& p, const std::string& path, TokenizerSpec* s
         return;
       }
       if (type_of(a) == "Split" && !regex && a.contains("pattern") &&
-          a["pattern"].contains("Regex") && a.value("behavior", "") == "Isolated" &&
+          a.at("pattern").contains("Regex") && a.value("behavior", "") == "Isolated" &&
           !flag(a, "invert", false)) {
-        const std::string re = a["pattern"]["Regex"].get<std::string>();
+        const std::string re = a.at("pattern").at("Regex").get<std::string>();
         if (re == kLlama3Regex || re == kQwen2Regex) {
           spec->pre = re == kLlama3Regex ? PreTokenizer::kLlama3 : PreTokenizer::kQwen2;
           return;
@@ -117,11 +126,11 @@ void read_template(const json& t, const std::string& path, TokenizerSpec* spec) 
       continue;
     }
     SELFENS_REQUIRE(item.contains("SpecialToken"), path + ": bad TemplateProcessing item");
-    const std::string name = item["SpecialToken"]["id"].get<std::string>();
-    SELFENS_REQUIRE(t.contains("special_tokens") && t["special_tokens"].contains(name),
+    const std::string name = item.at("SpecialToken").at("id").get<std::string>();
+    SELFENS_REQUIRE(t.contains("special_tokens") && t.at("special_tokens").contains(name),
                     path + ": TemplateProcessing uses unknown special token " + name);
-    for (const json& id : t["special_tokens"][name]["ids"])
-      (after ? spec->suffix_ids : spec->prefix_ids).push_back(id.get<int32_t>());
+    for (const json& id : t.at("special_tokens").at(name).at("ids"))
+      (after ? spec->suffix_ids : spec->prefix_ids).push_back(token_id(id, path + ": special token " + name + " id"));
   }
 }
 
@@ -131,7 +140,7 @@ void read_post_processor(const json& p, const std::string& path, TokenizerSpec* 
   if (type == "ByteLevel") return;  // only trims offsets
   if (type == "TemplateProcessing") return read_template(p, path, spec);
   if (type == "Sequence" && p.contains("processors")) {
-    for (const json& x : p["processors"]) read_post_processor(x, path, spec);
+    for (const json& x : p.at("processors")) read_post_processor(x, path, spec);
     return;
   }
   SELFENS_REQUIRE(false, "unsupported post_processor " + type + " in " + path);
@@ -146,7 +155,7 @@ void read_decoder(const json& d, const std::string& path) {
 void read_added(const json& list, const std::string& path, TokenizerSpec* spec) {
   for (const json& a : list) {
     AddedToken t;
-    t.id = a.at("id").get<int32_t>();
+    t.id = token_id(a.at("id"), path + ": added token id");
     t.content = a.at("content").get<std::string>();
     t.special = flag(a, "special", false);
     t.lstrip = flag(a, "lstrip", false);
@@ -203,9 +212,9 @@ void read_side_files(const std::filesystem::path& dir, TokenizerSpec* spec) {
       const json g = parse(read_file(gen.string()), gen.string());
       if (g.contains("eos_token_id")) {
         const json& e = g["eos_token_id"];
-        if (e.is_number_integer()) add_eos(spec, e.get<int32_t>());
+        if (e.is_number_integer()) add_eos(spec, token_id(e, gen.string() + ": eos_token_id"));
         if (e.is_array())
-          for (const json& x : e) add_eos(spec, x.get<int32_t>());
+          for (const json& x : e) add_eos(spec, token_id(x, gen.string() + ": eos_token_id"));
       }
     }
     if (std::filesystem::exists(cfg)) {

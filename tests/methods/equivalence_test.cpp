@@ -72,14 +72,17 @@ class MethodEquivalence : public ::testing::TestWithParam<std::string> {
     MethodRunner runner(engine, *s.tokenizer, config, tokens.prefix, tokens.cue_len);
     MethodRun out;
     out.answers.resize(questions);
-    runner.set_step_observer([&](size_t q, size_t g, int step, std::span<const float> scores) {
-      if (step == 0) out.first_scores[{q, g}].assign(scores.begin(), scores.end());
-    });
+    if (observe_)  // without an observer the engine chooses the tokens itself
+      runner.set_step_observer([&](size_t q, size_t g, int step, std::span<const float> scores) {
+        if (step == 0) out.first_scores[{q, g}].assign(scores.begin(), scores.end());
+      });
     std::vector<QuestionInput> inputs(questions);
     for (size_t q = 0; q < questions; ++q) {
       inputs[q].index = q;
       inputs[q].views = &tokens.views[q];
       inputs[q].weights.assign(views[q].size(), 1.0f);
+      if (varied_weights_)
+        for (size_t i = 0; i < views[q].size(); ++i) inputs[q].weights[i] = 1.0f / float(1 + (i + q) % 3);
     }
     EXPECT_TRUE(runner.run(inputs, batch, [&](QuestionOutput&& o) {
       out.answers[o.index] = std::move(o.answers);
@@ -88,6 +91,9 @@ class MethodEquivalence : public ::testing::TestWithParam<std::string> {
     EXPECT_EQ(engine.kv_stats().used_pages, p_pages) << "pages leaked beyond P";
     return out;
   }
+
+  bool observe_ = true;         // set a step observer (host-side choosing)
+  bool varied_weights_ = false; // confidences differ between paraphrases
 
   static MethodConfig cfg(Method m, int n, FusionBias bias = FusionBias::kNone) {
     MethodConfig c;
@@ -157,6 +163,23 @@ TEST_P(MethodEquivalence, AnswersDoNotDependOnBatchSize) {  // equivalence 6
       EXPECT_EQ(one.answers[q], many.answers[q]) << method_name(m) << " question " << q;
       EXPECT_LT(max_abs_diff(one.first_scores[{q, 0}], many.first_scores[{q, 0}]), 1e-4);
     }
+  }
+}
+
+// The engine's token choice (Backend::choose_tokens, used when no observer
+// needs the scores) picks what the runner's host fusion picks, every method.
+TEST_P(MethodEquivalence, EngineChoiceEqualsHostFusion) {
+  varied_weights_ = true;
+  for (Method m : {Method::kOrigin, Method::kPerPrompt, Method::kAvg, Method::kMax,
+                   Method::kWeightedAvg, Method::kWeightedMax, Method::kFlexAttention}) {
+    const int n = m == Method::kOrigin ? 1 : 3;
+    const auto views = m == Method::kOrigin ? same_views({0}) : same_views({0, 1, 2});
+    observe_ = true;
+    MethodRun host = run(cfg(m, n), views, 4);
+    observe_ = false;
+    MethodRun engine = run(cfg(m, n), views, 4);
+    for (size_t q = 0; q < kQuestions.size(); ++q)
+      EXPECT_EQ(engine.answers[q], host.answers[q]) << method_name(m) << " question " << q;
   }
 }
 

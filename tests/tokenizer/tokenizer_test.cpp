@@ -177,6 +177,22 @@ TEST(Tokenizer, BadTokenizerJson) {
   j["model"]["vocab"]["he"] = "x";
   const auto r = write_json("vocabtype", j.dump());
   expect_input_error([&] { Tokenizer::from_tokenizer_json(r.string()); }, {r.string()});
+  // Found by fuzzing: a float or huge token id, and a template naming a
+  // special token without "ids", are errors (were undefined behaviour).
+  j = tiny_json();
+  j["model"]["vocab"]["he"] = 1e300;
+  const auto f = write_json("vocabfloat", j.dump());
+  expect_input_error([&] { Tokenizer::from_tokenizer_json(f.string()); }, {f.string(), "token id"});
+  j = tiny_json();
+  j["added_tokens"] = json::array({{{"id", 4.5e19}, {"content", "<x>"}}});
+  const auto a = write_json("addedfloat", j.dump());
+  expect_input_error([&] { Tokenizer::from_tokenizer_json(a.string()); }, {a.string(), "added token id"});
+  j = tiny_json();
+  j["post_processor"] = {{"type", "TemplateProcessing"},
+                         {"single", json::array({{{"SpecialToken", {{"id", "<s>"}}}}})},
+                         {"special_tokens", {{"<s>", {{"id", "<s>"}}}}}};
+  const auto t = write_json("templateids", j.dump());
+  expect_input_error([&] { Tokenizer::from_tokenizer_json(t.string()); }, {t.string()});
 }
 
 // A GGUF with the tiny vocabulary as tokenizer.ggml.* metadata.

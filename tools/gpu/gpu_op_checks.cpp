@@ -1,5 +1,6 @@
 // Op-level checks: every CudaBackend op except attention against the CPU
 // backend on random data, over grids of shapes.
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -163,6 +164,34 @@ void check_kv(Report& r, Backend& gpu, std::mt19937& rng) {
   gpu.release(gv);
 }
 
+// choose_tokens on the device picks the ids of the host reference: greedy
+// rows, avg, max, weighted sums, over a vocabulary with planted ties.
+void check_choose(Report& r, Backend& gpu, std::mt19937& rng) {
+  const int rows = 40, vocab = 49152;
+  std::vector<float> logits = randv(rng, size_t(rows) * vocab, 8.0f);
+  for (int i = 0; i < rows; i += 3) {  // a tie at the top: the lower id must win
+    float* row = logits.data() + size_t(i) * vocab;
+    const float top = *std::max_element(row, row + vocab) + 1.0f;
+    row[size_t(rng() % vocab)] = top;
+    row[size_t(rng() % vocab)] = top;
+  }
+  ChoicePlan plan;
+  for (int i = 0; i < 10; ++i) plan.choices.push_back({i, 1, ChoiceKind::kWeightedSum, -1});
+  plan.choices.push_back({10, 5, ChoiceKind::kWeightedSum, -1});
+  plan.choices.push_back({15, 5, ChoiceKind::kMaxProb, -1});
+  plan.choices.push_back({20, 5, ChoiceKind::kWeightedSum, 0});
+  plan.weights = {0.4f, 0.1f, 0.2f, 0.05f, 0.25f};
+  plan.choices.push_back({25, 15, ChoiceKind::kMaxProb, -1});
+  const std::vector<int32_t> want = choose_tokens_host(logits, vocab, plan);
+  Tensor t = to_backend(gpu, logits, rows, vocab);
+  const std::vector<int32_t> got = gpu.choose_tokens(t, plan);
+  size_t differ = 0;
+  for (size_t i = 0; i < want.size(); ++i) differ += i >= got.size() || got[i] != want[i];
+  r.check("choose_tokens (greedy, avg, max, weighted; ties)", double(differ), 0.0,
+          {{"choices", want.size()}});
+  gpu.release(t);
+}
+
 }  // namespace
 
 void run_op_checks(Report& r, Backend& cpu, Backend& gpu, DType gpu_dtype) {
@@ -173,6 +202,7 @@ void run_op_checks(Report& r, Backend& cpu, Backend& gpu, DType gpu_dtype) {
   check_rope(r, cpu, gpu, rng);
   check_elementwise(r, cpu, gpu, rng);
   check_kv(r, gpu, rng);
+  check_choose(r, gpu, rng);
 }
 
 }  // namespace selfens::gpucheck

@@ -4,16 +4,28 @@
 # questions with the tiny test models, on the CPU, on the GPU with fp32
 # weights (cuda-f32) and with bf16 weights (cuda), and compares predictions:
 # fp32 must equal the CPU path; bf16 should agree on at least 98%.
-# Weighted methods read the confidence file in $CONF_DIR when given.
+# The weighted methods read a confidence file written here (varied values,
+# the same for every device).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 sel=${SELFENS_GPU_BIN:-build-gpu/bin}/selfens
 source tools/gpu/find_cublas.sh "$sel"
 out=${OUT:-/tmp/selfens-cli-checks}; work=$(mktemp -d)
-methods=(origin per_prompt avg max flex_attention)
+methods=(origin per_prompt avg max weighted_avg weighted_max flex_attention)
 status=0
 for model in tests/fixtures/models/tiny-llama3 tests/fixtures/models/tiny-qwen2; do
   for dev in cpu cuda-f32 cuda; do
+    conf="$work/$dev/demo/$(basename "$model")"; mkdir -p "$conf"
+    python3 - data/demo/demo.jsonl "$conf/confidence.feather" <<'PY'
+import json, sys, zlib, pyarrow as pa, pyarrow.feather as f
+u, p, c = [], [], []
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    for q in r["paraphrases"]:
+        u.append(r["uuid"]); p.append(q); c.append((zlib.crc32(q.encode()) % 97) / 96)
+f.write_feather(pa.table({"uuid": u, "paraphrase": p, "confidence": c}), sys.argv[2],
+                compression="uncompressed")
+PY
     for m in "${methods[@]}"; do
       start=$(date +%s%N)
       "$sel" generate --quiet --model "$model" --dataset demo --max_samples 50 --method "$m" \
@@ -29,6 +41,8 @@ import pyarrow.feather as f
 work, out = sys.argv[1:]
 res, bad = [], False
 for cpu in sorted(glob.glob(f"{work}/cpu/demo/*/*.feather")):
+    if cpu.endswith("/confidence.feather"):
+        continue
     rel = os.path.relpath(cpu, f"{work}/cpu")
     a = f.read_table(cpu).column("prediction").to_pylist()
     for dev, need in (("cuda-f32", 1.0), ("cuda", 0.98)):

@@ -51,6 +51,11 @@ void CpuBackend::release(Tensor& t) {
   t = Tensor{};
 }
 
+std::vector<int32_t> CpuBackend::choose_tokens(const Tensor& logits, const ChoicePlan& plan) {
+  return choose_tokens_host({logits.f32(), size_t(logits.rows * logits.cols)},
+                            int32_t(logits.cols), plan);
+}
+
 void CpuBackend::download(const Tensor& src, std::span<float> dst) {
   SELFENS_CHECK(dst.size() == size_t(src.rows * src.cols), "download size mismatch");
   std::memcpy(dst.data(), src.data, dst.size() * sizeof(float));

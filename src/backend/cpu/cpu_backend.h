@@ -25,6 +25,8 @@ class CpuBackend final : public Backend {
   Tensor alloc(int64_t rows, int64_t cols) override;
   void release(Tensor& t) override;
   void download(const Tensor& src, std::span<float> dst) override;
+  // Logits are host memory here: choose without a copy.
+  std::vector<int32_t> choose_tokens(const Tensor& logits, const ChoicePlan& plan) override;
 
   void init_kv(const KvShape& shape) override;
   void write_kv(int layer, const Tensor& k, const Tensor& v,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "backend/cuda/cuda_backend_impl.h"
@@ -68,6 +69,8 @@ CudaBackend::CudaBackend(DType weight_dtype) : weight_dtype_(weight_dtype) {
   CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
   // No TF32: fp32 weights must give fp32 products (exactness against the CPU).
   CUBLAS_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
+  if (const char* p = std::getenv("SELFENS_CUDA_PROFILE"); p != nullptr && *p != '\0' && *p != '0')
+    profile_ = std::make_unique<OpProfile>();
   stage_bytes_ = kStageInitialBytes;
   CUDA_CHECK(cudaMallocHost(&stage_host_, stage_bytes_));
   stage_dev_ = static_cast<char*>(device_malloc(stage_bytes_, device_desc_));
@@ -76,10 +79,12 @@ CudaBackend::CudaBackend(DType weight_dtype) : weight_dtype_(weight_dtype) {
 CudaBackend::~CudaBackend() {
   // No throwing here: errors at teardown are ignored.
   if (stream_ != nullptr) cudaStreamSynchronize(stream_);
+  if (profile_) profile_->print(stderr);
   for (void* p : owned_) cudaFree(p);
   cudaFree(k_cache_);
   cudaFree(v_cache_);
   cudaFree(scratch_);
+  cudaFree(choice_ids_);
   cudaFree(stage_dev_);
   cudaFreeHost(stage_host_);
   if (cublas_ != nullptr) cublasDestroy(cublas_);
@@ -135,6 +140,7 @@ void CudaBackend::release(Tensor& t) {
 void CudaBackend::download(const Tensor& src, std::span<float> dst) {
   SELFENS_CHECK(src.dtype == DType::kF32, "download of a non-fp32 tensor");
   SELFENS_CHECK(dst.size() == size_t(src.rows * src.cols), "download size mismatch");
+  auto p = prof("download");
   CUDA_CHECK(cudaMemcpyAsync(dst.data(), src.data, dst.size() * sizeof(float),
                              cudaMemcpyDeviceToHost, stream_));
   CUDA_CHECK(cudaStreamSynchronize(stream_));
@@ -229,6 +235,7 @@ void CudaBackend::write_kv(int layer, const Tensor& k, const Tensor& v,
   SELFENS_CHECK(k.cols == kvd && v.cols == kvd && k.rows >= int64_t(slots.size()) &&
                     v.rows >= int64_t(slots.size()),
                 "write_kv shapes");
+  auto p = prof("write_kv");
   check_slots(slots);
   const auto* dslots = static_cast<const int32_t*>(
       upload(kSlots, slots.data(), slots.size_bytes()));

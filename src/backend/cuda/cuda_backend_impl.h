@@ -12,12 +12,14 @@
 #include <cuda_runtime.h>
 
 #include <array>
+#include <memory>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
 #include "backend/backend.h"
 #include "backend/cuda/cuda_kernels.h"
+#include "backend/cuda/cuda_profile.h"
 
 namespace selfens::cuda {
 
@@ -54,12 +56,13 @@ class CudaBackend final : public Backend {
   void gather_rows(const Tensor& x, std::span<const int32_t> rows, Tensor& out) override;
   void attention(int layer, const Tensor& q, int n_heads, const AttentionBatch& plan,
                  Tensor& out) override;
+  std::vector<int32_t> choose_tokens(const Tensor& logits, const ChoicePlan& plan) override;
 
   const std::string& device_description() const { return device_desc_; }
 
  private:
   // Kinds of uploaded metadata, each with a one-entry cache.
-  enum Upload { kTokens, kPositions, kInvFreq, kSlots, kRows, kPlan, kUploadKinds };
+  enum Upload { kTokens, kPositions, kInvFreq, kSlots, kRows, kPlan, kChoices, kUploadKinds };
   // Device copy of `bytes` host bytes (stream-ordered; valid for ops queued next).
   const void* upload(Upload kind, const void* data, size_t bytes);
   void* scratch(size_t bytes);
@@ -91,8 +94,13 @@ class CudaBackend final : public Backend {
 
   std::unordered_set<void*> owned_;  // weights and alloc()ed tensors
   std::vector<char> plan_bytes_;     // packed attention plan (reused buffer)
+  std::vector<TileDev> tiles_;       // attention tiles of the plan (reused buffer)
   void* scratch_ = nullptr;
   size_t scratch_bytes_ = 0;
+  std::unique_ptr<OpProfile> profile_;  // SELFENS_CUDA_PROFILE=1
+  OpProfile::Scope prof(std::string name) { return {profile_.get(), std::move(name), stream_}; }
+  int32_t* choice_ids_ = nullptr;  // device ids of choose_tokens, grown as needed
+  size_t choice_capacity_ = 0;
 };
 
 }  // namespace selfens::cuda

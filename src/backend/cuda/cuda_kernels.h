@@ -64,12 +64,35 @@ void launch_kv_write(const float* k, const float* v, const int32_t* slots, int64
 void launch_kv_read(const float* k_cache, const float* v_cache, const int32_t* slots, int64_t n,
                     int kvd, int page_size, float* k, float* v, cudaStream_t stream);
 
+// Device copy of one TokenChoice (same layout; kind 0 weighted sum, 1 max prob).
+struct ChoiceDev {
+  int32_t row_begin, n_rows, kind, weight_begin;
+};
+constexpr int kMaxChoiceRows = 64;  // rows fused by one choice on the device
+// out[c] = argmax of choice c's fused rows (cuda_choose.cu); logits [*, vocab],
+// weights as ChoicePlan::weights.
+void launch_choose_tokens(const float* logits, int vocab, const ChoiceDev* choices,
+                          int n_choices, const float* weights, int32_t* out,
+                          cudaStream_t stream);
+
+// Up to rows_per_tile query entries of one attention group, handled by one
+// block (they share the group's K/V tiles).
+struct TileDev {
+  int32_t group;        // into AttnPlanDev::groups
+  int32_t entry_begin;  // first entry (into rows / self_limit)
+  int32_t n_rows;       // entries in the tile
+};
+// Entries per tile for this GQA shape (at most 32 query vectors per block).
+int attention_rows_per_tile(int n_heads, int n_kv_heads);
+
 // Span attention of one layer (cuda_attention.cu): for every query entry and
 // head, softmax(q k^T * scale + bias) v over the entry's visible keys.
 // q, out [n, n_heads * head_dim]; k_cache, v_cache [n_pages, page_size,
-// n_kv_heads * head_dim]; head_dim 16, 32, 64, 96, 128 or 256.
+// n_kv_heads * head_dim]; head_dim 16, 32, 64, 96, 128 or 256; tiles cover
+// every entry of every group once, none more than max_tile_rows entries.
 void launch_span_attention(const float* q, const float* k_cache, const float* v_cache,
-                           const AttnPlanDev& plan, int n_heads, int n_kv_heads, int head_dim,
+                           const AttnPlanDev& plan, const TileDev* tiles, int n_tiles,
+                           int max_tile_rows, int n_heads, int n_kv_heads, int head_dim,
                            int page_size, float* out, cudaStream_t stream);
 
 }  // namespace selfens::cuda

@@ -1,4 +1,5 @@
 // CudaBackend ops: host-side checks, metadata upload, one launch each.
+#include <algorithm>
 #include <cstring>
 
 #include "backend/cuda/cuda_backend_impl.h"
@@ -8,6 +9,7 @@
 namespace selfens::cuda {
 
 void CudaBackend::embed(const Tensor& table, std::span<const int32_t> tokens, Tensor& out) {
+  auto prof_scope = prof("embed");
   SELFENS_CHECK(out.cols == table.cols && int64_t(tokens.size()) <= out.rows, "embed shapes");
   for (size_t i = 0; i < tokens.size(); ++i)
     SELFENS_REQUIRE(tokens[i] >= 0 && tokens[i] < table.rows,
@@ -19,6 +21,7 @@ void CudaBackend::embed(const Tensor& table, std::span<const int32_t> tokens, Te
 }
 
 void CudaBackend::rmsnorm(const Tensor& x, const Tensor& w, float eps, Tensor& out) {
+  auto prof_scope = prof("rmsnorm");
   SELFENS_CHECK(w.cols == x.cols && out.cols == x.cols && out.rows >= x.rows &&
                     w.dtype == DType::kF32,
                 "rmsnorm shapes");
@@ -28,6 +31,9 @@ void CudaBackend::rmsnorm(const Tensor& x, const Tensor& w, float eps, Tensor& o
 // out [n, nout] (row-major) = x [n, in] W^T, W [nout, in]. In cuBLAS's
 // column-major terms: out^T [nout, n] = W^T(op T of W's [in, nout]) x^T.
 void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out) {
+  auto prof_scope = prof(profile_ ? "matmul out=" + std::to_string(w.rows) +
+                                        (x.rows > 1024 ? " prefill" : "")
+                                  : std::string());
   const int64_t n = x.rows, in = x.cols, nout = w.rows;
   SELFENS_CHECK(w.cols == in && out.cols == nout && out.rows >= n, "matmul shapes");
   SELFENS_CHECK(x.dtype == DType::kF32, "matmul input must be fp32");
@@ -56,6 +62,7 @@ void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, T
 
 void CudaBackend::rope(Tensor& q, Tensor& k, int n_heads, int n_kv_heads,
                        std::span<const float> inv_freq, std::span<const int32_t> positions) {
+  auto prof_scope = prof("rope");
   const int half = int(inv_freq.size());
   const int hd = 2 * half;
   SELFENS_CHECK(q.cols == int64_t(n_heads) * hd && k.cols == int64_t(n_kv_heads) * hd &&
@@ -68,16 +75,19 @@ void CudaBackend::rope(Tensor& q, Tensor& k, int n_heads, int n_kv_heads,
 }
 
 void CudaBackend::silu_mul(Tensor& gate, const Tensor& up) {
+  auto prof_scope = prof("silu_mul");
   SELFENS_CHECK(up.cols == gate.cols && up.rows >= gate.rows, "silu_mul shapes");
   launch_silu_mul(gate.f32(), up.f32(), gate.rows * gate.cols, stream_);
 }
 
 void CudaBackend::add(Tensor& x, const Tensor& y) {
+  auto prof_scope = prof("add");
   SELFENS_CHECK(x.cols == y.cols && y.rows >= x.rows, "add shapes");
   launch_add(x.f32(), y.f32(), x.rows * x.cols, stream_);
 }
 
 void CudaBackend::gather_rows(const Tensor& x, std::span<const int32_t> rows, Tensor& out) {
+  auto prof_scope = prof("gather_rows");
   SELFENS_CHECK(out.cols == x.cols && out.rows >= int64_t(rows.size()), "gather shapes");
   for (int32_t r : rows) SELFENS_CHECK(r >= 0 && r < x.rows, "gather row out of range");
   const auto* dr = static_cast<const int32_t*>(upload(kRows, rows.data(), rows.size_bytes()));
@@ -103,6 +113,7 @@ size_t append_vec(std::vector<char>& buf, const std::vector<T>& v) {
 
 void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const AttentionBatch& plan,
                             Tensor& out) {
+  auto prof_scope = prof(q.rows > 1024 ? "attention prefill" : "attention");
   const int hd = kv_shape_.head_dim;
   SELFENS_CHECK(q.cols == int64_t(n_heads) * hd && out.cols == q.cols, "attention shapes");
   SELFENS_CHECK(n_heads % kv_shape_.n_kv_heads == 0, "GQA head ratio");
@@ -131,6 +142,17 @@ void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const Atten
   for (int32_t p : plan.pages)
     SELFENS_CHECK(p >= 0 && p < kv_shape_.n_pages, "attention plan page id");
 
+  // Tiles: consecutive entries of one group, as many as a block takes.
+  const int per_tile = attention_rows_per_tile(n_heads, kv_shape_.n_kv_heads);
+  std::vector<TileDev>& tiles = tiles_;
+  tiles.clear();
+  int max_tile_rows = 1;
+  for (size_t g = 0; g < plan.groups.size(); ++g)
+    for (int32_t e = plan.groups[g].row_begin; e < plan.groups[g].row_end; e += per_tile) {
+      tiles.push_back({int32_t(g), e, std::min(per_tile, plan.groups[g].row_end - e)});
+      max_tile_rows = std::max(max_tile_rows, tiles.back().n_rows);
+    }
+
   std::vector<char>& buf = plan_bytes_;
   buf.clear();
   const size_t o_groups = append_vec(buf, plan.groups);
@@ -139,6 +161,7 @@ void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const Atten
   const size_t o_rows = append_vec(buf, plan.rows);
   const size_t o_limit = append_vec(buf, plan.self_limit);
   const size_t o_egroup = append_vec(buf, entry_group);
+  const size_t o_tiles = append_vec(buf, tiles);
   const char* dev = static_cast<const char*>(upload(kPlan, buf.data(), buf.size()));
 
   AttnPlanDev d;
@@ -150,8 +173,44 @@ void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const Atten
   d.entry_group = reinterpret_cast<const int32_t*>(dev + o_egroup);
   d.n_entries = int32_t(plan.rows.size());
   d.scale = plan.scale;
-  launch_span_attention(q.f32(), k_layer(layer), v_layer(layer), d, n_heads, kv_shape_.n_kv_heads,
-                        hd, kv_shape_.page_size, out.f32(), stream_);
+  launch_span_attention(q.f32(), k_layer(layer), v_layer(layer), d,
+                        reinterpret_cast<const TileDev*>(dev + o_tiles), int(tiles.size()), max_tile_rows, n_heads,
+                        kv_shape_.n_kv_heads, hd, kv_shape_.page_size, out.f32(), stream_);
+}
+
+std::vector<int32_t> CudaBackend::choose_tokens(const Tensor& logits, const ChoicePlan& plan) {
+  auto prof_scope = prof("choose_tokens");
+  static_assert(sizeof(TokenChoice) == sizeof(ChoiceDev), "choices are uploaded as bytes");
+  SELFENS_CHECK(logits.dtype == DType::kF32, "choose_tokens: fp32 logits");
+  const size_t n = plan.choices.size();
+  for (const TokenChoice& c : plan.choices) {
+    SELFENS_CHECK(c.n_rows > 0 && c.row_begin >= 0 && int64_t(c.row_begin) + c.n_rows <= logits.rows,
+                  "token choice rows outside the logits");
+    SELFENS_CHECK(c.weight_begin < 0 || size_t(c.weight_begin) + size_t(c.n_rows) <= plan.weights.size(),
+                  "token choice weights outside the plan");
+    // Wider fusions than the kernel's shared arrays: choose on the host.
+    if (c.n_rows > kMaxChoiceRows) return Backend::choose_tokens(logits, plan);
+  }
+  if (n == 0) return {};
+  if (n > choice_capacity_) {
+    CUDA_CHECK(cudaStreamSynchronize(stream_));
+    CUDA_CHECK(cudaFree(choice_ids_));
+    choice_ids_ = nullptr;
+    choice_capacity_ = std::max(n, 2 * choice_capacity_);
+    choice_ids_ = static_cast<int32_t*>(device_malloc(choice_capacity_ * sizeof(int32_t), device_desc_));
+  }
+  std::vector<char>& buf = plan_bytes_;
+  buf.clear();
+  const size_t o_choices = append_vec(buf, plan.choices);
+  const size_t o_weights = append_vec(buf, plan.weights);
+  const char* dev = static_cast<const char*>(upload(kChoices, buf.data(), buf.size()));
+  launch_choose_tokens(logits.f32(), int(logits.cols), reinterpret_cast<const ChoiceDev*>(dev + o_choices),
+                       int(n), reinterpret_cast<const float*>(dev + o_weights), choice_ids_, stream_);
+  std::vector<int32_t> ids(n);
+  CUDA_CHECK(cudaMemcpyAsync(ids.data(), choice_ids_, n * sizeof(int32_t), cudaMemcpyDeviceToHost,
+                             stream_));
+  CUDA_CHECK(cudaStreamSynchronize(stream_));
+  return ids;
 }
 
 }  // namespace selfens::cuda

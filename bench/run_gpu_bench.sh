@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# GPU benchmark. Runs ON the GPU machine (torch + transformers there) from
+# the repository root, with build-gpu/bin carried (tools/gpu/build_for_gpu.sh
+# selfens) and the MyriadLAMA data at $DATA (default .carry/data).
+#
+# Builds a random-weight model with the exact Llama-3.2-3B-Instruct
+# architecture (28 layers, hidden 3072, GQA 24/8, head dim 128, llama3 rope;
+# vocabulary 49152 so the committed SmolLM2 tokenizer.json tokenizes the real
+# MyriadLAMA prompts), then times `selfens generate --device cuda` for every
+# method at N=5 on the first K questions, B in flight, 20 new tokens, and
+# transformers `generate` per_prompt with KV cache on the same prompts
+# (tools/gpu/hf_peer.py). Prints a table; writes $OUT/gpu_bench.json.
+#   [METHODS="flex_attention origin"] [PEER_Q=64] bench/run_gpu_bench.sh [K] [B]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+sel=${SELFENS_GPU_BIN:-build-gpu/bin}/selfens
+source tools/gpu/find_cublas.sh "$sel"
+k=${1:-512}; b=${2:-128}
+data=${DATA:-.carry/data}; out=${OUT:-/tmp/selfens-gpu-bench}; mkdir -p "$out"
+model=/tmp/selfens-l3b; res=/tmp/selfens-bench-out
+python3 - "$model" <<'PY'
+import os, sys, torch, transformers as T
+d = sys.argv[1]
+if not os.path.exists(f"{d}/model.safetensors"):
+    cfg = T.LlamaConfig(vocab_size=49152, hidden_size=3072, intermediate_size=8192,
+        num_hidden_layers=28, num_attention_heads=24, num_key_value_heads=8, head_dim=128,
+        max_position_embeddings=131072, rms_norm_eps=1e-5, rope_theta=500000.0,
+        rope_scaling={"rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0,
+                      "high_freq_factor": 4.0, "original_max_position_embeddings": 8192},
+        tie_word_embeddings=True, bos_token_id=1, eos_token_id=2)
+    torch.manual_seed(0)
+    with torch.device("cuda"):
+        m = T.LlamaForCausalLM(cfg).to(torch.bfloat16)
+    m.save_pretrained(d, safe_serialization=True)
+    print("made", d, flush=True)
+PY
+cp tests/fixtures/tokenizer/smollm2/tokenizer.json tests/fixtures/tokenizer/smollm2/tokenizer_config.json "$model/"
+mdir="$res/myriadlama/selfens-l3b"; mkdir -p "$mdir"
+python3 - "$data/myriadlama/test.jsonl" "$mdir/confidence.feather" "$k" <<'PY'
+import json, sys, pyarrow as pa, pyarrow.feather as f
+rows = [json.loads(l) for l in open(sys.argv[1])][: int(sys.argv[3])]
+u, p = [], []
+for r in rows:
+    for q in r["manual"] + r["auto"]:
+        u.append(r["uuid"]); p.append(q)
+f.write_feather(pa.table({"uuid": u, "paraphrase": p, "confidence": [1.0] * len(u)}),
+                sys.argv[2], compression="uncompressed")
+PY
+: > "$out/selfens_runs.jsonl"
+for m in ${METHODS:-flex_attention origin per_prompt avg max weighted_avg weighted_max}; do
+  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 200 > "$out/mem_$m.txt" &
+  smi=$!
+  f=$("$sel" generate --quiet --model "$model" --dataset myriadlama --data-dir "$data" \
+      --method "$m" --num_paraphrases 5 --max_samples "$k" --batch_size "$b" --max_new_tokens 20 \
+      --device cuda --output-dir "$res" --overwrite) || { echo "FAIL $m"; kill $smi; continue; }
+  kill $smi
+  python3 - "$f" "$m" "$out/mem_$m.txt" "$b" >> "$out/selfens_runs.jsonl" <<'PY'
+import json, sys, pyarrow.feather as f
+t = f.read_table(sys.argv[1]); m = t.schema.metadata
+g = lambda k: float(m[b"selfens." + k.encode()])
+q = len(set(t.column("uuid").to_pylist()))
+mem = [int(x) for x in open(sys.argv[3]).read().split() if x.isdigit()]
+print(json.dumps({"method": sys.argv[2], "batch": int(sys.argv[4]), "questions": q,
+    "rows": t.num_rows, "questions_per_s": round(q / g("decode_seconds"), 2),
+    "decode_seconds": g("decode_seconds"), "wall_seconds": g("wall_seconds"),
+    "forward_calls": int(g("forward_calls")), "enqueue_seconds": g("enqueue_seconds"),
+    "finish_seconds": g("finish_seconds"), "generated_tokens": int(g("generated_tokens")),
+    "peak_gpu_mib": max(mem) if mem else None}))
+PY
+  tail -n 1 "$out/selfens_runs.jsonl"
+done
+python3 tools/gpu/hf_peer.py "$model" "$mdir/per_prompt.feather" --questions "${PEER_Q:-64}" \
+  --n 5 --new 20 --batch 40 320 | tee "$out/peer_runs.jsonl"
+echo "== nvidia-smi"; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv

@@ -1,0 +1,74 @@
+#include "backend/token_choice.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "util/check.h"
+
+namespace selfens {
+
+int32_t argmax_lowest(std::span<const float> v) {
+  SELFENS_CHECK(!v.empty(), "argmax of an empty row");
+  return static_cast<int32_t>(std::max_element(v.begin(), v.end()) - v.begin());
+}
+
+namespace {
+
+void check_choice(const TokenChoice& c, size_t n_weights, size_t n_rows_total) {
+  SELFENS_CHECK(c.n_rows > 0 && c.row_begin >= 0 &&
+                    size_t(c.row_begin) + size_t(c.n_rows) <= n_rows_total,
+                "token choice rows outside the logits");
+  SELFENS_CHECK(c.weight_begin < 0 || size_t(c.weight_begin) + size_t(c.n_rows) <= n_weights,
+                "token choice weights outside the plan");
+}
+
+}  // namespace
+
+void fuse_choice(const TokenChoice& c, std::span<const float> weights,
+                 std::span<const float> rows, int32_t vocab, std::span<float> out) {
+  const size_t v = size_t(vocab);
+  SELFENS_CHECK(rows.size() == size_t(c.n_rows) * v && out.size() == v, "fuse_choice shapes");
+  auto row = [&](int i) { return rows.subspan(size_t(i) * v, v); };
+  if (c.kind == ChoiceKind::kMaxProb) {
+    for (int i = 0; i < c.n_rows; ++i) {
+      auto r = row(i);
+      const float m = *std::max_element(r.begin(), r.end());
+      double z = 0;
+      for (float x : r) z += std::exp(static_cast<double>(x - m));
+      for (size_t j = 0; j < v; ++j) {
+        const float p = static_cast<float>(std::exp(static_cast<double>(r[j] - m)) / z);
+        out[j] = i == 0 ? p : std::max(out[j], p);
+      }
+    }
+    return;
+  }
+  std::vector<double> acc(v, 0.0);
+  for (int i = 0; i < c.n_rows; ++i) {
+    const double w = c.weight_begin < 0 ? 1.0 / c.n_rows : double(weights[size_t(c.weight_begin + i)]);
+    auto r = row(i);
+    for (size_t j = 0; j < v; ++j) acc[j] += w * r[j];
+  }
+  for (size_t j = 0; j < v; ++j) out[j] = static_cast<float>(acc[j]);
+}
+
+std::vector<int32_t> choose_tokens_host(std::span<const float> logits, int32_t vocab,
+                                        const ChoicePlan& plan) {
+  const size_t v = size_t(vocab);
+  SELFENS_CHECK(vocab > 0 && logits.size() % v == 0, "choose_tokens: logits shape");
+  std::vector<int32_t> out;
+  out.reserve(plan.choices.size());
+  std::vector<float> fused(v);
+  for (const TokenChoice& c : plan.choices) {
+    check_choice(c, plan.weights.size(), logits.size() / v);
+    auto rows = logits.subspan(size_t(c.row_begin) * v, size_t(c.n_rows) * v);
+    if (c.n_rows == 1 && c.kind == ChoiceKind::kWeightedSum && c.weight_begin < 0) {
+      out.push_back(argmax_lowest(rows));  // plain greedy: no copy
+      continue;
+    }
+    fuse_choice(c, plan.weights, rows, vocab, fused);
+    out.push_back(argmax_lowest(fused));
+  }
+  return out;
+}
+
+}  // namespace selfens

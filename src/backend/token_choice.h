@@ -1,0 +1,46 @@
+#pragma once
+// Next-token choices made where the logits are (on the GPU for the CUDA
+// backend), so that a decode step downloads one id per choice instead of
+// whole logits rows. A choice fuses consecutive logits rows, then takes the
+// argmax (ties to the lowest id, as torch.argmax):
+//
+//   kWeightedSum  sum_i w_i * logits_i   (w: the choice's weights, or 1/n
+//                 each when it has none): avg, weighted_avg, and a single
+//                 row (greedy; weighted_max picks its row on the host)
+//   kMaxProb      max_i softmax(logits_i): the `max` ensemble
+//
+// fuse_choice / choose_tokens_host are the reference (fp64 accumulation);
+// backends that choose on the device are checked against them.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace selfens {
+
+enum class ChoiceKind : int32_t { kWeightedSum = 0, kMaxProb = 1 };
+
+struct TokenChoice {
+  int32_t row_begin = 0;     // first logits row (index among the rows returned)
+  int32_t n_rows = 1;        // consecutive rows fused
+  ChoiceKind kind = ChoiceKind::kWeightedSum;
+  int32_t weight_begin = -1;  // into ChoicePlan::weights (n_rows of them); -1: 1/n each
+};
+
+struct ChoicePlan {
+  std::vector<TokenChoice> choices;
+  std::vector<float> weights;
+};
+
+// Fused scores of one choice: rows [n_rows, vocab] row-major; out [vocab].
+void fuse_choice(const TokenChoice& c, std::span<const float> weights,
+                 std::span<const float> rows, int32_t vocab, std::span<float> out);
+
+// The chosen id of every choice; logits [n_logit_rows, vocab] on the host.
+// Throws (SELFENS_CHECK) when a choice reaches outside the rows or weights.
+std::vector<int32_t> choose_tokens_host(std::span<const float> logits, int32_t vocab,
+                                        const ChoicePlan& plan);
+
+// Index of the largest value; ties go to the lowest index.
+int32_t argmax_lowest(std::span<const float> v);
+
+}  // namespace selfens
