@@ -279,11 +279,14 @@ std::vector<RunFile> scan_results(const fs::path& dir) {
 }
 
 std::string generate_command(const AnalyzeOptions& o, const std::string& method, int n) {
-  std::string cmd = "selfens generate --dataset " + o.dataset + " --model " + o.model +
-                    " --method " + method;
+  const std::string common = " --dataset " + o.dataset + " --model " + o.model;
+  const std::string out = o.output_dir != "datasets" ? " --output_dir " + o.output_dir.string() : "";
+  std::string cmd;
+  // The weighted ensembles read the confidence scores of `selfens confidence`.
+  if (method.rfind("weighted_", 0) == 0) cmd = "selfens confidence" + common + out + " && ";
+  cmd += "selfens generate" + common + " --method " + method;
   if (method != "origin" && method != "per_prompt") cmd += " --num_paraphrases " + std::to_string(n);
-  if (o.output_dir != "datasets") cmd += " --output_dir " + o.output_dir.string();
-  return cmd;
+  return cmd + out;
 }
 
 const MethodResult* Analysis::find(const std::string& method) const {
