@@ -3,6 +3,7 @@
 #include "backend/cpu/cpu_backend.h"
 #ifdef SELFENS_HAVE_CUDA
 #include "backend/cuda/cuda_backend.h"
+#include "backend/cuda/cuda_device.h"
 #endif
 #include "util/check.h"
 
@@ -16,6 +17,12 @@ std::vector<int32_t> Backend::choose_tokens(const Tensor& logits, const ChoicePl
 
 std::unique_ptr<Backend> make_backend(const std::string& kind, int threads) {
   if (kind == "cpu") return std::make_unique<cpu::CpuBackend>(threads);
+  if (kind == "auto") {  // the GPU (bf16) when one is usable, else the CPU
+#ifdef SELFENS_HAVE_CUDA
+    if (cuda::device_count() > 0) return make_cuda_backend(DType::kBF16);
+#endif
+    return std::make_unique<cpu::CpuBackend>(threads);
+  }
 #ifdef SELFENS_HAVE_CUDA
   // "cuda": bf16 weights (the default on a GPU); "cuda-f32": fp32 weights,
   // for exact comparison with the CPU path.
@@ -23,7 +30,7 @@ std::unique_ptr<Backend> make_backend(const std::string& kind, int threads) {
     return make_cuda_backend(kind == "cuda" ? DType::kBF16 : DType::kF32);
 #endif
   SELFENS_REQUIRE(kind != "cuda", "backend: the CUDA backend is not available in this build");
-  throw InputError("backend: unknown backend '" + kind + "' (expected cpu or cuda)");
+  throw InputError("backend: unknown device '" + kind + "' (expected auto, cpu, cuda or cuda-f32)");
 }
 
 }  // namespace selfens

@@ -133,7 +133,8 @@ class Backend {
   virtual std::vector<int32_t> choose_tokens(const Tensor& logits, const ChoicePlan& plan);
 };
 
-// "cpu" (always) or "cuda" (when built with CUDA). threads <= 0: all cores.
+// "cpu" (always); "cuda" (bf16 weights) or "cuda-f32" when built with CUDA;
+// "auto": "cuda" when a GPU is usable, else "cpu". threads <= 0: all cores.
 std::unique_ptr<Backend> make_backend(const std::string& kind, int threads);
 
 }  // namespace selfens

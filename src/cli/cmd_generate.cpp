@@ -21,7 +21,8 @@ constexpr const char* kUsage =
     "  --indexs 0,2,4  explicit paraphrase indices (repeats allowed)\n"
     "  --max_samples K first K questions      --batch_size B  questions in flight (16)\n"
     "  --max_new_tokens N (20)   --threads T   --output-dir DIR (datasets)\n"
-    "  --device cpu|cuda|cuda-f32 (cpu; cuda: bf16 weights, cuda-f32: fp32 weights)\n"
+    "  --device auto|cpu|cuda|cuda-f32 (auto: cuda when a GPU is usable, else cpu;\n"
+    "                  cuda: bf16 weights, cuda-f32: fp32 weights, the CPU's predictions)\n"
     "  --layout shared|concat   --positions parallel|sequential   --fusion-bias none|mean\n"
     "  --overwrite   --lemmaize   --quiet\n";
 

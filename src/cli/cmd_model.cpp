@@ -16,7 +16,7 @@ int cmd_run(int argc, char** argv) {
          {"quiet", "help", "stop_at_newline"});
   if (a.flag("help")) {
     std::puts("usage: selfens run --model M --prompt TEXT [--max-new-tokens N] [--threads T]\n"
-              "                   [--device cpu|cuda|cuda-f32]\n"
+              "                   [--device auto|cpu|cuda|cuda-f32]\n"
               "                   [--stop-at-newline] [--quiet]\n"
               "Greedy continuation of TEXT; prints the continuation on stdout.");
     return 0;
@@ -30,7 +30,7 @@ int cmd_run(int argc, char** argv) {
   SELFENS_REQUIRE(!ids.empty(), "run: the prompt is empty");
   EngineOptions eo;
   eo.threads = a.integer("threads", 0);
-  eo.backend = a.str("device", "cpu");
+  eo.backend = a.str("device", "auto");
   eo.kv_pages = (static_cast<int64_t>(ids.size()) + max_new) / eo.page_size + 2;
   Engine engine(s.model, eo);
   const bool at_newline = a.flag("stop_at_newline");

@@ -25,7 +25,7 @@ constexpr const char* kConfidenceUsage =
     "  --temperature T --top_p P --top_k K   (default: the model's generation config)\n"
     "  --seed N (0)   --max_samples K first K questions   --batch_size B prompts in flight (4)\n"
     "  --max_new_tokens N (20)   --threads T   --output-dir DIR (datasets)\n"
-    "  --device cpu|cuda|cuda-f32 (cpu)   --overwrite   --quiet\n";
+    "  --device auto|cpu|cuda|cuda-f32 (auto: the GPU when present)   --overwrite   --quiet\n";
 
 constexpr const char* kParaphraseUsage =
     "usage: selfens paraphrase [--dataset webqa|demo] [--model M] [options]\n"
@@ -37,7 +37,7 @@ constexpr const char* kParaphraseUsage =
     "  --model M   --max_samples K   --batch_size B questions in flight (16)\n"
     "  --temperature T --top_p P --max_new_tokens N   (override the file's values)\n"
     "  --top_k K (default: the model's, 50 when unset, as transformers)\n"
-    "  --threads T   --device cpu|cuda|cuda-f32   --output-dir DIR (datasets)\n"
+    "  --threads T   --device auto|cpu|cuda|cuda-f32   --output-dir DIR (datasets)\n"
     "  --overwrite   --quiet\n";
 
 uint64_t parse_seed(const Args& a) {

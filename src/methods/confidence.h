@@ -37,7 +37,7 @@ struct ConfidenceOptions {
   int batch_size = 4;                        // prompts in flight (each with 1 + S streams)
   int max_new_tokens = 20;
   int threads = 0;
-  std::string device = "cpu";                // cpu | cuda | cuda-f32
+  std::string device = "auto";               // auto | cpu | cuda | cuda-f32
   bool quiet = false;
   bool overwrite = false;
   double checkpoint_seconds = 60;

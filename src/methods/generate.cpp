@@ -120,6 +120,7 @@ struct RunCounters {
   double decoding = 0;    // the scheduler's run (prefix encoding and questions)
   int64_t prefix_tokens = 0, forwarded = 0, generated = 0;
   EngineStats engine;     // forward calls; host (enqueue) and device-wait time
+  std::string device;     // the backend that ran ("cpu", "cuda", "cuda-f32")
 };
 
 io::Metadata run_metadata(const GenerateOptions& o, const data::Dataset& ds, bool complete,
@@ -129,6 +130,7 @@ io::Metadata run_metadata(const GenerateOptions& o, const data::Dataset& ds, boo
   return {{"selfens.version", SELFENS_VERSION},
           {"selfens.method", method_name(m.method)},
           {"selfens.model", o.model},
+          {"selfens.device", c.device.empty() ? o.device : c.device},
           {"selfens.dataset", ds.name},
           {"selfens.n", std::to_string(m.method == Method::kOrigin ? 1 : m.views())},
           {"selfens.indexs", indexs},
@@ -233,6 +235,7 @@ GenerateResult run_generate(const GenerateOptions& o) {
       counters.wall = std::chrono::duration<double>(Clock::now() - start).count();
       counters.decoding = std::chrono::duration<double>(Clock::now() - decode_start).count();
       counters.engine = engine.stats();
+      counters.device = engine.backend().name();
       io::Table t = rows_to_table(sorted, per_prompt, run_metadata(o, ds, complete, counters));
       if (o.lemmaize) add_lemmas(t);
       io::write_feather(res.path, t);

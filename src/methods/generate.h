@@ -20,7 +20,7 @@ struct GenerateOptions {
   int max_samples = -1;  // < 0: all questions
   int batch_size = 16;   // questions in flight
   int threads = 0;       // CPU threads (0: all cores)
-  std::string device = "cpu";  // cpu | cuda (bf16 weights) | cuda-f32
+  std::string device = "auto";  // auto (cuda when a GPU is usable) | cpu | cuda (bf16) | cuda-f32
   bool quiet = false;
   bool overwrite = false;
   bool lemmaize = false;

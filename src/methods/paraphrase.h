@@ -32,7 +32,7 @@ struct ParaphraseOptions {
   int max_samples = -1;                      // first K questions; < 0: all
   int batch_size = 16;                       // questions in flight
   int threads = 0;
-  std::string device = "cpu";                // cpu | cuda | cuda-f32
+  std::string device = "auto";               // auto | cpu | cuda | cuda-f32
   bool quiet = false;
   bool overwrite = false;
   // Overrides of the few-shot file's sampling block.

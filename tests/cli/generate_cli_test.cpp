@@ -53,6 +53,7 @@ TEST_F(GenerateCli, FlexOnDemoWritesAFilePyarrowOpens) {
       "assert t.column_names==['uuid','answers','paraphrases','prompts','prediction','generation'];"
       "assert m[b'selfens.method']==b'flex_attention' and m[b'selfens.n']==b'3';"
       "assert m[b'selfens.complete']==b'true';"
+      "assert m[b'selfens.device'] in (b'cpu', b'cuda'), m[b'selfens.device'];"
       "assert all(len(p)==3 for p in t.column('prompts').to_pylist()); print('ok')\"";
   Result py = sh(check);
   EXPECT_EQ(py.code, 0) << py.out;

@@ -91,7 +91,9 @@ CudaBackend::~CudaBackend() {
   if (stream_ != nullptr) cudaStreamDestroy(stream_);
 }
 
-std::string CudaBackend::name() const { return "cuda"; }
+std::string CudaBackend::name() const {
+  return weight_dtype_ == DType::kBF16 ? "cuda" : "cuda-f32";
+}
 
 // --- memory ---
 
