@@ -19,9 +19,10 @@ function(selfens_module name)
         # Static cuBLAS when the toolkit ships it; otherwise libcublas.so.13,
         # found at run time on the GPU machine (tools/gpu/run_gpu_checks.sh).
         if(TARGET CUDA::cublas_static)
-          target_link_libraries(selfens_${name} PUBLIC CUDA::cublas_static CUDA::cudart_static)
+          target_link_libraries(selfens_${name} PUBLIC CUDA::cublas_static CUDA::cublasLt_static
+                                CUDA::cudart_static)
         else()
-          target_link_libraries(selfens_${name} PUBLIC CUDA::cublas CUDA::cudart_static)
+          target_link_libraries(selfens_${name} PUBLIC CUDA::cublas CUDA::cublasLt CUDA::cudart_static)
         endif()
         # .cu files are C++17 (CMake 3.25 has no C++20 flag for nvcc); they
         # include only C++17 headers (backend/cuda/cuda_kernels.h).

@@ -69,6 +69,7 @@ CudaBackend::CudaBackend(DType weight_dtype) : weight_dtype_(weight_dtype) {
   CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
   // No TF32: fp32 weights must give fp32 products (exactness against the CPU).
   CUBLAS_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
+  if (weight_dtype_ == DType::kBF16) lt_.init(size_t(32) << 20, device_desc_);
   if (const char* p = std::getenv("SELFENS_CUDA_PROFILE"); p != nullptr && *p != '\0' && *p != '0')
     profile_ = std::make_unique<OpProfile>();
   stage_bytes_ = kStageInitialBytes;

@@ -19,6 +19,7 @@
 
 #include "backend/backend.h"
 #include "backend/cuda/cuda_kernels.h"
+#include "backend/cuda/cuda_lt_gemm.h"
 #include "backend/cuda/cuda_profile.h"
 
 namespace selfens::cuda {
@@ -76,6 +77,7 @@ class CudaBackend final : public Backend {
   std::string device_desc_;
   cudaStream_t stream_ = nullptr;
   cublasHandle_t cublas_ = nullptr;
+  LtGemm lt_;  // bf16 GEMMs (fp32 ones stay on cublasGemmEx, pedantic)
 
   KvShape kv_shape_;
   float* k_cache_ = nullptr;  // see the header comment

@@ -43,10 +43,11 @@ void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, T
     // bf16 x bf16 on the tensor cores, fp32 accumulate and output.
     void* xb = scratch(size_t(n * in) * 2);
     launch_f32_to_bf16(x.f32(), xb, n * in, stream_);
-    CUBLAS_CHECK(cublasGemmEx(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, int(nout), int(n), int(in),
-                              &alpha, w.data, CUDA_R_16BF, int(in), xb, CUDA_R_16BF, int(in),
-                              &beta, out.data, CUDA_R_32F, int(nout), CUBLAS_COMPUTE_32F,
-                              CUBLAS_GEMM_DEFAULT));
+    if (!lt_.run(w.data, xb, out.f32(), n, in, nout, stream_))
+      CUBLAS_CHECK(cublasGemmEx(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, int(nout), int(n), int(in),
+                                &alpha, w.data, CUDA_R_16BF, int(in), xb, CUDA_R_16BF, int(in),
+                                &beta, out.data, CUDA_R_32F, int(nout), CUBLAS_COMPUTE_32F,
+                                CUBLAS_GEMM_DEFAULT));
   } else {
     // Plain fp32 (CUBLAS_COMPUTE_32F_PEDANTIC: never TF32, whatever the environment says).
     CUBLAS_CHECK(cublasGemmEx(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, int(nout), int(n), int(in),

@@ -1,0 +1,64 @@
+#include "backend/cuda/cuda_lt_gemm.h"
+
+#include "backend/cuda/cuda_backend_impl.h"
+#include "backend/cuda/cuda_check.h"
+
+namespace selfens::cuda {
+
+LtGemm::~LtGemm() {
+  for (auto& [key, p] : plans_) {
+    if (p.a != nullptr) cublasLtMatrixLayoutDestroy(p.a);
+    if (p.b != nullptr) cublasLtMatrixLayoutDestroy(p.b);
+    if (p.c != nullptr) cublasLtMatrixLayoutDestroy(p.c);
+    if (p.desc != nullptr) cublasLtMatmulDescDestroy(p.desc);
+  }
+  cudaFree(workspace_);
+  if (handle_ != nullptr) cublasLtDestroy(handle_);
+}
+
+void LtGemm::init(size_t workspace_bytes, const std::string& device_desc) {
+  CUBLAS_CHECK(cublasLtCreate(&handle_));
+  workspace_bytes_ = workspace_bytes;
+  workspace_ = device_malloc(workspace_bytes, device_desc);
+}
+
+// Column-major view (cuBLAS's): out^T [nout, n] = op_T(W^T as [in, nout]) * x^T [in, n].
+LtGemm::Plan& LtGemm::plan(int64_t n, int64_t in, int64_t nout) {
+  auto [it, fresh] = plans_.try_emplace({n, in, nout});
+  Plan& p = it->second;
+  if (!fresh) return p;
+  CUBLAS_CHECK(cublasLtMatmulDescCreate(&p.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+  const cublasOperation_t transa = CUBLAS_OP_T, transb = CUBLAS_OP_N;
+  CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &transa,
+                                              sizeof transa));
+  CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSB, &transb,
+                                              sizeof transb));
+  CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.a, CUDA_R_16BF, uint64_t(in), uint64_t(nout), in));
+  CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.b, CUDA_R_16BF, uint64_t(in), uint64_t(n), in));
+  CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.c, CUDA_R_32F, uint64_t(nout), uint64_t(n), nout));
+  cublasLtMatmulPreference_t pref = nullptr;
+  CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&pref));
+  CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(
+      pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace_bytes_, sizeof workspace_bytes_));
+  cublasLtMatmulHeuristicResult_t result{};
+  int count = 0;
+  const cublasStatus_t st = cublasLtMatmulAlgoGetHeuristic(handle_, p.desc, p.a, p.b, p.c, p.c,
+                                                           pref, 1, &result, &count);
+  cublasLtMatmulPreferenceDestroy(pref);
+  p.ok = st == CUBLAS_STATUS_SUCCESS && count > 0;
+  if (p.ok) p.algo = result.algo;
+  return p;
+}
+
+bool LtGemm::run(const void* w, const void* x, float* out, int64_t n, int64_t in, int64_t nout,
+                 cudaStream_t stream) {
+  if (handle_ == nullptr) return false;
+  Plan& p = plan(n, in, nout);
+  if (!p.ok) return false;
+  const float alpha = 1.0f, beta = 0.0f;
+  CUBLAS_CHECK(cublasLtMatmul(handle_, p.desc, &alpha, w, p.a, x, p.b, &beta, out, p.c, out, p.c,
+                              &p.algo, workspace_, workspace_bytes_, stream));
+  return true;
+}
+
+}  // namespace selfens::cuda
