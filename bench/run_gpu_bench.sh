@@ -4,38 +4,52 @@
 # selfens) and the MyriadLAMA data at $DATA (default .carry/data).
 #
 # Builds a random-weight model with the exact Llama-3.2-3B-Instruct
-# architecture (28 layers, hidden 3072, GQA 24/8, head dim 128, llama3 rope;
-# vocabulary 49152 so the committed SmolLM2 tokenizer.json tokenizes the real
-# MyriadLAMA prompts), then times `selfens generate --device cuda` for every
+# architecture (28 layers, hidden 3072, GQA 24/8, head dim 128, llama3 rope),
+# or with ARCH=qwen2.5-7b Qwen2.5-7B-Instruct's (28 layers, hidden 3584, GQA
+# 28/4, q/k/v biases, untied); vocabulary 49152 so that the committed SmolLM2
+# tokenizer.json tokenizes the real MyriadLAMA prompts, then times `selfens generate --device cuda` for every
 # method at N=5 on the first K questions, B in flight, 20 new tokens, and
 # transformers `generate` per_prompt with KV cache on the same prompts
-# (tools/gpu/hf_peer.py). Prints a table; writes $OUT/gpu_bench.json.
-#   [METHODS="flex_attention origin"] [PEER_Q=64] bench/run_gpu_bench.sh [K] [B]
+# (tools/gpu/hf_peer.py). Prints one JSON line per run; writes them to
+# $OUT/selfens_runs.jsonl and $OUT/peer_runs.jsonl.
+#   [ARCH=llama3.2-3b|qwen2.5-7b] [METHODS="flex_attention origin"] [PEER_Q=64 (0: no peer)]
+#   bench/run_gpu_bench.sh [K] [B]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 sel=${SELFENS_GPU_BIN:-build-gpu/bin}/selfens
 source tools/gpu/find_cublas.sh "$sel"
 k=${1:-512}; b=${2:-128}
 data=${DATA:-.carry/data}; out=${OUT:-/tmp/selfens-gpu-bench}; mkdir -p "$out"
-model=/tmp/selfens-l3b; res=/tmp/selfens-bench-out
-python3 - "$model" <<'PY'
-import os, sys, torch, transformers as T
-d = sys.argv[1]
-if not os.path.exists(f"{d}/model.safetensors"):
-    cfg = T.LlamaConfig(vocab_size=49152, hidden_size=3072, intermediate_size=8192,
-        num_hidden_layers=28, num_attention_heads=24, num_key_value_heads=8, head_dim=128,
-        max_position_embeddings=131072, rms_norm_eps=1e-5, rope_theta=500000.0,
-        rope_scaling={"rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0,
-                      "high_freq_factor": 4.0, "original_max_position_embeddings": 8192},
-        tie_word_embeddings=True, bos_token_id=1, eos_token_id=2)
+arch=${ARCH:-llama3.2-3b}
+model=/tmp/selfens-$arch; res=/tmp/selfens-bench-out
+python3 - "$model" "$arch" <<'PY'
+import glob, os, sys, torch, transformers as T
+d, arch = sys.argv[1:]
+if not glob.glob(f"{d}/*.safetensors"):
+    if arch == "llama3.2-3b":
+        cfg = T.LlamaConfig(vocab_size=49152, hidden_size=3072, intermediate_size=8192,
+            num_hidden_layers=28, num_attention_heads=24, num_key_value_heads=8, head_dim=128,
+            max_position_embeddings=131072, rms_norm_eps=1e-5, rope_theta=500000.0,
+            rope_scaling={"rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0,
+                          "high_freq_factor": 4.0, "original_max_position_embeddings": 8192},
+            tie_word_embeddings=True, bos_token_id=1, eos_token_id=2)
+        cls = T.LlamaForCausalLM
+    elif arch == "qwen2.5-7b":  # Qwen2.5-7B-Instruct's config, vocabulary as above
+        cfg = T.Qwen2Config(vocab_size=49152, hidden_size=3584, intermediate_size=18944,
+            num_hidden_layers=28, num_attention_heads=28, num_key_value_heads=4,
+            max_position_embeddings=32768, rms_norm_eps=1e-6, rope_theta=1000000.0,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2)
+        cls = T.Qwen2ForCausalLM
+    else:
+        sys.exit(f"unknown ARCH {arch} (llama3.2-3b or qwen2.5-7b)")
     torch.manual_seed(0)
     with torch.device("cuda"):
-        m = T.LlamaForCausalLM(cfg).to(torch.bfloat16)
+        m = cls(cfg).to(torch.bfloat16)
     m.save_pretrained(d, safe_serialization=True)
     print("made", d, flush=True)
 PY
 cp tests/fixtures/tokenizer/smollm2/tokenizer.json tests/fixtures/tokenizer/smollm2/tokenizer_config.json "$model/"
-mdir="$res/myriadlama/selfens-l3b"; mkdir -p "$mdir"
+mdir="$res/myriadlama/selfens-$arch"; mkdir -p "$mdir"
 python3 - "$data/myriadlama/test.jsonl" "$mdir/confidence.feather" "$k" <<'PY'
 import json, sys, pyarrow as pa, pyarrow.feather as f
 rows = [json.loads(l) for l in open(sys.argv[1])][: int(sys.argv[3])]
@@ -69,6 +83,8 @@ print(json.dumps({"method": sys.argv[2], "batch": int(sys.argv[4]), "questions":
 PY
   tail -n 1 "$out/selfens_runs.jsonl"
 done
-python3 tools/gpu/hf_peer.py "$model" "$mdir/per_prompt.feather" --questions "${PEER_Q:-64}" \
-  --n 5 --new 20 --batch 40 320 | tee "$out/peer_runs.jsonl"
+if [[ "${PEER_Q:-64}" != 0 && -f "$mdir/per_prompt.feather" ]]; then
+  python3 tools/gpu/hf_peer.py "$model" "$mdir/per_prompt.feather" --questions "${PEER_Q:-64}" \
+    --n 5 --new 20 --batch 40 320 | tee "$out/peer_runs.jsonl"
+fi
 echo "== nvidia-smi"; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
