@@ -50,16 +50,7 @@ if not glob.glob(f"{d}/*.safetensors"):
 PY
 cp tests/fixtures/tokenizer/smollm2/tokenizer.json tests/fixtures/tokenizer/smollm2/tokenizer_config.json "$model/"
 mdir="$res/myriadlama/selfens-$arch"; mkdir -p "$mdir"
-python3 - "$data/myriadlama/test.jsonl" "$mdir/confidence.feather" "$k" <<'PY'
-import json, sys, pyarrow as pa, pyarrow.feather as f
-rows = [json.loads(l) for l in open(sys.argv[1])][: int(sys.argv[3])]
-u, p = [], []
-for r in rows:
-    for q in r["manual"] + r["auto"]:
-        u.append(r["uuid"]); p.append(q)
-f.write_feather(pa.table({"uuid": u, "paraphrase": p, "confidence": [1.0] * len(u)}),
-                sys.argv[2], compression="uncompressed")
-PY
+python3 bench/uniform_confidence.py "$data/myriadlama/test.jsonl" "$mdir/confidence.feather" "$k"
 : > "$out/selfens_runs.jsonl"
 for m in ${METHODS:-flex_attention origin per_prompt avg max weighted_avg weighted_max}; do
   nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 200 > "$out/mem_$m.txt" &

@@ -13,16 +13,7 @@ common=(--dataset myriadlama --data-dir "$data" --max_samples "$k" --batch_size 
         --output-dir "$out" --overwrite)
 model_dir="$out/myriadlama/smollm2_135m_it"
 mkdir -p "$model_dir"
-python3 - "$data/myriadlama/test.jsonl" "$model_dir/confidence.feather" "$k" <<'PY'
-import json, sys, pyarrow as pa, pyarrow.feather as f
-rows = [json.loads(l) for l in open(sys.argv[1])][: int(sys.argv[3])]
-u, p = [], []
-for r in rows:
-    for q in r["manual"] + r["auto"]:
-        u.append(r["uuid"]); p.append(q)
-f.write_feather(pa.table({"uuid": u, "paraphrase": p, "confidence": [1.0] * len(u)}),
-                sys.argv[2], compression="uncompressed")
-PY
+python3 bench/uniform_confidence.py "$data/myriadlama/test.jsonl" "$model_dir/confidence.feather" "$k"
 printf '{"machine": "%s", "threads": %s, "questions": %s, "batch": %s, "methods": {' \
   "$(lscpu | sed -n 's/^Model name: *//p')" "$(nproc)" "$k" "$b"
 sep=""

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "common/test_paths.h"
+#include "data/jsonl.h"
 #include "data/output_paths.h"
 #include "data/test_util.h"
 #include "util/check.h"
@@ -17,16 +20,19 @@ TEST(Paraphrase, PromptOfRoundTwo) {
   EXPECT_FLOAT_EQ(fs.top_p, 0.9f);
   EXPECT_EQ(fs.max_new_tokens, 30);
   ASSERT_EQ(fs.questions.size(), 5u);
-  std::string p = paraphrase_prompt(fs, 2, "what does jamaican people speak?");
-  std::string want =
-      "Paraphrase the following question. Keep the original meaning, but use a different "
-      "sentence structure and vocabulary. Aim to make the paraphrase sound natural and diverse.\n"
-      "Q: who is the governor of hawaii now?\nParaphrase: can you tell me who governs Hawaii right now?\n\n"
-      "Q: what was nelson mandela's religion?\nParaphrase: what faith did Nelson Mandela practice?\n\n"
-      "Q: who played sean in scrubs?\nParaphrase: who played the character Sean in the TV show Scrubs?\n\n"
-      "Q: what political party was henry clay?\nParaphrase: what political affiliation did Henry Clay have?\n\n"
-      "Q: who are iran's major trading partners?\nParaphrase: what are Iran\xE2\x80\x99s strongest trade relationships?\n\n"
-      "Q: what does jamaican people speak?\nParaphrase:";
+  // The expected prompt, put together here from the file's own fields as its
+  // prompt_format says (round 2: each example's third paraphrase).
+  const auto j = nlohmann::json::parse(
+      read_text_file(test::shared_data_dir() / "webqa" / "paraphrase_fewshot.json"));
+  const std::string question = "which languages do people in chile speak?";
+  std::string want = j["instruction"].get<std::string>() + "\n";
+  for (size_t e = 0; e < j["examples"].size(); ++e) {
+    if (e > 0) want += "\n\n";
+    want += "Q: " + j["examples"][e]["question"].get<std::string>() +
+            "\nParaphrase: " + j["examples"][e]["paraphrases"][2].get<std::string>();
+  }
+  want += "\n\nQ: " + question + "\nParaphrase:";
+  std::string p = paraphrase_prompt(fs, 2, question);
   EXPECT_EQ(p, want);
   EXPECT_THROW(paraphrase_prompt(fs, 5, "q"), InputError);
 }

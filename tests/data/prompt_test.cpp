@@ -61,28 +61,29 @@ TEST(Prompt, WebqaFewShotIndicesAreTheOriginals) {
   EXPECT_EQ(got, (std::vector<uint32_t>{2619, 456, 102, 3037, 1126}));
 }
 
-const char* kWebqaBlock =
-    "Answer the question based on general world knowledge. Provide a short and direct answer."
-    "\n\n"
-    "Q: who is lamar odom married too?\nA: Khlo\xC3\xA9 Kardashian\n\n"
-    "Q: what do they speak in iran?\nA: Turkmen Language\n\n"
-    "Q: what awards has louis sachar won?\nA: National Book Award for Young People's "
-    "Literature\n\n"
-    "Q: where do most of the people in egypt live?\nA: Cairo\n\n"
-    "Q: who is the speaker of the house of representatives currently?\nA: Nancy Pelosi";
+// The WebQA block as DESIGN section 4 describes it: the instruction, then
+// train examples 2619, 456, 102, 3037, 1126 (Python's random.seed(42);
+// random.sample(range(3778), 5)) as "Q: {q}\nA: {answers[0]}", built here
+// from the train file independently of the library.
+std::string expected_webqa_block(const std::vector<JsonlRecord>& train) {
+  std::string block =
+      "Answer the question based on general world knowledge. Provide a short and direct answer.";
+  for (size_t i : {2619, 456, 102, 3037, 1126})
+    block += "\n\nQ: " + train[i].str("question") + "\nA: " + train[i].str_list("answers")[0];
+  return block;
+}
 
 TEST(Prompt, WebqaPromptIsByteIdentical) {
   auto dir = test::shared_data_dir();
   auto train = read_jsonl(dir / "webqa" / "train.jsonl");
   ASSERT_EQ(train.size(), 3778u);
-  EXPECT_EQ(train[2619].str("question"), "who is lamar odom married too?");
+  const std::string block = expected_webqa_block(train);
   Dataset ds = load_dataset("webqa", dir, "SmolLM2-135M-Instruct", "/nonexistent-out");
-  EXPECT_EQ(ds.block, kWebqaBlock);
+  EXPECT_EQ(ds.block, block);
   const Question& q = ds.questions[0];
-  EXPECT_EQ(build_prompt(ds.block, q.question),
-            std::string(kWebqaBlock) + "\n\nQ: what does jamaican people speak?\nA:");
+  EXPECT_EQ(build_prompt(ds.block, q.question), block + "\n\nQ: " + q.question + "\nA:");
   PromptParts parts = prompt_parts(ds.block, q.question);
-  EXPECT_EQ(parts.prefix, std::string(kWebqaBlock) + "\n\n");
+  EXPECT_EQ(parts.prefix, block + "\n\n");
   EXPECT_EQ(parts.prefix + parts.question_part, build_prompt(ds.block, q.question));
 }
 
