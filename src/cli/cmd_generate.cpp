@@ -24,7 +24,9 @@ constexpr const char* kUsage =
     "  --device auto|cpu|cuda|cuda-f32 (auto: cuda when a GPU is usable, else cpu;\n"
     "                  cuda: bf16 weights, cuda-f32: fp32 weights, the CPU's predictions)\n"
     "  --layout shared|concat   --positions parallel|sequential   --fusion-bias none|mean\n"
-    "  --overwrite   --lemmaize   --quiet\n";
+    "  --overwrite   --lemmaize   --quiet\n"
+    "  --margins       add column `margin`: the smallest gap between the best and the\n"
+    "                  second-best fused score over the answer (slower: host-side choice)\n";
 
 MethodConfig method_config(const Args& a) {
   MethodConfig m;
@@ -48,7 +50,7 @@ int cmd_generate(int argc, char** argv) {
          {"method", "dataset", "data_dir", "model", "num_paraphrases", "num_ensemble", "indexs",
           "max_samples", "batch_size", "max_new_tokens", "layout", "positions", "fusion_bias",
           "output_dir", "threads", "checkpoint_seconds", "device"},
-         {"quiet", "overwrite", "lemmaize", "help"});
+         {"quiet", "overwrite", "lemmaize", "margins", "help"});
   if (a.flag("help")) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -67,6 +69,7 @@ int cmd_generate(int argc, char** argv) {
   o.quiet = a.flag("quiet");
   o.overwrite = a.flag("overwrite");
   o.lemmaize = a.flag("lemmaize");
+  o.margins = a.flag("margins");
   SELFENS_REQUIRE(o.batch_size > 0, "generate: --batch_size must be positive");
   if (o.quiet) log::set_level(log::Level::kWarn);
   GenerateResult r = run_generate(o);

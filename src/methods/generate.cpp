@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <map>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -99,10 +101,13 @@ std::vector<Job> make_jobs(const data::Dataset& ds, const GenerateOptions& o,
 }
 
 // Rows of one finished question: one row, or one per paraphrase (per_prompt).
+// margins: the smallest top-1/top-2 gap of each group (may be empty).
 void add_rows(const data::Question& q, const Job& job, const QuestionOutput& out,
-              const Tokenizer& tok, bool per_prompt, std::vector<ResultRow>& rows) {
+              const Tokenizer& tok, bool per_prompt, const std::vector<double>& margins,
+              std::vector<ResultRow>& rows) {
   for (size_t g = 0; g < out.answers.size(); ++g) {
     ResultRow r;
+    if (g < margins.size()) r.margin = margins[g];
     r.question = job.question;
     r.uuid = q.uuid;
     r.answers = q.answers;
@@ -113,6 +118,20 @@ void add_rows(const data::Question& q, const Job& job, const QuestionOutput& out
     r.prediction = prediction_from_generation(r.generation);
     rows.push_back(std::move(r));
   }
+}
+
+// Best minus second-best score (0 for a tie; infinity for one entry).
+double top2_gap(std::span<const float> scores) {
+  float best = -std::numeric_limits<float>::infinity(), second = best;
+  for (float s : scores) {
+    if (s > best) {
+      second = best;
+      best = s;
+    } else if (s > second) {
+      second = s;
+    }
+  }
+  return double(best) - double(second);
 }
 
 struct RunCounters {
@@ -218,6 +237,15 @@ GenerateResult run_generate(const GenerateOptions& o) {
     const auto decode_start = Clock::now();
     MethodRunner runner(engine, *session.tokenizer, o.method, tokens.prefix, tokens.cue_len);
     counters.prefix_tokens = runner.prefix_tokens();
+    // --margins: per question and group, the smallest gap between the best
+    // and the second-best fused score over the generated tokens.
+    std::unordered_map<size_t, std::vector<double>> margins_of;
+    if (o.margins)
+      runner.set_step_observer([&](size_t q, size_t g, int, std::span<const float> scores) {
+        auto& v = margins_of[q];
+        if (v.size() <= g) v.resize(g + 1, std::numeric_limits<double>::infinity());
+        v[g] = std::min(v[g], top2_gap(scores));
+      });
 
     std::vector<QuestionInput> inputs(jobs.size());
     for (size_t i = 0; i < jobs.size(); ++i) {
@@ -236,7 +264,8 @@ GenerateResult run_generate(const GenerateOptions& o) {
       counters.decoding = std::chrono::duration<double>(Clock::now() - decode_start).count();
       counters.engine = engine.stats();
       counters.device = engine.backend().name();
-      io::Table t = rows_to_table(sorted, per_prompt, run_metadata(o, ds, complete, counters));
+      io::Table t =
+          rows_to_table(sorted, per_prompt, run_metadata(o, ds, complete, counters), o.margins);
       if (o.lemmaize) add_lemmas(t);
       io::write_feather(res.path, t);
     };
@@ -244,7 +273,9 @@ GenerateResult run_generate(const GenerateOptions& o) {
       const Job& job = jobs[out.index];
       forwarded += out.forwarded_tokens;
       for (const auto& a : out.answers) generated += static_cast<int64_t>(a.size());
-      add_rows(ds.questions[job.question], job, out, *session.tokenizer, per_prompt, rows);
+      add_rows(ds.questions[job.question], job, out, *session.tokenizer, per_prompt,
+               margins_of[out.index], rows);
+      margins_of.erase(out.index);
       ++res.new_questions;
       bar.advance();
       if (o.checkpoint_seconds > 0 &&
@@ -261,7 +292,7 @@ GenerateResult run_generate(const GenerateOptions& o) {
     save(finished);
   } else {
     // Nothing left to answer: mark the file complete.
-    io::Table t = rows_to_table(rows, per_prompt, run_metadata(o, ds, true, counters));
+    io::Table t = rows_to_table(rows, per_prompt, run_metadata(o, ds, true, counters), o.margins);
     if (o.lemmaize) add_lemmas(t);
     io::write_feather(res.path, t);
     res.complete = true;

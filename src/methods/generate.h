@@ -24,6 +24,10 @@ struct GenerateOptions {
   bool quiet = false;
   bool overwrite = false;
   bool lemmaize = false;
+  // Record each row's smallest top-1/top-2 gap of the fused scores (column
+  // `margin`): the diagnostic that explains bf16-vs-fp32 differences. The
+  // token choice then happens on the host (full logits are downloaded).
+  bool margins = false;
   // Seconds between checkpoints of the partial file (0: only at the end).
   double checkpoint_seconds = 60;
 };

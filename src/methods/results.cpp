@@ -3,11 +3,13 @@
 namespace selfens {
 
 io::Table rows_to_table(const std::vector<ResultRow>& rows, bool per_prompt,
-                        const io::Metadata& metadata) {
+                        const io::Metadata& metadata, bool with_margins) {
   io::Strings uuid, prediction, generation;
   std::vector<io::Strings> answers, paraphrases, prompts;
   std::vector<int64_t> index;
+  std::vector<double> margin;
   for (const auto& r : rows) {
+    margin.push_back(r.margin);
     uuid.push_back(r.uuid);
     answers.push_back(r.answers);
     paraphrases.push_back(r.paraphrases);
@@ -24,6 +26,7 @@ io::Table rows_to_table(const std::vector<ResultRow>& rows, bool per_prompt,
   if (per_prompt) t.set("paraphrase_index", std::move(index));
   t.set("prediction", std::move(prediction));
   t.set("generation", std::move(generation));
+  if (with_margins) t.set("margin", std::move(margin));
   t.metadata = metadata;
   return t;
 }
@@ -36,6 +39,7 @@ std::vector<ResultRow> rows_from_table(const io::Table& table, bool per_prompt) 
   const auto& prediction = table.utf8("prediction");
   const auto& generation = table.utf8("generation");
   const std::vector<int64_t>* index = per_prompt ? &table.int64("paraphrase_index") : nullptr;
+  const std::vector<double>* margin = table.has("margin") ? &table.float64("margin") : nullptr;
   std::vector<ResultRow> rows(table.num_rows());
   for (size_t i = 0; i < rows.size(); ++i) {
     rows[i].uuid = uuid[i];
@@ -45,6 +49,7 @@ std::vector<ResultRow> rows_from_table(const io::Table& table, bool per_prompt) 
     rows[i].paraphrase_index = index ? (*index)[i] : -1;
     rows[i].prediction = prediction[i];
     rows[i].generation = generation[i];
+    if (margin) rows[i].margin = (*margin)[i];
   }
   return rows;
 }

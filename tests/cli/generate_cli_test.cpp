@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -91,6 +92,28 @@ TEST_F(GenerateCli, AllSevenMethodsRun) {
   io::Table per = io::read_feather(dir_ / "qa" / "tiny-llama3" / "per_prompt.feather");
   EXPECT_EQ(per.num_rows(), 6u);
   EXPECT_TRUE(fs::exists(dir_ / "qa" / "tiny-llama3" / "ensemble_weighted_max-3.feather"));
+}
+
+// --margins records each row's smallest top-1/top-2 gap (host-side choice)
+// and changes no prediction.
+TEST_F(GenerateCli, MarginsColumnLeavesPredictionsAlone) {
+  const std::string args = "--model " + tiny() + " --dataset demo --max_samples 6 --num_paraphrases 3 ";
+  for (std::string m : {"per_prompt", "max", "flex_attention"}) {
+    Result plain = sh(selfens(args + "--method " + m + " --output-dir " + (dir_ / "plain").string()));
+    ASSERT_EQ(plain.code, 0) << plain.out;
+    Result with = sh(selfens(args + "--method " + m + " --margins --output-dir " +
+                             (dir_ / "margins").string()));
+    ASSERT_EQ(with.code, 0) << with.out;
+    const std::string name = m == "per_prompt" ? "per_prompt.feather"
+                             : m == "max"      ? "ensemble_max-3.feather"
+                                               : "flex_attention-3.feather";
+    io::Table a = io::read_feather(dir_ / "plain" / "demo" / "tiny-llama3" / name);
+    io::Table b = io::read_feather(dir_ / "margins" / "demo" / "tiny-llama3" / name);
+    EXPECT_FALSE(a.has("margin"));
+    ASSERT_TRUE(b.has("margin")) << m;
+    EXPECT_EQ(a.utf8("prediction"), b.utf8("prediction")) << m;
+    for (double g : b.float64("margin")) EXPECT_TRUE(g >= 0 && std::isfinite(g)) << m << " " << g;
+  }
 }
 
 TEST_F(GenerateCli, InterruptedRunKeepsFinishedRowsAndResumes) {

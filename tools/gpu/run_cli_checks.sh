@@ -3,7 +3,9 @@
 # carried: `selfens generate` for every method on the first 50 demo
 # questions with the tiny test models, on the CPU, on the GPU with fp32
 # weights (cuda-f32) and with bf16 weights (cuda), and compares predictions:
-# fp32 must equal the CPU path; bf16 should agree on at least 98%.
+# fp32 must equal the CPU path; bf16 should agree on at least 98%. The CPU
+# runs record each row's smallest top-1/top-2 score gap (--margins): every
+# bf16 difference is printed with it (a small gap explains a flip).
 # The weighted methods read a confidence file written here (varied values,
 # the same for every device).
 set -uo pipefail
@@ -28,8 +30,10 @@ f.write_feather(pa.table({"uuid": u, "paraphrase": p, "confidence": c}), sys.arg
 PY
     for m in "${methods[@]}"; do
       start=$(date +%s%N)
+      extra=(); [[ $dev == cpu ]] && extra=(--margins)
       "$sel" generate --quiet --model "$model" --dataset demo --max_samples 50 --method "$m" \
-        --num_paraphrases 5 --batch_size 32 --device "$dev" --output-dir "$work/$dev" >/dev/null ||
+        --num_paraphrases 5 --batch_size 32 --device "$dev" --output-dir "$work/$dev" \
+        "${extra[@]}" >/dev/null ||
         { echo "FAIL: $model $m on $dev"; status=1; }
       echo "$(basename "$model") $m $dev $(( ($(date +%s%N) - start) / 1000000 )) ms"
     done
@@ -44,15 +48,21 @@ for cpu in sorted(glob.glob(f"{work}/cpu/demo/*/*.feather")):
     if cpu.endswith("/confidence.feather"):
         continue
     rel = os.path.relpath(cpu, f"{work}/cpu")
-    a = f.read_table(cpu).column("prediction").to_pylist()
+    ta = f.read_table(cpu)
+    a = ta.column("prediction").to_pylist()
+    margin = ta.column("margin").to_pylist() if "margin" in ta.column_names else [None] * len(a)
     for dev, need in (("cuda-f32", 1.0), ("cuda", 0.98)):
         p = f"{work}/{dev}/{rel}"
         b = f.read_table(p).column("prediction").to_pylist() if os.path.exists(p) else []
         same = sum(x == y for x, y in zip(a, b)) / max(len(a), 1)
         ok = len(a) == len(b) and same >= need
         bad |= not ok
-        res.append({"file": rel, "device": dev, "agreement": same, "pass": ok})
+        diffs = [{"row": i, "cpu": x, dev: y, "cpu_top2_margin": margin[i]}
+                 for i, (x, y) in enumerate(zip(a, b)) if x != y]
+        res.append({"file": rel, "device": dev, "agreement": same, "pass": ok, "differences": diffs})
         print(f"{'PASS' if ok else 'FAIL'} {rel} {dev}: {same:.1%} of {len(a)} predictions equal the CPU's")
+        for d in diffs:
+            print(f"    row {d['row']}: cpu {d['cpu']!r} vs {d[dev]!r}, cpu top-2 margin {d['cpu_top2_margin']}")
 os.makedirs(out, exist_ok=True)
 json.dump(res, open(f"{out}/cli_checks.json", "w"), indent=1)
 sys.exit(1 if bad else 0)
