@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <type_traits>
 
 #include "model/dequant.h"
 #include "model/load_util.h"
@@ -134,16 +135,23 @@ void unpermute_qk_rows(HostTensor& w, int n_head) {
   SELFENS_CHECK(!w.shape.empty() && n_head > 0 && w.shape[0] % (2 * n_head) == 0,
                 "unpermute_qk_rows: rows not divisible by 2 * n_head");
   const int64_t rows = w.shape[0];
-  const int64_t cols = w.shape.size() > 1 ? w.numel() / rows : 1;
   const int64_t hd = rows / n_head, half = hd / 2;
-  std::vector<float> out(w.data.size());
-  for (int64_t h = 0; h < n_head; ++h)
-    for (int64_t j = 0; j < half; ++j)
-      for (int64_t p = 0; p < 2; ++p) {
-        const float* src = w.data.data() + (h * hd + 2 * j + p) * cols;
-        std::copy(src, src + cols, out.data() + (h * hd + p * half + j) * cols);
-      }
-  w.data = std::move(out);
+  // Moves rows of `row_size` elements of `v` (the fp32 data and, when kept,
+  // the GGUF blocks: the same rows in both).
+  auto permute = [&](auto& v) {
+    const size_t row_size = v.size() / size_t(rows);
+    std::remove_reference_t<decltype(v)> out(v.size());
+    for (int64_t h = 0; h < n_head; ++h)
+      for (int64_t j = 0; j < half; ++j)
+        for (int64_t p = 0; p < 2; ++p) {
+          const auto src = v.begin() + long((h * hd + 2 * j + p) * int64_t(row_size));
+          std::copy(src, src + long(row_size),
+                    out.begin() + long((h * hd + p * half + j) * int64_t(row_size)));
+        }
+    v = std::move(out);
+  };
+  permute(w.data);
+  if (!w.blocks.empty()) permute(w.blocks);
 }
 
 namespace {
@@ -157,6 +165,11 @@ HostTensor take(const GgufFile& f, const std::string& name, std::vector<int64_t>
     return {};
   }
   HostTensor t = f.dequantize(*info);
+  if ((info->type == uint32_t(GgmlType::kQ4_1) || info->type == uint32_t(GgmlType::kQ8_0)) &&
+      t.shape.size() == 2 && t.shape[1] % 32 == 0) {
+    t.block_type = info->type;
+    t.blocks.assign(info->data, info->data + info->nbytes);
+  }
   const auto str = detail::shape_str;
   SELFENS_REQUIRE(t.shape == shape, f.path() + ": tensor '" + name + "' has shape " +
                                         str(t.shape) + " (HF order), expected " + str(shape) +

@@ -35,6 +35,12 @@ Tensor CpuBackend::upload_weight(const HostTensor& host) {
   t.data = const_cast<float*>(host.data.data());  // aliased, never written
   t.rows = host.shape.size() == 2 ? host.shape[0] : 1;
   t.cols = host.shape.back();
+  if (!host.blocks.empty() && quant_block_bytes(host.block_type) > 0 && t.cols % 32 == 0) {
+    SELFENS_CHECK(int64_t(host.blocks.size()) ==
+                      t.rows * (t.cols / 32) * quant_block_bytes(host.block_type),
+                  "weight blocks size");
+    quant_[t.data] = QuantWeight{host.block_type, host.blocks.data(), t.rows, t.cols};
+  }
   return t;
 }
 
@@ -90,6 +96,19 @@ void CpuBackend::rmsnorm(const Tensor& x, const Tensor& w, float eps, Tensor& ou
 void CpuBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out) {
   const int64_t n = x.rows, in = x.cols, nout = w.rows;
   SELFENS_CHECK(w.cols == in && out.cols == nout && out.rows >= n, "matmul shapes");
+  auto q = n <= kMaxQuantRows ? quant_.find(w.data) : quant_.end();
+  if (q != quant_.end()) {
+    // Few rows: read the GGUF blocks, not the fp32 copy (see quant_matvec.h).
+    const int64_t chunks = std::min<int64_t>(pool_.size() * 4, (nout + 31) / 32);
+    const int64_t per = (nout + chunks - 1) / chunks;
+    pool_.parallel_for(chunks, [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c)
+        quant_matvec(q->second, x.f32(), n, c * per, std::min(nout, (c + 1) * per), out.f32(),
+                     nout);
+    });
+    add_bias(bias, n, out);
+    return;
+  }
   // Each pool thread multiplies a slice of the output features with a
   // single-threaded BLAS call: no BLAS worker threads spin between calls, and
   // a row's result does not depend on the other rows of the batch.
@@ -109,12 +128,16 @@ void CpuBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Te
       }
     }
   });
-  if (bias != nullptr && !bias->empty()) {
-    SELFENS_CHECK(bias->cols == nout, "bias shape");
-    for (int64_t r = 0; r < n; ++r) {
-      float* o = out.f32() + r * nout;
-      for (int64_t i = 0; i < nout; ++i) o[i] += bias->f32()[i];
-    }
+  add_bias(bias, n, out);
+}
+
+void CpuBackend::add_bias(const Tensor* bias, int64_t n, Tensor& out) {
+  if (bias == nullptr || bias->empty()) return;
+  const int64_t nout = out.cols;
+  SELFENS_CHECK(bias->cols == nout, "bias shape");
+  for (int64_t r = 0; r < n; ++r) {
+    float* o = out.f32() + r * nout;
+    for (int64_t i = 0; i < nout; ++i) o[i] += bias->f32()[i];
   }
 }
 

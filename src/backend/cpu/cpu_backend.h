@@ -8,9 +8,11 @@
 //            runs over the page's tokens, contiguous, and vectorizes)
 //   V block [n_kv_heads][page_size][head_dim]  (the output loop runs over d)
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "backend/backend.h"
+#include "backend/cpu/quant_matvec.h"
 #include "backend/cpu/thread_pool.h"
 
 namespace selfens::cpu {
@@ -46,6 +48,7 @@ class CpuBackend final : public Backend {
                  Tensor& out) override;
 
  private:
+  void add_bias(const Tensor* bias, int64_t n, Tensor& out);  // out[r] += bias (if any)
   float* k_block(int layer, int32_t page) const;  // [n_kv_heads][head_dim][page_size]
   float* v_block(int layer, int32_t page) const;  // [n_kv_heads][page_size][head_dim]
   // One query row and head over its group's segments (online softmax).
@@ -53,6 +56,8 @@ class CpuBackend final : public Backend {
                   const AttnGroup& group, int32_t self_limit, float* out) const;
 
   ThreadPool pool_;
+  // Weights with GGUF Q4_1 / Q8_0 blocks, by their fp32 data pointer.
+  std::unordered_map<const void*, QuantWeight> quant_;
   KvShape kv_shape_;
   std::unique_ptr<float[]> kv_;  // [n_layers][n_pages][2][block], see above
   size_t block_floats_ = 0;      // n_kv_heads * head_dim * page_size

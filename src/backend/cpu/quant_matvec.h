@@ -1,0 +1,30 @@
+#pragma once
+// Few-row matrix products straight from a GGUF file's Q4_1 / Q8_0 blocks.
+//
+// A decode step with few rows is bound by reading the weights: the fp32
+// copy (dequantized at load, used by BLAS for batches) is 4 bytes per
+// weight, the blocks 0.63 (Q4_1) or 1.06 (Q8_0). For up to kMaxRows rows the
+// CPU backend multiplies from the blocks instead, decoding each block once
+// for all rows: the same weights (Q4_1: q*d + m; Q8_0: q*d), summed in
+// another order (results equal the fp32 path to float rounding).
+#include <cstdint>
+
+namespace selfens::cpu {
+
+struct QuantWeight {
+  uint32_t type = 0;             // GGUF type: 3 (Q4_1) or 8 (Q8_0)
+  const uint8_t* blocks = nullptr;  // [rows][cols / 32] blocks, row-major
+  int64_t rows = 0, cols = 0;
+};
+
+constexpr int64_t kMaxQuantRows = 8;
+
+// Bytes of one 32-weight block of `type` (0 when the type is not handled).
+int64_t quant_block_bytes(uint32_t type);
+
+// out[r, o] = sum_i x[r, i] * W[o, i] for r < n and o in [o_begin, o_end);
+// x [n, cols] (n <= kMaxQuantRows), out row stride out_stride.
+void quant_matvec(const QuantWeight& w, const float* x, int64_t n, int64_t o_begin,
+                  int64_t o_end, float* out, int64_t out_stride);
+
+}  // namespace selfens::cpu
