@@ -1,6 +1,7 @@
 #include "backend/cpu/quant_matvec.h"
 
 #include <cstring>
+#include <vector>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -62,52 +63,72 @@ __attribute__((target("avx2,fma"))) float hsum(__m256 v) {
   return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
 }
 
-// The block's weights as four vectors of eight floats (w = q*d + m for Q4_1).
-__attribute__((target("avx2,fma"))) void decode_avx2(uint32_t type, const uint8_t* b,
-                                                     __m256 v[4]) {
+// Scale (and Q4_1 min) of a block: fp16 through F16C.
+__attribute__((target("avx2,fma,f16c"))) float half(const uint8_t* p) {
+  return _cvtsh_ss(load_u16(p));
+}
+
+// sum_j q_j * x_j of one block for one row, q decoded from the block's 4-bit
+// (Q4_1) or 8-bit (Q8_0) codes: the scale and min are applied per block
+// (Q4_1 w = q*d + m, so w.x = d (q.x) + m sum(x)).
+__attribute__((target("avx2,fma,f16c"))) void codes_avx2(uint32_t type, const uint8_t* b,
+                                                          __m256 q[4]) {
   if (type == 3) {
-    const __m256 d = _mm256_set1_ps(fp16_to_fp32(load_u16(b)));
-    const __m256 m = _mm256_set1_ps(fp16_to_fp32(load_u16(b + 2)));
-    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 4));
-    const __m128i lo = _mm_and_si128(q, _mm_set1_epi8(0x0F));
-    const __m128i hi = _mm_and_si128(_mm_srli_epi16(q, 4), _mm_set1_epi8(0x0F));
-    const __m128i parts[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
-    for (int i = 0; i < 4; ++i)
-      v[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(parts[i])), d, m);
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 4));
+    const __m128i lo = _mm_and_si128(c, _mm_set1_epi8(0x0F));
+    const __m128i hi = _mm_and_si128(_mm_srli_epi16(c, 4), _mm_set1_epi8(0x0F));
+    q[0] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo));
+    q[1] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(lo, 8)));
+    q[2] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi));
+    q[3] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8)));
   } else {
-    const __m256 d = _mm256_set1_ps(fp16_to_fp32(load_u16(b)));
     for (int i = 0; i < 4; ++i) {
-      const __m128i q = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + 2 + 8 * i));
-      v[i] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), d);
+      const __m128i c = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + 2 + 8 * i));
+      q[i] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(c));
     }
   }
 }
 
-__attribute__((target("avx2,fma"))) void matvec_avx2(const QuantWeight& w, const float* x,
-                                                     int64_t n, int64_t o0, int64_t o1,
-                                                     float* out, int64_t stride) {
+__attribute__((target("avx2,fma,f16c"))) void matvec_avx2(const QuantWeight& w, const float* x,
+                                                          int64_t n, int64_t o0, int64_t o1,
+                                                          float* out, int64_t stride) {
   const int64_t nb = w.cols / kBlock, bb = quant_block_bytes(w.type);
+  const bool q4 = w.type == 3;
+  // Q4_1's min multiplies each block's sum of x: computed once per call.
+  std::vector<float> xsum(q4 ? size_t(n * nb) : 0);
+  for (int64_t r = 0; q4 && r < n; ++r)
+    for (int64_t b = 0; b < nb; ++b) {
+      float s = 0;
+      for (int j = 0; j < kBlock; ++j) s += x[r * w.cols + b * kBlock + j];
+      xsum[size_t(r * nb + b)] = s;
+    }
   for (int64_t o = o0; o < o1; ++o) {
     __m256 acc[kMaxQuantRows];
+    float macc[kMaxQuantRows] = {};
     for (int64_t r = 0; r < n; ++r) acc[r] = _mm256_setzero_ps();
     const uint8_t* row = w.blocks + o * nb * bb;
     for (int64_t b = 0; b < nb; ++b) {
-      __m256 v[4];
-      decode_avx2(w.type, row + b * bb, v);
+      const uint8_t* blk = row + b * bb;
+      __m256 q[4];
+      codes_avx2(w.type, blk, q);
+      const __m256 d = _mm256_set1_ps(half(blk));
+      const float m = q4 ? half(blk + 2) : 0.0f;
       for (int64_t r = 0; r < n; ++r) {
         const float* xr = x + r * w.cols + b * kBlock;
-        __m256 a = acc[r];
-        for (int i = 0; i < 4; ++i) a = _mm256_fmadd_ps(v[i], _mm256_loadu_ps(xr + 8 * i), a);
-        acc[r] = a;
+        __m256 t = _mm256_mul_ps(q[0], _mm256_loadu_ps(xr));
+        for (int i = 1; i < 4; ++i) t = _mm256_fmadd_ps(q[i], _mm256_loadu_ps(xr + 8 * i), t);
+        acc[r] = _mm256_fmadd_ps(d, t, acc[r]);
+        if (q4) macc[r] += m * xsum[size_t(r * nb + b)];
       }
     }
-    for (int64_t r = 0; r < n; ++r) out[r * stride + o] = hsum(acc[r]);
+    for (int64_t r = 0; r < n; ++r) out[r * stride + o] = hsum(acc[r]) + macc[r];
   }
 }
 
 bool have_avx2() {
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+         __builtin_cpu_supports("f16c");
 }
 #endif
 

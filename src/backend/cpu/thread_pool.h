@@ -1,6 +1,8 @@
 #pragma once
 // A small fixed pool of worker threads for data-parallel loops (attention
 // rows x heads, element-wise ops over rows). The calling thread works too.
+// Threads spin briefly between loops before sleeping (thread_pool.cpp).
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -33,8 +35,8 @@ class ThreadPool {
   std::condition_variable start_cv_, done_cv_;
   const std::function<void(int64_t, int64_t)>* job_ = nullptr;
   int64_t job_n_ = 0;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
+  std::atomic<uint64_t> generation_{0};  // bumped per loop; release publishes job_
+  std::atomic<int> pending_{0};           // workers still running the loop
   bool stop_ = false;
 };
 
