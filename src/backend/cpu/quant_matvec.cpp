@@ -89,9 +89,12 @@ __attribute__((target("avx2,fma,f16c"))) void codes_avx2(uint32_t type, const ui
   }
 }
 
-__attribute__((target("avx2,fma,f16c"))) void matvec_avx2(const QuantWeight& w, const float* x,
-                                                          int64_t n, int64_t o0, int64_t o1,
-                                                          float* out, int64_t stride) {
+// N rows at compile time: the accumulators stay in registers.
+template <int N>
+__attribute__((target("avx2,fma,f16c"))) void matvec_avx2_n(const QuantWeight& w, const float* x,
+                                                            int64_t o0, int64_t o1, float* out,
+                                                            int64_t stride) {
+  constexpr int64_t n = N;
   const int64_t nb = w.cols / kBlock, bb = quant_block_bytes(w.type);
   const bool q4 = w.type == 3;
   // Q4_1's min multiplies each block's sum of x: computed once per call.
@@ -103,8 +106,8 @@ __attribute__((target("avx2,fma,f16c"))) void matvec_avx2(const QuantWeight& w, 
       xsum[size_t(r * nb + b)] = s;
     }
   for (int64_t o = o0; o < o1; ++o) {
-    __m256 acc[kMaxQuantRows];
-    float macc[kMaxQuantRows] = {};
+    __m256 acc[N];
+    float macc[N] = {};
     for (int64_t r = 0; r < n; ++r) acc[r] = _mm256_setzero_ps();
     const uint8_t* row = w.blocks + o * nb * bb;
     for (int64_t b = 0; b < nb; ++b) {
@@ -122,6 +125,20 @@ __attribute__((target("avx2,fma,f16c"))) void matvec_avx2(const QuantWeight& w, 
       }
     }
     for (int64_t r = 0; r < n; ++r) out[r * stride + o] = hsum(acc[r]) + macc[r];
+  }
+}
+
+void matvec_avx2(const QuantWeight& w, const float* x, int64_t n, int64_t o0, int64_t o1,
+                 float* out, int64_t stride) {
+  switch (n) {
+    case 1: return matvec_avx2_n<1>(w, x, o0, o1, out, stride);
+    case 2: return matvec_avx2_n<2>(w, x, o0, o1, out, stride);
+    case 3: return matvec_avx2_n<3>(w, x, o0, o1, out, stride);
+    case 4: return matvec_avx2_n<4>(w, x, o0, o1, out, stride);
+    case 5: return matvec_avx2_n<5>(w, x, o0, o1, out, stride);
+    case 6: return matvec_avx2_n<6>(w, x, o0, o1, out, stride);
+    case 7: return matvec_avx2_n<7>(w, x, o0, o1, out, stride);
+    default: return matvec_avx2_n<8>(w, x, o0, o1, out, stride);
   }
 }
 
