@@ -37,7 +37,7 @@ TEST(QuantMatvec, EqualsTheDequantizedProduct) {
     const auto blocks = random_blocks(type, rows, cols, rng);
     std::vector<float> w(size_t(rows * cols));
     dequantize_row(type, blocks.data(), w.data(), rows * cols);
-    for (int64_t n : {int64_t{1}, int64_t{3}, kMaxQuantRows}) {
+    for (int64_t n : {int64_t{1}, int64_t{3}, int64_t{11}, kMaxQuantRows}) {
       std::vector<float> x(size_t(n * cols));
       std::uniform_real_distribution<float> u(-1, 1);
       for (auto& v : x) v = u(rng);

@@ -1,5 +1,6 @@
 #include "backend/cpu/quant_matvec.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -40,8 +41,9 @@ void matvec_scalar(const QuantWeight& w, const float* x, int64_t n, int64_t o0, 
                    float* out, int64_t stride) {
   const int64_t nb = w.cols / kBlock, bb = quant_block_bytes(w.type);
   float y[kBlock];
+  std::vector<float> acc(static_cast<size_t>(n));
   for (int64_t o = o0; o < o1; ++o) {
-    float acc[kMaxQuantRows] = {};
+    std::fill(acc.begin(), acc.end(), 0.0f);
     const uint8_t* row = w.blocks + o * nb * bb;
     for (int64_t b = 0; b < nb; ++b) {
       decode_block(w.type, row + b * bb, y);
@@ -128,17 +130,23 @@ __attribute__((target("avx2,fma,f16c"))) void matvec_avx2_n(const QuantWeight& w
   }
 }
 
+// Rows in groups of up to 8 (a group's accumulators fit the registers); the
+// chunk's weight rows are re-read from cache for the next group.
 void matvec_avx2(const QuantWeight& w, const float* x, int64_t n, int64_t o0, int64_t o1,
                  float* out, int64_t stride) {
-  switch (n) {
-    case 1: return matvec_avx2_n<1>(w, x, o0, o1, out, stride);
-    case 2: return matvec_avx2_n<2>(w, x, o0, o1, out, stride);
-    case 3: return matvec_avx2_n<3>(w, x, o0, o1, out, stride);
-    case 4: return matvec_avx2_n<4>(w, x, o0, o1, out, stride);
-    case 5: return matvec_avx2_n<5>(w, x, o0, o1, out, stride);
-    case 6: return matvec_avx2_n<6>(w, x, o0, o1, out, stride);
-    case 7: return matvec_avx2_n<7>(w, x, o0, o1, out, stride);
-    default: return matvec_avx2_n<8>(w, x, o0, o1, out, stride);
+  for (int64_t r0 = 0; r0 < n; r0 += 8) {
+    const float* xg = x + r0 * w.cols;
+    float* og = out + r0 * stride;
+    switch (std::min<int64_t>(8, n - r0)) {
+      case 1: matvec_avx2_n<1>(w, xg, o0, o1, og, stride); break;
+      case 2: matvec_avx2_n<2>(w, xg, o0, o1, og, stride); break;
+      case 3: matvec_avx2_n<3>(w, xg, o0, o1, og, stride); break;
+      case 4: matvec_avx2_n<4>(w, xg, o0, o1, og, stride); break;
+      case 5: matvec_avx2_n<5>(w, xg, o0, o1, og, stride); break;
+      case 6: matvec_avx2_n<6>(w, xg, o0, o1, og, stride); break;
+      case 7: matvec_avx2_n<7>(w, xg, o0, o1, og, stride); break;
+      default: matvec_avx2_n<8>(w, xg, o0, o1, og, stride); break;
+    }
   }
 }
 

@@ -17,13 +17,13 @@ struct QuantWeight {
   int64_t rows = 0, cols = 0;
 };
 
-constexpr int64_t kMaxQuantRows = 8;
+constexpr int64_t kMaxQuantRows = 16;  // above, BLAS on the fp32 copy is faster (bench_engine)
 
 // Bytes of one 32-weight block of `type` (0 when the type is not handled).
 int64_t quant_block_bytes(uint32_t type);
 
 // out[r, o] = sum_i x[r, i] * W[o, i] for r < n and o in [o_begin, o_end);
-// x [n, cols] (n <= kMaxQuantRows), out row stride out_stride.
+// x [n, cols] (n <= kMaxQuantRows; rows go in groups of 8), out row stride out_stride.
 void quant_matvec(const QuantWeight& w, const float* x, int64_t n, int64_t o_begin,
                   int64_t o_end, float* out, int64_t out_stride);
 
