@@ -14,11 +14,9 @@ namespace {
 
 constexpr int kThreads = 1024;
 
-// Block-wide reduction of (value, index): the larger value wins, ties go to
-// the lower index (torch.argmax). All threads get the result.
-__device__ void block_argmax(double& v, int& idx) {
-  __shared__ double sv[32];
-  __shared__ int si[32];
+// Warp-wide reduction of (value, index): the larger value wins, ties go to
+// the lower index (torch.argmax). All lanes get the result.
+__device__ void warp_argmax(double& v, int& idx) {
   for (int o = 16; o > 0; o >>= 1) {
     const double ov = __shfl_xor_sync(0xffffffffu, v, o);
     const int oi = __shfl_xor_sync(0xffffffffu, idx, o);
@@ -27,6 +25,13 @@ __device__ void block_argmax(double& v, int& idx) {
       idx = oi;
     }
   }
+}
+
+// The same over the block (all threads get the result).
+__device__ void block_argmax(double& v, int& idx) {
+  __shared__ double sv[32];
+  __shared__ int si[32];
+  warp_argmax(v, idx);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   __syncthreads();  // sv/si may still be read by an earlier call
   if (lane == 0) {
@@ -37,14 +42,7 @@ __device__ void block_argmax(double& v, int& idx) {
   const int n_warps = blockDim.x / 32;
   v = lane < n_warps ? sv[lane] : -DBL_MAX;
   idx = lane < n_warps ? si[lane] : INT_MAX;
-  for (int o = 16; o > 0; o >>= 1) {
-    const double ov = __shfl_xor_sync(0xffffffffu, v, o);
-    const int oi = __shfl_xor_sync(0xffffffffu, idx, o);
-    if (ov > v || (ov == v && oi < idx)) {
-      v = ov;
-      idx = oi;
-    }
-  }
+  warp_argmax(v, idx);
 }
 
 __device__ double block_reduce(double v, bool is_max) {
