@@ -43,8 +43,9 @@ TEST(QuantMatvec, EqualsTheDequantizedProduct) {
       for (auto& v : x) v = u(rng);
       std::vector<float> out(size_t(n * rows), NAN);
       const QuantWeight qw{type, blocks.data(), rows, cols};
-      quant_matvec(qw, x.data(), n, 0, 30, out.data(), rows);
-      quant_matvec(qw, x.data(), n, 30, rows, out.data(), rows);
+      const std::vector<float> xsum = quant_block_sums(x.data(), n, cols);
+      quant_matvec(qw, x.data(), xsum.data(), n, 0, 30, out.data(), rows);
+      quant_matvec(qw, x.data(), xsum.data(), n, 30, rows, out.data(), rows);
       for (int64_t r = 0; r < n; ++r)
         for (int64_t o = 0; o < rows; ++o) {
           double want = 0, scale = 0;

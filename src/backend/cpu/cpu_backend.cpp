@@ -101,10 +101,11 @@ void CpuBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Te
     // Few rows: read the GGUF blocks, not the fp32 copy (see quant_matvec.h).
     const int64_t chunks = std::min<int64_t>(pool_.size() * 4, (nout + 31) / 32);
     const int64_t per = (nout + chunks - 1) / chunks;
+    const std::vector<float> xsum = quant_block_sums(x.f32(), n, in);
     pool_.parallel_for(chunks, [&](int64_t b, int64_t e) {
       for (int64_t c = b; c < e; ++c)
-        quant_matvec(q->second, x.f32(), n, c * per, std::min(nout, (c + 1) * per), out.f32(),
-                     nout);
+        quant_matvec(q->second, x.f32(), xsum.data(), n, c * per,
+                     std::min(nout, (c + 1) * per), out.f32(), nout);
     });
     add_bias(bias, n, out);
     return;

@@ -23,20 +23,6 @@ uint16_t load_u16(const uint8_t* p) {
   return v;
 }
 
-// One block's 32 weights decoded to floats (the dequantizer's own formulas).
-void decode_block(uint32_t type, const uint8_t* b, float* y) {
-  if (type == 3) {  // Q4_1: {f16 d; f16 m; u8 qs[16]}
-    const float d = fp16_to_fp32(load_u16(b)), m = fp16_to_fp32(load_u16(b + 2));
-    for (int j = 0; j < 16; ++j) {
-      y[j] = float(b[4 + j] & 0x0F) * d + m;
-      y[j + 16] = float(b[4 + j] >> 4) * d + m;
-    }
-  } else {  // Q8_0: {f16 d; i8 qs[32]}
-    const float d = fp16_to_fp32(load_u16(b));
-    for (int j = 0; j < 32; ++j) y[j] = float(int8_t(b[2 + j])) * d;
-  }
-}
-
 void matvec_scalar(const QuantWeight& w, const float* x, int64_t n, int64_t o0, int64_t o1,
                    float* out, int64_t stride) {
   const int64_t nb = w.cols / kBlock, bb = quant_block_bytes(w.type);
@@ -46,7 +32,7 @@ void matvec_scalar(const QuantWeight& w, const float* x, int64_t n, int64_t o0, 
     std::fill(acc.begin(), acc.end(), 0.0f);
     const uint8_t* row = w.blocks + o * nb * bb;
     for (int64_t b = 0; b < nb; ++b) {
-      decode_block(w.type, row + b * bb, y);
+      dequantize_row(w.type, row + b * bb, y, kBlock);
       for (int64_t r = 0; r < n; ++r) {
         const float* xr = x + r * w.cols + b * kBlock;
         float s = 0;
@@ -92,21 +78,15 @@ __attribute__((target("avx2,fma,f16c"))) void codes_avx2(uint32_t type, const ui
 }
 
 // N rows at compile time: the accumulators stay in registers.
+// xsum: the rows' block sums (quant_block_sums), read for Q4_1's min.
 template <int N>
 __attribute__((target("avx2,fma,f16c"))) void matvec_avx2_n(const QuantWeight& w, const float* x,
-                                                            int64_t o0, int64_t o1, float* out,
+                                                            const float* xsum, int64_t o0,
+                                                            int64_t o1, float* out,
                                                             int64_t stride) {
   constexpr int64_t n = N;
   const int64_t nb = w.cols / kBlock, bb = quant_block_bytes(w.type);
   const bool q4 = w.type == 3;
-  // Q4_1's min multiplies each block's sum of x: computed once per call.
-  std::vector<float> xsum(q4 ? size_t(n * nb) : 0);
-  for (int64_t r = 0; q4 && r < n; ++r)
-    for (int64_t b = 0; b < nb; ++b) {
-      float s = 0;
-      for (int j = 0; j < kBlock; ++j) s += x[r * w.cols + b * kBlock + j];
-      xsum[size_t(r * nb + b)] = s;
-    }
   for (int64_t o = o0; o < o1; ++o) {
     __m256 acc[N];
     float macc[N] = {};
@@ -123,7 +103,7 @@ __attribute__((target("avx2,fma,f16c"))) void matvec_avx2_n(const QuantWeight& w
         __m256 t = _mm256_mul_ps(q[0], _mm256_loadu_ps(xr));
         for (int i = 1; i < 4; ++i) t = _mm256_fmadd_ps(q[i], _mm256_loadu_ps(xr + 8 * i), t);
         acc[r] = _mm256_fmadd_ps(d, t, acc[r]);
-        if (q4) macc[r] += m * xsum[size_t(r * nb + b)];
+        if (q4) macc[r] += m * xsum[r * nb + b];
       }
     }
     for (int64_t r = 0; r < n; ++r) out[r * stride + o] = hsum(acc[r]) + macc[r];
@@ -132,20 +112,21 @@ __attribute__((target("avx2,fma,f16c"))) void matvec_avx2_n(const QuantWeight& w
 
 // Rows in groups of up to 8 (a group's accumulators fit the registers); the
 // chunk's weight rows are re-read from cache for the next group.
-void matvec_avx2(const QuantWeight& w, const float* x, int64_t n, int64_t o0, int64_t o1,
-                 float* out, int64_t stride) {
+void matvec_avx2(const QuantWeight& w, const float* x, const float* xsum, int64_t n, int64_t o0,
+                 int64_t o1, float* out, int64_t stride) {
   for (int64_t r0 = 0; r0 < n; r0 += 8) {
     const float* xg = x + r0 * w.cols;
+    const float* sg = xsum + r0 * (w.cols / kBlock);
     float* og = out + r0 * stride;
     switch (std::min<int64_t>(8, n - r0)) {
-      case 1: matvec_avx2_n<1>(w, xg, o0, o1, og, stride); break;
-      case 2: matvec_avx2_n<2>(w, xg, o0, o1, og, stride); break;
-      case 3: matvec_avx2_n<3>(w, xg, o0, o1, og, stride); break;
-      case 4: matvec_avx2_n<4>(w, xg, o0, o1, og, stride); break;
-      case 5: matvec_avx2_n<5>(w, xg, o0, o1, og, stride); break;
-      case 6: matvec_avx2_n<6>(w, xg, o0, o1, og, stride); break;
-      case 7: matvec_avx2_n<7>(w, xg, o0, o1, og, stride); break;
-      default: matvec_avx2_n<8>(w, xg, o0, o1, og, stride); break;
+      case 1: matvec_avx2_n<1>(w, xg, sg, o0, o1, og, stride); break;
+      case 2: matvec_avx2_n<2>(w, xg, sg, o0, o1, og, stride); break;
+      case 3: matvec_avx2_n<3>(w, xg, sg, o0, o1, og, stride); break;
+      case 4: matvec_avx2_n<4>(w, xg, sg, o0, o1, og, stride); break;
+      case 5: matvec_avx2_n<5>(w, xg, sg, o0, o1, og, stride); break;
+      case 6: matvec_avx2_n<6>(w, xg, sg, o0, o1, og, stride); break;
+      case 7: matvec_avx2_n<7>(w, xg, sg, o0, o1, og, stride); break;
+      default: matvec_avx2_n<8>(w, xg, sg, o0, o1, og, stride); break;
     }
   }
 }
@@ -160,21 +141,30 @@ bool have_avx2() {
 }  // namespace
 
 int64_t quant_block_bytes(uint32_t type) {
-  switch (type) {
-    case 3: return 20;  // Q4_1
-    case 8: return 34;  // Q8_0
-    default: return 0;
-  }
+  const bool handled = type == 3 || type == 8;  // Q4_1, Q8_0
+  return handled ? ggml_type_traits(type).block_bytes : 0;
 }
 
-void quant_matvec(const QuantWeight& w, const float* x, int64_t n, int64_t o_begin,
-                  int64_t o_end, float* out, int64_t out_stride) {
+std::vector<float> quant_block_sums(const float* x, int64_t n, int64_t cols) {
+  std::vector<float> sums(size_t(n * (cols / kBlock)));
+  for (size_t b = 0; b < sums.size(); ++b) {
+    const float* xb = x + b * kBlock;  // rows are whole blocks: cols % 32 == 0
+    float s = 0;
+    for (int j = 0; j < kBlock; ++j) s += xb[j];
+    sums[b] = s;
+  }
+  return sums;
+}
+
+void quant_matvec(const QuantWeight& w, const float* x, const float* xsum, int64_t n,
+                  int64_t o_begin, int64_t o_end, float* out, int64_t out_stride) {
   SELFENS_CHECK(quant_block_bytes(w.type) > 0 && w.cols % kBlock == 0 && n >= 0 &&
-                    n <= kMaxQuantRows && o_begin >= 0 && o_end <= w.rows,
+                    n <= kMaxQuantRows && o_begin >= 0 && o_end <= w.rows &&
+                    (xsum != nullptr || w.type != 3),
                 "quant_matvec arguments");
 #if defined(__x86_64__)
   static const bool avx2 = have_avx2();  // a CPU fact, read once
-  if (avx2) return matvec_avx2(w, x, n, o_begin, o_end, out, out_stride);
+  if (avx2) return matvec_avx2(w, x, xsum, n, o_begin, o_end, out, out_stride);
 #endif
   matvec_scalar(w, x, n, o_begin, o_end, out, out_stride);
 }

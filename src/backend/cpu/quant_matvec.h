@@ -8,6 +8,7 @@
 // for all rows: the same weights (Q4_1: q*d + m; Q8_0: q*d), summed in
 // another order (results equal the fp32 path to float rounding).
 #include <cstdint>
+#include <vector>
 
 namespace selfens::cpu {
 
@@ -22,9 +23,14 @@ constexpr int64_t kMaxQuantRows = 16;  // above, BLAS on the fp32 copy is faster
 // Bytes of one 32-weight block of `type` (0 when the type is not handled).
 int64_t quant_block_bytes(uint32_t type);
 
+// Sum of each 32-value block of x [n, cols]: [n][cols / 32]. Q4_1's min
+// multiplies it; computed once per product, shared by every output chunk.
+std::vector<float> quant_block_sums(const float* x, int64_t n, int64_t cols);
+
 // out[r, o] = sum_i x[r, i] * W[o, i] for r < n and o in [o_begin, o_end);
-// x [n, cols] (n <= kMaxQuantRows; rows go in groups of 8), out row stride out_stride.
-void quant_matvec(const QuantWeight& w, const float* x, int64_t n, int64_t o_begin,
-                  int64_t o_end, float* out, int64_t out_stride);
+// x [n, cols] (n <= kMaxQuantRows; rows go in groups of 8), xsum its block
+// sums (needed for Q4_1, may be null for Q8_0), out row stride out_stride.
+void quant_matvec(const QuantWeight& w, const float* x, const float* xsum, int64_t n,
+                  int64_t o_begin, int64_t o_end, float* out, int64_t out_stride);
 
 }  // namespace selfens::cpu
