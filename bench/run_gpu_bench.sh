@@ -59,13 +59,13 @@ for m in ${METHODS:-flex_attention origin per_prompt avg max weighted_avg weight
       --method "$m" --num_paraphrases 5 --max_samples "$k" --batch_size "$b" --max_new_tokens 20 \
       --device cuda --output-dir "$res" --overwrite) || { echo "FAIL $m"; kill $smi; continue; }
   kill $smi
-  python3 - "$f" "$m" "$out/mem_$m.txt" "$b" >> "$out/selfens_runs.jsonl" <<'PY'
+  python3 - "$f" "$m" "$out/mem_$m.txt" "$b" "$arch" >> "$out/selfens_runs.jsonl" <<'PY'
 import json, sys, pyarrow.feather as f
 t = f.read_table(sys.argv[1]); m = t.schema.metadata
 g = lambda k: float(m[b"selfens." + k.encode()])
 q = len(set(t.column("uuid").to_pylist()))
 mem = [int(x) for x in open(sys.argv[3]).read().split() if x.isdigit()]
-print(json.dumps({"method": sys.argv[2], "batch": int(sys.argv[4]), "questions": q,
+print(json.dumps({"arch": sys.argv[5], "method": sys.argv[2], "batch": int(sys.argv[4]), "questions": q,
     "rows": t.num_rows, "questions_per_s": round(q / g("decode_seconds"), 2),
     "decode_seconds": g("decode_seconds"), "wall_seconds": g("wall_seconds"),
     "forward_calls": int(g("forward_calls")), "enqueue_seconds": g("enqueue_seconds"),

@@ -44,6 +44,7 @@ struct KvShape {
   int32_t head_dim = 0;
   int32_t page_size = 0;
   int64_t n_pages = 0;
+  int32_t n_heads = 0;  // query heads, when known (lets prepare_step pack attention work)
 };
 
 // One run of keys visible to a group of queries: a span's first n_tokens
@@ -95,12 +96,16 @@ class Backend {
                        std::span<float> v) = 0;
 
   // --- per forward call ---
-  // Called once per forward call, before any op, with the metadata that every
-  // layer's rope / write_kv / attention calls will then receive again (the
-  // same objects). A device backend uploads it here once instead of once per
-  // layer; the CPU backend needs nothing.
-  virtual void prepare_step(std::span<const int32_t> positions, std::span<const KvSlot> slots,
-                            const AttentionBatch& plan) {}
+  // Called once per forward call, before any op, with the metadata that the
+  // call's embed / rope / write_kv / attention / gather_rows calls will then
+  // receive again (the same objects). A device backend uploads it here once
+  // instead of once per layer, and may record the call's ops as a CUDA graph
+  // and replay it for later calls of the same shape; finish_step() follows
+  // the call's last op. The CPU backend needs neither.
+  virtual void prepare_step(std::span<const int32_t> tokens, std::span<const int32_t> positions,
+                            std::span<const KvSlot> slots, const AttentionBatch& plan,
+                            std::span<const int32_t> logit_rows) {}
+  virtual void finish_step() {}
 
   // --- ops (n = rows of the first tensor argument) ---
   // out[i] = table[tokens[i]]; table [vocab, d], out [n, d].

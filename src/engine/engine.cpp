@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdlib>
 
 #include "engine/engine_internal.h"
 #include "engine/rope.h"
@@ -34,8 +35,11 @@ Engine::Engine(std::shared_ptr<const Model> model, const EngineOptions& options)
   shape.head_dim = c.head_dim;
   shape.page_size = options.page_size;
   shape.n_pages = options.kv_pages;
+  shape.n_heads = c.num_heads;
   backend_->init_kv(shape);
   ws_ = std::make_unique<Workspace>();
+  const char* trace = std::getenv("SELFENS_TRACE_STEPS");
+  trace_steps_ = trace != nullptr && *trace != '\0' && *trace != '0';
   ws_->backend = backend_.get();
 }
 

@@ -115,6 +115,8 @@ class Engine {
   Tensor tok_embeddings_, final_norm_, output_;  // [vocab, d], [1, d], [vocab, d]
   std::unique_ptr<Workspace> ws_;
   EngineStats stats_;
+  bool trace_steps_ = false;  // SELFENS_TRACE_STEPS=1: one stderr line per forward call
+  double last_enqueue_s_ = 0;
 };
 
 }  // namespace selfens

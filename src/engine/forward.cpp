@@ -3,6 +3,7 @@
 // the decoder layers as backend ops on the whole batch at once.
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <unordered_map>
 
 #include "engine/engine_internal.h"
@@ -114,7 +115,7 @@ Tensor Engine::compute_logits(const StepBatch& batch, std::vector<int32_t>& batc
 
   Workspace& w = *ws_;
   Tensor x = w.x.first_rows(n);
-  backend_->prepare_step(p.positions, slots, attn);
+  backend_->prepare_step(batch.token, p.positions, slots, attn, batch_rows);
   backend_->embed(tok_embeddings_, batch.token, x);
   run_layers(n, p.positions, slots, attn);
 
@@ -129,10 +130,12 @@ Tensor Engine::compute_logits(const StepBatch& batch, std::vector<int32_t>& batc
     backend_->rmsnorm(sel, final_norm_, c.rms_norm_eps, sel);
     backend_->matmul(sel, output_, nullptr, logits);
   }
+  backend_->finish_step();
   stats_.forward_calls += 1;
   stats_.rows += n;
   stats_.logit_rows += rows;
-  stats_.enqueue_seconds += seconds_since(t0);
+  last_enqueue_s_ = seconds_since(t0);
+  stats_.enqueue_seconds += last_enqueue_s_;
   return logits;
 }
 
@@ -158,6 +161,10 @@ std::vector<int32_t> Engine::forward_choose(const StepBatch& batch, const Choice
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<int32_t> ids = backend_->choose_tokens(logits, choices);
   stats_.finish_seconds += seconds_since(t0);
+  if (trace_steps_)
+    std::fprintf(stderr, "selfens step: rows %zu, choices %zu, enqueue %.3f ms, finish %.3f ms\n",
+                 batch.size(), choices.choices.size(), last_enqueue_s_ * 1e3,
+                 seconds_since(t0) * 1e3);
   return ids;
 }
 

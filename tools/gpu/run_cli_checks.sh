@@ -1,41 +1,53 @@
 #!/usr/bin/env bash
 # Runs ON the GPU machine from the repository root, with build-gpu/bin
-# carried: `selfens generate` for every method on the first 50 demo
-# questions with the tiny test models, on the CPU, on the GPU with fp32
-# weights (cuda-f32) and with bf16 weights (cuda), and compares predictions:
-# fp32 must equal the CPU path; bf16 should agree on at least 98%. The CPU
-# runs record each row's smallest top-1/top-2 score gap (--margins): every
-# bf16 difference is printed with it (a small gap explains a flip).
-# The weighted methods read a confidence file written here (varied values,
-# the same for every device).
+# carried: `selfens generate` for every method on the first 50 questions of
+# the demo set and of MyriadLAMA with the tiny test models and SmolLM2 (its
+# GGUF at $SMOLLM2, default ~/.cache/selfens/models/SmolLM2-135M-Instruct.Q4_1.gguf,
+# skipped when absent), on the CPU, on the GPU with fp32 weights (cuda-f32)
+# and with bf16 weights (cuda), and compares predictions: fp32 must equal
+# the CPU path; bf16 should agree on at least 98%. The CPU runs record each
+# row's smallest top-1/top-2 score gap (--margins): every bf16 difference is
+# printed with it (a small gap explains a flip). The weighted methods read a
+# confidence file written here (varied values, the same for every device).
+# MyriadLAMA is read from $DATA (default .carry/data; skipped when absent).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 sel=${SELFENS_GPU_BIN:-build-gpu/bin}/selfens
 source tools/gpu/find_cublas.sh "$sel"
 out=${OUT:-/tmp/selfens-cli-checks}; work=$(mktemp -d)
-methods=(origin per_prompt avg max weighted_avg weighted_max flex_attention)
+data=${DATA:-.carry/data}
+smollm2=${SMOLLM2:-$HOME/.cache/selfens/models/SmolLM2-135M-Instruct.Q4_1.gguf}
+methods=(${METHODS:-origin per_prompt avg max weighted_avg weighted_max flex_attention})
+models=(tests/fixtures/models/tiny-llama3 tests/fixtures/models/tiny-qwen2)
+[[ -f "$smollm2" ]] && models+=("$smollm2") || echo "(no SmolLM2 GGUF at $smollm2: skipped)"
+datasets=(demo)
+[[ -f "$data/myriadlama/test.jsonl" ]] && datasets+=(myriadlama) || echo "(no MyriadLAMA under $data: skipped)"
 status=0
-for model in tests/fixtures/models/tiny-llama3 tests/fixtures/models/tiny-qwen2; do
-  for dev in cpu cuda-f32 cuda; do
-    conf="$work/$dev/demo/$(basename "$model")"; mkdir -p "$conf"
-    python3 - data/demo/demo.jsonl "$conf/confidence.feather" <<'PY'
+for ds in "${datasets[@]}"; do
+  src=data/demo/demo.jsonl; [[ $ds == myriadlama ]] && src=$data/myriadlama/test.jsonl
+  for model in "${models[@]}"; do
+    name=$(basename "$model" .gguf)
+    for dev in cpu cuda-f32 cuda; do
+      conf="$work/$dev/$ds/$name"; mkdir -p "$conf"
+      python3 - "$src" "$conf/confidence.feather" <<'PY'
 import json, sys, zlib, pyarrow as pa, pyarrow.feather as f
 u, p, c = [], [], []
 for line in open(sys.argv[1]):
     r = json.loads(line)
-    for q in r["paraphrases"]:
+    for q in r.get("paraphrases") or (r.get("manual", []) + r.get("auto", [])):
         u.append(r["uuid"]); p.append(q); c.append((zlib.crc32(q.encode()) % 97) / 96)
 f.write_feather(pa.table({"uuid": u, "paraphrase": p, "confidence": c}), sys.argv[2],
                 compression="uncompressed")
 PY
-    for m in "${methods[@]}"; do
-      start=$(date +%s%N)
-      extra=(); [[ $dev == cpu ]] && extra=(--margins)
-      "$sel" generate --quiet --model "$model" --dataset demo --max_samples 50 --method "$m" \
-        --num_paraphrases 5 --batch_size 32 --device "$dev" --output-dir "$work/$dev" \
-        "${extra[@]}" >/dev/null ||
-        { echo "FAIL: $model $m on $dev"; status=1; }
-      echo "$(basename "$model") $m $dev $(( ($(date +%s%N) - start) / 1000000 )) ms"
+      for m in "${methods[@]}"; do
+        start=$(date +%s%N)
+        extra=(); [[ $dev == cpu ]] && extra=(--margins)
+        "$sel" generate --quiet --model "$model" --dataset "$ds" --data-dir "$data" \
+          --max_samples 50 --method "$m" --num_paraphrases 5 --batch_size 32 --device "$dev" \
+          --output-dir "$work/$dev" "${extra[@]}" >/dev/null ||
+          { echo "FAIL: $model $ds $m on $dev"; status=1; }
+        echo "$name $ds $m $dev $(( ($(date +%s%N) - start) / 1000000 )) ms"
+      done
     done
   done
 done
@@ -44,7 +56,7 @@ import glob, json, os, sys
 import pyarrow.feather as f
 work, out = sys.argv[1:]
 res, bad = [], False
-for cpu in sorted(glob.glob(f"{work}/cpu/demo/*/*.feather")):
+for cpu in sorted(glob.glob(f"{work}/cpu/*/*/*.feather")):
     if cpu.endswith("/confidence.feather"):
         continue
     rel = os.path.relpath(cpu, f"{work}/cpu")

@@ -10,3 +10,8 @@ add_executable(gpu_backend_check
   ${_gpu_dir}/gpu_e2e_check.cpp)
 target_link_libraries(gpu_backend_check PRIVATE selfens_engine nlohmann_json::nlohmann_json)
 target_include_directories(gpu_backend_check PRIVATE ${_gpu_dir})
+# gpu_launch_overhead: host cost of launches, cublasLt calls and CUDA graphs;
+# device time of the decode GEMM shapes.
+add_executable(gpu_launch_overhead ${_gpu_dir}/launch_overhead.cu)
+target_link_libraries(gpu_launch_overhead PRIVATE CUDA::cublasLt CUDA::cudart_static)
+set_target_properties(gpu_launch_overhead PROPERTIES CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON)

@@ -23,9 +23,9 @@ namespace selfens::cuda {
 
 namespace {
 
-constexpr int kKeys = 32;       // keys per shared-memory tile
-constexpr int kWarps = 4;       // warps per block
-constexpr int kMaxVectors = 32; // query vectors per block (rows x GQA heads)
+constexpr int kKeys = 32;        // keys per shared-memory tile
+constexpr int kWarps = 4;        // warps per block
+constexpr int kMaxVectors = 32;  // query vectors per block (rows x GQA heads)
 
 __device__ __forceinline__ float warp_max(float v) {
   for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
@@ -52,8 +52,8 @@ struct Layout {
 template <int HD, int kSlots>
 __global__ void __launch_bounds__(kWarps * 32, kSlots == 1 ? 6 : 3)
     span_attention_kernel(const float* __restrict__ q, const float* __restrict__ k_cache,
-                          const float* __restrict__ v_cache, AttnPlanDev plan,
-                          const TileDev* __restrict__ tiles, int n_heads, int n_kv_heads,
+                          const float* __restrict__ v_cache,
+                          const AttnPlanDev* __restrict__ plan_ptr, int n_heads, int n_kv_heads,
                           int page_size, float* __restrict__ out) {
   constexpr int kPerLane = HD >= 32 ? HD / 32 : 1;
   constexpr int kLanesUsed = HD >= 32 ? 32 : HD;
@@ -68,11 +68,13 @@ __global__ void __launch_bounds__(kWarps * 32, kSlots == 1 ? 6 : 3)
   float* vs = ks + kKeys * S;                   // [kKeys][S]
   float* qs = vs + kKeys * S;                   // [kWarps * kSlots][HD], scaled
 
-  const TileDev tile = tiles[blockIdx.x];
+  const AttnPlanDev plan = *plan_ptr;
+  const TileDev tile = plan.tiles[blockIdx.x];
   const int kv_head = blockIdx.y;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int gsize = n_heads / n_kv_heads;
-  const int n_vec = tile.n_rows * gsize;  // vector v: row v / gsize, head kv_head * gsize + v % gsize
+  const int n_vec =
+      tile.n_rows * gsize;  // vector v: row v / gsize, head kv_head * gsize + v % gsize
   const int kvd = n_kv_heads * HD;
 
   for (int i = threadIdx.x; i < n_vec * HD; i += blockDim.x) {
@@ -88,7 +90,8 @@ __global__ void __launch_bounds__(kWarps * 32, kSlots == 1 ? 6 : 3)
     limit[s] = v < n_vec ? plan.self_limit[tile.entry_begin + v / gsize] : 0;
   }
   int max_limit = 0;
-  for (int r = 0; r < tile.n_rows; ++r) max_limit = max(max_limit, plan.self_limit[tile.entry_begin + r]);
+  for (int r = 0; r < tile.n_rows; ++r)
+    max_limit = max(max_limit, plan.self_limit[tile.entry_begin + r]);
 
   float acc[kSlots][kPerLane];
   float m[kSlots], l[kSlots];
@@ -108,9 +111,9 @@ __global__ void __launch_bounds__(kWarps * 32, kSlots == 1 ? 6 : 3)
     for (int base = 0; base < n; base += kKeys) {
       const int cnt = min(kKeys, n - base);
       __syncthreads();  // the previous tile has been read (and qs written)
-      // The tile's K and V as float4s, consecutive lanes on consecutive
-      // float4s of a row (coalesced); loads go kBatch at a time, all issued
-      // before their stores (latency overlapped, registers bounded).
+                        // The tile's K and V as float4s, consecutive lanes on consecutive
+                        // float4s of a row (coalesced); loads go kBatch at a time, all issued
+                        // before their stores (latency overlapped, registers bounded).
 #pragma unroll
       for (int it0 = 0; it0 < kIters; it0 += kBatch) {
         float4 kr[kBatch], vr[kBatch];
@@ -193,8 +196,8 @@ __global__ void __launch_bounds__(kWarps * 32, kSlots == 1 ? 6 : 3)
 // a lean instantiation, prefill tiles the full one (fewer registers for decode).
 template <int HD, int kSlots>
 void launch_slots(const float* q, const float* k_cache, const float* v_cache,
-                  const AttnPlanDev& plan, const TileDev* tiles, int n_tiles, int vectors,
-                  int n_heads, int n_kv_heads, int page_size, float* out, cudaStream_t stream) {
+                  const AttnPlanDev* plan, int n_tiles, int vectors, int n_heads, int n_kv_heads,
+                  int page_size, float* out, cudaStream_t stream) {
   static bool configured = false;  // once per instantiation: allow > 48 KiB shared memory
   if (!configured) {
     CUDA_CHECK(cudaFuncSetAttribute(span_attention_kernel<HD, kSlots>,
@@ -204,23 +207,23 @@ void launch_slots(const float* q, const float* k_cache, const float* v_cache,
   }
   const dim3 grid{unsigned(n_tiles), unsigned(n_kv_heads), 1u};
   span_attention_kernel<HD, kSlots><<<grid, kWarps * 32, Layout<HD>::bytes(vectors), stream>>>(
-      q, k_cache, v_cache, plan, tiles, n_heads, n_kv_heads, page_size, out);
+      q, k_cache, v_cache, plan, n_heads, n_kv_heads, page_size, out);
   CUDA_CHECK_LAUNCH();
 }
 
 template <int HD>
-void launch_hd(const float* q, const float* k_cache, const float* v_cache, const AttnPlanDev& plan,
-               const TileDev* tiles, int n_tiles, int max_tile_rows, int n_heads, int n_kv_heads,
-               int page_size, float* out, cudaStream_t stream) {
+void launch_hd(const float* q, const float* k_cache, const float* v_cache, const AttnPlanDev* plan,
+               int n_tiles, int max_tile_rows, int n_heads, int n_kv_heads, int page_size,
+               float* out, cudaStream_t stream) {
   const int vectors = std::min(kMaxVectors, max_tile_rows * (n_heads / n_kv_heads));
   if (vectors <= kWarps)
-    return launch_slots<HD, 1>(q, k_cache, v_cache, plan, tiles, n_tiles, vectors, n_heads,
-                               n_kv_heads, page_size, out, stream);
+    return launch_slots<HD, 1>(q, k_cache, v_cache, plan, n_tiles, vectors, n_heads, n_kv_heads,
+                               page_size, out, stream);
   if (vectors <= 2 * kWarps)
-    return launch_slots<HD, 2>(q, k_cache, v_cache, plan, tiles, n_tiles, vectors, n_heads,
-                               n_kv_heads, page_size, out, stream);
-  launch_slots<HD, kMaxVectors / kWarps>(q, k_cache, v_cache, plan, tiles, n_tiles, vectors,
-                                         n_heads, n_kv_heads, page_size, out, stream);
+    return launch_slots<HD, 2>(q, k_cache, v_cache, plan, n_tiles, vectors, n_heads, n_kv_heads,
+                               page_size, out, stream);
+  launch_slots<HD, kMaxVectors / kWarps>(q, k_cache, v_cache, plan, n_tiles, vectors, n_heads,
+                                         n_kv_heads, page_size, out, stream);
 }
 
 }  // namespace
@@ -230,17 +233,16 @@ int attention_rows_per_tile(int n_heads, int n_kv_heads) {
 }
 
 void launch_span_attention(const float* q, const float* k_cache, const float* v_cache,
-                           const AttnPlanDev& plan, const TileDev* tiles, int n_tiles,
-                           int max_tile_rows, int n_heads, int n_kv_heads, int head_dim,
-                           int page_size, float* out, cudaStream_t stream) {
+                           const AttnPlanDev* plan, int n_tiles, int max_tile_rows, int n_heads,
+                           int n_kv_heads, int head_dim, int page_size, float* out,
+                           cudaStream_t stream) {
   if (n_tiles == 0) return;
-  SELFENS_CHECK(n_kv_heads > 0 && n_heads % n_kv_heads == 0 &&
-                    n_heads / n_kv_heads <= kMaxVectors,
+  SELFENS_CHECK(n_kv_heads > 0 && n_heads % n_kv_heads == 0 && n_heads / n_kv_heads <= kMaxVectors,
                 "CUDA attention: GQA group of at most 32 heads");
-#define SELFENS_ATTN_CASE(D)                                                                  \
-  case D:                                                                                     \
-    return launch_hd<D>(q, k_cache, v_cache, plan, tiles, n_tiles, max_tile_rows, n_heads,    \
-                        n_kv_heads, page_size, out, stream);
+#define SELFENS_ATTN_CASE(D)                                                                    \
+  case D:                                                                                       \
+    return launch_hd<D>(q, k_cache, v_cache, plan, n_tiles, max_tile_rows, n_heads, n_kv_heads, \
+                        page_size, out, stream);
   switch (head_dim) {
     SELFENS_ATTN_CASE(16)
     SELFENS_ATTN_CASE(32)

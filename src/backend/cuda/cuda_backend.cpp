@@ -26,11 +26,6 @@ static_assert(sizeof(KvSlot) == 2 * sizeof(int32_t), "KvSlot is uploaded as (pag
 static_assert(sizeof(AttnSegment) == sizeof(SegDev) && sizeof(AttnGroup) == sizeof(GroupDev),
               "plan structs are uploaded as bytes");
 
-constexpr size_t kStageInitialBytes = size_t(4) << 20;
-constexpr size_t kStageAlign = 256;
-
-size_t align_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
-
 // fp32 -> bf16 bits, round to nearest even (NaN stays NaN).
 uint16_t to_bf16_bits(float f) {
   uint32_t u;
@@ -71,23 +66,34 @@ CudaBackend::CudaBackend(DType weight_dtype) : weight_dtype_(weight_dtype) {
   CUBLAS_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
   if (weight_dtype_ == DType::kBF16) lt_.init(size_t(32) << 20, device_desc_);
   if (const char* p = std::getenv("SELFENS_CUDA_PROFILE"); p != nullptr && *p != '\0' && *p != '0')
-    profile_ = std::make_unique<OpProfile>();
-  stage_bytes_ = kStageInitialBytes;
-  CUDA_CHECK(cudaMallocHost(&stage_host_, stage_bytes_));
-  stage_dev_ = static_cast<char*>(device_malloc(stage_bytes_, device_desc_));
+    profile_ = std::make_unique<OpProfile>(std::string(p) == "2"   ? OpProfile::Mode::kEvents
+                                           : std::string(p) == "3" ? OpProfile::Mode::kIsolated
+                                                                   : OpProfile::Mode::kSync);
+  // Graphs replay launches without their per-op profile scopes: off while profiling.
+  const char* g = std::getenv("SELFENS_CUDA_GRAPHS");
+  graphs_enabled_ = !profile_ && !(g != nullptr && std::string(g) == "0");
 }
 
 CudaBackend::~CudaBackend() {
   // No throwing here: errors at teardown are ignored.
   if (stream_ != nullptr) cudaStreamSynchronize(stream_);
+  if (graph_mode_ == GraphMode::kCapture) abort_capture();
+  for (auto& [key, g] : graphs_) cudaGraphExecDestroy(g.exec);
+  for (UploadBuffer& u : uploads_) {
+    cudaFreeHost(u.host);
+    cudaFree(u.dev);
+    if (u.copied != nullptr) cudaEventDestroy(u.copied);
+  }
   if (profile_) profile_->print(stderr);
+  if (const char* t = std::getenv("SELFENS_TRACE_STEPS"); t != nullptr && *t != '\0' && *t != '0')
+    std::fprintf(stderr, "cuda graphs: forward calls %lld eager, %lld captured, %lld replayed\n",
+                 (long long)graph_calls_[0], (long long)graph_calls_[1],
+                 (long long)graph_calls_[2]);
   for (void* p : owned_) cudaFree(p);
   cudaFree(k_cache_);
   cudaFree(v_cache_);
   cudaFree(scratch_);
   cudaFree(choice_ids_);
-  cudaFree(stage_dev_);
-  cudaFreeHost(stage_host_);
   if (cublas_ != nullptr) cublasDestroy(cublas_);
   if (stream_ != nullptr) cudaStreamDestroy(stream_);
 }
@@ -135,7 +141,9 @@ Tensor CudaBackend::alloc(int64_t rows, int64_t cols) {
 void CudaBackend::release(Tensor& t) {
   if (t.data == nullptr) return;
   SELFENS_CHECK(owned_.erase(t.data) == 1, "release of memory this backend did not allocate");
-  CUDA_CHECK(cudaStreamSynchronize(stream_));  // queued work may still read it
+  wrote(t);
+  sync();                                     // queued work may still read it
+  if (!graphs_.empty()) invalidate_graphs();  // a recorded graph may use it
   CUDA_CHECK(cudaFree(t.data));
   t = Tensor{};
 }
@@ -146,51 +154,33 @@ void CudaBackend::download(const Tensor& src, std::span<float> dst) {
   auto p = prof("download");
   CUDA_CHECK(cudaMemcpyAsync(dst.data(), src.data, dst.size() * sizeof(float),
                              cudaMemcpyDeviceToHost, stream_));
-  CUDA_CHECK(cudaStreamSynchronize(stream_));
+  sync();
+  if (profile_) profile_->flush();
+}
+
+void* CudaBackend::shadow_for(const Tensor& out, int64_t rows) {
+  if (weight_dtype_ != DType::kBF16) {
+    wrote(out);
+    return nullptr;
+  }
+  void* p = scratch(size_t(rows * out.cols) * 2);
+  shadow_of_ = out.data;
+  shadow_count_ = rows * out.cols;
+  return p;
 }
 
 void* CudaBackend::scratch(size_t bytes) {
   if (bytes > scratch_bytes_) {
-    CUDA_CHECK(cudaStreamSynchronize(stream_));
+    SELFENS_CHECK(graph_mode_ == GraphMode::kEager, "CUDA graph: scratch grown while recording");
+    sync();
+    if (!graphs_.empty()) invalidate_graphs();
+    ++scratch_generation_;
     CUDA_CHECK(cudaFree(scratch_));
     scratch_ = nullptr;
     scratch_bytes_ = std::max(bytes, scratch_bytes_ * 2);
     scratch_ = device_malloc(scratch_bytes_, device_desc_);
   }
   return scratch_;
-}
-
-const void* CudaBackend::upload(Upload kind, const void* data, size_t bytes) {
-  Cached& c = cache_[size_t(kind)];
-  if (c.dev != nullptr && c.bytes.size() == bytes &&
-      (bytes == 0 || std::memcmp(c.bytes.data(), data, bytes) == 0))
-    return c.dev;
-  const size_t need = align_up(std::max<size_t>(bytes, 1), kStageAlign);
-  if (stage_used_ + need > stage_bytes_) {
-    // Every earlier copy must have left the pinned buffer before it is reused.
-    CUDA_CHECK(cudaStreamSynchronize(stream_));
-    stage_used_ = 0;
-    for (Cached& other : cache_) other.dev = nullptr;
-    if (need > stage_bytes_) {
-      CUDA_CHECK(cudaFreeHost(stage_host_));
-      CUDA_CHECK(cudaFree(stage_dev_));
-      stage_host_ = nullptr;
-      stage_dev_ = nullptr;
-      stage_bytes_ = std::max(need, stage_bytes_ * 2);
-      CUDA_CHECK(cudaMallocHost(&stage_host_, stage_bytes_));
-      stage_dev_ = static_cast<char*>(device_malloc(stage_bytes_, device_desc_));
-    }
-  }
-  char* host = stage_host_ + stage_used_;
-  char* dev = stage_dev_ + stage_used_;
-  if (bytes > 0) {
-    std::memcpy(host, data, bytes);
-    CUDA_CHECK(cudaMemcpyAsync(dev, host, bytes, cudaMemcpyHostToDevice, stream_));
-  }
-  stage_used_ += need;
-  c.bytes.assign(static_cast<const char*>(data), static_cast<const char*>(data) + bytes);
-  c.dev = dev;
-  return dev;
 }
 
 // --- paged KV store ---
@@ -200,29 +190,34 @@ void CudaBackend::init_kv(const KvShape& shape) {
   SELFENS_REQUIRE(hd == 16 || hd == 32 || hd == 64 || hd == 96 || hd == 128 || hd == 256,
                   "CUDA backend: head_dim " + std::to_string(hd) +
                       " not supported (16, 32, 64, 96, 128 or 256): use --device cpu");
-  SELFENS_CHECK(shape.page_size > 0 && shape.n_pages > 0 && shape.n_layers > 0 &&
-                    shape.n_kv_heads > 0,
-                "KV shape");
-  CUDA_CHECK(cudaStreamSynchronize(stream_));
+  SELFENS_CHECK(
+      shape.page_size > 0 && shape.n_pages > 0 && shape.n_layers > 0 && shape.n_kv_heads > 0,
+      "KV shape");
+  sync();
+  if (!graphs_.empty()) invalidate_graphs();
   CUDA_CHECK(cudaFree(k_cache_));
   CUDA_CHECK(cudaFree(v_cache_));
   k_cache_ = v_cache_ = nullptr;
   kv_shape_ = shape;
-  layer_floats_ = size_t(shape.n_pages) * size_t(shape.page_size) * size_t(shape.n_kv_heads) *
-                  size_t(shape.head_dim);
-  const size_t bytes = size_t(shape.n_layers) * layer_floats_ * sizeof(float);
-  k_cache_ = static_cast<float*>(device_malloc(bytes, device_desc_));
-  v_cache_ = static_cast<float*>(device_malloc(bytes, device_desc_));
+  prepared_heads_ = shape.n_heads;
+  packed_ = PackedAttention{};
+  // bf16 weights: bf16 K/V for the tensor-core kernel (half the bytes to read).
+  kv_bf16_ = weight_dtype_ == DType::kBF16 && attention_mma_supported(hd);
+  layer_bytes_ = size_t(shape.n_pages) * size_t(shape.page_size) * size_t(shape.n_kv_heads) *
+                 size_t(shape.head_dim) * (kv_bf16_ ? 2 : 4);
+  const size_t bytes = size_t(shape.n_layers) * layer_bytes_;
+  k_cache_ = static_cast<char*>(device_malloc(bytes, device_desc_));
+  v_cache_ = static_cast<char*>(device_malloc(bytes, device_desc_));
 }
 
-float* CudaBackend::k_layer(int layer) const {
+void* CudaBackend::k_layer(int layer) const {
   SELFENS_CHECK(layer >= 0 && layer < kv_shape_.n_layers, "KV layer out of range");
-  return k_cache_ + size_t(layer) * layer_floats_;
+  return k_cache_ + size_t(layer) * layer_bytes_;
 }
 
-float* CudaBackend::v_layer(int layer) const {
+void* CudaBackend::v_layer(int layer) const {
   SELFENS_CHECK(layer >= 0 && layer < kv_shape_.n_layers, "KV layer out of range");
-  return v_cache_ + size_t(layer) * layer_floats_;
+  return v_cache_ + size_t(layer) * layer_bytes_;
 }
 
 void CudaBackend::check_slots(std::span<const KvSlot> slots) const {
@@ -240,10 +235,13 @@ void CudaBackend::write_kv(int layer, const Tensor& k, const Tensor& v,
                 "write_kv shapes");
   auto p = prof("write_kv");
   check_slots(slots);
-  const auto* dslots = static_cast<const int32_t*>(
-      upload(kSlots, slots.data(), slots.size_bytes()));
+  const auto* dslots =
+      static_cast<const int32_t*>(upload(kSlots, slots.data(), slots.size_bytes()));
+  if (!record_op(8, {uint64_t(layer), uint64_t(reinterpret_cast<uintptr_t>(k.data)),
+                     uint64_t(reinterpret_cast<uintptr_t>(v.data)), slots.size()}))
+    return;
   launch_kv_write(k.f32(), v.f32(), dslots, int64_t(slots.size()), kvd, kv_shape_.page_size,
-                  k_layer(layer), v_layer(layer), stream_);
+                  k_layer(layer), v_layer(layer), kv_bf16_, stream_);
 }
 
 void CudaBackend::read_kv(int layer, std::span<const KvSlot> slots, std::span<float> k,
@@ -252,15 +250,16 @@ void CudaBackend::read_kv(int layer, std::span<const KvSlot> slots, std::span<fl
   SELFENS_CHECK(k.size() == slots.size() * kvd && v.size() == k.size(), "read_kv sizes");
   if (slots.empty()) return;
   check_slots(slots);
-  const auto* dslots = static_cast<const int32_t*>(
-      upload(kSlots, slots.data(), slots.size_bytes()));
+  const auto* dslots =
+      static_cast<const int32_t*>(upload(kSlots, slots.data(), slots.size_bytes()));
   float* tmp = static_cast<float*>(scratch(2 * k.size() * sizeof(float)));  // k then v
-  launch_kv_read(k_layer(layer), v_layer(layer), dslots, int64_t(slots.size()), int(kvd),
+  shadow_of_ = nullptr;
+  launch_kv_read(k_layer(layer), v_layer(layer), kv_bf16_, dslots, int64_t(slots.size()), int(kvd),
                  kv_shape_.page_size, tmp, tmp + k.size(), stream_);
   CUDA_CHECK(cudaMemcpyAsync(k.data(), tmp, k.size_bytes(), cudaMemcpyDeviceToHost, stream_));
-  CUDA_CHECK(cudaMemcpyAsync(v.data(), tmp + k.size(), v.size_bytes(), cudaMemcpyDeviceToHost,
-                             stream_));
-  CUDA_CHECK(cudaStreamSynchronize(stream_));
+  CUDA_CHECK(
+      cudaMemcpyAsync(v.data(), tmp + k.size(), v.size_bytes(), cudaMemcpyDeviceToHost, stream_));
+  sync();
 }
 
 }  // namespace cuda

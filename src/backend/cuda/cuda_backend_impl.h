@@ -2,18 +2,29 @@
 // CudaBackend: the class behind make_cuda_backend (private to backend/cuda).
 //
 // Memory: one stream, one cuBLAS handle. Small host metadata of each op
-// (tokens, positions, KV slots, rows, the attention plan) goes through a
-// pinned staging ring with one cudaMemcpyAsync per op; an op whose metadata
-// equals the previous upload of the same kind (e.g. the attention plan or
-// the KV slots, identical for all layers of a forward call) reuses it.
+// (tokens, positions, KV slots, rows, the attention plan) goes, per kind,
+// through one pinned buffer and one device buffer at fixed addresses; an op
+// whose metadata equals the last upload of its kind (e.g. the KV slots,
+// identical for all layers of a forward call) reuses it.
 //
-// KV store: k_cache_, v_cache_ [n_layers][n_pages][page_size][n_kv_heads * head_dim] fp32.
+// CUDA graphs (cuda_step_graph.cpp): prepare_step keys each forward call by
+// its shape (rows, logit rows, attention tiles). The second call of a key
+// is captured into a graph (its uploads become copies from the fixed pinned
+// buffers), and later calls of the key replay it: their ops only check
+// their arguments and write their metadata into the pinned buffers, and
+// finish_step launches the graph (one launch instead of ~600, which cost
+// ~4 us of device time each here). SELFENS_CUDA_GRAPHS=0 turns them off.
+//
+// KV store: k_cache_, v_cache_ [n_layers][n_pages][page_size][n_kv_heads * head_dim],
+// fp32 in the fp32 mode; bf16 in the bf16 mode (head_dim <= 128), read by
+// the tensor-core attention kernel.
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
 #include <array>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -36,6 +47,10 @@ class CudaBackend final : public Backend {
   CudaBackend& operator=(const CudaBackend&) = delete;
 
   std::string name() const override;
+  void prepare_step(std::span<const int32_t> tokens, std::span<const int32_t> positions,
+                    std::span<const KvSlot> slots, const AttentionBatch& plan,
+                    std::span<const int32_t> logit_rows) override;
+  void finish_step() override;
   Tensor upload_weight(const HostTensor& host) override;
   Tensor alloc(int64_t rows, int64_t cols) override;
   void release(Tensor& t) override;
@@ -62,15 +77,64 @@ class CudaBackend final : public Backend {
   const std::string& device_description() const { return device_desc_; }
 
  private:
-  // Kinds of uploaded metadata, each with a one-entry cache.
+  // An attention plan validated and packed (pack_attention: header, arrays
+  // and tiles in plan_bytes_), then uploaded (upload_attention).
+  struct PackedAttention {
+    const AttentionBatch* source = nullptr;  // the plan it was packed from
+    std::array<size_t, 6> shape{};           // its sizes, q rows and heads
+    const AttnPlanDev* dev = nullptr;        // device header (null: not uploaded yet)
+    std::array<size_t, 7> offsets{};         // of the arrays in plan_bytes_
+    int32_t n_entries = 0;
+    float scale = 1.0f;
+    int n_tiles = 0, max_tile_rows = 1;
+  };
+  PackedAttention pack_attention(const AttentionBatch& plan, int64_t q_rows, int n_heads);
+  void upload_attention(PackedAttention& pa);
+
+  // Kinds of uploaded metadata, each with its buffers and a one-entry cache.
   enum Upload { kTokens, kPositions, kInvFreq, kSlots, kRows, kPlan, kChoices, kUploadKinds };
+  struct UploadBuffer {
+    char* host = nullptr;  // pinned
+    char* dev = nullptr;
+    size_t capacity = 0;
+    std::vector<char> bytes;       // the last upload's contents
+    bool cached = false;           // bytes are on the device (or will be, stream-ordered)
+    bool in_graph = false;         // a launched graph may still copy from `host`
+    cudaEvent_t copied = nullptr;  // after the last eager copy from `host`
+    bool copy_pending = false;
+  };
   // Device copy of `bytes` host bytes (stream-ordered; valid for ops queued next).
   const void* upload(Upload kind, const void* data, size_t bytes);
+  void reserve_upload(Upload kind, size_t bytes);  // capacity for an upload (eager only)
+
+  // --- CUDA graphs of forward calls (cuda_step_graph.cpp) ---
+  enum class GraphMode { kEager, kCapture, kReplay };
+  struct StepGraph {
+    cudaGraphExec_t exec = nullptr;
+    uint64_t ops_hash = 0;  // the captured op sequence (checked on replay)
+  };
+  // Folds one op (a kind tag and its pointers and sizes) into the call's op
+  // hash; false when the op must not launch anything (replay).
+  bool record_op(uint64_t tag, std::initializer_list<uint64_t> args);
+  void begin_graph_mode(uint64_t key);
+  void abort_capture();
+  void invalidate_graphs();
+  void sync();  // stream synchronize; no graph is in flight afterwards
   void* scratch(size_t bytes);
+  // A bf16 copy of one activation tensor lives in scratch_, written by the
+  // op that produced the tensor (rmsnorm, silu_mul, attention) or by the
+  // first product that converted it: the next products reading the tensor
+  // (q, k and v of one norm; gate and up) skip their conversion. Any other
+  // write to the tensor drops the copy. bf16 weights only.
+  void* shadow_for(const Tensor& out, int64_t rows);  // scratch for out's first rows, or null
+  void wrote(const Tensor& t) {
+    if (t.data == shadow_of_) shadow_of_ = nullptr;
+  }
   void* owned_malloc(size_t bytes);  // freed by release() or the destructor
-  void check_slots(std::span<const KvSlot> slots) const;  // grow-only device scratch (bf16 GEMM input, read_kv)
-  float* k_layer(int layer) const;  // [n_pages, page_size, kvd]
-  float* v_layer(int layer) const;
+  void check_slots(
+      std::span<const KvSlot> slots) const;  // grow-only device scratch (bf16 GEMM input, read_kv)
+  void* k_layer(int layer) const;            // [n_pages, page_size, kvd]
+  void* v_layer(int layer) const;
 
   DType weight_dtype_;
   int device_ = 0;
@@ -80,26 +144,32 @@ class CudaBackend final : public Backend {
   LtGemm lt_;  // bf16 GEMMs (fp32 ones stay on cublasGemmEx, pedantic)
 
   KvShape kv_shape_;
-  float* k_cache_ = nullptr;  // see the header comment
-  float* v_cache_ = nullptr;
-  size_t layer_floats_ = 0;   // n_pages * page_size * kvd
+  char* k_cache_ = nullptr;  // see the header comment
+  char* v_cache_ = nullptr;
+  bool kv_bf16_ = false;
+  size_t layer_bytes_ = 0;  // n_pages * page_size * kvd elements
 
-  // Pinned staging ring and its device mirror.
-  char* stage_host_ = nullptr;
-  char* stage_dev_ = nullptr;
-  size_t stage_bytes_ = 0, stage_used_ = 0;
-  struct Cached {
-    std::vector<char> bytes;
-    const void* dev = nullptr;
-  };
-  std::array<Cached, kUploadKinds> cache_;
+  std::array<UploadBuffer, kUploadKinds> uploads_;
+
+  bool graphs_enabled_ = true;
+  GraphMode graph_mode_ = GraphMode::kEager;
+  uint64_t step_key_ = 0, ops_hash_ = 0;
+  bool graph_in_flight_ = false;
+  std::array<int64_t, 3> graph_calls_{};  // forward calls run eager / captured / replayed
+  std::unordered_map<uint64_t, StepGraph> graphs_;
+  std::unordered_map<uint64_t, int> keys_seen_;
 
   std::unordered_set<void*> owned_;  // weights and alloc()ed tensors
   std::vector<char> plan_bytes_;     // packed attention plan (reused buffer)
   std::vector<TileDev> tiles_;       // attention tiles of the plan (reused buffer)
+  PackedAttention packed_;           // the current forward call's plan
+  int prepared_heads_ = 0;  // query heads (KvShape::n_heads, else the last attention call's)
   void* scratch_ = nullptr;
   size_t scratch_bytes_ = 0;
-  std::unique_ptr<OpProfile> profile_;  // SELFENS_CUDA_PROFILE=1
+  uint64_t scratch_generation_ = 0;     // bumped when scratch_ moves
+  const void* shadow_of_ = nullptr;     // the tensor scratch_ holds a bf16 copy of
+  int64_t shadow_count_ = 0;            // its elements
+  std::unique_ptr<OpProfile> profile_;  // SELFENS_CUDA_PROFILE=1 or 2
   OpProfile::Scope prof(std::string name) { return {profile_.get(), std::move(name), stream_}; }
   int32_t* choice_ids_ = nullptr;  // device ids of choose_tokens, grown as needed
   size_t choice_capacity_ = 0;

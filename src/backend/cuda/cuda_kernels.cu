@@ -21,9 +21,13 @@ int blocks_for(int64_t count, int threads = kThreads) {
 template <typename T>
 __device__ float load_f32(const T* p);
 template <>
-__device__ float load_f32<float>(const float* p) { return *p; }
+__device__ float load_f32<float>(const float* p) {
+  return *p;
+}
 template <>
-__device__ float load_f32<__nv_bfloat16>(const __nv_bfloat16* p) { return __bfloat162float(*p); }
+__device__ float load_f32<__nv_bfloat16>(const __nv_bfloat16* p) {
+  return __bfloat162float(*p);
+}
 
 // One block per row. table [vocab, d], tokens [n], out [n, d].
 template <typename T>
@@ -51,7 +55,7 @@ __device__ float block_sum(float v) {
 // One block per row. x, out [n, d] (may alias: each thread reads its own
 // elements before writing them), w [d].
 __global__ void rmsnorm_kernel(const float* x, const float* __restrict__ w, float eps, int64_t d,
-                               float* out) {
+                               float* out, __nv_bfloat16* __restrict__ out_bf16) {
   const int64_t r = blockIdx.x;
   const float* xr = x + r * d;
   float ss = 0.0f;
@@ -59,7 +63,11 @@ __global__ void rmsnorm_kernel(const float* x, const float* __restrict__ w, floa
   ss = block_sum(ss);
   const float inv = 1.0f / sqrtf(ss / float(d) + eps);
   float* o = out + r * d;
-  for (int64_t i = threadIdx.x; i < d; i += blockDim.x) o[i] = w[i] * (xr[i] * inv);
+  for (int64_t i = threadIdx.x; i < d; i += blockDim.x) {
+    const float y = w[i] * (xr[i] * inv);
+    o[i] = y;
+    if (out_bf16 != nullptr) out_bf16[r * d + i] = __float2bfloat16_rn(y);
+  }
 }
 
 // src [count] fp32 -> dst [count] bf16 (round to nearest even).
@@ -104,11 +112,13 @@ __global__ void rope_kernel(float* __restrict__ q, float* __restrict__ k, int n_
 
 // gate, up [count]: gate = silu(gate) * up.
 __global__ void silu_mul_kernel(float* __restrict__ gate, const float* __restrict__ up,
-                                int64_t count) {
+                                int64_t count, __nv_bfloat16* __restrict__ gate_bf16) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
        i += int64_t(gridDim.x) * blockDim.x) {
     const float g = gate[i];
-    gate[i] = g / (1.0f + expf(-g)) * up[i];
+    const float y = g / (1.0f + expf(-g)) * up[i];
+    gate[i] = y;
+    if (gate_bf16 != nullptr) gate_bf16[i] = __float2bfloat16_rn(y);
   }
 }
 
@@ -127,28 +137,43 @@ __global__ void gather_rows_kernel(const float* __restrict__ x, const int32_t* _
   for (int64_t i = threadIdx.x; i < d; i += blockDim.x) out[r * d + i] = src[i];
 }
 
+__device__ __forceinline__ float to_f32(float x) { return x; }
+__device__ __forceinline__ float to_f32(__nv_bfloat16 x) { return __bfloat162float(x); }
+template <typename T>
+__device__ __forceinline__ T from_f32(float x);
+template <>
+__device__ __forceinline__ float from_f32<float>(float x) {
+  return x;
+}
+template <>
+__device__ __forceinline__ __nv_bfloat16 from_f32<__nv_bfloat16>(float x) {
+  return __float2bfloat16_rn(x);
+}
+
 // One block per row i. k, v [n, kvd]; slots [n, 2] (page, offset);
-// k_cache, v_cache [pages, page_size, kvd].
+// k_cache, v_cache [pages, page_size, kvd] of T (fp32, or bf16 in the bf16 mode).
+template <typename T>
 __global__ void kv_write_kernel(const float* __restrict__ k, const float* __restrict__ v,
                                 const int32_t* __restrict__ slots, int kvd, int page_size,
-                                float* __restrict__ k_cache, float* __restrict__ v_cache) {
+                                T* __restrict__ k_cache, T* __restrict__ v_cache) {
   const int64_t i = blockIdx.x;
   const int64_t dst = (int64_t(slots[2 * i]) * page_size + slots[2 * i + 1]) * kvd;
   for (int c = threadIdx.x; c < kvd; c += blockDim.x) {
-    k_cache[dst + c] = k[i * kvd + c];
-    v_cache[dst + c] = v[i * kvd + c];
+    k_cache[dst + c] = from_f32<T>(k[i * kvd + c]);
+    v_cache[dst + c] = from_f32<T>(v[i * kvd + c]);
   }
 }
 
 // The inverse of kv_write_kernel: k, v [n, kvd] from the cache slots.
-__global__ void kv_read_kernel(const float* __restrict__ k_cache, const float* __restrict__ v_cache,
+template <typename T>
+__global__ void kv_read_kernel(const T* __restrict__ k_cache, const T* __restrict__ v_cache,
                                const int32_t* __restrict__ slots, int kvd, int page_size,
                                float* __restrict__ k, float* __restrict__ v) {
   const int64_t i = blockIdx.x;
   const int64_t src = (int64_t(slots[2 * i]) * page_size + slots[2 * i + 1]) * kvd;
   for (int c = threadIdx.x; c < kvd; c += blockDim.x) {
-    k[i * kvd + c] = k_cache[src + c];
-    v[i * kvd + c] = v_cache[src + c];
+    k[i * kvd + c] = to_f32(k_cache[src + c]);
+    v[i * kvd + c] = to_f32(v_cache[src + c]);
   }
 }
 
@@ -172,9 +197,10 @@ void launch_embed(const void* table, bool table_bf16, const int32_t* tokens, int
 }
 
 void launch_rmsnorm(const float* x, const float* w, float eps, int64_t n, int64_t d, float* out,
-                    cudaStream_t stream) {
+                    void* out_bf16, cudaStream_t stream) {
   if (n == 0) return;
-  rmsnorm_kernel<<<unsigned(n), row_threads(d), 0, stream>>>(x, w, eps, d, out);
+  rmsnorm_kernel<<<unsigned(n), row_threads(d), 0, stream>>>(x, w, eps, d, out,
+                                                             static_cast<__nv_bfloat16*>(out_bf16));
   CUDA_CHECK_LAUNCH();
 }
 
@@ -201,9 +227,11 @@ void launch_rope(float* q, float* k, int n_heads, int n_kv_heads, int half, cons
   CUDA_CHECK_LAUNCH();
 }
 
-void launch_silu_mul(float* gate, const float* up, int64_t count, cudaStream_t stream) {
+void launch_silu_mul(float* gate, const float* up, int64_t count, void* gate_bf16,
+                     cudaStream_t stream) {
   if (count == 0) return;
-  silu_mul_kernel<<<blocks_for(count), kThreads, 0, stream>>>(gate, up, count);
+  silu_mul_kernel<<<blocks_for(count), kThreads, 0, stream>>>(
+      gate, up, count, static_cast<__nv_bfloat16*>(gate_bf16));
   CUDA_CHECK_LAUNCH();
 }
 
@@ -221,16 +249,30 @@ void launch_gather_rows(const float* x, const int32_t* rows, int64_t n, int64_t 
 }
 
 void launch_kv_write(const float* k, const float* v, const int32_t* slots, int64_t n, int kvd,
-                     int page_size, float* k_cache, float* v_cache, cudaStream_t stream) {
+                     int page_size, void* k_cache, void* v_cache, bool cache_bf16,
+                     cudaStream_t stream) {
   if (n == 0) return;
-  kv_write_kernel<<<unsigned(n), 128, 0, stream>>>(k, v, slots, kvd, page_size, k_cache, v_cache);
+  if (cache_bf16)
+    kv_write_kernel<<<unsigned(n), 128, 0, stream>>>(k, v, slots, kvd, page_size,
+                                                     static_cast<__nv_bfloat16*>(k_cache),
+                                                     static_cast<__nv_bfloat16*>(v_cache));
+  else
+    kv_write_kernel<<<unsigned(n), 128, 0, stream>>>(
+        k, v, slots, kvd, page_size, static_cast<float*>(k_cache), static_cast<float*>(v_cache));
   CUDA_CHECK_LAUNCH();
 }
 
-void launch_kv_read(const float* k_cache, const float* v_cache, const int32_t* slots, int64_t n,
-                    int kvd, int page_size, float* k, float* v, cudaStream_t stream) {
+void launch_kv_read(const void* k_cache, const void* v_cache, bool cache_bf16, const int32_t* slots,
+                    int64_t n, int kvd, int page_size, float* k, float* v, cudaStream_t stream) {
   if (n == 0) return;
-  kv_read_kernel<<<unsigned(n), 128, 0, stream>>>(k_cache, v_cache, slots, kvd, page_size, k, v);
+  if (cache_bf16)
+    kv_read_kernel<<<unsigned(n), 128, 0, stream>>>(static_cast<const __nv_bfloat16*>(k_cache),
+                                                    static_cast<const __nv_bfloat16*>(v_cache),
+                                                    slots, kvd, page_size, k, v);
+  else
+    kv_read_kernel<<<unsigned(n), 128, 0, stream>>>(static_cast<const float*>(k_cache),
+                                                    static_cast<const float*>(v_cache), slots, kvd,
+                                                    page_size, k, v);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -21,7 +21,18 @@ struct GroupDev {
   int32_t row_begin, row_end;
 };
 
-// The attention plan on the device (views into one uploaded buffer).
+// Up to rows_per_tile query entries of one attention group, handled by one
+// block (they share the group's K/V tiles).
+struct TileDev {
+  int32_t group;        // into AttnPlanDev::groups
+  int32_t entry_begin;  // first entry (into rows / self_limit)
+  int32_t n_rows;       // entries in the tile
+};
+
+// The attention plan on the device: this header and the arrays it points to
+// live in one uploaded buffer, and kernels take the header's device address
+// (not the header by value): a recorded CUDA graph then stays valid when the
+// next step's plan, of other sizes, is uploaded to the same buffer.
 struct AttnPlanDev {
   const GroupDev* groups;      // [n_groups]
   const SegDev* segments;      // [n_segments]
@@ -29,40 +40,44 @@ struct AttnPlanDev {
   const int32_t* rows;         // [n_entries] batch row of each query entry
   const int32_t* self_limit;   // [n_entries] visible tokens of the own (last) segment
   const int32_t* entry_group;  // [n_entries] group of each entry
+  const TileDev* tiles;        // [n_tiles] (the launch's grid.x)
   int32_t n_entries;
-  float scale;                 // 1 / sqrt(head_dim)
+  float scale;  // 1 / sqrt(head_dim)
 };
 
 // out[i] = table[tokens[i]]; table [vocab, d] fp32 or bf16 (table_bf16), out [n, d] fp32.
-void launch_embed(const void* table, bool table_bf16, const int32_t* tokens, int64_t n,
-                  int64_t d, float* out, cudaStream_t stream);
+void launch_embed(const void* table, bool table_bf16, const int32_t* tokens, int64_t n, int64_t d,
+                  float* out, cudaStream_t stream);
 // out = x / rms(x) * w; x, out [n, d] (may alias); w [d].
+// out_bf16 (may be null): a bf16 copy of out [n, d], the next GEMM's input.
 void launch_rmsnorm(const float* x, const float* w, float eps, int64_t n, int64_t d, float* out,
-                    cudaStream_t stream);
+                    void* out_bf16, cudaStream_t stream);
 // dst[i] = bf16(src[i]) for i < count; dst is __nv_bfloat16 [count].
 void launch_f32_to_bf16(const float* src, void* dst, int64_t count, cudaStream_t stream);
 // out[r, o] += bias[o]; out [n, d], bias [d].
 void launch_add_bias(float* out, const float* bias, int64_t n, int64_t d, cudaStream_t stream);
 // rotate_half RoPE in place: q [n, n_heads * 2*half], k [n, n_kv_heads * 2*half],
 // inv_freq [half], positions [n].
-void launch_rope(float* q, float* k, int n_heads, int n_kv_heads, int half,
-                 const float* inv_freq, const int32_t* positions, int64_t n,
-                 cudaStream_t stream);
+void launch_rope(float* q, float* k, int n_heads, int n_kv_heads, int half, const float* inv_freq,
+                 const int32_t* positions, int64_t n, cudaStream_t stream);
 // gate = silu(gate) * up; both [count] (the first n rows, contiguous).
-void launch_silu_mul(float* gate, const float* up, int64_t count, cudaStream_t stream);
+// gate_bf16 (may be null): a bf16 copy of the result.
+void launch_silu_mul(float* gate, const float* up, int64_t count, void* gate_bf16,
+                     cudaStream_t stream);
 // x += y; both [count].
 void launch_add(float* x, const float* y, int64_t count, cudaStream_t stream);
 // out[i] = x[rows[i]]; x [*, d], rows [n], out [n, d].
 void launch_gather_rows(const float* x, const int32_t* rows, int64_t n, int64_t d, float* out,
                         cudaStream_t stream);
-// KV store of one layer: k_cache, v_cache [n_pages, page_size, kvd].
-// Write: row i of k, v [n, kvd] goes to slot (pages[i], offsets[i]).
-// slots [n, 2] int32 (page, offset) pairs, as KvSlot.
+// KV store of one layer: k_cache, v_cache [n_pages, page_size, kvd], fp32
+// or (cache_bf16) bf16. Write: row i of k, v [n, kvd] goes to slot
+// (pages[i], offsets[i]). slots [n, 2] int32 (page, offset) pairs, as KvSlot.
 void launch_kv_write(const float* k, const float* v, const int32_t* slots, int64_t n, int kvd,
-                     int page_size, float* k_cache, float* v_cache, cudaStream_t stream);
-// Read: k, v [n, kvd] from the slots (the inverse of launch_kv_write).
-void launch_kv_read(const float* k_cache, const float* v_cache, const int32_t* slots, int64_t n,
-                    int kvd, int page_size, float* k, float* v, cudaStream_t stream);
+                     int page_size, void* k_cache, void* v_cache, bool cache_bf16,
+                     cudaStream_t stream);
+// Read: k, v [n, kvd] fp32 from the slots (the inverse of launch_kv_write).
+void launch_kv_read(const void* k_cache, const void* v_cache, bool cache_bf16, const int32_t* slots,
+                    int64_t n, int kvd, int page_size, float* k, float* v, cudaStream_t stream);
 
 // Device copy of one TokenChoice (same layout; kind 0 weighted sum, 1 max prob).
 struct ChoiceDev {
@@ -71,17 +86,9 @@ struct ChoiceDev {
 constexpr int kMaxChoiceRows = 64;  // rows fused by one choice on the device
 // out[c] = argmax of choice c's fused rows (cuda_choose.cu); logits [*, vocab],
 // weights as ChoicePlan::weights.
-void launch_choose_tokens(const float* logits, int vocab, const ChoiceDev* choices,
-                          int n_choices, const float* weights, int32_t* out,
-                          cudaStream_t stream);
+void launch_choose_tokens(const float* logits, int vocab, const ChoiceDev* choices, int n_choices,
+                          const float* weights, int32_t* out, cudaStream_t stream);
 
-// Up to rows_per_tile query entries of one attention group, handled by one
-// block (they share the group's K/V tiles).
-struct TileDev {
-  int32_t group;        // into AttnPlanDev::groups
-  int32_t entry_begin;  // first entry (into rows / self_limit)
-  int32_t n_rows;       // entries in the tile
-};
 // Entries per tile for this GQA shape (at most 32 query vectors per block).
 int attention_rows_per_tile(int n_heads, int n_kv_heads);
 
@@ -91,8 +98,18 @@ int attention_rows_per_tile(int n_heads, int n_kv_heads);
 // n_kv_heads * head_dim]; head_dim 16, 32, 64, 96, 128 or 256; tiles cover
 // every entry of every group once, none more than max_tile_rows entries.
 void launch_span_attention(const float* q, const float* k_cache, const float* v_cache,
-                           const AttnPlanDev& plan, const TileDev* tiles, int n_tiles,
-                           int max_tile_rows, int n_heads, int n_kv_heads, int head_dim,
-                           int page_size, float* out, cudaStream_t stream);
+                           const AttnPlanDev* plan, int n_tiles, int max_tile_rows, int n_heads,
+                           int n_kv_heads, int head_dim, int page_size, float* out,
+                           cudaStream_t stream);
+
+// Tensor-core span attention over a bf16 KV store (cuda_attention_mma.cu):
+// the same plan and result as launch_span_attention, bf16 products with
+// fp32 accumulation. Tiles of at most attention_mma_rows_per_tile entries.
+bool attention_mma_supported(int head_dim);  // 16, 32, 64, 96, 128
+int attention_mma_rows_per_tile(int n_heads, int n_kv_heads);
+void launch_span_attention_mma(const float* q, const void* k_cache, const void* v_cache,
+                               const AttnPlanDev* plan, int n_tiles, int max_tile_rows, int n_heads,
+                               int n_kv_heads, int head_dim, int page_size, float* out,
+                               void* out_bf16, cudaStream_t stream);
 
 }  // namespace selfens::cuda

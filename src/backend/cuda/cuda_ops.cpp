@@ -8,6 +8,12 @@
 
 namespace selfens::cuda {
 
+namespace {
+
+uint64_t ptr(const Tensor& t) { return uint64_t(reinterpret_cast<uintptr_t>(t.data)); }
+
+}  // namespace
+
 void CudaBackend::embed(const Tensor& table, std::span<const int32_t> tokens, Tensor& out) {
   auto prof_scope = prof("embed");
   SELFENS_CHECK(out.cols == table.cols && int64_t(tokens.size()) <= out.rows, "embed shapes");
@@ -16,33 +22,53 @@ void CudaBackend::embed(const Tensor& table, std::span<const int32_t> tokens, Te
                     "forward: token id " + std::to_string(tokens[i]) +
                         " outside the vocabulary [0, " + std::to_string(table.rows) + ")");
   const auto* dt = static_cast<const int32_t*>(upload(kTokens, tokens.data(), tokens.size_bytes()));
+  wrote(out);
+  if (!record_op(1, {ptr(table), ptr(out), tokens.size()})) return;
   launch_embed(table.data, table.dtype == DType::kBF16, dt, int64_t(tokens.size()), table.cols,
                out.f32(), stream_);
 }
 
 void CudaBackend::rmsnorm(const Tensor& x, const Tensor& w, float eps, Tensor& out) {
   auto prof_scope = prof("rmsnorm");
-  SELFENS_CHECK(w.cols == x.cols && out.cols == x.cols && out.rows >= x.rows &&
-                    w.dtype == DType::kF32,
-                "rmsnorm shapes");
-  launch_rmsnorm(x.f32(), w.f32(), eps, x.rows, x.cols, out.f32(), stream_);
+  SELFENS_CHECK(
+      w.cols == x.cols && out.cols == x.cols && out.rows >= x.rows && w.dtype == DType::kF32,
+      "rmsnorm shapes");
+  void* out_bf16 = shadow_for(out, x.rows);
+  if (!record_op(2, {ptr(x), ptr(w), ptr(out), uint64_t(x.rows), uint64_t(x.cols)})) return;
+  launch_rmsnorm(x.f32(), w.f32(), eps, x.rows, x.cols, out.f32(), out_bf16, stream_);
 }
 
 // out [n, nout] (row-major) = x [n, in] W^T, W [nout, in]. In cuBLAS's
 // column-major terms: out^T [nout, n] = W^T(op T of W's [in, nout]) x^T.
 void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out) {
-  auto prof_scope = prof(profile_ ? "matmul out=" + std::to_string(w.rows) +
-                                        (x.rows > 1024 ? " prefill" : "")
-                                  : std::string());
+  auto prof_scope =
+      prof(profile_ ? "matmul out=" + std::to_string(w.rows) + (x.rows > 1024 ? " prefill" : "")
+                    : std::string());
   const int64_t n = x.rows, in = x.cols, nout = w.rows;
   SELFENS_CHECK(w.cols == in && out.cols == nout && out.rows >= n, "matmul shapes");
   SELFENS_CHECK(x.dtype == DType::kF32, "matmul input must be fp32");
   if (n == 0) return;
   const float alpha = 1.0f, beta = 0.0f;
-  if (w.dtype == DType::kBF16) {
+  const Tensor* b = bias != nullptr && !bias->empty() ? bias : nullptr;
+  // bf16 weights: x as bf16, from the copy its producer wrote (or an earlier
+  // product converted) when there is one, else converted here.
+  const bool bf16 = w.dtype == DType::kBF16;
+  const bool convert = bf16 && !(x.data == shadow_of_ && shadow_count_ == n * in);
+  void* xb = nullptr;
+  if (convert) {
+    xb = scratch(size_t(n * in) * 2);
+    shadow_of_ = x.data;
+    shadow_count_ = n * in;
+  } else if (bf16) {
+    xb = scratch_;
+  }
+  wrote(out);
+  if (!record_op(3, {ptr(x), ptr(w), b ? ptr(*b) : 0, ptr(out), uint64_t(n), uint64_t(in),
+                     uint64_t(nout), scratch_generation_, uint64_t(convert)}))
+    return;
+  if (bf16) {
     // bf16 x bf16 on the tensor cores, fp32 accumulate and output.
-    void* xb = scratch(size_t(n * in) * 2);
-    launch_f32_to_bf16(x.f32(), xb, n * in, stream_);
+    if (convert) launch_f32_to_bf16(x.f32(), xb, n * in, stream_);
     if (!lt_.run(w.data, xb, out.f32(), n, in, nout, stream_))
       CUBLAS_CHECK(cublasGemmEx(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, int(nout), int(n), int(in),
                                 &alpha, w.data, CUDA_R_16BF, int(in), xb, CUDA_R_16BF, int(in),
@@ -50,10 +76,10 @@ void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, T
                                 CUBLAS_GEMM_DEFAULT));
   } else {
     // Plain fp32 (CUBLAS_COMPUTE_32F_PEDANTIC: never TF32, whatever the environment says).
-    CUBLAS_CHECK(cublasGemmEx(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, int(nout), int(n), int(in),
-                              &alpha, w.data, CUDA_R_32F, int(in), x.data, CUDA_R_32F, int(in),
-                              &beta, out.data, CUDA_R_32F, int(nout),
-                              CUBLAS_COMPUTE_32F_PEDANTIC, CUBLAS_GEMM_DEFAULT));
+    CUBLAS_CHECK(cublasGemmEx(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, int(nout), int(n), int(in), &alpha,
+                              w.data, CUDA_R_32F, int(in), x.data, CUDA_R_32F, int(in), &beta,
+                              out.data, CUDA_R_32F, int(nout), CUBLAS_COMPUTE_32F_PEDANTIC,
+                              CUBLAS_GEMM_DEFAULT));
   }
   if (bias != nullptr && !bias->empty()) {
     SELFENS_CHECK(bias->cols == nout && bias->dtype == DType::kF32, "bias shape");
@@ -69,21 +95,30 @@ void CudaBackend::rope(Tensor& q, Tensor& k, int n_heads, int n_kv_heads,
   SELFENS_CHECK(q.cols == int64_t(n_heads) * hd && k.cols == int64_t(n_kv_heads) * hd &&
                     int64_t(positions.size()) == q.rows && k.rows >= q.rows,
                 "rope shapes");
-  const auto* df = static_cast<const float*>(upload(kInvFreq, inv_freq.data(), inv_freq.size_bytes()));
+  const auto* df =
+      static_cast<const float*>(upload(kInvFreq, inv_freq.data(), inv_freq.size_bytes()));
   const auto* dp =
       static_cast<const int32_t*>(upload(kPositions, positions.data(), positions.size_bytes()));
+  wrote(q);
+  wrote(k);
+  if (!record_op(4, {ptr(q), ptr(k), uint64_t(q.rows), uint64_t(n_heads), uint64_t(n_kv_heads)}))
+    return;
   launch_rope(q.f32(), k.f32(), n_heads, n_kv_heads, half, df, dp, q.rows, stream_);
 }
 
 void CudaBackend::silu_mul(Tensor& gate, const Tensor& up) {
   auto prof_scope = prof("silu_mul");
   SELFENS_CHECK(up.cols == gate.cols && up.rows >= gate.rows, "silu_mul shapes");
-  launch_silu_mul(gate.f32(), up.f32(), gate.rows * gate.cols, stream_);
+  void* gate_bf16 = shadow_for(gate, gate.rows);
+  if (!record_op(5, {ptr(gate), ptr(up), uint64_t(gate.rows), uint64_t(gate.cols)})) return;
+  launch_silu_mul(gate.f32(), up.f32(), gate.rows * gate.cols, gate_bf16, stream_);
 }
 
 void CudaBackend::add(Tensor& x, const Tensor& y) {
   auto prof_scope = prof("add");
   SELFENS_CHECK(x.cols == y.cols && y.rows >= x.rows, "add shapes");
+  wrote(x);
+  if (!record_op(6, {ptr(x), ptr(y), uint64_t(x.rows), uint64_t(x.cols)})) return;
   launch_add(x.f32(), y.f32(), x.rows * x.cols, stream_);
 }
 
@@ -92,6 +127,8 @@ void CudaBackend::gather_rows(const Tensor& x, std::span<const int32_t> rows, Te
   SELFENS_CHECK(out.cols == x.cols && out.rows >= int64_t(rows.size()), "gather shapes");
   for (int32_t r : rows) SELFENS_CHECK(r >= 0 && r < x.rows, "gather row out of range");
   const auto* dr = static_cast<const int32_t*>(upload(kRows, rows.data(), rows.size_bytes()));
+  wrote(out);
+  if (!record_op(7, {ptr(x), ptr(out), rows.size(), uint64_t(x.cols)})) return;
   launch_gather_rows(x.f32(), dr, int64_t(rows.size()), x.cols, out.f32(), stream_);
 }
 
@@ -112,12 +149,11 @@ size_t append_vec(std::vector<char>& buf, const std::vector<T>& v) {
 
 }  // namespace
 
-void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const AttentionBatch& plan,
-                            Tensor& out) {
-  auto prof_scope = prof(q.rows > 1024 ? "attention prefill" : "attention");
-  const int hd = kv_shape_.head_dim;
-  SELFENS_CHECK(q.cols == int64_t(n_heads) * hd && out.cols == q.cols, "attention shapes");
-  SELFENS_CHECK(n_heads % kv_shape_.n_kv_heads == 0, "GQA head ratio");
+// Validates the plan against a batch of q_rows rows, packs it with its tiles
+// into one buffer and uploads it. Done once per forward call (prepare_step):
+// every layer's attention call then reuses it.
+CudaBackend::PackedAttention CudaBackend::pack_attention(const AttentionBatch& plan, int64_t q_rows,
+                                                         int n_heads) {
   SELFENS_CHECK(plan.rows.size() == plan.self_limit.size(), "attention plan rows/self_limit");
   // Entry -> group (validated here once; the kernel trusts the plan).
   std::vector<int32_t> entry_group(plan.rows.size(), -1);
@@ -129,22 +165,24 @@ void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const Atten
     for (int32_t e = gr.row_begin; e < gr.row_end; ++e) entry_group[size_t(e)] = int32_t(g);
   }
   for (size_t e = 0; e < plan.rows.size(); ++e)
-    SELFENS_CHECK(entry_group[e] >= 0 && plan.rows[e] >= 0 && plan.rows[e] < q.rows &&
-                      plan.self_limit[e] >= 1 &&
-                      plan.self_limit[e] <=
-                          plan.segments[size_t(plan.groups[size_t(entry_group[e])].seg_end - 1)]
-                              .n_tokens,
-                  "attention plan entry");
+    SELFENS_CHECK(
+        entry_group[e] >= 0 && plan.rows[e] >= 0 && plan.rows[e] < q_rows &&
+            plan.self_limit[e] >= 1 &&
+            plan.self_limit[e] <=
+                plan.segments[size_t(plan.groups[size_t(entry_group[e])].seg_end - 1)].n_tokens,
+        "attention plan entry");
   for (const AttnSegment& s : plan.segments)
     SELFENS_CHECK(s.n_tokens >= 0 && s.page_begin >= 0 &&
                       size_t(s.page_begin) + size_t((s.n_tokens + kv_shape_.page_size - 1) /
-                                                    kv_shape_.page_size) <= plan.pages.size(),
+                                                    kv_shape_.page_size) <=
+                          plan.pages.size(),
                   "attention plan segment pages");
   for (int32_t p : plan.pages)
     SELFENS_CHECK(p >= 0 && p < kv_shape_.n_pages, "attention plan page id");
 
   // Tiles: consecutive entries of one group, as many as a block takes.
-  const int per_tile = attention_rows_per_tile(n_heads, kv_shape_.n_kv_heads);
+  const int per_tile = kv_bf16_ ? attention_mma_rows_per_tile(n_heads, kv_shape_.n_kv_heads)
+                                : attention_rows_per_tile(n_heads, kv_shape_.n_kv_heads);
   std::vector<TileDev>& tiles = tiles_;
   tiles.clear();
   int max_tile_rows = 1;
@@ -154,29 +192,73 @@ void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const Atten
       max_tile_rows = std::max(max_tile_rows, tiles.back().n_rows);
     }
 
+  // The buffer: the device header (filled in by upload_attention, which
+  // knows the device address), then the arrays it points to.
   std::vector<char>& buf = plan_bytes_;
-  buf.clear();
-  const size_t o_groups = append_vec(buf, plan.groups);
-  const size_t o_segs = append_vec(buf, plan.segments);
-  const size_t o_pages = append_vec(buf, plan.pages);
-  const size_t o_rows = append_vec(buf, plan.rows);
-  const size_t o_limit = append_vec(buf, plan.self_limit);
-  const size_t o_egroup = append_vec(buf, entry_group);
-  const size_t o_tiles = append_vec(buf, tiles);
-  const char* dev = static_cast<const char*>(upload(kPlan, buf.data(), buf.size()));
+  buf.assign(sizeof(AttnPlanDev), 0);
+  PackedAttention pa;
+  pa.offsets = {
+      append_vec(buf, plan.groups), append_vec(buf, plan.segments),   append_vec(buf, plan.pages),
+      append_vec(buf, plan.rows),   append_vec(buf, plan.self_limit), append_vec(buf, entry_group),
+      append_vec(buf, tiles)};
+  pa.source = &plan;
+  pa.shape = {plan.groups.size(), plan.segments.size(), plan.pages.size(),
+              plan.rows.size(),   size_t(q_rows),       size_t(n_heads)};
+  pa.n_entries = int32_t(plan.rows.size());
+  pa.scale = plan.scale;
+  pa.n_tiles = int(tiles.size());
+  pa.max_tile_rows = max_tile_rows;
+  return pa;
+}
 
-  AttnPlanDev d;
-  d.groups = reinterpret_cast<const GroupDev*>(dev + o_groups);
-  d.segments = reinterpret_cast<const SegDev*>(dev + o_segs);
-  d.pages = reinterpret_cast<const int32_t*>(dev + o_pages);
-  d.rows = reinterpret_cast<const int32_t*>(dev + o_rows);
-  d.self_limit = reinterpret_cast<const int32_t*>(dev + o_limit);
-  d.entry_group = reinterpret_cast<const int32_t*>(dev + o_egroup);
-  d.n_entries = int32_t(plan.rows.size());
-  d.scale = plan.scale;
-  launch_span_attention(q.f32(), k_layer(layer), v_layer(layer), d,
-                        reinterpret_cast<const TileDev*>(dev + o_tiles), int(tiles.size()), max_tile_rows, n_heads,
-                        kv_shape_.n_kv_heads, hd, kv_shape_.page_size, out.f32(), stream_);
+// Writes the header (device addresses of the arrays in the plan buffer) and
+// uploads the packed plan.
+void CudaBackend::upload_attention(PackedAttention& pa) {
+  reserve_upload(kPlan, plan_bytes_.size());
+  const char* dev = uploads_[kPlan].dev;
+  AttnPlanDev d{};
+  d.groups = reinterpret_cast<const GroupDev*>(dev + pa.offsets[0]);
+  d.segments = reinterpret_cast<const SegDev*>(dev + pa.offsets[1]);
+  d.pages = reinterpret_cast<const int32_t*>(dev + pa.offsets[2]);
+  d.rows = reinterpret_cast<const int32_t*>(dev + pa.offsets[3]);
+  d.self_limit = reinterpret_cast<const int32_t*>(dev + pa.offsets[4]);
+  d.entry_group = reinterpret_cast<const int32_t*>(dev + pa.offsets[5]);
+  d.tiles = reinterpret_cast<const TileDev*>(dev + pa.offsets[6]);
+  d.n_entries = pa.n_entries;
+  d.scale = pa.scale;
+  std::memcpy(plan_bytes_.data(), &d, sizeof d);
+  pa.dev = static_cast<const AttnPlanDev*>(upload(kPlan, plan_bytes_.data(), plan_bytes_.size()));
+}
+
+void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const AttentionBatch& plan,
+                            Tensor& out) {
+  const int hd = kv_shape_.head_dim;
+  SELFENS_CHECK(q.cols == int64_t(n_heads) * hd && out.cols == q.cols, "attention shapes");
+  SELFENS_CHECK(n_heads % kv_shape_.n_kv_heads == 0, "GQA head ratio");
+  // The plan prepare_step packed, when this is it (same object, same sizes).
+  const std::array<size_t, 6> shape{plan.groups.size(), plan.segments.size(), plan.pages.size(),
+                                    plan.rows.size(),   size_t(q.rows),       size_t(n_heads)};
+  if (packed_.source != &plan || packed_.shape != shape || packed_.dev == nullptr) {
+    prepared_heads_ = n_heads;  // later prepare_steps pack for this head count
+    packed_ = pack_attention(plan, q.rows, n_heads);
+    upload_attention(packed_);
+  }
+  auto prof_scope = prof(q.rows > 1024 ? "attention prefill" : "attention");
+  void* out_bf16 = nullptr;
+  if (kv_bf16_)
+    out_bf16 = shadow_for(out, out.rows);
+  else
+    wrote(out);
+  if (!record_op(9, {uint64_t(layer), ptr(q), ptr(out), uint64_t(n_heads)})) return;
+  if (kv_bf16_)
+    launch_span_attention_mma(q.f32(), k_layer(layer), v_layer(layer), packed_.dev, packed_.n_tiles,
+                              packed_.max_tile_rows, n_heads, kv_shape_.n_kv_heads, hd,
+                              kv_shape_.page_size, out.f32(), out_bf16, stream_);
+  else
+    launch_span_attention(q.f32(), static_cast<const float*>(k_layer(layer)),
+                          static_cast<const float*>(v_layer(layer)), packed_.dev, packed_.n_tiles,
+                          packed_.max_tile_rows, n_heads, kv_shape_.n_kv_heads, hd,
+                          kv_shape_.page_size, out.f32(), stream_);
 }
 
 std::vector<int32_t> CudaBackend::choose_tokens(const Tensor& logits, const ChoicePlan& plan) {
@@ -185,32 +267,37 @@ std::vector<int32_t> CudaBackend::choose_tokens(const Tensor& logits, const Choi
   SELFENS_CHECK(logits.dtype == DType::kF32, "choose_tokens: fp32 logits");
   const size_t n = plan.choices.size();
   for (const TokenChoice& c : plan.choices) {
-    SELFENS_CHECK(c.n_rows > 0 && c.row_begin >= 0 && int64_t(c.row_begin) + c.n_rows <= logits.rows,
-                  "token choice rows outside the logits");
-    SELFENS_CHECK(c.weight_begin < 0 || size_t(c.weight_begin) + size_t(c.n_rows) <= plan.weights.size(),
-                  "token choice weights outside the plan");
+    SELFENS_CHECK(
+        c.n_rows > 0 && c.row_begin >= 0 && int64_t(c.row_begin) + c.n_rows <= logits.rows,
+        "token choice rows outside the logits");
+    SELFENS_CHECK(
+        c.weight_begin < 0 || size_t(c.weight_begin) + size_t(c.n_rows) <= plan.weights.size(),
+        "token choice weights outside the plan");
     // Wider fusions than the kernel's shared arrays: choose on the host.
     if (c.n_rows > kMaxChoiceRows) return Backend::choose_tokens(logits, plan);
   }
   if (n == 0) return {};
   if (n > choice_capacity_) {
-    CUDA_CHECK(cudaStreamSynchronize(stream_));
+    sync();
     CUDA_CHECK(cudaFree(choice_ids_));
     choice_ids_ = nullptr;
     choice_capacity_ = std::max(n, 2 * choice_capacity_);
-    choice_ids_ = static_cast<int32_t*>(device_malloc(choice_capacity_ * sizeof(int32_t), device_desc_));
+    choice_ids_ =
+        static_cast<int32_t*>(device_malloc(choice_capacity_ * sizeof(int32_t), device_desc_));
   }
   std::vector<char>& buf = plan_bytes_;
   buf.clear();
   const size_t o_choices = append_vec(buf, plan.choices);
   const size_t o_weights = append_vec(buf, plan.weights);
   const char* dev = static_cast<const char*>(upload(kChoices, buf.data(), buf.size()));
-  launch_choose_tokens(logits.f32(), int(logits.cols), reinterpret_cast<const ChoiceDev*>(dev + o_choices),
-                       int(n), reinterpret_cast<const float*>(dev + o_weights), choice_ids_, stream_);
+  launch_choose_tokens(logits.f32(), int(logits.cols),
+                       reinterpret_cast<const ChoiceDev*>(dev + o_choices), int(n),
+                       reinterpret_cast<const float*>(dev + o_weights), choice_ids_, stream_);
   std::vector<int32_t> ids(n);
   CUDA_CHECK(cudaMemcpyAsync(ids.data(), choice_ids_, n * sizeof(int32_t), cudaMemcpyDeviceToHost,
                              stream_));
-  CUDA_CHECK(cudaStreamSynchronize(stream_));
+  sync();
+  if (profile_) profile_->flush();
   return ids;
 }
 

@@ -1,0 +1,202 @@
+// CudaBackend: metadata uploads through fixed buffers, and CUDA graphs of
+// whole forward calls (see cuda_backend_impl.h for the scheme).
+#include <algorithm>
+#include <cstring>
+
+#include "backend/cuda/cuda_backend_impl.h"
+#include "backend/cuda/cuda_check.h"
+#include "util/check.h"
+
+namespace selfens::cuda {
+
+namespace {
+
+constexpr size_t kUploadAlign = 256;
+constexpr size_t kMaxGraphs = 64;  // recorded shapes kept (all dropped when more)
+// A shape is recorded on its third call: the first ran eagerly (buffers,
+// scratch and GEMM plans have their sizes, so recording needs no
+// allocation), and a shape seen twice is likely to recur. Recording costs
+// about as much again as an eager call; batches that shrink every step (as
+// answers end) repeat few shapes.
+constexpr int kCaptureAfter = 3;
+
+uint64_t mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  return h;
+}
+
+}  // namespace
+
+void CudaBackend::sync() {
+  CUDA_CHECK(cudaStreamSynchronize(stream_));
+  graph_in_flight_ = false;
+  for (UploadBuffer& u : uploads_) u.copy_pending = false;
+}
+
+// --- uploads ---
+
+void CudaBackend::reserve_upload(Upload kind, size_t bytes) {
+  UploadBuffer& u = uploads_[size_t(kind)];
+  if (bytes <= u.capacity) return;
+  SELFENS_CHECK(graph_mode_ == GraphMode::kEager,
+                "CUDA graph: upload buffer grown while recording");
+  sync();               // queued copies and kernels may still use the old buffers
+  invalidate_graphs();  // graphs hold their addresses
+  CUDA_CHECK(cudaFreeHost(u.host));
+  CUDA_CHECK(cudaFree(u.dev));
+  u.host = u.dev = nullptr;
+  u.capacity = (std::max(bytes, 2 * u.capacity) + kUploadAlign - 1) / kUploadAlign * kUploadAlign;
+  CUDA_CHECK(cudaMallocHost(&u.host, u.capacity));
+  u.dev = static_cast<char*>(device_malloc(u.capacity, device_desc_));
+  u.cached = false;
+  if (u.copied == nullptr) CUDA_CHECK(cudaEventCreateWithFlags(&u.copied, cudaEventDisableTiming));
+}
+
+const void* CudaBackend::upload(Upload kind, const void* data, size_t bytes) {
+  UploadBuffer& u = uploads_[size_t(kind)];
+  if (u.cached && u.bytes.size() == bytes &&
+      (bytes == 0 || std::memcmp(u.bytes.data(), data, bytes) == 0))
+    return u.dev;
+  reserve_upload(kind, std::max<size_t>(bytes, 1));
+  // The pinned buffer may still be the source of a queued copy.
+  if (u.in_graph && graph_in_flight_) sync();
+  if (u.copy_pending) {
+    CUDA_CHECK(cudaEventSynchronize(u.copied));
+    u.copy_pending = false;
+  }
+  if (bytes > 0) std::memcpy(u.host, data, bytes);
+  switch (graph_mode_) {
+    case GraphMode::kEager:
+      if (bytes > 0) {
+        CUDA_CHECK(cudaMemcpyAsync(u.dev, u.host, bytes, cudaMemcpyHostToDevice, stream_));
+        CUDA_CHECK(cudaEventRecord(u.copied, stream_));
+        u.copy_pending = true;
+      }
+      break;
+    case GraphMode::kCapture:
+      // Recorded as a copy of the whole buffer: a replay's uploads may be
+      // of other sizes (they write the same pinned buffer).
+      CUDA_CHECK(cudaMemcpyAsync(u.dev, u.host, u.capacity, cudaMemcpyHostToDevice, stream_));
+      u.in_graph = true;
+      break;
+    case GraphMode::kReplay:  // the graph's copy node moves it
+      u.in_graph = true;
+      break;
+  }
+  u.bytes.assign(static_cast<const char*>(data), static_cast<const char*>(data) + bytes);
+  u.cached = true;
+  return u.dev;
+}
+
+// --- forward calls ---
+
+void CudaBackend::prepare_step(std::span<const int32_t> tokens, std::span<const int32_t> positions,
+                               std::span<const KvSlot> slots, const AttentionBatch& plan,
+                               std::span<const int32_t> logit_rows) {
+  auto prof_scope = prof("prepare_step");
+  if (graph_mode_ != GraphMode::kEager) abort_capture();  // the last call ended in an error
+  const int64_t n = int64_t(positions.size());
+  SELFENS_CHECK(int64_t(tokens.size()) == n && int64_t(slots.size()) == n,
+                "prepare_step: tokens, positions and slots differ in length");
+  check_slots(slots);
+  shadow_of_ = nullptr;  // every call starts from the same state (graphs replay it)
+  packed_ = PackedAttention{};
+  if (prepared_heads_ > 0 && prepared_heads_ % kv_shape_.n_kv_heads == 0)
+    packed_ = pack_attention(plan, n, prepared_heads_);
+
+  // Capacity first (growing syncs, which a capture must not do).
+  reserve_upload(kTokens, tokens.size_bytes());
+  reserve_upload(kPositions, positions.size_bytes());
+  reserve_upload(kSlots, slots.size_bytes());
+  reserve_upload(kRows, logit_rows.size_bytes());
+  reserve_upload(kPlan, plan_bytes_.size());
+  uint64_t key = 0;
+  if (graphs_enabled_ && packed_.n_tiles > 0) {
+    key = mix(mix(mix(mix(uint64_t(n), logit_rows.size()), uint64_t(packed_.n_tiles)),
+                  uint64_t(packed_.max_tile_rows)),
+              uint64_t(weight_dtype_ == DType::kBF16));
+    key |= 1;  // never 0
+  }
+  begin_graph_mode(key);
+  upload(kTokens, tokens.data(), tokens.size_bytes());
+  upload(kPositions, positions.data(), positions.size_bytes());
+  upload(kSlots, slots.data(), slots.size_bytes());
+  upload(kRows, logit_rows.data(), logit_rows.size_bytes());
+  if (packed_.source != nullptr) upload_attention(packed_);
+}
+
+void CudaBackend::begin_graph_mode(uint64_t key) {
+  graph_mode_ = GraphMode::kEager;
+  step_key_ = key;
+  if (key == 0) {
+    ++graph_calls_[0];
+    return;
+  }
+  GraphMode mode = GraphMode::kEager;
+  if (graphs_.count(key) != 0)
+    mode = GraphMode::kReplay;
+  else if (++keys_seen_[key] >= kCaptureAfter)
+    mode = GraphMode::kCapture;
+  ++graph_calls_[size_t(mode)];
+  if (mode == GraphMode::kEager) return;
+  if (graph_in_flight_ || mode == GraphMode::kCapture) sync();
+  // Every kind's first upload of the call must write its pinned buffer (and,
+  // capturing, record its copy): forget what was uploaded before.
+  for (UploadBuffer& u : uploads_) u.cached = false;
+  ops_hash_ = key;
+  graph_mode_ = mode;
+  if (mode == GraphMode::kCapture)
+    CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeRelaxed));
+}
+
+bool CudaBackend::record_op(uint64_t tag, std::initializer_list<uint64_t> args) {
+  if (graph_mode_ == GraphMode::kEager) return true;
+  ops_hash_ = mix(ops_hash_, tag);
+  for (uint64_t a : args) ops_hash_ = mix(ops_hash_, a);
+  return graph_mode_ == GraphMode::kCapture;
+}
+
+void CudaBackend::finish_step() {
+  if (graph_mode_ == GraphMode::kEager) return;
+  const GraphMode mode = graph_mode_;
+  graph_mode_ = GraphMode::kEager;
+  if (mode == GraphMode::kCapture) {
+    cudaGraph_t graph = nullptr;
+    CUDA_CHECK(cudaStreamEndCapture(stream_, &graph));
+    StepGraph g;
+    g.ops_hash = ops_hash_;
+    const cudaError_t err = cudaGraphInstantiate(&g.exec, graph, 0);
+    cudaGraphDestroy(graph);
+    CUDA_CHECK(err);
+    if (graphs_.size() >= kMaxGraphs) invalidate_graphs();
+    graphs_[step_key_] = g;
+  }
+  const StepGraph& g = graphs_.at(step_key_);
+  SELFENS_CHECK(g.ops_hash == ops_hash_,
+                "CUDA graph replay: the forward call's ops differ from the "
+                "recorded ones");
+  CUDA_CHECK(cudaGraphLaunch(g.exec, stream_));
+  graph_in_flight_ = true;
+}
+
+void CudaBackend::abort_capture() {
+  if (graph_mode_ == GraphMode::kCapture) {
+    cudaGraph_t graph = nullptr;
+    cudaStreamEndCapture(stream_,
+                         &graph);  // invalid after an error: discard either way
+    if (graph != nullptr) cudaGraphDestroy(graph);
+    cudaGetLastError();
+  }
+  graph_mode_ = GraphMode::kEager;
+  for (UploadBuffer& u : uploads_) u.cached = false;
+}
+
+void CudaBackend::invalidate_graphs() {
+  SELFENS_CHECK(graph_mode_ == GraphMode::kEager, "CUDA graph: invalidated while recording");
+  if (graph_in_flight_) sync();
+  for (auto& [key, g] : graphs_) cudaGraphExecDestroy(g.exec);
+  graphs_.clear();
+  keys_seen_.clear();
+}
+
+}  // namespace selfens::cuda

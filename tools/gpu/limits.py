@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""The GPU's ceilings and the best possible questions/s for the minimal work
+of flex_attention: measured device-to-device copy bandwidth and bf16 matmul
+rate (torch), then, for the model directory's architecture and the prompts
+of a selfens flex_attention run, the FLOPs of the minimal work (the shared
+prefix once, each question's N paraphrase segments, NEW generated tokens
+with their logits) and the questions/s at the measured matmul rate.
+
+  limits.py MODEL_DIR FLEX.feather [--n 5] [--new 20]
+"""
+import argparse, json, time
+
+import pyarrow.feather as feather
+import torch
+import transformers as T
+
+
+def timed(fn, reps):
+    fn()
+    torch.cuda.synchronize()
+    start = time.time()
+    for _ in range(reps):
+        fn()
+    torch.cuda.synchronize()
+    return (time.time() - start) / reps
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("model")
+    ap.add_argument("flex")
+    ap.add_argument("--n", type=int, default=5)
+    ap.add_argument("--new", type=int, default=20)
+    a = ap.parse_args()
+
+    src = torch.empty(2 << 30, dtype=torch.uint8, device="cuda")
+    dst = torch.empty_like(src)
+    copy_s = timed(lambda: dst.copy_(src), 20)
+    bandwidth = 2 * src.numel() / copy_s  # read + write
+    del src, dst
+    m = torch.randn(8192, 8192, dtype=torch.bfloat16, device="cuda")
+    mm_s = timed(lambda: m @ m, 50)
+    flops_rate = 2 * 8192 ** 3 / mm_s
+
+    cfg = T.AutoConfig.from_pretrained(a.model)
+    h, f, L = cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers
+    hd = getattr(cfg, "head_dim", None) or h // cfg.num_attention_heads
+    kvd = cfg.num_key_value_heads * hd
+    qd = cfg.num_attention_heads * hd
+    per_token = 2 * L * (h * (qd + 2 * kvd) + qd * h + 3 * h * f)  # matmul FLOPs per token
+    logits = 2 * h * cfg.vocab_size
+
+    tok = T.PreTrainedTokenizerFast(tokenizer_file=f"{a.model}/tokenizer.json")
+    t = feather.read_table(a.flex).to_pandas()
+    prompts = [list(p)[: a.n] for p in t.prompts]
+    # Shared prefix: the longest common token prefix of all prompts.
+    ids = [[tok(p, add_special_tokens=False)["input_ids"] for p in q] for q in prompts]
+    first = ids[0][0]
+    shared = len(first)
+    for q in ids:
+        for p in q:
+            k = 0
+            while k < min(shared, len(p)) and p[k] == first[k]:
+                k += 1
+            shared = k
+    seg = sum(len(p) - shared for q in ids for p in q) / len(ids)  # question tokens per question
+    flops_q = per_token * (seg + a.new) + logits * a.new
+    flops_prefix = per_token * shared
+    best = flops_rate / flops_q
+    print(json.dumps({
+        "copy_bandwidth_tb_s": round(bandwidth / 1e12, 2),
+        "bf16_matmul_tflop_s": round(flops_rate / 1e12, 1),
+        "shared_prefix_tokens": shared, "question_segment_tokens": round(seg, 1),
+        "new_tokens": a.new, "gflop_per_question": round(flops_q / 1e9, 1),
+        "gflop_shared_prefix_once": round(flops_prefix / 1e9, 1),
+        "best_questions_per_s_compute_bound": round(best, 1),
+        "weights_gib": round((per_token / 2) * 2 / 2**30, 2),
+    }), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Here, after tools/gpu/build_for_gpu.sh selfens: packs what the GPU machine
+# needs into .carry/ (git-ignored; name it in the device call's `carry`):
+# the binaries xz-compressed (30 MB -> 3 MB each: static OpenBLAS and ICU
+# data compress well), and MyriadLAMA. With `--model-part 1|2` it also puts
+# one half of the SmolLM2 GGUF in .carry/smollm2.part1 or .carry-part2/
+# (the GGUF is 94 MB, over the 64 MiB a call may carry: two calls on the
+# same warm machine carry one half each; unpack_carry.sh joins them).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+mkdir -p .carry/bin .carry/data
+for f in build-gpu/bin/*; do xz -T2 -6 -c "$f" > ".carry/bin/$(basename "$f").xz"; done
+rm -rf .carry/data/myriadlama && cp -r "${DATA:-../shared/data}/myriadlama" .carry/data/
+if [[ "${1:-}" == --model-part ]]; then
+  gguf=$HOME/.cache/selfens/models/SmolLM2-135M-Instruct.Q4_1.gguf
+  half=$(( ($(stat -c %s "$gguf") + 1) / 2 ))
+  case "$2" in
+    1) head -c "$half" "$gguf" > .carry/smollm2.part1 ;;
+    2) mkdir -p .carry-part2 && tail -c +$((half + 1)) "$gguf" > .carry-part2/smollm2.part2 ;;
+    *) echo "pack_carry: --model-part 1 or 2" >&2; exit 2 ;;
+  esac
+  sha256sum "$gguf" | cut -d' ' -f1 > .carry/smollm2.sha256
+fi
+du -sh .carry .carry-part2 2>/dev/null || true
