@@ -12,9 +12,10 @@ Prints one JSON line per batch size: questions/s and prompts/s.
 """
 import argparse, json, time
 
-import pyarrow.feather as feather
 import torch
 import transformers as T
+
+from peer_prompts import question_prompts
 
 
 def main():
@@ -27,11 +28,8 @@ def main():
     ap.add_argument("--batch", type=int, nargs="+", default=[40, 320])
     a = ap.parse_args()
 
-    t = feather.read_table(a.per_prompt).to_pandas()
-    t = t[t.paraphrase_index < a.n]
-    uuids = list(dict.fromkeys(t.uuid))[: a.questions]
-    t = t[t.uuid.isin(uuids)]
-    prompts = [p[0] if len(p) else "" for p in t.prompts]
+    qs = question_prompts(a.per_prompt, a.n, a.questions)
+    prompts = [p for q in qs for p in q]
 
     tok = T.PreTrainedTokenizerFast(tokenizer_file=f"{a.model}/tokenizer.json")
     tok.pad_token = tok.pad_token or tok.eos_token or "<|endoftext|>"
@@ -53,8 +51,8 @@ def main():
         torch.cuda.synchronize()
         sec = time.time() - start
         print(json.dumps({"peer": "transformers generate per_prompt (KV cache)", "batch_prompts": bs,
-                          "questions": len(uuids), "prompts": len(prompts), "seconds": round(sec, 3),
-                          "questions_per_s": round(len(uuids) / sec, 2),
+                          "questions": len(qs), "prompts": len(prompts), "seconds": round(sec, 3),
+                          "questions_per_s": round(len(qs) / sec, 2),
                           "prompts_per_s": round(len(prompts) / sec, 2),
                           "peak_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2)}),
               flush=True)

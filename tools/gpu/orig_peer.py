@@ -14,9 +14,10 @@ work per step up to the block skipping); the JSON line names which ran.
 """
 import argparse, json, time
 
-import pyarrow.feather as feather
 import torch
 import transformers as T
+
+from peer_prompts import question_prompts
 
 
 def segment_ids(lengths, total):
@@ -45,9 +46,6 @@ def main():
     ap.add_argument("--new", type=int, default=20)
     a = ap.parse_args()
 
-    t = feather.read_table(a.per_prompt).to_pandas()
-    t = t[t.paraphrase_index < a.n]
-    uuids = list(dict.fromkeys(t.uuid))[: a.questions]
     tok = T.PreTrainedTokenizerFast(tokenizer_file=f"{a.model}/tokenizer.json")
 
     kind = "flex_attention (BlockMask)"
@@ -85,8 +83,7 @@ def main():
             out.append(nxt)
         return out
 
-    qs = [list(t[t.uuid == u].sort_values("paraphrase_index").prompts) for u in uuids]
-    qs = [[p[0] if len(p) else "" for p in q] for q in qs]
+    qs = question_prompts(a.per_prompt, a.n, a.questions)
     try:
         generate(qs[0])  # warm-up (and the test that the mask kind runs)
     except Exception as e:

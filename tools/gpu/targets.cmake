@@ -13,5 +13,6 @@ target_include_directories(gpu_backend_check PRIVATE ${_gpu_dir})
 # gpu_launch_overhead: host cost of launches, cublasLt calls and CUDA graphs;
 # device time of the decode GEMM shapes.
 add_executable(gpu_launch_overhead ${_gpu_dir}/launch_overhead.cu)
-target_link_libraries(gpu_launch_overhead PRIVATE CUDA::cublasLt CUDA::cudart_static)
+target_link_libraries(gpu_launch_overhead PRIVATE selfens_util CUDA::cublas CUDA::cublasLt
+                      CUDA::cudart_static)
 set_target_properties(gpu_launch_overhead PROPERTIES CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON)

@@ -237,9 +237,7 @@ void CudaBackend::write_kv(int layer, const Tensor& k, const Tensor& v,
   check_slots(slots);
   const auto* dslots =
       static_cast<const int32_t*>(upload(kSlots, slots.data(), slots.size_bytes()));
-  if (!record_op(8, {uint64_t(layer), uint64_t(reinterpret_cast<uintptr_t>(k.data)),
-                     uint64_t(reinterpret_cast<uintptr_t>(v.data)), slots.size()}))
-    return;
+  if (!record_op(8, {uint64_t(layer), ptr(k), ptr(v), slots.size()})) return;
   launch_kv_write(k.f32(), v.f32(), dslots, int64_t(slots.size()), kvd, kv_shape_.page_size,
                   k_layer(layer), v_layer(layer), kv_bf16_, stream_);
 }

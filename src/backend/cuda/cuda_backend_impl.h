@@ -35,6 +35,9 @@
 
 namespace selfens::cuda {
 
+// A tensor's device address as a number (for the graph op hash).
+inline uint64_t ptr(const Tensor& t) { return uint64_t(reinterpret_cast<uintptr_t>(t.data)); }
+
 // cudaMalloc that turns out-of-memory into an InputError naming the size,
 // the device and what to do about it.
 void* device_malloc(size_t bytes, const std::string& device_desc);

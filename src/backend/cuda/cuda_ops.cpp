@@ -8,11 +8,6 @@
 
 namespace selfens::cuda {
 
-namespace {
-
-uint64_t ptr(const Tensor& t) { return uint64_t(reinterpret_cast<uintptr_t>(t.data)); }
-
-}  // namespace
 
 void CudaBackend::embed(const Tensor& table, std::span<const int32_t> tokens, Tensor& out) {
   auto prof_scope = prof("embed");

@@ -109,7 +109,7 @@ void CudaBackend::prepare_step(std::span<const int32_t> tokens, std::span<const 
   reserve_upload(kPositions, positions.size_bytes());
   reserve_upload(kSlots, slots.size_bytes());
   reserve_upload(kRows, logit_rows.size_bytes());
-  reserve_upload(kPlan, plan_bytes_.size());
+  if (packed_.source != nullptr) reserve_upload(kPlan, plan_bytes_.size());
   uint64_t key = 0;
   if (graphs_enabled_ && packed_.n_tiles > 0) {
     key = mix(mix(mix(mix(uint64_t(n), logit_rows.size()), uint64_t(packed_.n_tiles)),
