@@ -8,7 +8,7 @@
 # or with ARCH=qwen2.5-7b Qwen2.5-7B-Instruct's (28 layers, hidden 3584, GQA
 # 28/4, q/k/v biases, untied); vocabulary 49152 so that the committed SmolLM2
 # tokenizer.json tokenizes the real MyriadLAMA prompts, then times `selfens generate --device cuda` for every
-# method at N=5 on the first K questions, B in flight, 20 new tokens, and
+# method at N=5 on the first K questions, B in flight, exactly 20 new tokens (--no_newline_stop), and
 # transformers `generate` per_prompt with KV cache on the same prompts
 # (tools/gpu/hf_peer.py). Prints one JSON line per run; writes them to
 # $OUT/selfens_runs.jsonl and $OUT/peer_runs.jsonl.
@@ -57,7 +57,7 @@ for m in ${METHODS:-flex_attention origin per_prompt avg max weighted_avg weight
   smi=$!
   f=$("$sel" generate --quiet --model "$model" --dataset myriadlama --data-dir "$data" \
       --method "$m" --num_paraphrases 5 --max_samples "$k" --batch_size "$b" --max_new_tokens 20 \
-      --device cuda --output-dir "$res" --overwrite) || { echo "FAIL $m"; kill $smi; continue; }
+      --no_newline_stop --device cuda --output-dir "$res" --overwrite) || { echo "FAIL $m"; kill $smi; continue; }
   kill $smi
   python3 - "$f" "$m" "$out/mem_$m.txt" "$b" "$arch" >> "$out/selfens_runs.jsonl" <<'PY'
 import json, sys, pyarrow.feather as f
@@ -65,7 +65,8 @@ t = f.read_table(sys.argv[1]); m = t.schema.metadata
 g = lambda k: float(m[b"selfens." + k.encode()])
 q = len(set(t.column("uuid").to_pylist()))
 mem = [int(x) for x in open(sys.argv[3]).read().split() if x.isdigit()]
-print(json.dumps({"arch": sys.argv[5], "method": sys.argv[2], "batch": int(sys.argv[4]), "questions": q,
+import os
+print(json.dumps({"arch": sys.argv[5], "env": os.environ.get("BENCH_TAG", ""), "method": sys.argv[2], "batch": int(sys.argv[4]), "questions": q,
     "rows": t.num_rows, "questions_per_s": round(q / g("decode_seconds"), 2),
     "decode_seconds": g("decode_seconds"), "wall_seconds": g("wall_seconds"),
     "forward_calls": int(g("forward_calls")), "enqueue_seconds": g("enqueue_seconds"),

@@ -25,6 +25,8 @@ constexpr const char* kUsage =
     "                  cuda: bf16 weights, cuda-f32: fp32 weights, the CPU's predictions)\n"
     "  --layout shared|concat   --positions parallel|sequential   --fusion-bias none|mean\n"
     "  --overwrite   --lemmaize   --quiet\n"
+    "  --no_newline_stop  answers run to --max_new_tokens (or EOS) past their first line\n"
+    "                  (same predictions; for timing exactly N new tokens)\n"
     "  --margins       add column `margin`: the smallest gap between the best and the\n"
     "                  second-best fused score over the answer (slower: host-side choice)\n";
 
@@ -40,6 +42,7 @@ MethodConfig method_config(const Args& a) {
   m.positions = parse_positions(a.str("positions", "parallel"));
   m.fusion_bias = parse_fusion_bias(a.str("fusion_bias", "none"));
   m.max_new_tokens = a.integer("max_new_tokens", 20);
+  m.stop_at_newline = !a.flag("no_newline_stop");
   return m;
 }
 
@@ -50,7 +53,7 @@ int cmd_generate(int argc, char** argv) {
          {"method", "dataset", "data_dir", "model", "num_paraphrases", "num_ensemble", "indexs",
           "max_samples", "batch_size", "max_new_tokens", "layout", "positions", "fusion_bias",
           "output_dir", "threads", "checkpoint_seconds", "device"},
-         {"quiet", "overwrite", "lemmaize", "margins", "help"});
+         {"quiet", "overwrite", "lemmaize", "margins", "no_newline_stop", "help"});
   if (a.flag("help")) {
     std::fputs(kUsage, stdout);
     return 0;

@@ -157,6 +157,7 @@ io::Metadata run_metadata(const GenerateOptions& o, const data::Dataset& ds, boo
           {"selfens.positions", positions_name(m.positions)},
           {"selfens.fusion_bias", fusion_bias_name(m.fusion_bias)},
           {"selfens.max_new_tokens", std::to_string(m.max_new_tokens)},
+          {"selfens.stop_at_newline", m.stop_at_newline ? "true" : "false"},
           {"selfens.prompt_tokens", std::to_string(c.prefix_tokens)},
           {"selfens.forwarded_tokens", std::to_string(c.forwarded)},
           {"selfens.generated_tokens", std::to_string(c.generated)},

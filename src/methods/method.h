@@ -31,6 +31,10 @@ struct MethodConfig {
   Positions positions = Positions::kParallel;
   FusionBias fusion_bias = FusionBias::kNone;
   int max_new_tokens = 20;
+  // false: answers run to max_new_tokens (or EOS) after their first line has
+  // ended (the prediction, that first line, is the same; benchmarks that
+  // time exactly max_new_tokens tokens per question use it).
+  bool stop_at_newline = true;
   // Paraphrases asked per question: indexs.size() when given, else n.
   int views() const { return indexs.empty() ? n : static_cast<int>(indexs.size()); }
 };

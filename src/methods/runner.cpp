@@ -160,7 +160,8 @@ void MethodRunner::accept_token(Group& g, int32_t tok) {
     return;
   }
   g.out.push_back(tok);
-  if (answer_line_ended(g) || static_cast<int>(g.out.size()) >= config_.max_new_tokens)
+  if ((config_.stop_at_newline && answer_line_ended(g)) ||
+      static_cast<int>(g.out.size()) >= config_.max_new_tokens)
     g.done = true;
   else
     g.pending = tok;

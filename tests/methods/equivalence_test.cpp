@@ -183,6 +183,28 @@ TEST_P(MethodEquivalence, EngineChoiceEqualsHostFusion) {
   }
 }
 
+// --no_newline_stop: answers run on past their first line, and the tokens
+// up to where the default run stopped are the same (so is the prediction).
+TEST_P(MethodEquivalence, NoNewlineStopOnlyExtendsTheAnswers) {
+  for (Method m : {Method::kFlexAttention, Method::kAvg}) {
+    MethodConfig full_cfg = cfg(m, 3);
+    full_cfg.stop_at_newline = false;
+    MethodRun stop = run(cfg(m, 3), same_views({0, 1, 2}), 4);
+    MethodRun full = run(full_cfg, same_views({0, 1, 2}), 4);
+    for (size_t q = 0; q < kQuestions.size(); ++q) {
+      const std::vector<int32_t>& a = stop.answers[q][0];
+      const std::vector<int32_t>& b = full.answers[q][0];
+      ASSERT_LE(a.size(), b.size()) << method_name(m) << " question " << q;
+      EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin())) << method_name(m) << " question " << q;
+      const bool ended_at_newline =
+          !a.empty() && session().tokenizer->token_text(a.back()).find('\n') != std::string::npos;
+      if (ended_at_newline) {
+        EXPECT_GT(b.size(), a.size()) << method_name(m) << " question " << q;
+      }
+    }
+  }
+}
+
 TEST_P(MethodEquivalence, FlexFusesTheParaphrases) {
   // Not an equivalence: with distinct paraphrases the fused first step
   // differs from asking paraphrase 0 alone (the test can fail if fusion

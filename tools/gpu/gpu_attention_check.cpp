@@ -2,6 +2,8 @@
 // (shared ancestor spans with biases, own spans with a causal limit, pages
 // scattered over the store), over head_dim x GQA ratio x rows x page size.
 #include <algorithm>
+#include <array>
+#include <cstdlib>
 #include <cmath>
 #include <numeric>
 
@@ -77,6 +79,46 @@ AttentionBatch random_plan(const AttnCase& c, std::mt19937& rng, int64_t* n_page
   return a;
 }
 
+// A plan whose groups all see one shared prefix span first (as the
+// engine's: the few-shot block), then maybe a second shared span, then
+// their own span with rows_per_group new rows: what the cascade and the key
+// splits of the bf16 path act on.
+AttentionBatch prefix_plan(const AttnCase& c, int n_groups, int rows_per_group, std::mt19937& rng,
+                           int64_t* n_pages_needed) {
+  int32_t next_page = 0;
+  auto pages_for = [&](int32_t len) {
+    std::vector<int32_t> p(size_t((len + c.ps - 1) / c.ps));
+    for (int32_t& x : p) x = next_page++;
+    return p;
+  };
+  const int32_t prefix_len = 100 + int32_t(rng() % 200), other_len = 1 + int32_t(rng() % 30);
+  const std::vector<int32_t> prefix = pages_for(prefix_len), other = pages_for(other_len);
+  AttentionBatch a;
+  a.scale = 1.0f / std::sqrt(float(c.hd));
+  auto add_seg = [&](const std::vector<int32_t>& pages, int32_t len, float bias) {
+    a.segments.push_back({int32_t(a.pages.size()), len, bias});
+    a.pages.insert(a.pages.end(), pages.begin(), pages.end());
+  };
+  for (int g = 0; g < n_groups; ++g) {
+    AttnGroup grp;
+    grp.seg_begin = int32_t(a.segments.size());
+    add_seg(prefix, prefix_len, 0.0f);
+    if (rng() % 2) add_seg(other, other_len, -std::log(float(2 + rng() % 4)));
+    const int32_t own_len = rows_per_group + int32_t(rng() % 120);
+    add_seg(pages_for(own_len), own_len, 0.0f);
+    grp.seg_end = int32_t(a.segments.size());
+    grp.row_begin = int32_t(a.rows.size());
+    for (int i = 0; i < rows_per_group; ++i) {
+      a.rows.push_back(int32_t(a.rows.size()));
+      a.self_limit.push_back(own_len - rows_per_group + 1 + i);
+    }
+    grp.row_end = int32_t(a.rows.size());
+    a.groups.push_back(grp);
+  }
+  *n_pages_needed = next_page;
+  return a;
+}
+
 // Fills every slot of pages [0, n_pages) of `layer` with the same random K/V
 // on both backends.
 void fill_kv(Backend& cpu, Backend& gpu, int layer, int64_t n_pages, int kvd, int ps,
@@ -96,9 +138,17 @@ void fill_kv(Backend& cpu, Backend& gpu, int layer, int64_t n_pages, int kvd, in
 // fp32: the CUDA-core kernel, within 1e-4 of the CPU. bf16: the tensor-core
 // kernel over a bf16 K/V store (q, K, V and the softmax weights rounded to
 // bf16, 8 significant bits): within 2% of the output's largest magnitude.
+void check_plan(Report& r, const AttnCase& c, const AttentionBatch& plan, int64_t n_pages,
+                std::mt19937& rng, DType dtype, const std::string& what);
+
 void check_case(Report& r, const AttnCase& c, std::mt19937& rng, DType dtype = DType::kF32) {
   int64_t n_pages = 0;
   const AttentionBatch plan = random_plan(c, rng, &n_pages);
+  check_plan(r, c, plan, n_pages, rng, dtype, "");
+}
+
+void check_plan(Report& r, const AttnCase& c, const AttentionBatch& plan, int64_t n_pages,
+                std::mt19937& rng, DType dtype, const std::string& what) {
   auto cpu = make_backend("cpu", 0);
   auto gpu = make_cuda_backend(dtype);
   const int kvd = c.KVH * c.hd, qd = c.H * c.hd, layer = 1;
@@ -120,9 +170,36 @@ void check_case(Report& r, const AttnCase& c, std::mt19937& rng, DType dtype = D
               std::to_string(c.hd) + " H=" + std::to_string(c.H) + " KVH=" +
               std::to_string(c.KVH) + " ps=" + std::to_string(c.ps) + " n=" +
               std::to_string(c.n) + " groups=" + std::to_string(plan.groups.size()) +
-              " segs=" + std::to_string(plan.segments.size()),
+              " segs=" + std::to_string(plan.segments.size()) + what,
           max_abs_diff(want, to_host(*gpu, go)), bf16 ? 0.02 * std::max(scale, 1e-3) : 1e-4,
           {{"segment_keys", keys}, {"max_abs_output", scale}});
+}
+
+// The bf16 path's cascade over a shared prefix and its key splits (merged
+// by log-sum-exp), forced on (SELFENS_CUDA_CASCADE=2: any two entries;
+// SELFENS_CUDA_SPLIT: many blocks wanted) and off, against the CPU.
+void run_cascade_checks(Report& r, std::mt19937& rng) {
+  struct Setting {
+    const char *cascade, *split, *name;
+  };
+  const Setting settings[] = {{"2", "0", " cascade"},
+                              {"0", "100000", " split"},
+                              {"2", "100000", " cascade+split"},
+                              {"0", "0", " plain"}};
+  const int shapes[][2] = {{64, 1}, {5, 1}, {20, 16}, {3, 7}};  // groups x rows per group
+  for (const Setting& st : settings) {
+    setenv("SELFENS_CUDA_CASCADE", st.cascade, 1);
+    setenv("SELFENS_CUDA_SPLIT", st.split, 1);
+    for (const auto& h : {std::array<int, 2>{24, 8}, std::array<int, 2>{28, 4}})
+      for (const auto& sh : shapes) {
+        const AttnCase c{h[0], h[1], 128, 16, sh[0] * sh[1]};
+        int64_t n_pages = 0;
+        const AttentionBatch plan = prefix_plan(c, sh[0], sh[1], rng, &n_pages);
+        check_plan(r, c, plan, n_pages, rng, DType::kBF16, st.name);
+      }
+  }
+  unsetenv("SELFENS_CUDA_CASCADE");
+  unsetenv("SELFENS_CUDA_SPLIT");
 }
 
 }  // namespace
@@ -149,6 +226,7 @@ void run_attention_checks(Report& r) {
         }
   for (int hd : {16, 32, 96, 256})
     for (int n : {1, 64}) check_case(r, {4, 2, hd, 16, n}, rng, DType::kBF16);
+  run_cascade_checks(r, rng);
 }
 
 }  // namespace selfens::gpucheck

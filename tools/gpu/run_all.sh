@@ -8,7 +8,9 @@
 #   PROFILE="flex_attention ..."  the same runs with SELFENS_CUDA_PROFILE=${PROFILE_MODE:-2}
 #   PEERS=1    transformers per_prompt (hf_peer.py), the original's approach
 #              (orig_peer.py) and the GPU's limits (limits.py)
-#   ARCH=llama3.2-3b|qwen2.5-7b, K, B
+#   ARCH=llama3.2-3b|qwen2.5-7b, K, B (several: "256 16")
+#   AB="VAR=x,VAR2=y"  the benchmark again with these variables set (an A/B
+#              of a setting; lines tagged "env")
 # Logs go to $OUT (at most 8 files come back): checks.log, cli.log,
 # bench.jsonl, profile.log, peers.jsonl, all.log.
 set -uo pipefail
@@ -26,17 +28,25 @@ if [[ "${CLI:-0}" == 1 ]]; then
   grep -E "PASS|FAIL|exit status" "$out/cli.log" | grep -v " ms$" | tail -60
 fi
 if [[ -n "${BENCH:-}" ]]; then
-  step bench $arch $BENCH
-  METHODS="$BENCH" PEER_Q=0 ARCH=$arch OUT=/tmp/bench bench/run_gpu_bench.sh "$k" "$b" >> "$out/all.log" 2>&1
-  cat /tmp/bench/selfens_runs.jsonl | tee -a "$out/bench.jsonl"
+  settings=("")
+  [[ -n "${AB:-}" ]] && settings+=("$AB")
+  for setting in "${settings[@]}"; do
+    for bb in $b; do
+      step bench $arch $BENCH B=$bb ${setting:-default}
+      env ${setting//,/ } BENCH_TAG="$setting" METHODS="$BENCH" PEER_Q=0 ARCH=$arch OUT=/tmp/bench \
+        bench/run_gpu_bench.sh "$k" "$bb" >> "$out/all.log" 2>&1
+      cat /tmp/bench/selfens_runs.jsonl | tee -a "$out/bench.jsonl"
+    done
+  done
 fi
+b=${b%% *}  # the profile and the peers: the first batch size
 sel=build-gpu/bin/selfens; source tools/gpu/find_cublas.sh "$sel"
 model=/tmp/selfens-$arch; res=/tmp/selfens-bench-out
 for m in ${PROFILE:-}; do
   step profile $m
   SELFENS_CUDA_PROFILE=${PROFILE_MODE:-2} "$sel" generate --quiet --model "$model" --dataset myriadlama \
     --data-dir "${DATA:-.carry/data}" --method "$m" --num_paraphrases 5 --max_samples "$k" \
-    --batch_size "$b" --max_new_tokens 20 --device cuda --output-dir /tmp/prof --overwrite \
+    --batch_size "$b" --max_new_tokens 20 --no_newline_stop --device cuda --output-dir /tmp/prof --overwrite \
     >> "$out/profile.log" 2>&1
   grep -A16 "cuda op profile" "$out/profile.log" | tail -15
 done

@@ -69,7 +69,7 @@ __global__ void __launch_bounds__(kWarps * 32, kSlots == 1 ? 6 : 3)
   float* qs = vs + kKeys * S;                   // [kWarps * kSlots][HD], scaled
 
   const AttnPlanDev plan = *plan_ptr;
-  const TileDev tile = plan.tiles[blockIdx.x];
+  const AttnTile tile = plan.tiles[blockIdx.x];
   const int kv_head = blockIdx.y;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int gsize = n_heads / n_kv_heads;

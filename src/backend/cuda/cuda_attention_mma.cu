@@ -13,7 +13,11 @@
 // the A operand of the next product), O += P V. K and V tiles come into shared
 // memory with cp.async (rows padded: no bank conflicts on fragment loads).
 // Decode tiles (one row: at most 16 vectors) run with one warp per block, more
-// blocks.
+// blocks. Tiles of every kind of attention_tiles.h: a cascade tile (the
+// shared prefix for entries of many groups) leaves the normalised output and
+// its log-sum-exp, an own tile after it starts from that state (m = lse,
+// l = 1, o = the output), a key chunk leaves a partial result that
+// attention_merge_kernel combines.
 //
 // Fragment layouts (PTX ISA, mma.m16n8k16 .bf16), g = lane / 4, t = lane % 4:
 //   A 16x16 row-major: a[0] = (g, 2t..2t+1), a[1] = (g+8, 2t..), a[2] = (g,
@@ -95,11 +99,11 @@ __global__ void __launch_bounds__(WARPS * 32)
     span_attention_mma_kernel(const float* __restrict__ q,
                               const __nv_bfloat16* __restrict__ k_cache,
                               const __nv_bfloat16* __restrict__ v_cache,
-                              const AttnPlanDev* __restrict__ plan_ptr, int n_heads, int n_kv_heads,
-                              int page_size, float* __restrict__ out,
-                              __nv_bfloat16* __restrict__ out_bf16) {
+                              const AttnPlanDev* __restrict__ plan_ptr, int tile_begin,
+                              int n_heads, int n_kv_heads, int page_size, float* __restrict__ out,
+                              __nv_bfloat16* __restrict__ out_bf16, AttnStateDev state) {
   static_assert(HD % 16 == 0 && HD <= 128, "head_dim: a multiple of 16, at most 128");
-  constexpr int kKeyTile = WARPS == 1 ? 32 : 64;
+  constexpr int kKeyTile = WARPS == 1 ? kMmaDecodeKeyTile : 64;
   constexpr int S = HD + 8;    // padded row (bf16): fragment loads hit 32 distinct banks
   constexpr int KC = HD / 16;  // k-chunks of Q K^T
   constexpr int NT = HD / 8;   // n-tiles of O
@@ -111,7 +115,7 @@ __global__ void __launch_bounds__(WARPS * 32)
   __shared__ int key_own[kKeyTile];  // index in the own segment, or -1
 
   const AttnPlanDev plan = *plan_ptr;
-  const TileDev tile = plan.tiles[blockIdx.x];
+  const AttnTile tile = plan.tiles[tile_begin + blockIdx.x];
   const int kv_head = blockIdx.y;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int g = lane / 4, t = lane % 4;
@@ -123,19 +127,16 @@ __global__ void __launch_bounds__(WARPS * 32)
   // This lane's two query vectors (rows g and g + 8 of the warp's 16).
   const int vec[2] = {warp * 16 + g, warp * 16 + g + 8};
   int64_t out_off[2] = {-1, -1};
-  int limit[2] = {0, 0};
+  int limit[2] = {0, 0}, entry[2] = {0, 0}, head[2] = {0, 0};
 #pragma unroll
   for (int i = 0; i < 2; ++i) {
     if (vec[i] < n_vec) {
-      const int entry = tile.entry_begin + vec[i] / gsize;
-      const int head = kv_head * gsize + vec[i] % gsize;
-      out_off[i] = (int64_t(plan.rows[entry]) * n_heads + head) * HD;
-      limit[i] = plan.self_limit[entry];
+      entry[i] = tile.entry_begin + vec[i] / gsize;
+      head[i] = kv_head * gsize + vec[i] % gsize;
+      out_off[i] = (int64_t(plan.rows[entry[i]]) * n_heads + head[i]) * HD;
+      limit[i] = plan.self_limit[entry[i]];
     }
   }
-  int max_limit = 0;
-  for (int r = 0; r < tile.n_rows; ++r)
-    max_limit = max(max_limit, plan.self_limit[tile.entry_begin + r]);
 
   // Q fragments, scaled, as bf16 (A operand of S = Q K^T).
   uint32_t qf[KC][4];
@@ -155,27 +156,39 @@ __global__ void __launch_bounds__(WARPS * 32)
 #pragma unroll
   for (int n = 0; n < NT; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.0f;
   float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.0f, 0.0f};
+  if (tile.part == kTileToOutput) {
+    // After a cascade tile: its normalised output with weight exp(lse)
+    // (kept by lane t == 0 of the quad, which sums l at the end).
+#pragma unroll
+    for (int i = 0; i < 2; ++i) {
+      if (out_off[i] < 0 || plan.entry_cascaded[entry[i]] == 0) continue;
+      m[i] = state.lse[int64_t(entry[i]) * n_heads + head[i]];
+      l[i] = t == 0 ? 1.0f : 0.0f;
+#pragma unroll
+      for (int n = 0; n < NT; ++n) {
+        const float2 x = *reinterpret_cast<const float2*>(out + out_off[i] + n * 8 + 2 * t);
+        o[n][2 * i] = x.x;
+        o[n][2 * i + 1] = x.y;
+      }
+    }
+  }
 
-  // The keys laid end to end: every segment's tokens, the own one's up to
-  // max_limit.
-  const GroupDev grp = plan.groups[tile.group];
-  auto seg_keys = [&](int si) {
-    return si + 1 == grp.seg_end ? max_limit : plan.segments[si].n_tokens;
-  };
-  int n_keys = 0;
-  for (int si = grp.seg_begin; si < grp.seg_end; ++si) n_keys += seg_keys(si);
+  // The tile's keys: [key_begin, key_end) of its segments laid end to end;
+  // the group's last segment is the own one (causal limit per entry).
+  const int own_seg = plan.groups[tile.group].seg_end - 1;
 
-  for (int base = 0; base < n_keys; base += kKeyTile) {
-    const int cnt = min(kKeyTile, n_keys - base);
+  for (int base = tile.key_begin; base < tile.key_end; base += kKeyTile) {
+    const int cnt = min(kKeyTile, tile.key_end - base);
     __syncthreads();  // the previous tile has been read
     for (int j = threadIdx.x; j < cnt; j += WARPS * 32) {
-      int rem = base + j, si = grp.seg_begin;
-      while (si + 1 < grp.seg_end && rem >= seg_keys(si)) rem -= seg_keys(si++);
+      int rem = base + j, si = tile.seg_begin;
+      while (si + 1 < tile.seg_end && rem >= plan.segments[si].n_tokens)
+        rem -= plan.segments[si++].n_tokens;
       const SegDev seg = plan.segments[si];
       key_row[j] =
           int64_t(plan.pages[seg.page_begin + rem / page_size]) * page_size + rem % page_size;
       key_bias[j] = seg.bias;
-      key_own[j] = si + 1 == grp.seg_end ? rem : -1;
+      key_own[j] = si == own_seg ? rem : -1;
     }
     __syncthreads();
     for (int i = threadIdx.x; i < kKeyTile * CH; i += WARPS * 32) {
@@ -271,13 +284,60 @@ __global__ void __launch_bounds__(WARPS * 32)
     const float sum = quad_sum(l[i]);
     if (out_off[i] < 0) continue;
     const float inv = sum > 0.0f ? 1.0f / sum : 0.0f;
+    float* dst = out + out_off[i];
+    float* lse = nullptr;
+    if (tile.part == kTileToCascade) {
+      lse = state.lse + int64_t(entry[i]) * n_heads + head[i];
+    } else if (tile.part >= 0) {
+      const int64_t prow = plan.entry_part_begin[entry[i]] + tile.part;
+      dst = state.part_o + (prow * n_heads + head[i]) * HD;
+      lse = state.part_lse + prow * n_heads + head[i];
+    }
+    if (lse != nullptr && t == 0) *lse = sum > 0.0f ? m[i] + __logf(sum) : -INFINITY;
 #pragma unroll
     for (int n = 0; n < NT; ++n) {
       const float2 y = make_float2(o[n][2 * i] * inv, o[n][2 * i + 1] * inv);
-      *reinterpret_cast<float2*>(out + out_off[i] + n * 8 + 2 * t) = y;
-      if (out_bf16 != nullptr)
+      *reinterpret_cast<float2*>(dst + n * 8 + 2 * t) = y;
+      if (tile.part == kTileToOutput && out_bf16 != nullptr)
         *reinterpret_cast<uint32_t*>(out_bf16 + out_off[i] + n * 8 + 2 * t) = pack_bf16(y.x, y.y);
     }
+  }
+}
+
+// One block per (entry, head): the entry's chunks and cascade state merged
+// by log-sum-exp into its output (entries without chunks return at once).
+__global__ void attention_merge_kernel(const AttnPlanDev* __restrict__ plan_ptr, int n_heads,
+                                       int head_dim, float* __restrict__ out,
+                                       __nv_bfloat16* __restrict__ out_bf16, AttnStateDev state) {
+  const AttnPlanDev& plan = *plan_ptr;
+  const int e = blockIdx.x, h = blockIdx.y;
+  const int n_parts = plan.entry_parts[e];
+  if (n_parts == 0) return;
+  const int64_t pb = plan.entry_part_begin[e];
+  const bool cascaded = plan.entry_cascaded[e] != 0;
+  const float lse0 = cascaded ? state.lse[int64_t(e) * n_heads + h] : -INFINITY;
+  float mx = lse0;
+  for (int c = 0; c < n_parts; ++c) mx = fmaxf(mx, state.part_lse[(pb + c) * n_heads + h]);
+  const int64_t off = (int64_t(plan.rows[e]) * n_heads + h) * head_dim;
+  for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
+    float acc = 0.0f, sum = 0.0f;
+    if (mx != -INFINITY) {
+      if (cascaded && lse0 != -INFINITY) {
+        const float w = __expf(lse0 - mx);
+        acc += w * out[off + d];  // the cascade state: read before it is overwritten
+        sum += w;
+      }
+      for (int c = 0; c < n_parts; ++c) {
+        const float lse = state.part_lse[(pb + c) * n_heads + h];
+        if (lse == -INFINITY) continue;
+        const float w = __expf(lse - mx);
+        acc += w * state.part_o[((pb + c) * n_heads + h) * head_dim + d];
+        sum += w;
+      }
+    }
+    const float y = sum > 0.0f ? acc / sum : 0.0f;
+    out[off + d] = y;
+    if (out_bf16 != nullptr) out_bf16[off + d] = __float2bfloat16_rn(y);
   }
 }
 
@@ -292,9 +352,10 @@ int attention_mma_rows_per_tile(int n_heads, int n_kv_heads) {
 }
 
 void launch_span_attention_mma(const float* q, const void* k_cache, const void* v_cache,
-                               const AttnPlanDev* plan, int n_tiles, int max_tile_rows, int n_heads,
-                               int n_kv_heads, int head_dim, int page_size, float* out,
-                               void* out_bf16, cudaStream_t stream) {
+                               const AttnPlanDev* plan, int tile_begin, int n_tiles,
+                               int max_tile_rows, int n_heads, int n_kv_heads, int head_dim,
+                               int page_size, float* out, void* out_bf16, AttnStateDev state,
+                               cudaStream_t stream) {
   if (n_tiles == 0) return;
   SELFENS_CHECK(n_kv_heads > 0 && n_heads % n_kv_heads == 0 && n_heads / n_kv_heads <= kMmaVectors,
                 "CUDA attention: GQA group of at most 64 heads");
@@ -303,14 +364,14 @@ void launch_span_attention_mma(const float* q, const void* k_cache, const void* 
   const auto* k = static_cast<const __nv_bfloat16*>(k_cache);
   const auto* v = static_cast<const __nv_bfloat16*>(v_cache);
   auto* ob = static_cast<__nv_bfloat16*>(out_bf16);
-#define SELFENS_MMA_CASE(D)                                                              \
-  case D:                                                                                \
-    if (one_warp)                                                                        \
-      span_attention_mma_kernel<D, 1>                                                    \
-          <<<grid, 32, 0, stream>>>(q, k, v, plan, n_heads, n_kv_heads, page_size, out, ob); \
-    else                                                                                 \
-      span_attention_mma_kernel<D, kMmaWarps><<<grid, kMmaWarps * 32, 0, stream>>>(      \
-          q, k, v, plan, n_heads, n_kv_heads, page_size, out, ob);                       \
+#define SELFENS_MMA_CASE(D)                                                                   \
+  case D:                                                                                     \
+    if (one_warp)                                                                             \
+      span_attention_mma_kernel<D, 1><<<grid, 32, 0, stream>>>(                               \
+          q, k, v, plan, tile_begin, n_heads, n_kv_heads, page_size, out, ob, state);         \
+    else                                                                                      \
+      span_attention_mma_kernel<D, kMmaWarps><<<grid, kMmaWarps * 32, 0, stream>>>(           \
+          q, k, v, plan, tile_begin, n_heads, n_kv_heads, page_size, out, ob, state);         \
     break;
   switch (head_dim) {
     SELFENS_MMA_CASE(16)
@@ -323,6 +384,15 @@ void launch_span_attention_mma(const float* q, const void* k_cache, const void* 
                                " not supported (16, 32, 64, 96, 128)");
   }
 #undef SELFENS_MMA_CASE
+  CUDA_CHECK_LAUNCH();
+}
+
+void launch_attention_merge(const AttnPlanDev* plan, int n_entries, int n_heads, int head_dim,
+                            float* out, void* out_bf16, AttnStateDev state, cudaStream_t stream) {
+  if (n_entries == 0) return;
+  const dim3 grid{unsigned(n_entries), unsigned(n_heads), 1u};
+  attention_merge_kernel<<<grid, std::min(head_dim, 128), 0, stream>>>(
+      plan, n_heads, head_dim, out, static_cast<__nv_bfloat16*>(out_bf16), state);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -37,6 +37,35 @@ uint16_t to_bf16_bits(float f) {
 
 size_t elem_bytes(DType t) { return t == DType::kBF16 ? 2 : 4; }
 
+// A non-negative integer from the environment, or `fallback`.
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  char* end = nullptr;
+  const long x = std::strtol(v, &end, 10);
+  SELFENS_CHECK(*end == '\0' && x >= 0 && x <= (1 << 30),
+                std::string(name) + ": expected a non-negative integer, got '" + v + "'");
+  return int(x);
+}
+
+// Cascade the shared prefix when at least 32 entries of one step share it
+// (decode steps of many questions, every prefill); split keys of decode
+// tiles while the step has fewer than two blocks per multiprocessor.
+// SELFENS_CUDA_CASCADE (minimum entries, 0: off) and SELFENS_CUDA_SPLIT
+// (target blocks, 0: off) override.
+AttnTilingOptions default_tiling(int device) {
+  int sms = 0;
+  CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  AttnTilingOptions o;
+  o.cascade_min_entries = env_int("SELFENS_CUDA_CASCADE", 32);
+  o.cascade_min_keys = 32;
+  o.split_target_blocks = env_int("SELFENS_CUDA_SPLIT", 2 * sms);
+  o.split_min_keys = 64;
+  o.key_quantum = kMmaDecodeKeyTile;
+  o.max_parts = 4096;
+  return o;
+}
+
 }  // namespace
 
 void* device_malloc(size_t bytes, const std::string& device_desc) {
@@ -72,6 +101,7 @@ CudaBackend::CudaBackend(DType weight_dtype) : weight_dtype_(weight_dtype) {
   // Graphs replay launches without their per-op profile scopes: off while profiling.
   const char* g = std::getenv("SELFENS_CUDA_GRAPHS");
   graphs_enabled_ = !profile_ && !(g != nullptr && std::string(g) == "0");
+  tiling_ = default_tiling(device_);
 }
 
 CudaBackend::~CudaBackend() {
@@ -94,6 +124,9 @@ CudaBackend::~CudaBackend() {
   cudaFree(v_cache_);
   cudaFree(scratch_);
   cudaFree(choice_ids_);
+  cudaFree(state_.lse);
+  cudaFree(state_.part_o);
+  cudaFree(state_.part_lse);
   if (cublas_ != nullptr) cublasDestroy(cublas_);
   if (stream_ != nullptr) cudaStreamDestroy(stream_);
 }

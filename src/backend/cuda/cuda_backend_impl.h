@@ -86,13 +86,17 @@ class CudaBackend final : public Backend {
     const AttentionBatch* source = nullptr;  // the plan it was packed from
     std::array<size_t, 6> shape{};           // its sizes, q rows and heads
     const AttnPlanDev* dev = nullptr;        // device header (null: not uploaded yet)
-    std::array<size_t, 7> offsets{};         // of the arrays in plan_bytes_
+    std::array<size_t, 10> offsets{};        // of the arrays in plan_bytes_
     int32_t n_entries = 0;
     float scale = 1.0f;
-    int n_tiles = 0, max_tile_rows = 1;
+    int n_tiles = 0;               // cascade tiles first, then own tiles
+    int n_cascade_tiles = 0, max_rows_cascade = 1;
+    int max_tile_rows = 1;         // of the own tiles
+    int n_parts = 0;               // partial results (key chunks) to merge
   };
   PackedAttention pack_attention(const AttentionBatch& plan, int64_t q_rows, int n_heads);
   void upload_attention(PackedAttention& pa);
+  void reserve_attention_state(size_t lse_count, size_t part_count, size_t head_dim);
 
   // Kinds of uploaded metadata, each with its buffers and a one-entry cache.
   enum Upload { kTokens, kPositions, kInvFreq, kSlots, kRows, kPlan, kChoices, kUploadKinds };
@@ -164,7 +168,10 @@ class CudaBackend final : public Backend {
 
   std::unordered_set<void*> owned_;  // weights and alloc()ed tensors
   std::vector<char> plan_bytes_;     // packed attention plan (reused buffer)
-  std::vector<TileDev> tiles_;       // attention tiles of the plan (reused buffer)
+  AttnTilingOptions tiling_;         // cascade / split settings (bf16 mode)
+  AttnTiling tiling_result_;         // the current plan's tiles (reused buffers)
+  AttnStateDev state_{};             // cascade states and partial results
+  size_t state_lse_capacity_ = 0, state_part_capacity_ = 0;  // [entries x heads], [parts x heads]
   PackedAttention packed_;           // the current forward call's plan
   int prepared_heads_ = 0;  // query heads (KvShape::n_heads, else the last attention call's)
   void* scratch_ = nullptr;

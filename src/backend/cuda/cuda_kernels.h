@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "backend/attention_tiles.h"
+
 namespace selfens::cuda {
 
 // Device copy of one AttnSegment (same layout: memcpy'd from the host plan).
@@ -21,14 +23,6 @@ struct GroupDev {
   int32_t row_begin, row_end;
 };
 
-// Up to rows_per_tile query entries of one attention group, handled by one
-// block (they share the group's K/V tiles).
-struct TileDev {
-  int32_t group;        // into AttnPlanDev::groups
-  int32_t entry_begin;  // first entry (into rows / self_limit)
-  int32_t n_rows;       // entries in the tile
-};
-
 // The attention plan on the device: this header and the arrays it points to
 // live in one uploaded buffer, and kernels take the header's device address
 // (not the header by value): a recorded CUDA graph then stays valid when the
@@ -40,7 +34,10 @@ struct AttnPlanDev {
   const int32_t* rows;         // [n_entries] batch row of each query entry
   const int32_t* self_limit;   // [n_entries] visible tokens of the own (last) segment
   const int32_t* entry_group;  // [n_entries] group of each entry
-  const TileDev* tiles;        // [n_tiles] (the launch's grid.x)
+  const AttnTile* tiles;       // [n_tiles] (attention_tiles.h; a launch takes a range)
+  const int32_t* entry_cascaded;    // [n_entries] 1: a cascade tile wrote its state
+  const int32_t* entry_part_begin;  // [n_entries] first partial row, or -1
+  const int32_t* entry_parts;       // [n_entries] partial results to merge
   int32_t n_entries;
   float scale;  // 1 / sqrt(head_dim)
 };
@@ -96,20 +93,39 @@ int attention_rows_per_tile(int n_heads, int n_kv_heads);
 // head, softmax(q k^T * scale + bias) v over the entry's visible keys.
 // q, out [n, n_heads * head_dim]; k_cache, v_cache [n_pages, page_size,
 // n_kv_heads * head_dim]; head_dim 16, 32, 64, 96, 128 or 256; tiles cover
-// every entry of every group once, none more than max_tile_rows entries.
+// every entry of every group once, none more than max_tile_rows entries,
+// each over all its group's segments (plain tiles: no cascade, no chunks).
 void launch_span_attention(const float* q, const float* k_cache, const float* v_cache,
                            const AttnPlanDev* plan, int n_tiles, int max_tile_rows, int n_heads,
                            int n_kv_heads, int head_dim, int page_size, float* out,
                            cudaStream_t stream);
 
+// Where cascade tiles and key chunks leave their partial results
+// (attention_tiles.h): the cascade state is the entry's output rows
+// (normalised) plus lse; chunks go to part_o / part_lse.
+struct AttnStateDev {
+  float* lse;       // [n_entries, n_heads] log-sum-exp of the cascade state
+  float* part_o;    // [n_parts, n_heads * head_dim] normalised partial outputs
+  float* part_lse;  // [n_parts, n_heads]
+};
+
 // Tensor-core span attention over a bf16 KV store (cuda_attention_mma.cu):
 // the same plan and result as launch_span_attention, bf16 products with
-// fp32 accumulation. Tiles of at most attention_mma_rows_per_tile entries.
+// fp32 accumulation, for tiles [tile_begin, tile_begin + n_tiles) of the
+// plan (at most attention_mma_rows_per_tile entries each; any kind of
+// attention_tiles.h: cascade tiles, then own tiles, then
+// launch_attention_merge when there are partial results).
 bool attention_mma_supported(int head_dim);  // 16, 32, 64, 96, 128
 int attention_mma_rows_per_tile(int n_heads, int n_kv_heads);
+constexpr int kMmaDecodeKeyTile = 32;  // keys per shared-memory tile of one-warp (decode) blocks
 void launch_span_attention_mma(const float* q, const void* k_cache, const void* v_cache,
-                               const AttnPlanDev* plan, int n_tiles, int max_tile_rows, int n_heads,
-                               int n_kv_heads, int head_dim, int page_size, float* out,
-                               void* out_bf16, cudaStream_t stream);
+                               const AttnPlanDev* plan, int tile_begin, int n_tiles,
+                               int max_tile_rows, int n_heads, int n_kv_heads, int head_dim,
+                               int page_size, float* out, void* out_bf16, AttnStateDev state,
+                               cudaStream_t stream);
+// out (and out_bf16, if not null) of every entry with partial results: the
+// log-sum-exp merge of its chunks and its cascade state.
+void launch_attention_merge(const AttnPlanDev* plan, int n_entries, int n_heads, int head_dim,
+                            float* out, void* out_bf16, AttnStateDev state, cudaStream_t stream);
 
 }  // namespace selfens::cuda

@@ -175,35 +175,59 @@ CudaBackend::PackedAttention CudaBackend::pack_attention(const AttentionBatch& p
   for (int32_t p : plan.pages)
     SELFENS_CHECK(p >= 0 && p < kv_shape_.n_pages, "attention plan page id");
 
-  // Tiles: consecutive entries of one group, as many as a block takes.
-  const int per_tile = kv_bf16_ ? attention_mma_rows_per_tile(n_heads, kv_shape_.n_kv_heads)
-                                : attention_rows_per_tile(n_heads, kv_shape_.n_kv_heads);
-  std::vector<TileDev>& tiles = tiles_;
-  tiles.clear();
-  int max_tile_rows = 1;
-  for (size_t g = 0; g < plan.groups.size(); ++g)
-    for (int32_t e = plan.groups[g].row_begin; e < plan.groups[g].row_end; e += per_tile) {
-      tiles.push_back({int32_t(g), e, std::min(per_tile, plan.groups[g].row_end - e)});
-      max_tile_rows = std::max(max_tile_rows, tiles.back().n_rows);
-    }
+  // Tiles (attention_tiles.h): cascade and key splits on the tensor-core path.
+  AttnTilingOptions opt = kv_bf16_ ? tiling_ : AttnTilingOptions{};
+  opt.rows_per_tile = kv_bf16_ ? attention_mma_rows_per_tile(n_heads, kv_shape_.n_kv_heads)
+                               : attention_rows_per_tile(n_heads, kv_shape_.n_kv_heads);
+  opt.page_size = kv_shape_.page_size;
+  opt.n_kv_heads = kv_shape_.n_kv_heads;
+  tiling_result_ = plan_attention_tiles(plan, opt);
+  const AttnTiling& t = tiling_result_;
 
   // The buffer: the device header (filled in by upload_attention, which
   // knows the device address), then the arrays it points to.
   std::vector<char>& buf = plan_bytes_;
   buf.assign(sizeof(AttnPlanDev), 0);
   PackedAttention pa;
-  pa.offsets = {
-      append_vec(buf, plan.groups), append_vec(buf, plan.segments),   append_vec(buf, plan.pages),
-      append_vec(buf, plan.rows),   append_vec(buf, plan.self_limit), append_vec(buf, entry_group),
-      append_vec(buf, tiles)};
+  pa.offsets = {append_vec(buf, plan.groups),       append_vec(buf, plan.segments),
+                append_vec(buf, plan.pages),        append_vec(buf, plan.rows),
+                append_vec(buf, plan.self_limit),   append_vec(buf, entry_group),
+                append_vec(buf, t.tiles),           append_vec(buf, t.entry_cascaded),
+                append_vec(buf, t.entry_part_begin), append_vec(buf, t.entry_parts)};
   pa.source = &plan;
   pa.shape = {plan.groups.size(), plan.segments.size(), plan.pages.size(),
               plan.rows.size(),   size_t(q_rows),       size_t(n_heads)};
   pa.n_entries = int32_t(plan.rows.size());
   pa.scale = plan.scale;
-  pa.n_tiles = int(tiles.size());
-  pa.max_tile_rows = max_tile_rows;
+  pa.n_tiles = int(t.tiles.size());
+  pa.n_cascade_tiles = t.n_cascade_tiles;
+  pa.max_rows_cascade = std::max(1, t.max_rows_cascade);
+  pa.max_tile_rows = std::max(1, t.max_rows_own);
+  pa.n_parts = t.n_parts;
+  reserve_attention_state(size_t(pa.n_entries) * size_t(n_heads),
+                          size_t(pa.n_parts) * size_t(n_heads), size_t(kv_shape_.head_dim));
   return pa;
+}
+
+// Device buffers for cascade states and partial results (grow-only; a new
+// buffer drops the recorded graphs, which hold the old addresses).
+void CudaBackend::reserve_attention_state(size_t lse_count, size_t part_count, size_t head_dim) {
+  if (lse_count <= state_lse_capacity_ && part_count <= state_part_capacity_) return;
+  SELFENS_CHECK(graph_mode_ == GraphMode::kEager,
+                "CUDA graph: attention state grown while recording");
+  sync();
+  invalidate_graphs();
+  state_lse_capacity_ = std::max(lse_count, state_lse_capacity_);
+  state_part_capacity_ = std::max(part_count, state_part_capacity_);
+  for (void* p : {static_cast<void*>(state_.lse), static_cast<void*>(state_.part_o),
+                  static_cast<void*>(state_.part_lse)})
+    CUDA_CHECK(cudaFree(p));
+  auto floats = [&](size_t n) {
+    return static_cast<float*>(device_malloc(std::max<size_t>(1, n) * sizeof(float), device_desc_));
+  };
+  state_.lse = floats(state_lse_capacity_);
+  state_.part_o = floats(state_part_capacity_ * head_dim);
+  state_.part_lse = floats(state_part_capacity_);
 }
 
 // Writes the header (device addresses of the arrays in the plan buffer) and
@@ -218,7 +242,10 @@ void CudaBackend::upload_attention(PackedAttention& pa) {
   d.rows = reinterpret_cast<const int32_t*>(dev + pa.offsets[3]);
   d.self_limit = reinterpret_cast<const int32_t*>(dev + pa.offsets[4]);
   d.entry_group = reinterpret_cast<const int32_t*>(dev + pa.offsets[5]);
-  d.tiles = reinterpret_cast<const TileDev*>(dev + pa.offsets[6]);
+  d.tiles = reinterpret_cast<const AttnTile*>(dev + pa.offsets[6]);
+  d.entry_cascaded = reinterpret_cast<const int32_t*>(dev + pa.offsets[7]);
+  d.entry_part_begin = reinterpret_cast<const int32_t*>(dev + pa.offsets[8]);
+  d.entry_parts = reinterpret_cast<const int32_t*>(dev + pa.offsets[9]);
   d.n_entries = pa.n_entries;
   d.scale = pa.scale;
   std::memcpy(plan_bytes_.data(), &d, sizeof d);
@@ -245,15 +272,25 @@ void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const Atten
   else
     wrote(out);
   if (!record_op(9, {uint64_t(layer), ptr(q), ptr(out), uint64_t(n_heads)})) return;
-  if (kv_bf16_)
-    launch_span_attention_mma(q.f32(), k_layer(layer), v_layer(layer), packed_.dev, packed_.n_tiles,
-                              packed_.max_tile_rows, n_heads, kv_shape_.n_kv_heads, hd,
-                              kv_shape_.page_size, out.f32(), out_bf16, stream_);
-  else
+  if (kv_bf16_) {
+    const PackedAttention& pa = packed_;
+    launch_span_attention_mma(q.f32(), k_layer(layer), v_layer(layer), pa.dev, 0,
+                              pa.n_cascade_tiles, pa.max_rows_cascade, n_heads,
+                              kv_shape_.n_kv_heads, hd, kv_shape_.page_size, out.f32(), out_bf16,
+                              state_, stream_);
+    launch_span_attention_mma(q.f32(), k_layer(layer), v_layer(layer), pa.dev, pa.n_cascade_tiles,
+                              pa.n_tiles - pa.n_cascade_tiles, pa.max_tile_rows, n_heads,
+                              kv_shape_.n_kv_heads, hd, kv_shape_.page_size, out.f32(), out_bf16,
+                              state_, stream_);
+    if (pa.n_parts > 0)
+      launch_attention_merge(pa.dev, pa.n_entries, n_heads, hd, out.f32(), out_bf16, state_,
+                             stream_);
+  } else {
     launch_span_attention(q.f32(), static_cast<const float*>(k_layer(layer)),
                           static_cast<const float*>(v_layer(layer)), packed_.dev, packed_.n_tiles,
                           packed_.max_tile_rows, n_heads, kv_shape_.n_kv_heads, hd,
                           kv_shape_.page_size, out.f32(), stream_);
+  }
 }
 
 std::vector<int32_t> CudaBackend::choose_tokens(const Tensor& logits, const ChoicePlan& plan) {

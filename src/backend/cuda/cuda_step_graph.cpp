@@ -112,9 +112,11 @@ void CudaBackend::prepare_step(std::span<const int32_t> tokens, std::span<const 
   if (packed_.source != nullptr) reserve_upload(kPlan, plan_bytes_.size());
   uint64_t key = 0;
   if (graphs_enabled_ && packed_.n_tiles > 0) {
-    key = mix(mix(mix(mix(uint64_t(n), logit_rows.size()), uint64_t(packed_.n_tiles)),
-                  uint64_t(packed_.max_tile_rows)),
-              uint64_t(weight_dtype_ == DType::kBF16));
+    for (uint64_t v : {uint64_t(n), uint64_t(logit_rows.size()), uint64_t(packed_.n_tiles),
+                       uint64_t(packed_.max_tile_rows), uint64_t(packed_.n_cascade_tiles),
+                       uint64_t(packed_.max_rows_cascade), uint64_t(packed_.n_parts > 0),
+                       uint64_t(packed_.n_entries), uint64_t(weight_dtype_ == DType::kBF16)})
+      key = mix(key, v);
     key |= 1;  // never 0
   }
   begin_graph_mode(key);
