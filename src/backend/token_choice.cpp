@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "backend/token_sampler.h"
 #include "util/check.h"
 
 namespace selfens {
@@ -14,12 +15,19 @@ int32_t argmax_lowest(std::span<const float> v) {
 
 namespace {
 
-void check_choice(const TokenChoice& c, size_t n_weights, size_t n_rows_total) {
+void check_choice(const TokenChoice& c, const ChoicePlan& plan, size_t n_rows_total) {
   SELFENS_CHECK(c.n_rows > 0 && c.row_begin >= 0 &&
                     size_t(c.row_begin) + size_t(c.n_rows) <= n_rows_total,
                 "token choice rows outside the logits");
-  SELFENS_CHECK(c.weight_begin < 0 || size_t(c.weight_begin) + size_t(c.n_rows) <= n_weights,
-                "token choice weights outside the plan");
+  if (c.kind == ChoiceKind::kSample) {
+    SELFENS_CHECK(c.n_rows == 1 && c.weight_begin >= 0 &&
+                      size_t(c.weight_begin) < plan.draws.size(),
+                  "sampled token choice: one row and a draw of the plan");
+    return;
+  }
+  SELFENS_CHECK(
+      c.weight_begin < 0 || size_t(c.weight_begin) + size_t(c.n_rows) <= plan.weights.size(),
+      "token choice weights outside the plan");
 }
 
 }  // namespace
@@ -59,8 +67,15 @@ std::vector<int32_t> choose_tokens_host(std::span<const float> logits, int32_t v
   out.reserve(plan.choices.size());
   std::vector<float> fused(v);
   for (const TokenChoice& c : plan.choices) {
-    check_choice(c, plan.weights.size(), logits.size() / v);
+    check_choice(c, plan, logits.size() / v);
     auto rows = logits.subspan(size_t(c.row_begin) * v, size_t(c.n_rows) * v);
+    if (c.kind == ChoiceKind::kSample) {
+      const SampleDraw& d = plan.draws[size_t(c.weight_begin)];
+      thread_local Sampler sampler{SamplingParams{}};  // keeps its [vocab] scratch
+      sampler.set_params(SamplingParams{d.temperature, d.top_p, d.top_k, 0});
+      out.push_back(sampler.sample(rows, d.u));
+      continue;
+    }
     if (c.n_rows == 1 && c.kind == ChoiceKind::kWeightedSum && c.weight_begin < 0) {
       out.push_back(argmax_lowest(rows));  // plain greedy: no copy
       continue;

@@ -8,6 +8,8 @@
 //                 each when it has none): avg, weighted_avg, and a single
 //                 row (greedy; weighted_max picks its row on the host)
 //   kMaxProb      max_i softmax(logits_i): the `max` ensemble
+//   kSample       one row, sampled as transformers samples (token_sampler.h)
+//                 at the draw's uniform number: `confidence`, `paraphrase`
 //
 // fuse_choice / choose_tokens_host are the reference (fp64 accumulation);
 // backends that choose on the device are checked against them.
@@ -17,18 +19,30 @@
 
 namespace selfens {
 
-enum class ChoiceKind : int32_t { kWeightedSum = 0, kMaxProb = 1 };
+enum class ChoiceKind : int32_t { kWeightedSum = 0, kMaxProb = 1, kSample = 2 };
 
 struct TokenChoice {
   int32_t row_begin = 0;     // first logits row (index among the rows returned)
   int32_t n_rows = 1;        // consecutive rows fused
   ChoiceKind kind = ChoiceKind::kWeightedSum;
-  int32_t weight_begin = -1;  // into ChoicePlan::weights (n_rows of them); -1: 1/n each
+  int32_t weight_begin = -1;  // into ChoicePlan::weights (n_rows of them); -1: 1/n each;
+                              // kSample: into ChoicePlan::draws
+};
+
+// The parameters of one sampled choice (SamplingParams without the seed,
+// and the stream's uniform number of this step).
+struct SampleDraw {
+  float temperature = 1.0f;  // > 0
+  float top_p = 1.0f;        // (0, 1]
+  int32_t top_k = 0;         // 0: off
+  int32_t unused = 0;
+  double u = 0.0;            // in [0, 1)
 };
 
 struct ChoicePlan {
   std::vector<TokenChoice> choices;
   std::vector<float> weights;
+  std::vector<SampleDraw> draws;
 };
 
 // Fused scores of one choice: rows [n_rows, vocab] row-major; out [vocab].

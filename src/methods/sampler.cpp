@@ -43,14 +43,6 @@ SamplingParams sampling_defaults(const GenerationDefaults& g, uint64_t seed) {
   return p;
 }
 
-void validate(const SamplingParams& p) {
-  SELFENS_REQUIRE(std::isfinite(p.temperature) && p.temperature > 0,
-                  "--temperature must be > 0, got " + std::to_string(p.temperature));
-  SELFENS_REQUIRE(std::isfinite(p.top_p) && p.top_p > 0 && p.top_p <= 1,
-                  "--top_p must be in (0, 1], got " + std::to_string(p.top_p));
-  SELFENS_REQUIRE(p.top_k >= 0, "--top_k must be >= 0 (0: off), got " + std::to_string(p.top_k));
-}
-
 std::string describe(const SamplingParams& p) {
   std::ostringstream s;
   s << "temperature=" << p.temperature << " top_p=" << p.top_p << " top_k=" << p.top_k
@@ -77,80 +69,6 @@ uint64_t stream_id(uint64_t seed, uint64_t uuid_hash, uint64_t paraphrase, uint6
 double stream_uniform(uint64_t stream, uint64_t step) {
   uint64_t bits = mix64(stream ^ mix64((step + 1) * kGolden));
   return static_cast<double>(bits >> 11) * 0x1.0p-53;
-}
-
-// ---------------------------------------------------------------- Sampler
-
-Sampler::Sampler(SamplingParams params) : params_(params) { validate(params_); }
-
-double Sampler::prepare(std::span<const float> logits) {
-  const size_t vocab = logits.size();
-  SELFENS_CHECK(vocab > 0, "empty logits row");
-  float thr = -std::numeric_limits<float>::infinity();
-  const size_t k = static_cast<size_t>(params_.top_k);
-  if (k > 0 && k < vocab) {  // HF TopK: keep values >= the k-th largest
-    kth_.assign(logits.begin(), logits.end());
-    std::nth_element(kth_.begin(), kth_.begin() + static_cast<std::ptrdiff_t>(k - 1), kth_.end(),
-                     std::greater<float>());
-    thr = kth_[k - 1];
-  }
-  float mx = -std::numeric_limits<float>::infinity();
-  for (float v : logits) mx = std::max(mx, v);
-  SELFENS_CHECK(std::isfinite(mx), "logits row has no finite maximum");
-  const double inv_t = 1.0 / static_cast<double>(params_.temperature);
-  w_.assign(vocab, 0.0);
-  kept_.clear();
-  double total = 0;
-  for (size_t i = 0; i < vocab; ++i) {
-    if (!(logits[i] >= thr)) continue;  // also drops NaN
-    double w = std::exp((static_cast<double>(logits[i]) - mx) * inv_t);
-    if (w <= 0) continue;
-    w_[i] = w;
-    kept_.push_back(static_cast<int32_t>(i));
-    total += w;
-  }
-  ordered_ = false;
-  if (params_.top_p >= 1.0f) return total;
-
-  // Top-p: sort a growing head of the candidates until it covers top_p.
-  auto more_probable = [&](int32_t a, int32_t b) { return w_[a] > w_[b] || (w_[a] == w_[b] && a < b); };
-  const double target = static_cast<double>(params_.top_p) * total;
-  size_t n = std::min<size_t>(64, kept_.size());
-  for (;;) {
-    std::partial_sort(kept_.begin(), kept_.begin() + static_cast<std::ptrdiff_t>(n), kept_.end(),
-                      more_probable);
-    double cum = 0;
-    size_t j = 0;
-    for (; j < n && cum < target; ++j) cum += w_[kept_[j]];  // keep while the mass before < top_p
-    if (j < n || n == kept_.size()) {
-      kept_.resize(j);
-      ordered_ = true;
-      return cum;
-    }
-    n = std::min(n * 4, kept_.size());
-  }
-}
-
-int32_t Sampler::sample(std::span<const float> logits, double u) {
-  const double mass = prepare(logits);
-  const double target = u * mass;
-  double acc = 0;
-  for (int32_t id : kept_) {
-    acc += w_[id];
-    if (acc > target) return id;
-  }
-  return kept_.back();  // u * mass rounded up to the whole mass
-}
-
-void Sampler::distribution(std::span<const float> logits, std::vector<int32_t>& ids,
-                           std::vector<double>& probs) {
-  const double mass = prepare(logits);
-  ids = kept_;
-  if (!ordered_)
-    std::sort(ids.begin(), ids.end(),
-              [&](int32_t a, int32_t b) { return w_[a] > w_[b] || (w_[a] == w_[b] && a < b); });
-  probs.clear();
-  for (int32_t id : ids) probs.push_back(w_[id] / mass);
 }
 
 // ---------------------------------------------------------------- SampleRunner
@@ -181,8 +99,8 @@ SampleRunner::SampleRunner(Engine& engine, const Tokenizer& tokenizer, SampleRun
       tokenizer_(tokenizer),
       options_(options),
       prefix_(std::move(prefix)),
-      eos_(engine.config().eos_token_ids),
-      sampler_(options.sampling) {
+      eos_(engine.config().eos_token_ids) {
+  validate(options_.sampling);
   SELFENS_REQUIRE(options_.max_new_tokens > 0,
                   "--max_new_tokens must be positive, got " + std::to_string(options_.max_new_tokens));
   for (int32_t e : tokenizer.eos_ids())
@@ -247,10 +165,21 @@ void SampleRunner::add_decode_rows(Active& a, size_t slot, StepBatch& batch) {
   }
 }
 
-void SampleRunner::choose(Active& a, Stream& s, std::span<const float> row) {
-  (void)a;
+// The choice of stream s's next token from logits row `row`: the argmax
+// (greedy) or a draw at the stream's uniform number of this step, made by
+// the engine's backend where the logits are.
+void SampleRunner::add_choice(ChoicePlan& plan, int32_t row, const Stream& s) const {
+  if (s.greedy) {
+    plan.choices.push_back({row, 1, ChoiceKind::kWeightedSum, -1});
+    return;
+  }
+  const SamplingParams& p = options_.sampling;
   const auto step = static_cast<uint64_t>(s.out.size());
-  const int32_t tok = s.greedy ? argmax(row) : sampler_.sample(row, stream_uniform(s.id, step));
+  plan.draws.push_back({p.temperature, p.top_p, p.top_k, 0, stream_uniform(s.id, step)});
+  plan.choices.push_back({row, 1, ChoiceKind::kSample, static_cast<int32_t>(plan.draws.size() - 1)});
+}
+
+void SampleRunner::accept(Stream& s, int32_t tok) {
   if (std::find(eos_.begin(), eos_.end(), tok) != eos_.end()) {
     s.done = true;  // EOS ends the answer and is not part of it
     return;
@@ -292,17 +221,20 @@ bool SampleRunner::run(std::span<const SampleJob> jobs, int prompts_in_flight,
     while (next < jobs.size() && static_cast<int>(active.size()) < prompts_in_flight)
       admit(jobs[next++], batch, active);
     if (!batch.empty()) {
-      Logits logits = engine_.forward(batch);
-      SELFENS_CHECK(logits.rows == static_cast<int32_t>(row_owner_.size()), "logits rows mismatch");
-      for (int32_t r = 0; r < logits.rows; ++r) {
+      ChoicePlan plan;
+      std::vector<Stream*> owners;  // the stream of each choice
+      for (size_t r = 0; r < row_owner_.size(); ++r) {
         auto [slot, s] = row_owner_[r];
-        Active& a = active[slot];
-        if (s >= 0) {
-          choose(a, a.streams[s], logits.row(r));
-          continue;
+        Active& a = active[static_cast<size_t>(slot)];
+        for (size_t i = 0; i < a.streams.size(); ++i) {
+          if (s >= 0 && i != static_cast<size_t>(s)) continue;  // s < 0: the prompt's last row
+          add_choice(plan, static_cast<int32_t>(r), a.streams[i]);
+          owners.push_back(&a.streams[i]);
         }
-        for (auto& st : a.streams) choose(a, st, logits.row(r));  // the prompt's last row
       }
+      const std::vector<int32_t> ids = engine_.forward_choose(batch, plan);
+      SELFENS_CHECK(ids.size() == owners.size(), "sampled choices mismatch");
+      for (size_t c = 0; c < ids.size(); ++c) accept(*owners[c], ids[c]);
     }
     for (size_t slot = 0; slot < active.size();) {
       if (!active[slot].finished()) {

@@ -1,8 +1,6 @@
 #pragma once
-// Sampled decoding, as Hugging Face transformers samples: logits / temperature,
-// then top-k (keep the k largest, ties with the k-th kept), then top-p (keep
-// the smallest set of most probable tokens whose probability sums to >= top_p,
-// always at least one), then draw from the renormalised distribution.
+// Sampled decoding, as Hugging Face transformers samples (the per-row draw,
+// Sampler, is backend/token_sampler.h: devices draw where the logits are).
 //
 // Randomness is counter-based: every sampled stream has an id made from
 // (seed, question uuid, paraphrase index, sample index), and the uniform
@@ -19,24 +17,16 @@
 #include <string_view>
 #include <vector>
 
+#include "backend/token_sampler.h"
 #include "engine/engine.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
 
 namespace selfens {
 
-struct SamplingParams {
-  float temperature = 1.0f;  // > 0
-  float top_p = 1.0f;        // in (0, 1]; 1: off
-  int top_k = 0;             // >= 0; 0: off
-  uint64_t seed = 0;
-};
-
 // The model's generation defaults (generation_config.json / GGUF metadata);
 // top_k 0 (not set) becomes 50, transformers' default.
 SamplingParams sampling_defaults(const GenerationDefaults& g, uint64_t seed = 0);
-// InputError naming the option ("--temperature must be > 0, got 0").
-void validate(const SamplingParams& p);
 // "temperature=0.7 top_p=0.9 top_k=0 seed=0"
 std::string describe(const SamplingParams& p);
 
@@ -44,29 +34,6 @@ std::string describe(const SamplingParams& p);
 uint64_t stable_hash(std::string_view text);  // FNV-1a 64, the same on every platform
 uint64_t stream_id(uint64_t seed, uint64_t uuid_hash, uint64_t paraphrase, uint64_t sample);
 double stream_uniform(uint64_t stream, uint64_t step);  // in [0, 1)
-
-// Draws tokens from logit rows. Holds scratch buffers: one per thread.
-class Sampler {
- public:
-  explicit Sampler(SamplingParams params);
-  const SamplingParams& params() const { return params_; }
-  // The token for uniform number u in [0, 1).
-  int32_t sample(std::span<const float> logits, double u);
-  // The kept tokens and their renormalised probabilities (most probable
-  // first, ties by lower id): the distribution sample() draws from.
-  void distribution(std::span<const float> logits, std::vector<int32_t>& ids,
-                    std::vector<double>& probs);
-
- private:
-  // Fills kept_ (token ids, most probable first when top-p is on) and w_
-  // (unnormalised weights per vocab id); returns the kept mass.
-  double prepare(std::span<const float> logits);
-  SamplingParams params_;
-  std::vector<double> w_;        // [vocab] exp((logit - max) / T), 0 when cut
-  std::vector<int32_t> kept_;    // candidate token ids
-  std::vector<float> kth_;       // [vocab] scratch for top-k
-  bool ordered_ = false;         // kept_ is sorted by weight (top-p ran)
-};
 
 // One prompt's decoding job.
 struct SampleJob {
@@ -118,7 +85,8 @@ class SampleRunner {
   struct Active;
   void admit(const SampleJob& job, StepBatch& batch, std::vector<Active>& active);
   void add_decode_rows(Active& a, size_t slot, StepBatch& batch);
-  void choose(Active& a, Stream& s, std::span<const float> row);
+  void add_choice(ChoicePlan& plan, int32_t row, const Stream& s) const;
+  void accept(Stream& s, int32_t tok);
   void release(Active& a);
 
   Engine& engine_;
@@ -127,7 +95,6 @@ class SampleRunner {
   std::vector<int32_t> prefix_;
   SpanId prefix_span_ = kNoSpan;
   std::vector<int32_t> eos_;
-  Sampler sampler_;
   std::vector<std::pair<int32_t, int32_t>> row_owner_;  // (active slot, stream or -1: all)
 };
 

@@ -5,7 +5,10 @@
 #include <cmath>
 #include <vector>
 
+#include <random>
+
 #include "backend/token_choice.h"
+#include "backend/token_sampler.h"
 #include "util/check.h"
 
 namespace selfens {
@@ -44,6 +47,44 @@ TEST(TokenChoice, ChoicesOutsideTheRowsOrWeightsAreRefused) {
   plan.choices = {{0, 2, ChoiceKind::kWeightedSum, 1}};
   plan.weights = {1.0f};
   EXPECT_THROW(choose_tokens_host(logits, 3, plan), InternalError);
+}
+
+// A sampled choice is the Sampler's draw at the choice's uniform number,
+// whatever the other choices of the plan are.
+TEST(TokenChoice, SampledChoicesAreTheSamplersDraws) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> n(0.0f, 3.0f);
+  const int rows = 4, vocab = 500;
+  std::vector<float> logits(size_t(rows) * vocab);
+  for (float& x : logits) x = n(rng);
+  logits[7] = logits[9] = 12.0f;  // a tie at the top of row 0
+  const SampleDraw draws[] = {{1.0f, 1.0f, 0, 0, 0.3},  {0.7f, 0.9f, 50, 0, 0.999},
+                              {1.5f, 0.5f, 0, 0, 0.01}, {1.0f, 1.0f, 3, 0, 0.5},
+                              {0.2f, 0.95f, 1, 0, 0.75}};
+  ChoicePlan plan;
+  std::vector<int32_t> want;
+  for (int r = 0; r < rows; ++r)
+    for (const SampleDraw& d : draws) {
+      plan.draws.push_back(d);
+      plan.choices.push_back({r, 1, ChoiceKind::kSample, int32_t(plan.draws.size() - 1)});
+      Sampler s(SamplingParams{d.temperature, d.top_p, d.top_k, 0});
+      want.push_back(s.sample({logits.data() + size_t(r) * vocab, size_t(vocab)}, d.u));
+    }
+  plan.choices.push_back({2, 1, ChoiceKind::kWeightedSum, -1});  // greedy beside them
+  want.push_back(argmax_lowest({logits.data() + 2 * vocab, size_t(vocab)}));
+  EXPECT_EQ(choose_tokens_host(logits, vocab, plan), want);
+}
+
+TEST(TokenChoice, SampledChoicesNeedOneRowAndADraw) {
+  const std::vector<float> logits(6, 0.0f);
+  ChoicePlan plan;
+  plan.choices = {{0, 1, ChoiceKind::kSample, 0}};  // no draws
+  EXPECT_THROW(choose_tokens_host(logits, 3, plan), InternalError);
+  plan.draws.push_back({});
+  plan.choices = {{0, 2, ChoiceKind::kSample, 0}};
+  EXPECT_THROW(choose_tokens_host(logits, 3, plan), InternalError);
+  plan.choices = {{1, 1, ChoiceKind::kSample, 0}};
+  EXPECT_EQ(choose_tokens_host(logits, 3, plan).size(), 1u);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 // agreement are reported (INFO lines), not judged.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -82,6 +83,7 @@ void stage(Report& r, const std::string& name, F&& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  setenv("SELFENS_CUDA_SAMPLE", "1", 1);  // check the device's sampled choices too
   Args args;
   try {
     args = parse(argc, argv);

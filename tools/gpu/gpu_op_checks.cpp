@@ -194,6 +194,35 @@ void check_choose(Report& r, Backend& gpu, std::mt19937& rng) {
   for (size_t i = 0; i < want.size(); ++i) differ += i >= got.size() || got[i] != want[i];
   r.check("choose_tokens (greedy, avg, max, weighted; ties)", double(differ), 0.0,
           {{"choices", want.size()}});
+
+  // Sampled choices: the host Sampler's draws (token_sampler.h), with top-k,
+  // top-p, temperatures and ties; then a plan where one choice keeps more
+  // tokens than a block holds (top-k off, flat): the host draws that call.
+  std::uniform_real_distribution<double> uni(0.0, 1.0);
+  const SampleDraw kinds[] = {{1.0f, 1.0f, 50, 0, 0},  {0.7f, 0.9f, 50, 0, 0},
+                              {1.3f, 0.5f, 200, 0, 0}, {0.05f, 1.0f, 3, 0, 0},
+                              {1.0f, 0.95f, 1, 0, 0},  {2.0f, 0.8f, 2000, 0, 0}};
+  for (bool with_fallback : {false, true}) {
+    ChoicePlan sp;
+    for (int i = 0; i < rows; ++i)
+      for (const SampleDraw& k : kinds) {
+        SampleDraw d = k;
+        d.u = uni(rng);
+        sp.draws.push_back(d);
+        sp.choices.push_back({i, 1, ChoiceKind::kSample, int32_t(sp.draws.size() - 1)});
+      }
+    if (with_fallback) {
+      sp.draws.push_back({1.5f, 0.9f, 0, 0, uni(rng)});
+      sp.choices.push_back({3, 1, ChoiceKind::kSample, int32_t(sp.draws.size() - 1)});
+    }
+    const std::vector<int32_t> want_s = choose_tokens_host(logits, vocab, sp);
+    const std::vector<int32_t> got_s = gpu.choose_tokens(t, sp);
+    size_t diff_s = 0;
+    for (size_t i = 0; i < want_s.size(); ++i) diff_s += i >= got_s.size() || got_s[i] != want_s[i];
+    r.check(std::string("choose_tokens sampled (top-k, top-p, temperature)") +
+                (with_fallback ? " with a host-drawn choice" : ""),
+            double(diff_s), 0.0, {{"choices", want_s.size()}});
+  }
   gpu.release(t);
 }
 

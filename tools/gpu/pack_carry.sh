@@ -2,7 +2,7 @@
 # Here, after tools/gpu/build_for_gpu.sh selfens: packs what the GPU machine
 # needs into .carry/ (git-ignored; name it in the device call's `carry`):
 # the binaries xz-compressed (30 MB -> 3 MB each: static OpenBLAS and ICU
-# data compress well), and MyriadLAMA. With `--model-part 1|2` it also puts
+# data compress well), MyriadLAMA and the lemma tables. With `--model-part 1|2` it also puts
 # one half of the SmolLM2 GGUF in .carry/smollm2.part1 or .carry-part2/
 # (the GGUF is 94 MB, over the 64 MiB a call may carry: two calls on the
 # same warm machine carry one half each; unpack_carry.sh joins them).
@@ -12,6 +12,9 @@ cd "$root"
 mkdir -p .carry/bin .carry/data
 for f in build-gpu/bin/*; do xz -T2 -6 -c "$f" > ".carry/bin/$(basename "$f").xz"; done
 rm -rf .carry/data/myriadlama && cp -r "${DATA:-../shared/data}/myriadlama" .carry/data/
+# spaCy's lemma tables (tools/lemma/fetch_lemma_resources.sh): `confidence` matches lemmas.
+lemma=${SELFENS_LEMMA_DIR:-$HOME/.cache/selfens/lemma}
+if [[ -d $lemma ]]; then rm -rf .carry/lemma && cp -r "$lemma" .carry/lemma; fi
 if [[ "${1:-}" == --model-part ]]; then
   gguf=$HOME/.cache/selfens/models/SmolLM2-135M-Instruct.Q4_1.gguf
   half=$(( ($(stat -c %s "$gguf") + 1) / 2 ))

@@ -4,6 +4,7 @@
 # for the second half of SmolLM2). Each step is switched by a variable:
 #   CHECKS=1   tools/gpu/run_gpu_checks.sh (kernel and end-to-end checks)
 #   CLI=1      tools/gpu/run_cli_checks.sh (predictions vs the CPU)
+#   CONF=1     tools/gpu/run_confidence_checks.sh (sampled answers vs the CPU)
 #   BENCH="flex_attention per_prompt ..."  bench/run_gpu_bench.sh K=512 B=256
 #   PROFILE="flex_attention ..."  the same runs with SELFENS_CUDA_PROFILE=${PROFILE_MODE:-2}
 #   PEERS=1    transformers per_prompt (hf_peer.py), the original's approach
@@ -26,6 +27,10 @@ fi
 if [[ "${CLI:-0}" == 1 ]]; then
   step cli; OUT=/tmp/cli tools/gpu/run_cli_checks.sh > "$out/cli.log" 2>&1; cp /tmp/cli/cli_checks.json "$out/" 2>/dev/null
   grep -E "PASS|FAIL|exit status" "$out/cli.log" | grep -v " ms$" | tail -60
+fi
+if [[ "${CONF:-0}" == 1 ]]; then
+  step confidence
+  OUT=/tmp tools/gpu/run_confidence_checks.sh 2>&1 | tee "$out/confidence.log" | grep -E "PASS|FAIL|INFO|status"
 fi
 if [[ -n "${BENCH:-}" ]]; then
   settings=("")

@@ -102,6 +102,7 @@ CudaBackend::CudaBackend(DType weight_dtype) : weight_dtype_(weight_dtype) {
   const char* g = std::getenv("SELFENS_CUDA_GRAPHS");
   graphs_enabled_ = !profile_ && !(g != nullptr && std::string(g) == "0");
   tiling_ = default_tiling(device_);
+  device_sampling_ = env_int("SELFENS_CUDA_SAMPLE", 0) != 0;
 }
 
 CudaBackend::~CudaBackend() {

@@ -159,6 +159,9 @@ class CudaBackend final : public Backend {
   std::array<UploadBuffer, kUploadKinds> uploads_;
 
   bool graphs_enabled_ = true;
+  // SELFENS_CUDA_SAMPLE=1: sampled choices drawn on the device (not yet run
+  // on a GPU: off by default, the host draws them from downloaded logits).
+  bool device_sampling_ = false;
   GraphMode graph_mode_ = GraphMode::kEager;
   uint64_t step_key_ = 0, ops_hash_ = 0;
   bool graph_in_flight_ = false;

@@ -1,7 +1,17 @@
 // Next-token choices on the device (backend/token_choice.h): one block per
-// choice fuses its logits rows and takes the argmax, so a decode step
-// downloads one id per choice. fp64 accumulation, like the host reference,
-// so that fp32 runs pick the same ids as the CPU path.
+// choice fuses its logits rows and takes the argmax, or samples its row, so
+// a decode step downloads one id per choice. fp64 accumulation, like the
+// host reference, so that fp32 runs pick the same ids as the CPU path.
+//
+// Sampling follows backend/token_sampler.cpp step by step: the row's max;
+// the k-th largest logit by bisection over order-preserving keys of the
+// floats (32 block-wide counts); the kept tokens (logit >= that, weight
+// exp((logit - max) / T) > 0 in fp64) compacted in id order into shared
+// memory; then one thread sums and walks them in the host's order (id order,
+// or after a bitonic sort by weight, ties by id, for top-p), so the draw is
+// the host's up to the last bit of exp(). Used only with SELFENS_CUDA_SAMPLE=1
+// until tools/gpu/gpu_backend_check and run_confidence_checks.sh have passed
+// on a GPU (written in a session whose device time had run out).
 #include <cfloat>
 #include <climits>
 
@@ -64,13 +74,160 @@ __device__ double block_reduce(double v, bool is_max) {
   return v;
 }
 
+// Exclusive prefix sum of one int per thread; *total gets the block's sum.
+__device__ int block_exclusive_scan(int v, int* total) {
+  __shared__ int warp_sums[32];
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  int inc = v;
+  for (int o = 1; o < 32; o <<= 1) {
+    const int n = __shfl_up_sync(0xffffffffu, inc, o);
+    if (lane >= o) inc += n;
+  }
+  __syncthreads();  // warp_sums may still be read by an earlier call
+  if (lane == 31) warp_sums[warp] = inc;
+  __syncthreads();
+  if (warp == 0) {
+    const int n_warps = blockDim.x / 32;
+    int w = lane < n_warps ? warp_sums[lane] : 0;
+    for (int o = 1; o < 32; o <<= 1) {
+      const int n = __shfl_up_sync(0xffffffffu, w, o);
+      if (lane >= o) w += n;
+    }
+    if (lane < n_warps) warp_sums[lane] = w;  // inclusive over warps
+  }
+  __syncthreads();
+  *total = warp_sums[blockDim.x / 32 - 1];
+  return inc - v + (warp > 0 ? warp_sums[warp - 1] : 0);
+}
+
+// Larger float -> larger key (NaN -> 0, below everything).
+__device__ uint32_t order_key(float f) {
+  if (isnan(f)) return 0u;
+  const uint32_t b = __float_as_uint(f);
+  return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
+}
+
+__device__ float key_float(uint32_t k) {
+  return __uint_as_float((k & 0x80000000u) ? (k & 0x7fffffffu) : ~k);
+}
+
+// w_a before w_b in the top-p order: larger weight first, ties by lower id.
+__device__ bool more_probable(double wa, int32_t ia, double wb, int32_t ib) {
+  return wa > wb || (wa == wb && ia < ib);
+}
+
+// The sampled token of one row (see the top of the file); -1: more than
+// kMaxSampleKept tokens kept, the host draws. Called by the whole block.
+__device__ int32_t sample_row(const float* __restrict__ row, int vocab, const DrawDev d) {
+  __shared__ int32_t ids[kMaxSampleKept];
+  __shared__ double w[kMaxSampleKept];
+  double m = -DBL_MAX;
+  for (int j = threadIdx.x; j < vocab; j += blockDim.x) m = fmax(m, double(row[j]));
+  const float mx = float(block_reduce(m, true));
+  if (!isfinite(mx)) return -1;  // the host reports it
+  float thr = -INFINITY;
+  if (d.top_k > 0 && d.top_k < vocab) {  // the k-th largest logit, bit by bit
+    uint32_t key = 0;
+    for (int bit = 31; bit >= 0; --bit) {
+      const uint32_t cand = key | (1u << bit);
+      double n = 0;
+      for (int j = threadIdx.x; j < vocab; j += blockDim.x) n += order_key(row[j]) >= cand;
+      if (block_reduce(n, false) >= double(d.top_k)) key = cand;
+    }
+    thr = key_float(key);
+  }
+  // Kept tokens in id order: each thread takes a contiguous chunk of ids.
+  const double inv_t = 1.0 / double(d.temperature);
+  const int chunk = (vocab + blockDim.x - 1) / blockDim.x;
+  const int begin = min(vocab, int(threadIdx.x) * chunk), end = min(vocab, begin + chunk);
+  auto weight = [&](int j) {
+    const float l = row[j];
+    return l >= thr ? exp((double(l) - double(mx)) * inv_t) : 0.0;  // NaN: not kept
+  };
+  int mine = 0;
+  for (int j = begin; j < end; ++j) mine += weight(j) > 0;
+  int kept = 0;
+  int pos = block_exclusive_scan(mine, &kept);
+  if (kept == 0 || kept > kMaxSampleKept) return -1;
+  for (int j = begin; j < end; ++j) {
+    const double wj = weight(j);
+    if (wj > 0) {
+      ids[pos] = j;
+      w[pos++] = wj;
+    }
+  }
+  __syncthreads();
+  __shared__ double total;
+  if (threadIdx.x == 0) {
+    double t = 0;
+    for (int i = 0; i < kept; ++i) t += w[i];
+    total = t;
+  }
+  __syncthreads();
+  int n = kept;
+  double mass = total;
+  if (d.top_p < 1.0f) {
+    int size = 1;
+    while (size < kept) size <<= 1;
+    for (int i = kept + int(threadIdx.x); i < size; i += blockDim.x) {
+      ids[i] = INT_MAX;  // padding sorts last
+      w[i] = -1.0;
+    }
+    __syncthreads();
+    for (int k = 2; k <= size; k <<= 1)
+      for (int j = k >> 1; j > 0; j >>= 1) {
+        for (int i = threadIdx.x; i < size; i += blockDim.x) {
+          const int p = i ^ j;
+          if (p <= i) continue;
+          const bool first_before = more_probable(w[i], ids[i], w[p], ids[p]);
+          if (((i & k) == 0) != first_before) {  // ascending blocks want i before p
+            const double tw = w[i];
+            w[i] = w[p];
+            w[p] = tw;
+            const int32_t ti = ids[i];
+            ids[i] = ids[p];
+            ids[p] = ti;
+          }
+        }
+        __syncthreads();
+      }
+    // Keep while the mass before is below top_p of the total.
+    __shared__ int cut;
+    __shared__ double cut_mass;
+    if (threadIdx.x == 0) {
+      const double target = double(d.top_p) * total;
+      double cum = 0;
+      int j = 0;
+      for (; j < kept && cum < target; ++j) cum += w[j];
+      cut = j;
+      cut_mass = cum;
+    }
+    __syncthreads();
+    n = cut;
+    mass = cut_mass;
+  }
+  const double target = d.u * mass;
+  double acc = 0;
+  for (int i = 0; i < n; ++i) {  // every thread walks the same shared list
+    acc += w[i];
+    if (acc > target) return ids[i];
+  }
+  return ids[n - 1];  // u * mass rounded up to the whole mass
+}
+
 __global__ void choose_kernel(const float* __restrict__ logits, int vocab,
                               const ChoiceDev* __restrict__ choices,
-                              const float* __restrict__ weights, int32_t* __restrict__ out) {
+                              const float* __restrict__ weights,
+                              const DrawDev* __restrict__ draws, int32_t* __restrict__ out) {
   __shared__ float row_max[kMaxChoiceRows];
   __shared__ double row_sum[kMaxChoiceRows];
   const ChoiceDev c = choices[blockIdx.x];
   const float* base = logits + int64_t(c.row_begin) * vocab;
+  if (c.kind == 2) {
+    const int32_t id = sample_row(base, vocab, draws[c.weight_begin]);
+    if (threadIdx.x == 0) out[blockIdx.x] = id;
+    return;
+  }
   if (c.kind == 1) {  // max of softmax probabilities: each row's max and sum first
     for (int i = 0; i < c.n_rows; ++i) {
       const float* r = base + int64_t(i) * vocab;
@@ -116,10 +273,10 @@ __global__ void choose_kernel(const float* __restrict__ logits, int vocab,
 }  // namespace
 
 void launch_choose_tokens(const float* logits, int vocab, const ChoiceDev* choices,
-                          int n_choices, const float* weights, int32_t* out,
+                          int n_choices, const float* weights, const DrawDev* draws, int32_t* out,
                           cudaStream_t stream) {
   if (n_choices == 0) return;
-  choose_kernel<<<n_choices, kThreads, 0, stream>>>(logits, vocab, choices, weights, out);
+  choose_kernel<<<n_choices, kThreads, 0, stream>>>(logits, vocab, choices, weights, draws, out);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -81,10 +81,21 @@ struct ChoiceDev {
   int32_t row_begin, n_rows, kind, weight_begin;
 };
 constexpr int kMaxChoiceRows = 64;  // rows fused by one choice on the device
-// out[c] = argmax of choice c's fused rows (cuda_choose.cu); logits [*, vocab],
-// weights as ChoicePlan::weights.
+// Device copy of one SampleDraw (same layout).
+struct DrawDev {
+  float temperature, top_p;
+  int32_t top_k, unused;
+  double u;
+};
+// Kept tokens a sampled choice handles on the device; a choice that keeps
+// more (top-k off over a flat distribution) gets id -1: the host draws it.
+constexpr int kMaxSampleKept = 2048;
+// out[c] = argmax of choice c's fused rows, or (kind 2) its sampled token
+// (cuda_choose.cu); logits [*, vocab], weights as ChoicePlan::weights, draws
+// as ChoicePlan::draws.
 void launch_choose_tokens(const float* logits, int vocab, const ChoiceDev* choices, int n_choices,
-                          const float* weights, int32_t* out, cudaStream_t stream);
+                          const float* weights, const DrawDev* draws, int32_t* out,
+                          cudaStream_t stream);
 
 // Entries per tile for this GQA shape (at most 32 query vectors per block).
 int attention_rows_per_tile(int n_heads, int n_kv_heads);

@@ -4,6 +4,7 @@
 
 #include "backend/cuda/cuda_backend_impl.h"
 #include "backend/cuda/cuda_check.h"
+#include "backend/token_sampler.h"
 #include "util/check.h"
 
 namespace selfens::cuda {
@@ -295,13 +296,23 @@ void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const Atten
 
 std::vector<int32_t> CudaBackend::choose_tokens(const Tensor& logits, const ChoicePlan& plan) {
   auto prof_scope = prof("choose_tokens");
-  static_assert(sizeof(TokenChoice) == sizeof(ChoiceDev), "choices are uploaded as bytes");
+  static_assert(sizeof(TokenChoice) == sizeof(ChoiceDev) && sizeof(SampleDraw) == sizeof(DrawDev),
+                "choices and draws are uploaded as bytes");
   SELFENS_CHECK(logits.dtype == DType::kF32, "choose_tokens: fp32 logits");
   const size_t n = plan.choices.size();
   for (const TokenChoice& c : plan.choices) {
     SELFENS_CHECK(
         c.n_rows > 0 && c.row_begin >= 0 && int64_t(c.row_begin) + c.n_rows <= logits.rows,
         "token choice rows outside the logits");
+    if (c.kind == ChoiceKind::kSample) {
+      SELFENS_CHECK(c.n_rows == 1 && c.weight_begin >= 0 &&
+                        size_t(c.weight_begin) < plan.draws.size(),
+                    "sampled token choice: one row and a draw of the plan");
+      const SampleDraw& d = plan.draws[size_t(c.weight_begin)];
+      validate(SamplingParams{d.temperature, d.top_p, d.top_k, 0});
+      if (!device_sampling_) return Backend::choose_tokens(logits, plan);
+      continue;
+    }
     SELFENS_CHECK(
         c.weight_begin < 0 || size_t(c.weight_begin) + size_t(c.n_rows) <= plan.weights.size(),
         "token choice weights outside the plan");
@@ -321,15 +332,20 @@ std::vector<int32_t> CudaBackend::choose_tokens(const Tensor& logits, const Choi
   buf.clear();
   const size_t o_choices = append_vec(buf, plan.choices);
   const size_t o_weights = append_vec(buf, plan.weights);
+  const size_t o_draws = append_vec(buf, plan.draws);
   const char* dev = static_cast<const char*>(upload(kChoices, buf.data(), buf.size()));
   launch_choose_tokens(logits.f32(), int(logits.cols),
                        reinterpret_cast<const ChoiceDev*>(dev + o_choices), int(n),
-                       reinterpret_cast<const float*>(dev + o_weights), choice_ids_, stream_);
+                       reinterpret_cast<const float*>(dev + o_weights),
+                       reinterpret_cast<const DrawDev*>(dev + o_draws), choice_ids_, stream_);
   std::vector<int32_t> ids(n);
   CUDA_CHECK(cudaMemcpyAsync(ids.data(), choice_ids_, n * sizeof(int32_t), cudaMemcpyDeviceToHost,
                              stream_));
   sync();
   if (profile_) profile_->flush();
+  // A sampled choice that keeps more tokens than a block holds: the host
+  // draws every choice of this call from the downloaded logits.
+  if (std::find(ids.begin(), ids.end(), -1) != ids.end()) return Backend::choose_tokens(logits, plan);
   return ids;
 }
 
