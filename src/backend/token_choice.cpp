@@ -59,30 +59,37 @@ void fuse_choice(const TokenChoice& c, std::span<const float> weights,
   for (size_t j = 0; j < v; ++j) out[j] = static_cast<float>(acc[j]);
 }
 
-std::vector<int32_t> choose_tokens_host(std::span<const float> logits, int32_t vocab,
-                                        const ChoicePlan& plan) {
+void choose_tokens_host_range(std::span<const float> logits, int32_t vocab,
+                              const ChoicePlan& plan, size_t begin, size_t end,
+                              std::span<int32_t> out) {
   const size_t v = size_t(vocab);
   SELFENS_CHECK(vocab > 0 && logits.size() % v == 0, "choose_tokens: logits shape");
-  std::vector<int32_t> out;
-  out.reserve(plan.choices.size());
-  std::vector<float> fused(v);
-  for (const TokenChoice& c : plan.choices) {
+  SELFENS_CHECK(begin <= end && end <= plan.choices.size() && out.size() == plan.choices.size(),
+                "choose_tokens: choice range");
+  thread_local std::vector<float> fused;
+  thread_local Sampler sampler{SamplingParams{}};  // keeps its [vocab] scratch
+  for (size_t i = begin; i < end; ++i) {
+    const TokenChoice& c = plan.choices[i];
     check_choice(c, plan, logits.size() / v);
     auto rows = logits.subspan(size_t(c.row_begin) * v, size_t(c.n_rows) * v);
     if (c.kind == ChoiceKind::kSample) {
       const SampleDraw& d = plan.draws[size_t(c.weight_begin)];
-      thread_local Sampler sampler{SamplingParams{}};  // keeps its [vocab] scratch
       sampler.set_params(SamplingParams{d.temperature, d.top_p, d.top_k, 0});
-      out.push_back(sampler.sample(rows, d.u));
-      continue;
+      out[i] = sampler.sample(rows, d.u);
+    } else if (c.n_rows == 1 && c.kind == ChoiceKind::kWeightedSum && c.weight_begin < 0) {
+      out[i] = argmax_lowest(rows);  // plain greedy: no copy
+    } else {
+      fused.resize(v);
+      fuse_choice(c, plan.weights, rows, vocab, fused);
+      out[i] = argmax_lowest(fused);
     }
-    if (c.n_rows == 1 && c.kind == ChoiceKind::kWeightedSum && c.weight_begin < 0) {
-      out.push_back(argmax_lowest(rows));  // plain greedy: no copy
-      continue;
-    }
-    fuse_choice(c, plan.weights, rows, vocab, fused);
-    out.push_back(argmax_lowest(fused));
   }
+}
+
+std::vector<int32_t> choose_tokens_host(std::span<const float> logits, int32_t vocab,
+                                        const ChoicePlan& plan) {
+  std::vector<int32_t> out(plan.choices.size());
+  choose_tokens_host_range(logits, vocab, plan, 0, out.size(), out);
   return out;
 }
 

@@ -53,6 +53,11 @@ void fuse_choice(const TokenChoice& c, std::span<const float> weights,
 // Throws (SELFENS_CHECK) when a choice reaches outside the rows or weights.
 std::vector<int32_t> choose_tokens_host(std::span<const float> logits, int32_t vocab,
                                         const ChoicePlan& plan);
+// The same for choices [begin, end) only, into out[begin, end) (out has one
+// slot per choice): threads may choose disjoint ranges at once.
+void choose_tokens_host_range(std::span<const float> logits, int32_t vocab,
+                              const ChoicePlan& plan, size_t begin, size_t end,
+                              std::span<int32_t> out);
 
 // Index of the largest value; ties go to the lowest index.
 int32_t argmax_lowest(std::span<const float> v);

@@ -3,6 +3,8 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <mutex>
+#include <exception>
 #include <cmath>
 #include <cstring>
 #include <thread>
@@ -20,6 +22,7 @@ int resolve_threads(int threads) {
 
 // Rows per parallel chunk below which element-wise ops run inline.
 constexpr int64_t kMinParallelRows = 8;
+constexpr int64_t kMinParallelChoices = 4;
 
 }  // namespace
 
@@ -57,9 +60,24 @@ void CpuBackend::release(Tensor& t) {
   t = Tensor{};
 }
 
+// Choices in parallel (a sampled one costs a pass over the vocabulary; the
+// confidence job makes a hundred per prompt and step). A worker's error is
+// rethrown here.
 std::vector<int32_t> CpuBackend::choose_tokens(const Tensor& logits, const ChoicePlan& plan) {
-  return choose_tokens_host({logits.f32(), size_t(logits.rows * logits.cols)},
-                            int32_t(logits.cols), plan);
+  const std::span<const float> all{logits.f32(), size_t(logits.rows * logits.cols)};
+  std::vector<int32_t> out(plan.choices.size());
+  std::exception_ptr error;
+  std::mutex error_mu;
+  pool_.parallel_for(int64_t(out.size()), [&](int64_t b, int64_t e) {
+    try {
+      choose_tokens_host_range(all, int32_t(logits.cols), plan, size_t(b), size_t(e), out);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mu);
+      if (!error) error = std::current_exception();
+    }
+  }, kMinParallelChoices);
+  if (error) std::rethrow_exception(error);
+  return out;
 }
 
 void CpuBackend::download(const Tensor& src, std::span<float> dst) {
