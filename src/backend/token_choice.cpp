@@ -23,6 +23,8 @@ void check_choice(const TokenChoice& c, const ChoicePlan& plan, size_t n_rows_to
     SELFENS_CHECK(c.n_rows == 1 && c.weight_begin >= 0 &&
                       size_t(c.weight_begin) < plan.draws.size(),
                   "sampled token choice: one row and a draw of the plan");
+    const SampleDraw& d = plan.draws[size_t(c.weight_begin)];
+    validate(SamplingParams{d.temperature, d.top_p, d.top_k, 0});
     return;
   }
   SELFENS_CHECK(
@@ -31,6 +33,10 @@ void check_choice(const TokenChoice& c, const ChoicePlan& plan, size_t n_rows_to
 }
 
 }  // namespace
+
+void check_choices(const ChoicePlan& plan, size_t n_logit_rows) {
+  for (const TokenChoice& c : plan.choices) check_choice(c, plan, n_logit_rows);
+}
 
 void fuse_choice(const TokenChoice& c, std::span<const float> weights,
                  std::span<const float> rows, int32_t vocab, std::span<float> out) {

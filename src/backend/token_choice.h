@@ -49,6 +49,11 @@ struct ChoicePlan {
 void fuse_choice(const TokenChoice& c, std::span<const float> weights,
                  std::span<const float> rows, int32_t vocab, std::span<float> out);
 
+// Throws when a choice reaches outside the n_logit_rows rows, the weights or
+// the draws (SELFENS_CHECK), or a draw's parameters are invalid (InputError):
+// what every backend checks before choosing.
+void check_choices(const ChoicePlan& plan, size_t n_logit_rows);
+
 // The chosen id of every choice; logits [n_logit_rows, vocab] on the host.
 // Throws (SELFENS_CHECK) when a choice reaches outside the rows or weights.
 std::vector<int32_t> choose_tokens_host(std::span<const float> logits, int32_t vocab,

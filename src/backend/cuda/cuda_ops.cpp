@@ -4,7 +4,6 @@
 
 #include "backend/cuda/cuda_backend_impl.h"
 #include "backend/cuda/cuda_check.h"
-#include "backend/token_sampler.h"
 #include "util/check.h"
 
 namespace selfens::cuda {
@@ -300,25 +299,12 @@ std::vector<int32_t> CudaBackend::choose_tokens(const Tensor& logits, const Choi
                 "choices and draws are uploaded as bytes");
   SELFENS_CHECK(logits.dtype == DType::kF32, "choose_tokens: fp32 logits");
   const size_t n = plan.choices.size();
-  for (const TokenChoice& c : plan.choices) {
-    SELFENS_CHECK(
-        c.n_rows > 0 && c.row_begin >= 0 && int64_t(c.row_begin) + c.n_rows <= logits.rows,
-        "token choice rows outside the logits");
-    if (c.kind == ChoiceKind::kSample) {
-      SELFENS_CHECK(c.n_rows == 1 && c.weight_begin >= 0 &&
-                        size_t(c.weight_begin) < plan.draws.size(),
-                    "sampled token choice: one row and a draw of the plan");
-      const SampleDraw& d = plan.draws[size_t(c.weight_begin)];
-      validate(SamplingParams{d.temperature, d.top_p, d.top_k, 0});
-      if (!device_sampling_) return Backend::choose_tokens(logits, plan);
-      continue;
-    }
-    SELFENS_CHECK(
-        c.weight_begin < 0 || size_t(c.weight_begin) + size_t(c.n_rows) <= plan.weights.size(),
-        "token choice weights outside the plan");
-    // Wider fusions than the kernel's shared arrays: choose on the host.
-    if (c.n_rows > kMaxChoiceRows) return Backend::choose_tokens(logits, plan);
-  }
+  check_choices(plan, size_t(logits.rows));
+  // Choices the kernel does not take (sampled ones unless enabled, fusions
+  // wider than its shared arrays): the host chooses the whole call.
+  for (const TokenChoice& c : plan.choices)
+    if (c.kind == ChoiceKind::kSample ? !device_sampling_ : c.n_rows > kMaxChoiceRows)
+      return Backend::choose_tokens(logits, plan);
   if (n == 0) return {};
   if (n > choice_capacity_) {
     sync();
