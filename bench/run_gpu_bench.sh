@@ -3,7 +3,7 @@
 # the repository root, with build-gpu/bin carried (tools/gpu/build_for_gpu.sh
 # selfens) and the MyriadLAMA data at $DATA (default .carry/data).
 #
-# Builds a random-weight model with the exact Llama-3.2-3B-Instruct
+# Builds (tools/gpu/make_random_model.py) a random-weight model with the exact Llama-3.2-3B-Instruct
 # architecture (28 layers, hidden 3072, GQA 24/8, head dim 128, llama3 rope),
 # or with ARCH=qwen2.5-7b Qwen2.5-7B-Instruct's (28 layers, hidden 3584, GQA
 # 28/4, q/k/v biases, untied); vocabulary 49152 so that the committed SmolLM2
@@ -22,33 +22,7 @@ k=${1:-512}; b=${2:-128}
 data=${DATA:-.carry/data}; out=${OUT:-/tmp/selfens-gpu-bench}; mkdir -p "$out"
 arch=${ARCH:-llama3.2-3b}
 model=/tmp/selfens-$arch; res=/tmp/selfens-bench-out
-python3 - "$model" "$arch" <<'PY'
-import glob, os, sys, torch, transformers as T
-d, arch = sys.argv[1:]
-if not glob.glob(f"{d}/*.safetensors"):
-    if arch == "llama3.2-3b":
-        cfg = T.LlamaConfig(vocab_size=49152, hidden_size=3072, intermediate_size=8192,
-            num_hidden_layers=28, num_attention_heads=24, num_key_value_heads=8, head_dim=128,
-            max_position_embeddings=131072, rms_norm_eps=1e-5, rope_theta=500000.0,
-            rope_scaling={"rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0,
-                          "high_freq_factor": 4.0, "original_max_position_embeddings": 8192},
-            tie_word_embeddings=True, bos_token_id=1, eos_token_id=2)
-        cls = T.LlamaForCausalLM
-    elif arch == "qwen2.5-7b":  # Qwen2.5-7B-Instruct's config, vocabulary as above
-        cfg = T.Qwen2Config(vocab_size=49152, hidden_size=3584, intermediate_size=18944,
-            num_hidden_layers=28, num_attention_heads=28, num_key_value_heads=4,
-            max_position_embeddings=32768, rms_norm_eps=1e-6, rope_theta=1000000.0,
-            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2)
-        cls = T.Qwen2ForCausalLM
-    else:
-        sys.exit(f"unknown ARCH {arch} (llama3.2-3b or qwen2.5-7b)")
-    torch.manual_seed(0)
-    with torch.device("cuda"):
-        m = cls(cfg).to(torch.bfloat16)
-    m.save_pretrained(d, safe_serialization=True)
-    print("made", d, flush=True)
-PY
-cp tests/fixtures/tokenizer/smollm2/tokenizer.json tests/fixtures/tokenizer/smollm2/tokenizer_config.json "$model/"
+python3 tools/gpu/make_random_model.py "$model" "$arch" || exit 1
 mdir="$res/myriadlama/selfens-$arch"; mkdir -p "$mdir"
 python3 bench/uniform_confidence.py "$data/myriadlama/test.jsonl" "$mdir/confidence.feather" "$k"
 : > "$out/selfens_runs.jsonl"

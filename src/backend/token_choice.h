@@ -55,6 +55,7 @@ void fuse_choice(const TokenChoice& c, std::span<const float> weights,
 void check_choices(const ChoicePlan& plan, size_t n_logit_rows);
 
 // The chosen id of every choice; logits [n_logit_rows, vocab] on the host.
+// Many choices are split over up to 16 threads (same ids).
 // Throws (SELFENS_CHECK) when a choice reaches outside the rows or weights.
 std::vector<int32_t> choose_tokens_host(std::span<const float> logits, int32_t vocab,
                                         const ChoicePlan& plan);

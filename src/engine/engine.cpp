@@ -1,9 +1,12 @@
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 
 #include "engine/engine_internal.h"
 #include "engine/rope.h"
 #include "util/check.h"
+#include "util/log.h"
 
 namespace selfens {
 
@@ -28,7 +31,12 @@ Engine::Engine(std::shared_ptr<const Model> model, const EngineOptions& options)
   const ModelConfig& c = model_->config;
   validate_model(c, model_->weights, model_->path.empty() ? model_->name : model_->path);
   inv_freq_ = rope_inv_freq(c);
+  const auto start = std::chrono::steady_clock::now();
   upload_weights();
+  char took[64];
+  std::snprintf(took, sizeof took, " in %.2f s",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  log::info("weights ready on " + backend_->name() + took);
   KvShape shape;
   shape.n_layers = c.num_layers;
   shape.n_kv_heads = c.num_kv_heads;

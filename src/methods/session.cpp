@@ -1,11 +1,14 @@
 #include "methods/session.h"
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 
 #include "model/gguf.h"
 #include "model/loader.h"
 #include "model/resolve.h"
 #include "util/check.h"
+#include "util/log.h"
 
 namespace selfens {
 namespace {
@@ -25,7 +28,12 @@ std::unique_ptr<Tokenizer> tokenizer_at(const std::string& path) {
 
 Session open_session(const std::string& name_or_path) {
   Session s;
+  const auto start = std::chrono::steady_clock::now();
   auto model = std::make_shared<Model>(load_model(name_or_path));
+  char took[64];
+  std::snprintf(took, sizeof took, " in %.2f s",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  log::info("model " + model->path + " read" + took);
   s.tokenizer = tokenizer_at(model->path);
   s.model = std::move(model);
   return s;

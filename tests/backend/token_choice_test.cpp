@@ -75,6 +75,28 @@ TEST(TokenChoice, SampledChoicesAreTheSamplersDraws) {
   EXPECT_EQ(choose_tokens_host(logits, vocab, plan), want);
 }
 
+// Hundreds of choices are split over threads: the same ids as choosing
+// them one by one, and a bad choice in any part still throws.
+TEST(TokenChoice, ManyChoicesOverThreadsAreTheSameIds) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> n(0.0f, 2.0f);
+  const int rows = 64, vocab = 300;
+  std::vector<float> logits(size_t(rows) * vocab);
+  for (float& x : logits) x = n(rng);
+  ChoicePlan plan;
+  for (int r = 0; r < rows; ++r)
+    for (int s = 0; s < 5; ++s) {
+      plan.draws.push_back({0.8f, 0.9f, 40, 0, (r * 5 + s + 0.5) / (rows * 5)});
+      plan.choices.push_back({r, 1, ChoiceKind::kSample, int32_t(plan.draws.size() - 1)});
+    }
+  std::vector<int32_t> one_by_one(plan.choices.size());
+  for (size_t i = 0; i < plan.choices.size(); ++i)
+    choose_tokens_host_range(logits, vocab, plan, i, i + 1, one_by_one);
+  EXPECT_EQ(choose_tokens_host(logits, vocab, plan), one_by_one);
+  plan.choices[plan.choices.size() - 3].row_begin = rows;  // outside the logits, last part
+  EXPECT_THROW(choose_tokens_host(logits, vocab, plan), InternalError);
+}
+
 TEST(TokenChoice, SampledChoicesNeedOneRowAndADraw) {
   const std::vector<float> logits(6, 0.0f);
   ChoicePlan plan;

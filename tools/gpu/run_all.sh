@@ -5,6 +5,7 @@
 #   CHECKS=1   tools/gpu/run_gpu_checks.sh (kernel and end-to-end checks)
 #   CLI=1      tools/gpu/run_cli_checks.sh (predictions vs the CPU)
 #   CONF=1     tools/gpu/run_confidence_checks.sh (sampled answers vs the CPU)
+#   CONF_BENCH="K S B"  bench/run_gpu_confidence_bench.sh (device vs host sampling)
 #   BENCH="flex_attention per_prompt ..."  bench/run_gpu_bench.sh K=512 B=256
 #   PROFILE="flex_attention ..."  the same runs with SELFENS_CUDA_PROFILE=${PROFILE_MODE:-2}
 #   PEERS=1    transformers per_prompt (hf_peer.py), the original's approach
@@ -31,6 +32,10 @@ fi
 if [[ "${CONF:-0}" == 1 ]]; then
   step confidence
   OUT=/tmp tools/gpu/run_confidence_checks.sh 2>&1 | tee "$out/confidence.log" | grep -E "PASS|FAIL|INFO|status"
+fi
+if [[ -n "${CONF_BENCH:-}" ]]; then
+  step confidence bench $CONF_BENCH
+  ARCH=$arch bench/run_gpu_confidence_bench.sh $CONF_BENCH 2>>"$out/all.log" | tee "$out/confidence_bench.jsonl"
 fi
 if [[ -n "${BENCH:-}" ]]; then
   settings=("")

@@ -13,7 +13,7 @@ sel=build-gpu/bin/selfens; source tools/gpu/find_cublas.sh "$sel"
 out=${OUT:-/tmp}/selfens-confidence; rm -rf "$out"; mkdir -p "$out"
 # The lemma tables (confidence matches lemmas), carried by pack_carry.sh.
 [[ -d .carry/lemma ]] && export SELFENS_LEMMA_DIR=$PWD/.carry/lemma
-export SELFENS_CUDA_SAMPLE=1  # the device draws (off by default until these checks pass)
+export SELFENS_CUDA_SAMPLE=1  # the device draws (the default; explicit, as this is what is checked)
 status=0
 for m in tiny-llama3 tiny-qwen2; do
   for dev in cpu cuda-f32 cuda; do

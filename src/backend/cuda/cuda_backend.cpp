@@ -26,15 +26,6 @@ static_assert(sizeof(KvSlot) == 2 * sizeof(int32_t), "KvSlot is uploaded as (pag
 static_assert(sizeof(AttnSegment) == sizeof(SegDev) && sizeof(AttnGroup) == sizeof(GroupDev),
               "plan structs are uploaded as bytes");
 
-// fp32 -> bf16 bits, round to nearest even (NaN stays NaN).
-uint16_t to_bf16_bits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  if ((u & 0x7fffffffu) > 0x7f800000u) return uint16_t((u >> 16) | 0x40u);
-  u += 0x7fffu + ((u >> 16) & 1u);
-  return uint16_t(u >> 16);
-}
-
 size_t elem_bytes(DType t) { return t == DType::kBF16 ? 2 : 4; }
 
 // A non-negative integer from the environment, or `fallback`.
@@ -102,12 +93,13 @@ CudaBackend::CudaBackend(DType weight_dtype) : weight_dtype_(weight_dtype) {
   const char* g = std::getenv("SELFENS_CUDA_GRAPHS");
   graphs_enabled_ = !profile_ && !(g != nullptr && std::string(g) == "0");
   tiling_ = default_tiling(device_);
-  device_sampling_ = env_int("SELFENS_CUDA_SAMPLE", 0) != 0;
+  device_sampling_ = env_int("SELFENS_CUDA_SAMPLE", 1) != 0;
 }
 
 CudaBackend::~CudaBackend() {
   // No throwing here: errors at teardown are ignored.
   if (stream_ != nullptr) cudaStreamSynchronize(stream_);
+  weight_uploader_.reset();
   if (graph_mode_ == GraphMode::kCapture) abort_capture();
   for (auto& [key, g] : graphs_) cudaGraphExecDestroy(g.exec);
   for (UploadBuffer& u : uploads_) {
@@ -156,9 +148,8 @@ Tensor CudaBackend::upload_weight(const HostTensor& host) {
   if (t.dtype == DType::kF32) {
     CUDA_CHECK(cudaMemcpy(t.data, host.data.data(), n * sizeof(float), cudaMemcpyHostToDevice));
   } else {
-    std::vector<uint16_t> bits(n);
-    for (size_t i = 0; i < n; ++i) bits[i] = to_bf16_bits(host.data[i]);
-    CUDA_CHECK(cudaMemcpy(t.data, bits.data(), n * sizeof(uint16_t), cudaMemcpyHostToDevice));
+    if (!weight_uploader_) weight_uploader_ = std::make_unique<Bf16WeightUploader>(stream_);
+    weight_uploader_->upload(host.data.data(), n, static_cast<uint16_t*>(t.data));
   }
   return t;
 }

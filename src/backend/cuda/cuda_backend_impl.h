@@ -32,6 +32,7 @@
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/cuda_lt_gemm.h"
 #include "backend/cuda/cuda_profile.h"
+#include "backend/cuda/cuda_weight_upload.h"
 
 namespace selfens::cuda {
 
@@ -158,10 +159,13 @@ class CudaBackend final : public Backend {
 
   std::array<UploadBuffer, kUploadKinds> uploads_;
 
+  // Pinned staging of bf16 weight uploads; released at the first step
+  // (the engine uploads its weights before it).
+  std::unique_ptr<Bf16WeightUploader> weight_uploader_;
   bool graphs_enabled_ = true;
-  // SELFENS_CUDA_SAMPLE=1: sampled choices drawn on the device (not yet run
-  // on a GPU: off by default, the host draws them from downloaded logits).
-  bool device_sampling_ = false;
+  // Sampled choices drawn on the device (default); SELFENS_CUDA_SAMPLE=0:
+  // the host draws them from downloaded logits (same samples, slower).
+  bool device_sampling_ = true;
   GraphMode graph_mode_ = GraphMode::kEager;
   uint64_t step_key_ = 0, ops_hash_ = 0;
   bool graph_in_flight_ = false;

@@ -9,9 +9,9 @@
 // exp((logit - max) / T) > 0 in fp64) compacted in id order into shared
 // memory; then one thread sums and walks them in the host's order (id order,
 // or after a bitonic sort by weight, ties by id, for top-p), so the draw is
-// the host's up to the last bit of exp(). Used only with SELFENS_CUDA_SAMPLE=1
-// until tools/gpu/gpu_backend_check and run_confidence_checks.sh have passed
-// on a GPU (written in a session whose device time had run out).
+// the host's up to the last bit of exp(): tools/gpu/gpu_backend_check and
+// run_confidence_checks.sh compare the ids with the host's (H200: equal).
+// SELFENS_CUDA_SAMPLE=0 leaves the draws to the host.
 #include <cfloat>
 #include <climits>
 

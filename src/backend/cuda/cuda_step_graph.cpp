@@ -95,6 +95,7 @@ void CudaBackend::prepare_step(std::span<const int32_t> tokens, std::span<const 
                                std::span<const int32_t> logit_rows) {
   auto prof_scope = prof("prepare_step");
   if (graph_mode_ != GraphMode::kEager) abort_capture();  // the last call ended in an error
+  weight_uploader_.reset();  // the weights are up: free its pinned buffers
   const int64_t n = int64_t(positions.size());
   SELFENS_CHECK(int64_t(tokens.size()) == n && int64_t(slots.size()) == n,
                 "prepare_step: tokens, positions and slots differ in length");

@@ -1,0 +1,69 @@
+#include "backend/cuda/cuda_weight_upload.h"
+
+#include <algorithm>
+#include <cstring>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "backend/cuda/cuda_check.h"
+
+namespace selfens::cuda {
+
+uint16_t to_bf16_bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return uint16_t((u >> 16) | 0x40u);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return uint16_t(u >> 16);
+}
+
+namespace {
+
+// dst[i] = to_bf16_bits(src[i]) for i < n, split over up to 16 threads.
+void round_parallel(const float* src, size_t n, uint16_t* dst) {
+  const size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 16);
+  const size_t per = std::max<size_t>((n + threads - 1) / threads, size_t{1} << 16);
+  std::vector<std::future<void>> jobs;
+  for (size_t b = per; b < n; b += per)
+    jobs.push_back(std::async(std::launch::async, [=] {
+      for (size_t i = b, e = std::min(n, b + per); i < e; ++i) dst[i] = to_bf16_bits(src[i]);
+    }));
+  for (size_t i = 0, e = std::min(n, per); i < e; ++i) dst[i] = to_bf16_bits(src[i]);
+  for (auto& j : jobs) j.get();
+}
+
+}  // namespace
+
+Bf16WeightUploader::Bf16WeightUploader(cudaStream_t stream) : stream_(stream) {
+  for (int b = 0; b < 2; ++b) {
+    CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&pinned_[b]), kChunk * sizeof(uint16_t)));
+    CUDA_CHECK(cudaEventCreateWithFlags(&copied_[b], cudaEventDisableTiming));
+  }
+}
+
+Bf16WeightUploader::~Bf16WeightUploader() {
+  // No throwing here: the buffers may still be the source of queued copies.
+  for (int b = 0; b < 2; ++b) {
+    if (copied_[b] != nullptr) {
+      cudaEventSynchronize(copied_[b]);
+      cudaEventDestroy(copied_[b]);
+    }
+    if (pinned_[b] != nullptr) cudaFreeHost(pinned_[b]);
+  }
+}
+
+void Bf16WeightUploader::upload(const float* src, size_t n, uint16_t* dst) {
+  for (size_t done = 0; done < n; done += kChunk) {
+    const size_t len = std::min(kChunk, n - done);
+    const int b = next_;
+    next_ ^= 1;
+    CUDA_CHECK(cudaEventSynchronize(copied_[b]));  // its last copy has left the buffer
+    round_parallel(src + done, len, pinned_[b]);
+    CUDA_CHECK(cudaMemcpyAsync(dst + done, pinned_[b], len * sizeof(uint16_t),
+                               cudaMemcpyHostToDevice, stream_));
+    CUDA_CHECK(cudaEventRecord(copied_[b], stream_));
+  }
+}
+
+}  // namespace selfens::cuda

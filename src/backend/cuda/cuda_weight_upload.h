@@ -1,0 +1,38 @@
+#pragma once
+// Bf16WeightUploader: puts fp32 host weights on the device as bf16 bits.
+//
+// Loading a 3B model this way used to round 3.2 billion floats on one
+// thread and copy them from pageable memory (seconds, before the first
+// question). Here host threads round one chunk into one of two pinned
+// buffers while the copy of the other runs on the stream.
+#include <cuda_runtime.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace selfens::cuda {
+
+// fp32 -> bf16 bits, round to nearest even (NaN stays NaN).
+uint16_t to_bf16_bits(float f);
+
+class Bf16WeightUploader {
+ public:
+  explicit Bf16WeightUploader(cudaStream_t stream);
+  ~Bf16WeightUploader();
+  Bf16WeightUploader(const Bf16WeightUploader&) = delete;
+  Bf16WeightUploader& operator=(const Bf16WeightUploader&) = delete;
+
+  // Enqueues the copy of round(src[0, n)) to dst on the stream; src may be
+  // freed on return (it has been read), dst is written in stream order.
+  void upload(const float* src, size_t n, uint16_t* dst);
+
+ private:
+  static constexpr size_t kChunk = size_t{16} << 20;  // elements: 32 MiB of bf16
+  cudaStream_t stream_;
+  std::array<uint16_t*, 2> pinned_{};
+  std::array<cudaEvent_t, 2> copied_{};
+  int next_ = 0;
+};
+
+}  // namespace selfens::cuda
