@@ -33,4 +33,13 @@ std::unique_ptr<Backend> make_backend(const std::string& kind, int threads) {
   throw InputError("backend: unknown device '" + kind + "' (expected auto, cpu, cuda or cuda-f32)");
 }
 
+bool backend_keeps_bf16_weights(const std::string& kind) {
+#ifdef SELFENS_HAVE_CUDA
+  return kind == "cuda" || (kind == "auto" && cuda::device_count() > 0);
+#else
+  (void)kind;
+  return false;
+#endif
+}
+
 }  // namespace selfens

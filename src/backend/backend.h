@@ -79,8 +79,9 @@ class Backend {
   virtual std::string name() const = 0;
 
   // --- memory ---
-  // A weight on the device. The CPU backend aliases `host` (no copy): the
-  // HostTensor must outlive the backend. 1-D tensors become [1, n].
+  // A weight on the device. The CPU backend aliases `host` (no copy) when
+  // it holds fp32 values: the HostTensor must outlive the backend. 1-D
+  // tensors become [1, n]. Every backend takes fp32 or bf16 host values.
   virtual Tensor upload_weight(const HostTensor& host) = 0;
   virtual Tensor alloc(int64_t rows, int64_t cols) = 0;  // fp32, uninitialised
   virtual void release(Tensor& t) = 0;
@@ -141,5 +142,8 @@ class Backend {
 // "cpu" (always); "cuda" (bf16 weights) or "cuda-f32" when built with CUDA;
 // "auto": "cuda" when a GPU is usable, else "cpu". threads <= 0: all cores.
 std::unique_ptr<Backend> make_backend(const std::string& kind, int threads);
+// Whether make_backend(kind) stores 2-D weights as bf16: then the loader
+// may hand it a bf16 file's bytes instead of fp32 (LoadOptions::bf16_views).
+bool backend_keeps_bf16_weights(const std::string& kind);
 
 }  // namespace selfens

@@ -244,7 +244,7 @@ ConfidenceResult run_confidence(const ConfidenceOptions& o) {
   ConfidenceResult res;
   res.path = paths.confidence();
   eval::Lemmatizer lem = eval::Lemmatizer::load_default();  // fail before the long part
-  Session session = open_session(o.model);
+  Session session = open_session(o.model, load_options_for(o.device));
   const SamplingParams sp = sampling_params(o, *session.model);
 
   std::vector<Row> rows;

@@ -223,7 +223,7 @@ GenerateResult run_generate(const GenerateOptions& o) {
   int64_t& generated = counters.generated;
   bool finished = true;
   if (!jobs.empty()) {
-    Session session = open_session(o.model);
+    Session session = open_session(o.model, load_options_for(o.device));
     std::vector<std::vector<std::string>> prompts;
     for (const auto& j : jobs) prompts.push_back(j.prompts);
     std::string prefix_text = data::prompt_parts(ds.block, "").prefix;

@@ -212,7 +212,7 @@ ParaphraseResult run_paraphrase(const ParaphraseOptions& o) {
   }
   std::vector<data::Question> qs = source_questions(o);
   SELFENS_REQUIRE(!qs.empty(), "paraphrase: no questions in data set '" + o.dataset + "'");
-  Session session = open_session(o.model);
+  Session session = open_session(o.model, load_options_for(o.device));
   install_interrupt_handler();
   for (int r = 0; r < shots.rounds; ++r) {
     if (!run_round(o, shots, r, session, qs, res)) {

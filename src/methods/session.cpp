@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "backend/backend.h"
 #include "model/gguf.h"
 #include "model/loader.h"
 #include "model/resolve.h"
@@ -26,10 +27,10 @@ std::unique_ptr<Tokenizer> tokenizer_at(const std::string& path) {
 
 }  // namespace
 
-Session open_session(const std::string& name_or_path) {
+Session open_session(const std::string& name_or_path, const LoadOptions& options) {
   Session s;
   const auto start = std::chrono::steady_clock::now();
-  auto model = std::make_shared<Model>(load_model(name_or_path));
+  auto model = std::make_shared<Model>(load_model(name_or_path, options));
   char took[64];
   std::snprintf(took, sizeof took, " in %.2f s",
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -41,6 +42,10 @@ Session open_session(const std::string& name_or_path) {
 
 std::unique_ptr<Tokenizer> open_tokenizer(const std::string& name_or_path) {
   return tokenizer_at(resolve_model_path(name_or_path));
+}
+
+LoadOptions load_options_for(const std::string& device) {
+  return LoadOptions{.bf16_views = backend_keeps_bf16_weights(device)};
 }
 
 }  // namespace selfens

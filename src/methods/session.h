@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "model/loader.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
 
@@ -14,7 +15,10 @@ struct Session {
 };
 
 // Loads weights and tokenizer. InputError for unknown names, bad files.
-Session open_session(const std::string& name_or_path);
+Session open_session(const std::string& name_or_path, const LoadOptions& options = {});
+// The load options that suit `device` (auto, cpu, cuda, cuda-f32): a bf16
+// device takes bf16 files' bytes as they are.
+LoadOptions load_options_for(const std::string& device);
 // The tokenizer alone (no weights are read).
 std::unique_ptr<Tokenizer> open_tokenizer(const std::string& name_or_path);
 

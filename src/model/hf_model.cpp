@@ -156,7 +156,7 @@ void read_generation_config(const fs::path& path, Model& m) {
 // The safetensors files of a directory and which holds each tensor.
 class TensorSource {
  public:
-  explicit TensorSource(const fs::path& dir) {
+  TensorSource(const fs::path& dir, const LoadOptions& options) : options_(options) {
     const fs::path single = dir / "model.safetensors";
     const fs::path index = dir / "model.safetensors.index.json";
     if (fs::exists(single)) {
@@ -171,22 +171,31 @@ class TensorSource {
 
   bool has(const std::string& name) const { return where_.count(name) != 0; }
 
-  // The tensor as fp32, its shape checked against the config.
+  // The tensor as fp32 (or the file's bf16 bytes, see LoadOptions), its
+  // shape checked against the config.
   HostTensor take(const std::string& name, const std::vector<int64_t>& shape) const {
     const auto it = where_.find(name);
     SELFENS_REQUIRE(it != where_.end(), origin_ + ": missing tensor '" + name + "'");
-    const SafetensorsFile& f = *files_[it->second];
+    const std::shared_ptr<const SafetensorsFile>& file = files_[it->second];
+    const SafetensorsFile& f = *file;
     const SafetensorsTensor* t = f.find(name);
     SELFENS_REQUIRE(t != nullptr, f.path() + ": missing tensor '" + name + "' (listed in the index)");
     SELFENS_REQUIRE(t->shape == shape, f.path() + ": tensor '" + name + "' has shape " +
                                            detail::shape_str(t->shape) + ", config.json expects " +
                                            detail::shape_str(shape));
+    if (options_.bf16_views && shape.size() == 2 && t->dtype == "BF16") {
+      HostTensor h;
+      h.shape = t->shape;
+      h.bf16 = {t->data, size_t(t->nbytes)};
+      h.keep = file;
+      return h;
+    }
     return f.to_fp32(*t);
   }
 
  private:
   size_t open(const fs::path& p) {
-    files_.push_back(std::make_unique<SafetensorsFile>(p.string()));
+    files_.push_back(std::make_shared<const SafetensorsFile>(p.string()));
     origin_ = origin_.empty() ? p.string() : origin_;
     for (const auto& t : files_.back()->tensors()) where_[t.name] = files_.size() - 1;
     return files_.size() - 1;
@@ -210,7 +219,8 @@ class TensorSource {
     origin_ = file;
   }
 
-  std::vector<std::unique_ptr<SafetensorsFile>> files_;
+  LoadOptions options_;
+  std::vector<std::shared_ptr<const SafetensorsFile>> files_;  // weights may keep them mapped
   std::map<std::string, size_t> where_;  // tensor name -> index in files_
   std::string origin_;                    // named in "missing tensor" errors
 };
@@ -239,7 +249,7 @@ LayerWeights load_layer(const TensorSource& src, const ModelConfig& c, int i) {
 
 }  // namespace
 
-Model load_hf_model(const std::string& dir_str) {
+Model load_hf_model(const std::string& dir_str, const LoadOptions& options) {
   const fs::path dir(dir_str);
   SELFENS_REQUIRE(fs::is_directory(dir), dir_str + ": not a directory");
   SELFENS_REQUIRE(fs::exists(dir / "config.json"), dir_str + ": missing config.json");
@@ -255,7 +265,7 @@ Model load_hf_model(const std::string& dir_str) {
   SELFENS_REQUIRE(c.num_kv_heads > 0 && c.num_heads % c.num_kv_heads == 0,
                   origin + ": num_attention_heads " + std::to_string(c.num_heads) +
                       " is not a multiple of num_key_value_heads " + std::to_string(c.num_kv_heads));
-  const TensorSource src(dir);
+  const TensorSource src(dir, options);
   m.weights.tok_embeddings = src.take("model.embed_tokens.weight", {c.vocab_size, c.hidden_size});
   m.weights.layers.resize(static_cast<size_t>(c.num_layers));
   detail::parallel_for(c.num_layers, [&](int i) { m.weights.layers[i] = load_layer(src, c, i); });

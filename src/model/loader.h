@@ -10,16 +10,23 @@
 
 namespace selfens {
 
+struct LoadOptions {
+  // 2-D weights stored as BF16 in safetensors stay the mapped file's bytes
+  // (HostTensor::bf16): for bf16 devices, which need no fp32 copy. GGUF
+  // files and other dtypes load as fp32 either way.
+  bool bf16_views = false;
+};
+
 // A name from the models table (see model/resolve.h), a path to a .gguf file
 // or an HF directory, or an HF repo id found in the HF cache.
-Model load_model(const std::string& name_or_path);
+Model load_model(const std::string& name_or_path, const LoadOptions& options = {});
 
 // A llama / qwen2 GGUF file; Q/K of the llama architecture are unpermuted.
 Model load_gguf_model(const std::string& path);
 
 // An HF directory: config.json, model.safetensors (or shards with
 // model.safetensors.index.json), tokenizer.json, generation_config.json.
-Model load_hf_model(const std::string& dir);
+Model load_hf_model(const std::string& dir, const LoadOptions& options = {});
 
 // The ModelConfig described by a GGUF file's metadata (and rope_freqs tensor).
 ModelConfig gguf_model_config(const GgufFile& file);

@@ -1,5 +1,8 @@
 #include "model/model.h"
 
+#include <cstring>
+
+#include "model/dequant.h"
 #include "model/load_util.h"
 #include "util/check.h"
 
@@ -79,6 +82,17 @@ void validate_model(const ModelConfig& c, const ModelWeights& w, const std::stri
   } else {
     check_shape(w.lm_head, {c.vocab_size, c.hidden_size}, origin, "lm_head");
   }
+}
+
+std::vector<float> fp32_values(const HostTensor& t) {
+  if (!t.data.empty() || t.bf16.empty()) return t.data;
+  std::vector<float> out(t.bf16.size() / 2);
+  for (size_t i = 0; i < out.size(); ++i) {
+    uint16_t bits;
+    std::memcpy(&bits, t.bf16.data() + 2 * i, 2);
+    out[i] = bf16_to_fp32(bits);
+  }
+  return out;
 }
 
 }  // namespace selfens

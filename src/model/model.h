@@ -1,6 +1,8 @@
 #pragma once
 // The model as the engine sees it: a configuration and fp32 host weights in
-// Hugging Face layout, whatever file they came from (GGUF or safetensors).
+// Hugging Face layout, whatever file they came from (GGUF or safetensors);
+// loaded for a bf16 device, the 2-D weights of a BF16 safetensors file stay
+// the file's bf16 bytes instead (LoadOptions in model/loader.h).
 //
 // Layout contract (all loaders must produce it):
 //  * Linear weights are row-major [out_features, in_features], as in HF
@@ -10,6 +12,7 @@
 //    for interleaved RoPE; the GGUF loader undoes that permutation.
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,15 +20,25 @@ namespace selfens {
 
 struct HostTensor {
   std::vector<int64_t> shape;  // row-major, outermost first
-  std::vector<float> data;     // fp32, size = product of shape
+  std::vector<float> data;     // fp32, size = product of shape; empty when bf16 holds the values
+  // The values as bf16 (2 little-endian bytes each, not necessarily 2-byte
+  // aligned) in a mapped safetensors file that `keep` holds open: a bf16
+  // device uploads them as they are, without an fp32 copy on the host.
+  std::span<const uint8_t> bf16{};
+  std::shared_ptr<const void> keep{};
   // A 2-D GGUF tensor stored as Q4_1 (3) or Q8_0 (8) also keeps its blocks
   // (rows x cols/32, row-major): the CPU backend's few-row products read
   // them instead of `data` (4-6x fewer bytes per decode step).
   uint32_t block_type = 0;
   std::vector<uint8_t> blocks{};
-  bool empty() const { return data.empty(); }
-  int64_t numel() const { return static_cast<int64_t>(data.size()); }
+  bool empty() const { return data.empty() && bf16.empty(); }
+  int64_t numel() const {
+    return static_cast<int64_t>(data.empty() ? bf16.size() / 2 : data.size());
+  }
 };
+
+// The values as fp32: `data`, or the bf16 bytes widened.
+std::vector<float> fp32_values(const HostTensor& t);
 
 struct RopeScaling {
   std::string type;                  // "" (none) or "llama3"

@@ -177,9 +177,10 @@ std::string resolve_model_path(const std::string& name_or_path) {
                    "add the name to $SELFENS_MODELS_FILE / ~/.config/selfens/models.json");
 }
 
-Model load_model(const std::string& name_or_path) {
+Model load_model(const std::string& name_or_path, const LoadOptions& options) {
   const std::string path = resolve_model_path(name_or_path);
-  Model m = std::filesystem::is_directory(path) ? load_hf_model(path) : load_gguf_model(path);
+  Model m = std::filesystem::is_directory(path) ? load_hf_model(path, options)
+                                                : load_gguf_model(path);
   m.name = name_or_path;
   return m;
 }

@@ -10,6 +10,8 @@
 #include "engine/engine.h"
 #include "engine/rope.h"
 #include "engine/reference.h"
+#include "common/test_paths.h"
+#include "model/loader.h"
 
 namespace selfens {
 namespace {
@@ -79,6 +81,25 @@ INSTANTIATE_TEST_SUITE_P(
                       Variant{"qwen2_bias", {true, false, false, 2, 5}},
                       Variant{"qwen2_bias_tied", {true, true, false, 3, 6}}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// A BF16 safetensors model loaded as the file's bf16 bytes (what a bf16
+// device is given) computes the very logits of its fp32 load.
+TEST(Bf16Views, SameLogitsAsTheFp32Load) {
+  const std::string dir = (test::fixtures_dir() / "models" / "tiny-qwen2").string();
+  std::vector<std::vector<float>> logits;
+  for (bool views : {false, true}) {
+    auto model = std::make_shared<const Model>(load_model(dir, LoadOptions{.bf16_views = views}));
+    ASSERT_EQ(model->weights.layers[0].wq.data.empty(), views);
+    Engine engine(model, small_options());
+    std::mt19937 rng(3);
+    const SpanId s = engine.create_span({}, 0);
+    StepBatch b;
+    for (int t : random_tokens(rng, 21, model->config.vocab_size)) b.add(t, s, true);
+    const Logits out = engine.forward(b);
+    logits.push_back(out.data);
+  }
+  EXPECT_EQ(logits[0], logits[1]);
+}
 
 TEST(Rope, InvFreqMatchesLoaderLlama3Rule) {
   for (bool scaled : {false, true}) {

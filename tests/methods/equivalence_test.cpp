@@ -130,9 +130,10 @@ TEST_P(MethodEquivalence, LogitEnsemblesOfIdenticalParaphrasesAreOrigin) {  // e
     MethodRun ens = run(cfg(m, 3), same_views({1, 1, 1}), 4);
     for (size_t q = 0; q < kQuestions.size(); ++q) {
       EXPECT_EQ(ens.answers[q][0], origin.answers[q][0]) << method_name(m) << " question " << q;
-      if (m != Method::kMax)  // max fuses probabilities, not logits
+      if (m != Method::kMax) {  // max fuses probabilities, not logits
         EXPECT_LT(max_abs_diff(ens.first_scores[{q, 0}], origin.first_scores[{q, 0}]), 1e-4)
             << method_name(m);
+      }
     }
   }
 }

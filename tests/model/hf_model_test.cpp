@@ -167,8 +167,10 @@ void expect_values(const Model& m, const Tiny& t) {
   for (const auto& [name, shape] : t.shapes()) {
     const HostTensor* h = got.at(name);
     EXPECT_EQ(h->shape, shape) << name;
+    const std::vector<float> values = fp32_values(*h);
+    ASSERT_EQ(int64_t(values.size()), h->numel()) << name;
     for (int64_t i = 0; i < h->numel(); ++i)
-      ASSERT_EQ(h->data[i], value_at(id, i)) << name << "[" << i << "]";
+      ASSERT_EQ(values[size_t(i)], value_at(id, i)) << name << "[" << i << "]";
     ++id;
   }
 }
@@ -210,6 +212,39 @@ TEST(HfModel, LlamaSingleFileMixedDtypes) {
   EXPECT_TRUE(m.gguf_path.empty());
   expect_values(m, t);
   fs::remove_all(dir);
+}
+
+// For a bf16 device the 2-D BF16 tensors stay the file's bytes (no fp32
+// copy); everything else, and every value, is as in the fp32 load.
+TEST(HfModel, Bf16ViewsOfBf16MatricesOnly) {
+  for (bool sharded : {false, true}) {
+    const Tiny t{sharded, sharded};
+    const fs::path dir = write_dir(sharded ? "qwen-views" : "llama-views", t, sharded);
+    const Model m = load_hf_model(dir.string(), LoadOptions{.bf16_views = true});
+    expect_values(m, t);
+    const auto tensors = t.tensors();
+    int views = 0;
+    auto check = [&](const std::string& name, const HostTensor& h) {
+      const bool view = tensors.at(name).dtype == "BF16" && h.shape.size() == 2;
+      EXPECT_EQ(h.data.empty(), view) << name;
+      EXPECT_EQ(h.bf16.size(), view ? size_t(2 * h.numel()) : 0u) << name;
+      EXPECT_EQ(h.keep != nullptr, view) << name;
+      views += view;
+    };
+    check("model.embed_tokens.weight", m.weights.tok_embeddings);
+    check("model.norm.weight", m.weights.final_norm);
+    for (int l = 0; l < 2; ++l) {
+      const std::string p = "model.layers." + std::to_string(l) + ".";
+      const LayerWeights& w = m.weights.layers[size_t(l)];
+      check(p + "self_attn.q_proj.weight", w.wq);
+      check(p + "self_attn.o_proj.weight", w.wo);
+      check(p + "mlp.down_proj.weight", w.w_down);
+      check(p + "input_layernorm.weight", w.attn_norm);
+      if (t.qwen) check(p + "self_attn.q_proj.bias", w.bq);
+    }
+    EXPECT_GT(views, 0);
+    fs::remove_all(dir);
+  }
 }
 
 TEST(HfModel, Qwen2ShardedTiedWithBiases) {

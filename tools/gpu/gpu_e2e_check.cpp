@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include "engine/engine.h"
 #include "gpu_check.h"
@@ -167,6 +168,19 @@ Compare span_batch(Engine& cpu, Engine& gpu, const std::vector<int32_t>& prompt)
   return c;
 }
 
+// A BF16 safetensors model loaded as the file's bytes (what `selfens` does
+// for --device cuda) must give the logits of its fp32 load exactly.
+void check_bf16_views(Report& r, const std::string& model, const EngineOptions& options, const std::string& tag,
+                      const std::vector<int32_t>& prompt, int steps, Engine& fp32_engine) {
+  if (model.rfind("synthetic:", 0) == 0 || !std::filesystem::is_directory(model)) return;
+  auto views = std::make_shared<const Model>(load_model(model, LoadOptions{.bf16_views = true}));
+  if (!views->weights.tok_embeddings.data.empty()) return;  // not a BF16 file
+  Engine e(views, options);
+  const Compare c = teacher_forced(fp32_engine, e, prompt, steps);
+  r.check(tag + "bf16 file bytes vs fp32 load: logits", c.max_diff, 0.0,
+          {{"rows", c.total}, {"token_agreement", c.agree}});
+}
+
 }  // namespace
 
 void run_e2e_checks(Report& r, const std::string& model, DType gpu_dtype, int steps) {
@@ -211,6 +225,7 @@ void run_e2e_checks(Report& r, const std::string& model, DType gpu_dtype, int st
     r.check(tag + "greedy tokens identical", tc == tg ? 0.0 : 1.0, 0.0, g);
   else
     r.info(tag + "greedy common prefix", g);
+  check_bf16_views(r, model, og, tag, prompt, steps, gpu);
 }
 
 }  // namespace selfens::gpucheck

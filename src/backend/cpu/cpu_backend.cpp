@@ -35,7 +35,12 @@ CpuBackend::~CpuBackend() = default;
 Tensor CpuBackend::upload_weight(const HostTensor& host) {
   SELFENS_CHECK(!host.shape.empty() && host.shape.size() <= 2, "weights are 1-D or 2-D");
   Tensor t;
-  t.data = const_cast<float*>(host.data.data());  // aliased, never written
+  if (host.data.empty() && !host.bf16.empty()) {
+    widened_.push_back(fp32_values(host));
+    t.data = widened_.back().data();
+  } else {
+    t.data = const_cast<float*>(host.data.data());  // aliased, never written
+  }
   t.rows = host.shape.size() == 2 ? host.shape[0] : 1;
   t.cols = host.shape.back();
   if (!host.blocks.empty() && quant_block_bytes(host.block_type) > 0 && t.cols % 32 == 0) {

@@ -56,6 +56,8 @@ class CpuBackend final : public Backend {
                   const AttnGroup& group, int32_t self_limit, float* out) const;
 
   ThreadPool pool_;
+  // fp32 copies of weights the host held as bf16 (HostTensor::bf16).
+  std::vector<std::vector<float>> widened_;
   // Weights with GGUF Q4_1 / Q8_0 blocks, by their fp32 data pointer.
   std::unordered_map<const void*, QuantWeight> quant_;
   KvShape kv_shape_;

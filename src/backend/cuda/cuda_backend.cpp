@@ -145,11 +145,19 @@ Tensor CudaBackend::upload_weight(const HostTensor& host) {
   t.dtype = host.shape.size() == 2 ? weight_dtype_ : DType::kF32;  // norms, biases: fp32
   const size_t n = size_t(host.numel());
   t.data = owned_malloc(n * elem_bytes(t.dtype));
+  const bool bf16_host = host.data.empty();  // HostTensor::bf16 holds the values
   if (t.dtype == DType::kF32) {
-    CUDA_CHECK(cudaMemcpy(t.data, host.data.data(), n * sizeof(float), cudaMemcpyHostToDevice));
+    const std::vector<float> widened = bf16_host ? fp32_values(host) : std::vector<float>{};
+    const float* src = bf16_host ? widened.data() : host.data.data();
+    CUDA_CHECK(cudaMemcpy(t.data, src, n * sizeof(float), cudaMemcpyHostToDevice));
   } else {
     if (!weight_uploader_) weight_uploader_ = std::make_unique<Bf16WeightUploader>(stream_);
-    weight_uploader_->upload(host.data.data(), n, static_cast<uint16_t*>(t.data));
+    auto* dst = static_cast<uint16_t*>(t.data);
+    if (bf16_host) {
+      weight_uploader_->upload_bf16(host.bf16.data(), n, dst);
+    } else {
+      weight_uploader_->upload(host.data.data(), n, dst);
+    }
   }
   return t;
 }

@@ -20,16 +20,14 @@ uint16_t to_bf16_bits(float f) {
 
 namespace {
 
-// dst[i] = to_bf16_bits(src[i]) for i < n, split over up to 16 threads.
-void round_parallel(const float* src, size_t n, uint16_t* dst) {
+// body(begin, end) over [0, n) in parts of >= 64K values on up to 16 threads.
+void split(size_t n, const std::function<void(size_t, size_t)>& body) {
   const size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 16);
   const size_t per = std::max<size_t>((n + threads - 1) / threads, size_t{1} << 16);
   std::vector<std::future<void>> jobs;
   for (size_t b = per; b < n; b += per)
-    jobs.push_back(std::async(std::launch::async, [=] {
-      for (size_t i = b, e = std::min(n, b + per); i < e; ++i) dst[i] = to_bf16_bits(src[i]);
-    }));
-  for (size_t i = 0, e = std::min(n, per); i < e; ++i) dst[i] = to_bf16_bits(src[i]);
+    jobs.push_back(std::async(std::launch::async, [&, b] { body(b, std::min(n, b + per)); }));
+  body(0, std::min(n, per));
   for (auto& j : jobs) j.get();
 }
 
@@ -54,12 +52,28 @@ Bf16WeightUploader::~Bf16WeightUploader() {
 }
 
 void Bf16WeightUploader::upload(const float* src, size_t n, uint16_t* dst) {
+  upload_chunks(n, dst, [src](size_t begin, size_t len, uint16_t* out) {
+    split(len, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) out[i] = to_bf16_bits(src[begin + i]);
+    });
+  });
+}
+
+void Bf16WeightUploader::upload_bf16(const uint8_t* src, size_t n, uint16_t* dst) {
+  upload_chunks(n, dst, [src](size_t begin, size_t len, uint16_t* out) {
+    split(len, [&](size_t b, size_t e) {
+      std::memcpy(out + b, src + 2 * (begin + b), 2 * (e - b));
+    });
+  });
+}
+
+void Bf16WeightUploader::upload_chunks(size_t n, uint16_t* dst, const Fill& fill) {
   for (size_t done = 0; done < n; done += kChunk) {
     const size_t len = std::min(kChunk, n - done);
     const int b = next_;
     next_ ^= 1;
     CUDA_CHECK(cudaEventSynchronize(copied_[b]));  // its last copy has left the buffer
-    round_parallel(src + done, len, pinned_[b]);
+    fill(done, len, pinned_[b]);
     CUDA_CHECK(cudaMemcpyAsync(dst + done, pinned_[b], len * sizeof(uint16_t),
                                cudaMemcpyHostToDevice, stream_));
     CUDA_CHECK(cudaEventRecord(copied_[b], stream_));
