@@ -29,6 +29,29 @@ TEST(ThreadPool, CoversEveryIndexOnce) {
   }
 }
 
+// A KV cache beyond the machine's memory is the user's to fix: a clear
+// InputError naming what to lower, not std::bad_alloc.
+TEST(CpuBackend, KvCacheTooLargeSaysWhatToLower) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "ASan aborts on an allocation this size instead of throwing";
+#else
+  auto be = make_backend("cpu", 1);
+  KvShape s;
+  s.n_layers = 64;
+  s.n_kv_heads = 8;
+  s.head_dim = 128;
+  s.page_size = 16;
+  s.n_pages = int64_t{1} << 30;  // 8 PiB
+  try {
+    be->init_kv(s);
+    FAIL() << "no InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("--batch_size or --max_new_tokens"), std::string::npos)
+        << e.what();
+  }
+#endif
+}
+
 TEST(CpuBackend, MatmulWithBias) {
   auto be = make_backend("cpu", 2);
   std::mt19937 rng(1);

@@ -6,6 +6,7 @@
 #   CLI=1      tools/gpu/run_cli_checks.sh (predictions vs the CPU)
 #   CONF=1     tools/gpu/run_confidence_checks.sh (sampled answers vs the CPU)
 #   CONF_BENCH="K S B"  bench/run_gpu_confidence_bench.sh (device vs host sampling)
+#   OOM=1      tools/gpu/run_oom_check.sh (out of GPU memory: a clear message)
 #   BENCH="flex_attention per_prompt ..."  bench/run_gpu_bench.sh K=512 B=256
 #   PROFILE="flex_attention ..."  the same runs with SELFENS_CUDA_PROFILE=${PROFILE_MODE:-2}
 #   PEERS=1    transformers per_prompt (hf_peer.py), the original's approach
@@ -32,6 +33,9 @@ fi
 if [[ "${CONF:-0}" == 1 ]]; then
   step confidence
   OUT=/tmp tools/gpu/run_confidence_checks.sh 2>&1 | tee "$out/confidence.log" | grep -E "PASS|FAIL|INFO|status"
+fi
+if [[ "${OOM:-0}" == 1 ]]; then
+  step out of memory; tools/gpu/run_oom_check.sh 2>&1 | tee "$out/oom.log" | grep -E "PASS|FAIL"
 fi
 if [[ -n "${CONF_BENCH:-}" ]]; then
   step confidence bench $CONF_BENCH

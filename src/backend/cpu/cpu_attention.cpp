@@ -1,8 +1,11 @@
 // CPU paged KV store and span attention (online softmax over pages).
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
+#include <new>
+#include <string>
 
 #include "backend/cpu/cpu_backend.h"
 #include "util/check.h"
@@ -20,7 +23,16 @@ void CpuBackend::init_kv(const KvShape& shape) {
   kv_shape_ = shape;
   block_floats_ = size_t(shape.n_kv_heads) * shape.head_dim * shape.page_size;
   const size_t total = size_t(shape.n_layers) * size_t(shape.n_pages) * 2 * block_floats_;
-  kv_.reset(new float[total]);  // left uninitialised: untouched pages cost no memory
+  try {
+    kv_.reset(new float[total]);  // left uninitialised: untouched pages cost no memory
+  } catch (const std::bad_alloc&) {
+    char gib[32];
+    std::snprintf(gib, sizeof gib, "%.1f", double(total) * sizeof(float) / 1073741824.0);
+    throw InputError(std::string("out of memory allocating the KV cache (") + gib + " GiB, " +
+                     std::to_string(shape.n_pages) + " pages of " +
+                     std::to_string(shape.page_size) +
+                     " tokens): lower --batch_size or --max_new_tokens");
+  }
 }
 
 float* CpuBackend::k_block(int layer, int32_t page) const {

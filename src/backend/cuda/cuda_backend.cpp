@@ -68,7 +68,7 @@ void* device_malloc(size_t bytes, const std::string& device_desc) {
     char mib[32];
     std::snprintf(mib, sizeof mib, "%.1f", double(bytes) / 1048576.0);
     throw InputError(std::string("CUDA out of memory allocating ") + mib + " MiB on " +
-                     device_desc + ": lower --batch_size or use a smaller model");
+                     device_desc + ": lower --batch_size (or --max_new_tokens) or use a smaller model");
   }
   CUDA_CHECK(err);
   return p;

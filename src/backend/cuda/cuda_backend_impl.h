@@ -87,7 +87,7 @@ class CudaBackend final : public Backend {
     const AttentionBatch* source = nullptr;  // the plan it was packed from
     std::array<size_t, 6> shape{};           // its sizes, q rows and heads
     const AttnPlanDev* dev = nullptr;        // device header (null: not uploaded yet)
-    std::array<size_t, 10> offsets{};        // of the arrays in plan_bytes_
+    std::array<size_t, 9> offsets{};         // of the arrays in plan_bytes_
     int32_t n_entries = 0;
     float scale = 1.0f;
     int n_tiles = 0;               // cascade tiles first, then own tiles

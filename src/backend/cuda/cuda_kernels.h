@@ -33,7 +33,6 @@ struct AttnPlanDev {
   const int32_t* pages;        // [n_pages] page ids
   const int32_t* rows;         // [n_entries] batch row of each query entry
   const int32_t* self_limit;   // [n_entries] visible tokens of the own (last) segment
-  const int32_t* entry_group;  // [n_entries] group of each entry
   const AttnTile* tiles;       // [n_tiles] (attention_tiles.h; a launch takes a range)
   const int32_t* entry_cascaded;    // [n_entries] 1: a cascade tile wrote its state
   const int32_t* entry_part_begin;  // [n_entries] first partial row, or -1

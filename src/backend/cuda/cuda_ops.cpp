@@ -150,7 +150,8 @@ size_t append_vec(std::vector<char>& buf, const std::vector<T>& v) {
 CudaBackend::PackedAttention CudaBackend::pack_attention(const AttentionBatch& plan, int64_t q_rows,
                                                          int n_heads) {
   SELFENS_CHECK(plan.rows.size() == plan.self_limit.size(), "attention plan rows/self_limit");
-  // Entry -> group (validated here once; the kernel trusts the plan).
+  // Entry -> group, to validate each entry against its group's last segment
+  // (here once; the kernels trust the plan and read groups through tiles).
   std::vector<int32_t> entry_group(plan.rows.size(), -1);
   for (size_t g = 0; g < plan.groups.size(); ++g) {
     const AttnGroup& gr = plan.groups[g];
@@ -191,9 +192,9 @@ CudaBackend::PackedAttention CudaBackend::pack_attention(const AttentionBatch& p
   PackedAttention pa;
   pa.offsets = {append_vec(buf, plan.groups),       append_vec(buf, plan.segments),
                 append_vec(buf, plan.pages),        append_vec(buf, plan.rows),
-                append_vec(buf, plan.self_limit),   append_vec(buf, entry_group),
-                append_vec(buf, t.tiles),           append_vec(buf, t.entry_cascaded),
-                append_vec(buf, t.entry_part_begin), append_vec(buf, t.entry_parts)};
+                append_vec(buf, plan.self_limit),   append_vec(buf, t.tiles),
+                append_vec(buf, t.entry_cascaded),  append_vec(buf, t.entry_part_begin),
+                append_vec(buf, t.entry_parts)};
   pa.source = &plan;
   pa.shape = {plan.groups.size(), plan.segments.size(), plan.pages.size(),
               plan.rows.size(),   size_t(q_rows),       size_t(n_heads)};
@@ -241,11 +242,10 @@ void CudaBackend::upload_attention(PackedAttention& pa) {
   d.pages = reinterpret_cast<const int32_t*>(dev + pa.offsets[2]);
   d.rows = reinterpret_cast<const int32_t*>(dev + pa.offsets[3]);
   d.self_limit = reinterpret_cast<const int32_t*>(dev + pa.offsets[4]);
-  d.entry_group = reinterpret_cast<const int32_t*>(dev + pa.offsets[5]);
-  d.tiles = reinterpret_cast<const AttnTile*>(dev + pa.offsets[6]);
-  d.entry_cascaded = reinterpret_cast<const int32_t*>(dev + pa.offsets[7]);
-  d.entry_part_begin = reinterpret_cast<const int32_t*>(dev + pa.offsets[8]);
-  d.entry_parts = reinterpret_cast<const int32_t*>(dev + pa.offsets[9]);
+  d.tiles = reinterpret_cast<const AttnTile*>(dev + pa.offsets[5]);
+  d.entry_cascaded = reinterpret_cast<const int32_t*>(dev + pa.offsets[6]);
+  d.entry_part_begin = reinterpret_cast<const int32_t*>(dev + pa.offsets[7]);
+  d.entry_parts = reinterpret_cast<const int32_t*>(dev + pa.offsets[8]);
   d.n_entries = pa.n_entries;
   d.scale = pa.scale;
   std::memcpy(plan_bytes_.data(), &d, sizeof d);
