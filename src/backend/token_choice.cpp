@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <future>
-#include <thread>
 
 #include "backend/token_sampler.h"
 #include "util/check.h"
+#include "util/parallel.h"
 
 namespace selfens {
 
@@ -99,20 +98,9 @@ std::vector<int32_t> choose_tokens_host(std::span<const float> logits, int32_t v
   // Sampling a row of a large vocabulary takes tens of microseconds: a
   // step of thousands of sampled streams is split over up to 16 threads.
   std::vector<int32_t> out(plan.choices.size());
-  const size_t n = out.size(), kMinPerThread = 16;
-  const size_t threads =
-      std::min<size_t>({std::max(std::thread::hardware_concurrency(), 1u), 16, n / kMinPerThread});
-  if (threads <= 1) {
-    choose_tokens_host_range(logits, vocab, plan, 0, n, out);
-    return out;
-  }
-  std::vector<std::future<void>> jobs;
-  for (size_t t = 1; t < threads; ++t)
-    jobs.push_back(std::async(std::launch::async, [&, t] {
-      choose_tokens_host_range(logits, vocab, plan, n * t / threads, n * (t + 1) / threads, out);
-    }));
-  choose_tokens_host_range(logits, vocab, plan, 0, n / threads, out);
-  for (auto& j : jobs) j.get();  // rethrows a worker's error
+  parallel_ranges(out.size(), 16, [&](size_t begin, size_t end) {
+    choose_tokens_host_range(logits, vocab, plan, begin, end, out);
+  });
   return out;
 }
 

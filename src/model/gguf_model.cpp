@@ -7,6 +7,7 @@
 
 #include "model/dequant.h"
 #include "model/load_util.h"
+#include "util/parallel.h"
 #include "model/loader.h"
 #include "util/check.h"
 
@@ -205,7 +206,7 @@ LayerWeights load_layer(const GgufFile& f, const ModelConfig& c, int i) {
 
 void load_layers(const GgufFile& f, const ModelConfig& c, ModelWeights& w) {
   w.layers.resize(static_cast<size_t>(c.num_layers));
-  detail::parallel_for(c.num_layers, [&](int i) { w.layers[i] = load_layer(f, c, i); });
+  parallel_each(size_t(c.num_layers), [&](size_t i) { w.layers[i] = load_layer(f, c, int(i)); });
 }
 
 }  // namespace

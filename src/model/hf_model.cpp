@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/load_util.h"
+#include "util/parallel.h"
 #include "model/loader.h"
 #include "model/safetensors.h"
 #include "util/check.h"
@@ -268,7 +269,8 @@ Model load_hf_model(const std::string& dir_str, const LoadOptions& options) {
   const TensorSource src(dir, options);
   m.weights.tok_embeddings = src.take("model.embed_tokens.weight", {c.vocab_size, c.hidden_size});
   m.weights.layers.resize(static_cast<size_t>(c.num_layers));
-  detail::parallel_for(c.num_layers, [&](int i) { m.weights.layers[i] = load_layer(src, c, i); });
+  parallel_each(size_t(c.num_layers),
+                [&](size_t i) { m.weights.layers[i] = load_layer(src, c, int(i)); });
   m.weights.final_norm = src.take("model.norm.weight", {c.hidden_size});
   if (!c.tie_word_embeddings)
     m.weights.lm_head = src.take("lm_head.weight", {c.vocab_size, c.hidden_size});

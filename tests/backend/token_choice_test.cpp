@@ -3,9 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <vector>
-
 #include <random>
+#include <vector>
 
 #include "backend/token_choice.h"
 #include "backend/token_sampler.h"
@@ -13,6 +12,15 @@
 
 namespace selfens {
 namespace {
+
+// rows x vocab logits drawn from N(0, sd).
+std::vector<float> random_logits(int rows, int vocab, unsigned seed, float sd) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> n(0.0f, sd);
+  std::vector<float> logits(size_t(rows) * size_t(vocab));
+  for (float& x : logits) x = n(rng);
+  return logits;
+}
 
 TEST(TokenChoice, GreedyTiesGoToTheLowestId) {
   const std::vector<float> logits = {0, 3, 1, 3,   // row 0: tie of ids 1 and 3
@@ -52,11 +60,8 @@ TEST(TokenChoice, ChoicesOutsideTheRowsOrWeightsAreRefused) {
 // A sampled choice is the Sampler's draw at the choice's uniform number,
 // whatever the other choices of the plan are.
 TEST(TokenChoice, SampledChoicesAreTheSamplersDraws) {
-  std::mt19937 rng(11);
-  std::normal_distribution<float> n(0.0f, 3.0f);
   const int rows = 4, vocab = 500;
-  std::vector<float> logits(size_t(rows) * vocab);
-  for (float& x : logits) x = n(rng);
+  std::vector<float> logits = random_logits(rows, vocab, 11, 3.0f);
   logits[7] = logits[9] = 12.0f;  // a tie at the top of row 0
   const SampleDraw draws[] = {{1.0f, 1.0f, 0, 0, 0.3},  {0.7f, 0.9f, 50, 0, 0.999},
                               {1.5f, 0.5f, 0, 0, 0.01}, {1.0f, 1.0f, 3, 0, 0.5},
@@ -78,11 +83,8 @@ TEST(TokenChoice, SampledChoicesAreTheSamplersDraws) {
 // Hundreds of choices are split over threads: the same ids as choosing
 // them one by one, and a bad choice in any part still throws.
 TEST(TokenChoice, ManyChoicesOverThreadsAreTheSameIds) {
-  std::mt19937 rng(5);
-  std::normal_distribution<float> n(0.0f, 2.0f);
   const int rows = 64, vocab = 300;
-  std::vector<float> logits(size_t(rows) * vocab);
-  for (float& x : logits) x = n(rng);
+  const std::vector<float> logits = random_logits(rows, vocab, 5, 2.0f);
   ChoicePlan plan;
   for (int r = 0; r < rows; ++r)
     for (int s = 0; s < 5; ++s) {

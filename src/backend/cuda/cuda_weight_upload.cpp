@@ -2,11 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
-#include <future>
-#include <thread>
-#include <vector>
 
 #include "backend/cuda/cuda_check.h"
+#include "util/parallel.h"
 
 namespace selfens::cuda {
 
@@ -19,18 +17,7 @@ uint16_t to_bf16_bits(float f) {
 }
 
 namespace {
-
-// body(begin, end) over [0, n) in parts of >= 64K values on up to 16 threads.
-void split(size_t n, const std::function<void(size_t, size_t)>& body) {
-  const size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 16);
-  const size_t per = std::max<size_t>((n + threads - 1) / threads, size_t{1} << 16);
-  std::vector<std::future<void>> jobs;
-  for (size_t b = per; b < n; b += per)
-    jobs.push_back(std::async(std::launch::async, [&, b] { body(b, std::min(n, b + per)); }));
-  body(0, std::min(n, per));
-  for (auto& j : jobs) j.get();
-}
-
+constexpr size_t kMinPart = size_t{1} << 16;  // values per thread at least
 }  // namespace
 
 Bf16WeightUploader::Bf16WeightUploader(cudaStream_t stream) : stream_(stream) {
@@ -53,7 +40,7 @@ Bf16WeightUploader::~Bf16WeightUploader() {
 
 void Bf16WeightUploader::upload(const float* src, size_t n, uint16_t* dst) {
   upload_chunks(n, dst, [src](size_t begin, size_t len, uint16_t* out) {
-    split(len, [&](size_t b, size_t e) {
+    parallel_ranges(len, kMinPart, [&](size_t b, size_t e) {
       for (size_t i = b; i < e; ++i) out[i] = to_bf16_bits(src[begin + i]);
     });
   });
@@ -61,7 +48,7 @@ void Bf16WeightUploader::upload(const float* src, size_t n, uint16_t* dst) {
 
 void Bf16WeightUploader::upload_bf16(const uint8_t* src, size_t n, uint16_t* dst) {
   upload_chunks(n, dst, [src](size_t begin, size_t len, uint16_t* out) {
-    split(len, [&](size_t b, size_t e) {
+    parallel_ranges(len, kMinPart, [&](size_t b, size_t e) {
       std::memcpy(out + b, src + 2 * (begin + b), 2 * (e - b));
     });
   });
