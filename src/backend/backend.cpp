@@ -42,4 +42,19 @@ bool backend_keeps_bf16_weights(const std::string& kind) {
 #endif
 }
 
+std::string resolve_backend_kind(const std::string& kind) {
+  if (kind == "cpu") return kind;
+  if (kind == "auto") return backend_keeps_bf16_weights(kind) ? "cuda" : "cpu";
+#ifdef SELFENS_HAVE_CUDA
+  if (kind == "cuda" || kind == "cuda-f32") return kind;
+#endif
+  SELFENS_REQUIRE(kind != "cuda" && kind != "cuda-f32",
+                  "backend: the CUDA backend is not available in this build (--device " + kind + ")");
+  throw InputError("--device: unknown device '" + kind + "' (expected auto, cpu, cuda or cuda-f32)");
+}
+
+std::string backend_precision(const std::string& resolved_kind) {
+  return resolved_kind == "cuda" ? "bf16" : "fp32";
+}
+
 }  // namespace selfens

@@ -145,5 +145,13 @@ std::unique_ptr<Backend> make_backend(const std::string& kind, int threads);
 // Whether make_backend(kind) stores 2-D weights as bf16: then the loader
 // may hand it a bf16 file's bytes instead of fp32 (LoadOptions::bf16_views).
 bool backend_keeps_bf16_weights(const std::string& kind);
+// The backend make_backend(kind) makes, without making it: "cpu", "cuda" or
+// "cuda-f32" ("auto" resolved). InputError for an unknown kind or "cuda"
+// without a CUDA build, so a typo fails before any other work.
+std::string resolve_backend_kind(const std::string& kind);
+// The arithmetic a resolved backend computes in: "bf16" (cuda) or "fp32"
+// (cpu, cuda-f32; their predictions agree). Results of the two differ, so a
+// result file records it and does not mix them.
+std::string backend_precision(const std::string& resolved_kind);
 
 }  // namespace selfens

@@ -65,26 +65,53 @@ std::string Args::str(const std::string& name, const std::string& fallback) cons
   return maybe(name).value_or(fallback);
 }
 
-int Args::integer(const std::string& name, int fallback) const {
-  auto v = maybe(name);
-  if (!v) return fallback;
-  int out = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-  SELFENS_REQUIRE(ec == std::errc() && p == v->data() + v->size(),
-                  command_ + ": --" + normalize_option(name) + " expects an integer, got '" + *v + "'");
-  return out;
+namespace {
+
+std::string range_text(double lo, double hi) {
+  auto num = [](double x) {
+    std::string s = std::to_string(x);
+    if (s.find('.') != std::string::npos) {
+      while (s.back() == '0') s.pop_back();
+      if (s.back() == '.') s.pop_back();
+    }
+    return s;
+  };
+  const bool low = std::isfinite(lo) && lo > double(INT_MIN);
+  const bool high = std::isfinite(hi) && hi < double(INT_MAX);
+  if (low && high) return "between " + num(lo) + " and " + num(hi);
+  if (!low && !high) return "a finite number";
+  return low ? "at least " + num(lo) : "at most " + num(hi);
 }
 
-double Args::real(const std::string& name, double fallback) const {
+}  // namespace
+
+int Args::integer(const std::string& name, int fallback, int lo, int hi) const {
   auto v = maybe(name);
   if (!v) return fallback;
+  const std::string opt = command_ + ": --" + normalize_option(name);
+  long long out = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  SELFENS_REQUIRE(ec != std::errc::invalid_argument && p == v->data() + v->size(),
+                  opt + " expects an integer, got '" + *v + "'");
+  SELFENS_REQUIRE(ec == std::errc() && out >= lo && out <= hi,
+                  opt + " must be " + range_text(lo, hi) + ", got " + *v);
+  return static_cast<int>(out);
+}
+
+double Args::real(const std::string& name, double fallback, double lo, double hi) const {
+  auto v = maybe(name);
+  if (!v) return fallback;
+  const std::string opt = command_ + ": --" + normalize_option(name);
+  double d = 0;
   try {
     size_t used = 0;
-    double d = std::stod(*v, &used);
-    if (used == v->size()) return d;
+    d = std::stod(*v, &used);
+    if (used != v->size()) throw std::invalid_argument("trailing");
   } catch (const std::exception&) {
+    throw InputError(opt + " expects a number, got '" + *v + "'");
   }
-  throw InputError(command_ + ": --" + normalize_option(name) + " expects a number, got '" + *v + "'");
+  SELFENS_REQUIRE(std::isfinite(d) && d >= lo && d <= hi, opt + " must be " + range_text(lo, hi) + ", got " + *v);
+  return d;
 }
 
 std::vector<int> Args::int_list(const std::string& name) const {

@@ -3,6 +3,8 @@
 // flags, and positional arguments. Underscores and dashes in option names are
 // interchangeable (--num_paraphrases == --num-paraphrases), as the original
 // used underscores. Unknown options are an InputError naming them.
+#include <climits>
+#include <cmath>
 #include <map>
 #include <optional>
 #include <set>
@@ -21,8 +23,11 @@ class Args {
   bool has(const std::string& name) const;
   std::string str(const std::string& name, const std::string& fallback) const;
   std::optional<std::string> maybe(const std::string& name) const;
-  int integer(const std::string& name, int fallback) const;
-  double real(const std::string& name, double fallback) const;
+  // A given value outside [lo, hi] is an InputError naming the option and
+  // the range ("generate: --threads must be between 1 and 4096, got 0").
+  int integer(const std::string& name, int fallback, int lo = INT_MIN, int hi = INT_MAX) const;
+  double real(const std::string& name, double fallback, double lo = -HUGE_VAL,
+              double hi = HUGE_VAL) const;
   // Comma-separated non-negative integers, e.g. "0,2,4".
   std::vector<int> int_list(const std::string& name) const;
   const std::vector<std::string>& positional() const { return positional_; }

@@ -34,6 +34,13 @@ int cmd_lemmatize(int argc, char** argv) {
   eval::Lemmatizer lem = load_lemmatizer(a);
   for (const auto& path : a.positional()) {
     io::Table t = io::read_feather(path);
+    // A null prediction or answer list is read as empty: it cannot match.
+    for (const char* col : {"prediction", "answers"})
+      if (const size_t n = t.null_count(col); n > 0)
+        log::warn(path + ": column '" + col + "' has " + std::to_string(n) +
+                  " null values; they are lemmatized as empty (" +
+                  (std::string(col) == "prediction" ? "no lemmas" : "no answers") +
+                  ") and count as wrong");
     std::vector<io::Strings> pred;
     std::vector<std::vector<io::Strings>> ans;
     for (const auto& p : t.utf8("prediction")) pred.push_back(lem.lemmas(p));

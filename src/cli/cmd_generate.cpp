@@ -1,8 +1,11 @@
 // `selfens generate`: the main job.
 #include <cstdio>
+#include <iterator>
+#include <set>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/job_options.h"
 #include "methods/generate.h"
 #include "util/check.h"
 #include "util/log.h"
@@ -25,6 +28,9 @@ constexpr const char* kUsage =
     "                  cuda: bf16 weights, cuda-f32: fp32 weights, the CPU's predictions)\n"
     "  --layout shared|concat   --positions parallel|sequential   --fusion-bias none|mean\n"
     "  --overwrite   --lemmaize   --quiet\n"
+    "  --checkpoint_seconds S (10)  --checkpoint_questions K (50)  the partial file is saved\n"
+    "                  after K new questions or S seconds, whichever comes first (at most once\n"
+    "                  a second; 0 turns one off); Ctrl+C saves too, and the same command resumes\n"
     "  --no_newline_stop  answers run to --max_new_tokens (or EOS) past their first line\n"
     "                  (same predictions; for timing exactly N new tokens)\n"
     "  --margins       add column `margin`: the smallest gap between the best and the\n"
@@ -35,13 +41,14 @@ MethodConfig method_config(const Args& a) {
   m.method = parse_method(a.str("method", "origin"));
   SELFENS_REQUIRE(!(a.has("num_paraphrases") && a.has("num_ensemble")),
                   "generate: give --num_paraphrases or --num_ensemble, not both");
-  m.n = a.integer("num_paraphrases", a.integer("num_ensemble", m.method == Method::kOrigin ? 1 : 5));
+  m.n = a.integer("num_paraphrases",
+                  a.integer("num_ensemble", m.method == Method::kOrigin ? 1 : 5, 1, 1000), 1, 1000);
   if (m.method == Method::kOrigin) m.n = 1;
   m.indexs = a.int_list("indexs");
   m.layout = parse_layout(a.str("layout", "shared"));
   m.positions = parse_positions(a.str("positions", "parallel"));
   m.fusion_bias = parse_fusion_bias(a.str("fusion_bias", "none"));
-  m.max_new_tokens = a.integer("max_new_tokens", 20);
+  m.max_new_tokens = a.integer("max_new_tokens", 20, 1, 1 << 20);
   m.stop_at_newline = !a.flag("no_newline_stop");
   return m;
 }
@@ -49,10 +56,10 @@ MethodConfig method_config(const Args& a) {
 }  // namespace
 
 int cmd_generate(int argc, char** argv) {
-  Args a("generate", argc, argv, 2,
-         {"method", "dataset", "data_dir", "model", "num_paraphrases", "num_ensemble", "indexs",
-          "max_samples", "batch_size", "max_new_tokens", "layout", "positions", "fusion_bias",
-          "output_dir", "threads", "checkpoint_seconds", "device"},
+  std::set<std::string> options(std::begin(kJobOptionNames), std::end(kJobOptionNames));
+  options.insert({"method", "num_paraphrases", "num_ensemble", "indexs", "max_new_tokens", "layout",
+                  "positions", "fusion_bias", "checkpoint_seconds", "checkpoint_questions"});
+  Args a("generate", argc, argv, 2, options,
          {"quiet", "overwrite", "lemmaize", "margins", "no_newline_stop", "help"});
   if (a.flag("help")) {
     std::fputs(kUsage, stdout);
@@ -60,20 +67,10 @@ int cmd_generate(int argc, char** argv) {
   }
   GenerateOptions o;
   o.method = method_config(a);
-  o.model = a.str("model", o.model);
-  o.dataset = a.str("dataset", o.dataset);
-  o.data_dir = a.str("data_dir", o.data_dir.string());
-  o.output_dir = a.str("output_dir", o.output_dir.string());
-  o.max_samples = a.integer("max_samples", -1);
-  o.batch_size = a.integer("batch_size", o.batch_size);
-  o.threads = a.integer("threads", 0);
-  o.device = a.str("device", o.device);
-  o.checkpoint_seconds = a.real("checkpoint_seconds", o.checkpoint_seconds);
-  o.quiet = a.flag("quiet");
-  o.overwrite = a.flag("overwrite");
+  read_job_options(a, o);
+  o.checkpoint = checkpoint_policy(a);
   o.lemmaize = a.flag("lemmaize");
   o.margins = a.flag("margins");
-  SELFENS_REQUIRE(o.batch_size > 0, "generate: --batch_size must be positive");
   if (o.quiet) log::set_level(log::Level::kWarn);
   GenerateResult r = run_generate(o);
   if (r.skipped) {

@@ -4,6 +4,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/job_options.h"
 #include "engine/engine.h"
 #include "methods/session.h"
 #include "util/check.h"
@@ -23,14 +24,15 @@ int cmd_run(int argc, char** argv) {
   }
   if (a.flag("quiet")) log::set_level(log::Level::kWarn);
   SELFENS_REQUIRE(a.has("prompt"), "run: --prompt TEXT is required");
-  const int max_new = a.integer("max_new_tokens", 32);
-  SELFENS_REQUIRE(max_new > 0, "run: --max-new-tokens must be positive");
-  Session s = open_session(a.str("model", "smollm2_135m_it"));
+  const int max_new = a.integer("max_new_tokens", 32, 1, 1 << 20);
+  EngineOptions eo;
+  eo.threads = a.integer("threads", 0, 1, 4096);
+  eo.backend = device_option(a);
+  Session s = open_session(a.str("model", "smollm2_135m_it"), load_options_for(eo.backend));
   std::vector<int32_t> ids = s.tokenizer->encode(a.str("prompt", ""), true);
   SELFENS_REQUIRE(!ids.empty(), "run: the prompt is empty");
-  EngineOptions eo;
-  eo.threads = a.integer("threads", 0);
-  eo.backend = a.str("device", "auto");
+  require_within_context(s.model->config, "run: the prompt", static_cast<int64_t>(ids.size()),
+                         max_new);
   eo.kv_pages = (static_cast<int64_t>(ids.size()) + max_new) / eo.page_size + 2;
   Engine engine(s.model, eo);
   const bool at_newline = a.flag("stop_at_newline");

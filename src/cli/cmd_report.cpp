@@ -23,6 +23,9 @@ constexpr const char* kAnalyzeUsage =
     "  --output-dir DIR     results root (default datasets)\n"
     "  --num_paraphrases N  the N compared (default: the largest found)\n"
     "  --compare_all        accuracy against N for every N found\n"
+    "  Methods are compared on the questions every compared file answers (each\n"
+    "  file's own count and accuracy are shown beside); --strict refuses files\n"
+    "  that answer different question sets instead.\n"
     "  --json               one JSON object on stdout instead of the text report\n"
     "  --html FILE          also write a self-contained HTML report\n"
     "  --samples K (3)   --max_error_rows R (50)   --lemma-dir DIR   --quiet\n";
@@ -63,7 +66,7 @@ int cmd_analyze(int argc, char** argv) {
   Args a("analyze", argc, argv, 2,
          {"dataset", "model", "output_dir", "num_paraphrases", "html", "samples",
           "max_error_rows", "lemma_dir"},
-         {"compare_all", "json", "quiet", "help"});
+         {"compare_all", "json", "quiet", "help", "strict"});
   if (a.flag("help")) {
     std::fputs(kAnalyzeUsage, stdout);
     return 0;
@@ -74,16 +77,15 @@ int cmd_analyze(int argc, char** argv) {
   o.dataset = a.str("dataset", "demo");
   o.model = a.str("model", o.model);
   o.output_dir = a.str("output_dir", o.output_dir.string());
-  o.num_paraphrases = a.integer("num_paraphrases", 0);
-  SELFENS_REQUIRE(o.num_paraphrases >= 0, "--num_paraphrases must be >= 0");
+  o.num_paraphrases = a.integer("num_paraphrases", 0, 1, 1000);
+  o.strict = a.flag("strict");
   o.compare_all = a.flag("compare_all");
   o.json = a.flag("json");
   o.html_path = a.str("html", "");
   o.quiet = a.flag("quiet");
-  o.samples = a.integer("samples", o.samples);
-  o.max_error_rows = a.integer("max_error_rows", o.max_error_rows);
-  SELFENS_REQUIRE(o.samples >= 0 && o.max_error_rows >= 0,
-                  "--samples and --max_error_rows must be >= 0");
+  o.samples = a.integer("samples", o.samples, 0, 100000);
+  o.max_error_rows = a.integer("max_error_rows", o.max_error_rows, 0);
+  SELFENS_REQUIRE(!o.output_dir.empty(), "--output-dir is empty (give a folder; '.' for this one)");
   o.lemma_dir = a.str("lemma_dir", "");
   if (o.quiet) log::set_level(log::Level::kWarn);
   int rc = report::run_analyze(o);
@@ -104,7 +106,7 @@ int cmd_mask(int argc, char** argv) {
                   "mask takes no positional arguments, got '" + a.positional()[0] + "'");
   report::MaskOptions o;
   o.method = a.str("method", o.method);
-  o.n = a.integer("num_paraphrases", 0);
+  o.n = a.integer("num_paraphrases", 0, 1, 64);
   o.plan.layout = report::parse_layout(a.str("layout", "shared"));
   o.plan.positions = report::parse_positions(a.str("positions", "parallel"));
   o.plan.fusion_bias = report::parse_fusion_bias(a.str("fusion_bias", "none"));

@@ -1,9 +1,12 @@
 // `selfens confidence` and `selfens paraphrase`: the two sampling jobs.
 #include <cstdio>
+#include <iterator>
+#include <set>
 #include <string>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/job_options.h"
 #include "methods/confidence.h"
 #include "methods/paraphrase.h"
 #include "util/check.h"
@@ -25,7 +28,10 @@ constexpr const char* kConfidenceUsage =
     "  --temperature T --top_p P --top_k K   (default: the model's generation config)\n"
     "  --seed N (0)   --max_samples K first K questions   --batch_size B prompts in flight (4)\n"
     "  --max_new_tokens N (20)   --threads T   --output-dir DIR (datasets)\n"
-    "  --device auto|cpu|cuda|cuda-f32 (auto: the GPU when present)   --overwrite   --quiet\n";
+    "  --device auto|cpu|cuda|cuda-f32 (auto: the GPU when present)   --overwrite   --quiet\n"
+    "  --checkpoint_seconds S (10)  --checkpoint_questions K (50)  the partial file is saved\n"
+    "                  after K new prompts or S seconds, whichever comes first (at most once\n"
+    "                  a second; 0 turns one off); Ctrl+C saves too, and the same command resumes\n";
 
 constexpr const char* kParaphraseUsage =
     "usage: selfens paraphrase [--dataset webqa|demo] [--model M] [options]\n"
@@ -38,7 +44,8 @@ constexpr const char* kParaphraseUsage =
     "  --temperature T --top_p P --max_new_tokens N   (override the file's values)\n"
     "  --top_k K (default: the model's, 50 when unset, as transformers)\n"
     "  --threads T   --device auto|cpu|cuda|cuda-f32   --output-dir DIR (datasets)\n"
-    "  --overwrite   --quiet\n";
+    "  --overwrite   --quiet\n"
+    "  An existing file is extended by the selected questions it lacks.\n";
 
 uint64_t parse_seed(const Args& a) {
   std::string s = a.str("seed", "0");
@@ -51,34 +58,25 @@ uint64_t parse_seed(const Args& a) {
 }  // namespace
 
 int cmd_confidence(int argc, char** argv) {
-  Args a("confidence", argc, argv, 2,
-         {"dataset", "data_dir", "model", "num_samples", "num_paraphrases", "max_samples",
-          "batch_size", "max_new_tokens", "temperature", "top_p", "top_k", "seed", "output_dir",
-          "threads", "checkpoint_seconds", "device"},
+  std::set<std::string> options(std::begin(kJobOptionNames), std::end(kJobOptionNames));
+  options.insert({"num_samples", "num_paraphrases", "max_new_tokens", "temperature", "top_p",
+                  "top_k", "seed", "checkpoint_seconds", "checkpoint_questions"});
+  Args a("confidence", argc, argv, 2, options,
          {"quiet", "overwrite", "help"});
   if (a.flag("help")) {
     std::fputs(kConfidenceUsage, stdout);
     return 0;
   }
   ConfidenceOptions o;
-  o.model = a.str("model", o.model);
-  o.dataset = a.str("dataset", o.dataset);
-  o.data_dir = a.str("data_dir", o.data_dir.string());
-  o.output_dir = a.str("output_dir", o.output_dir.string());
-  o.num_samples = a.integer("num_samples", o.num_samples);
-  o.num_paraphrases = a.integer("num_paraphrases", -1);
-  o.max_samples = a.integer("max_samples", -1);
-  o.batch_size = a.integer("batch_size", o.batch_size);
-  o.max_new_tokens = a.integer("max_new_tokens", o.max_new_tokens);
-  o.threads = a.integer("threads", 0);
-  o.device = a.str("device", o.device);
-  o.checkpoint_seconds = a.real("checkpoint_seconds", o.checkpoint_seconds);
-  if (a.has("temperature")) o.temperature = static_cast<float>(a.real("temperature", 1));
-  if (a.has("top_p")) o.top_p = static_cast<float>(a.real("top_p", 1));
-  if (a.has("top_k")) o.top_k = a.integer("top_k", 0);
+  read_job_options(a, o);
+  o.checkpoint = checkpoint_policy(a);
+  o.num_samples = a.integer("num_samples", o.num_samples, 1, 100000);
+  o.num_paraphrases = a.integer("num_paraphrases", -1, 1, 1000);
+  o.max_new_tokens = a.integer("max_new_tokens", o.max_new_tokens, 1, 1 << 20);
+  if (a.has("temperature")) o.temperature = static_cast<float>(a.real("temperature", 1, 0));
+  if (a.has("top_p")) o.top_p = static_cast<float>(a.real("top_p", 1, 0, 1));
+  if (a.has("top_k")) o.top_k = a.integer("top_k", 0, 0);
   o.seed = parse_seed(a);
-  o.quiet = a.flag("quiet");
-  o.overwrite = a.flag("overwrite");
   if (o.quiet) log::set_level(log::Level::kWarn);
   ConfidenceResult r = run_confidence(o);
   if (!r.skipped)
@@ -91,29 +89,20 @@ int cmd_confidence(int argc, char** argv) {
 }
 
 int cmd_paraphrase(int argc, char** argv) {
-  Args a("paraphrase", argc, argv, 2,
-         {"dataset", "data_dir", "model", "max_samples", "batch_size", "temperature", "top_p",
-          "max_new_tokens", "top_k", "output_dir", "threads", "device"},
+  std::set<std::string> options(std::begin(kJobOptionNames), std::end(kJobOptionNames));
+  options.insert({"temperature", "top_p", "max_new_tokens", "top_k"});
+  Args a("paraphrase", argc, argv, 2, options,
          {"quiet", "overwrite", "help"});
   if (a.flag("help")) {
     std::fputs(kParaphraseUsage, stdout);
     return 0;
   }
   ParaphraseOptions o;
-  o.model = a.str("model", o.model);
-  o.dataset = a.str("dataset", o.dataset);
-  o.data_dir = a.str("data_dir", o.data_dir.string());
-  o.output_dir = a.str("output_dir", o.output_dir.string());
-  o.max_samples = a.integer("max_samples", -1);
-  o.batch_size = a.integer("batch_size", o.batch_size);
-  o.threads = a.integer("threads", 0);
-  o.device = a.str("device", o.device);
-  if (a.has("temperature")) o.temperature = static_cast<float>(a.real("temperature", 1));
-  if (a.has("top_p")) o.top_p = static_cast<float>(a.real("top_p", 1));
-  if (a.has("max_new_tokens")) o.max_new_tokens = a.integer("max_new_tokens", 30);
-  if (a.has("top_k")) o.top_k = a.integer("top_k", 0);
-  o.quiet = a.flag("quiet");
-  o.overwrite = a.flag("overwrite");
+  read_job_options(a, o);
+  if (a.has("temperature")) o.temperature = static_cast<float>(a.real("temperature", 1, 0));
+  if (a.has("top_p")) o.top_p = static_cast<float>(a.real("top_p", 1, 0, 1));
+  if (a.has("max_new_tokens")) o.max_new_tokens = a.integer("max_new_tokens", 30, 1, 1 << 20);
+  if (a.has("top_k")) o.top_k = a.integer("top_k", 0, 0);
   if (o.quiet) log::set_level(log::Level::kWarn);
   ParaphraseResult r = run_paraphrase(o);
   if (r.interrupted) return static_cast<int>(ExitCode::kInterrupted);

@@ -6,6 +6,7 @@
 #include "data/output_paths.h"
 #include "data/prompt.h"
 #include "util/check.h"
+#include "util/fingerprint.h"
 
 namespace selfens::data {
 namespace fs = std::filesystem;
@@ -46,6 +47,8 @@ Dataset load_myriadlama(const fs::path& data_dir) {
     ds.questions.push_back(myriadlama_question(rec));
     uuids.add(rec, ds.questions.back().uuid);
   }
+  ds.fingerprint =
+      Fingerprint().add_file(fewshot).add_file(data_dir / "myriadlama" / "test.jsonl").hex();
   return ds;
 }
 
@@ -91,12 +94,7 @@ void attach_webqa_paraphrases(Dataset& ds, const fs::path& path) {
     q.paraphrases = std::move(paras);
     seen[it->second] = true;
   }
-  for (size_t i = 0; i < seen.size(); ++i)
-    SELFENS_REQUIRE(seen[i], path.string() + ": no paraphrases for question uuid '" +
-                                 ds.questions[i].uuid + "' (" +
-                                 std::to_string(records.size()) + " of " +
-                                 std::to_string(seen.size()) +
-                                 " questions covered); run `selfens paraphrase` again");
+  for (size_t i = 0; i < seen.size(); ++i) ds.questions[i].paraphrased = seen[i];
   ds.has_paraphrases = true;
   ds.paraphrase_source = path.string();
 }
@@ -113,9 +111,14 @@ Dataset load_webqa(const fs::path& data_dir, const std::string& model,
     q.question = rec.str("question");
     q.answers = rec.str_list("answers");
     q.paraphrases = {q.question};
+    q.paraphrased = false;
     uuids.add(rec, q.uuid);
     ds.questions.push_back(std::move(q));
   }
+  ds.fingerprint = Fingerprint()
+                       .add_file(data_dir / "webqa" / "train.jsonl")
+                       .add_file(data_dir / "webqa" / "test.jsonl")
+                       .hex();
   ds.has_paraphrases = false;
   fs::path paras = OutputPaths(output_dir, "webqa", model).paraphrases();
   if (fs::exists(paras)) attach_webqa_paraphrases(ds, paras);
@@ -160,11 +163,18 @@ Dataset parse_generic_jsonl(std::string_view text, const std::string& source, st
     ds.questions.push_back(generic_question(rec));
     uuids.add(rec, ds.questions.back().uuid);
   }
+  ds.fingerprint = Fingerprint().add(text).add(ds.block).hex();
   return ds;
 }
 
 Dataset load_dataset(const std::string& name_or_path, const fs::path& data_dir,
                      const std::string& model_name, const fs::path& output_dir) {
+  if (name_or_path == "myriadlama" || name_or_path == "webqa") {
+    std::error_code ec;
+    SELFENS_REQUIRE(fs::is_directory(data_dir / name_or_path, ec),
+                    (data_dir / name_or_path).string() + ": no such folder; point --data-dir at " +
+                        "the folder that holds myriadlama/ and webqa/ (e.g. ../shared/data)");
+  }
   if (name_or_path == "myriadlama") return load_myriadlama(data_dir);
   if (name_or_path == "webqa") return load_webqa(data_dir, model_name, output_dir);
   if (name_or_path == "demo")
@@ -177,12 +187,23 @@ Dataset load_dataset(const std::string& name_or_path, const fs::path& data_dir,
   return load_generic_path(name_or_path);
 }
 
-void require_paraphrases(const Dataset& ds, const std::string& method,
+void require_paraphrases(const Dataset& ds, size_t count, const std::string& method,
                          const std::string& model_name) {
+  const std::string make = "`selfens paraphrase --dataset " + ds.name + " --model " + model_name;
   SELFENS_REQUIRE(ds.has_paraphrases,
                   "method '" + method + "' needs paraphrases, and data set '" + ds.name +
-                      "' has none for model '" + model_name + "': run `selfens paraphrase " +
-                      "--dataset " + ds.name + " --model " + model_name + "` first");
+                      "' has none for model '" + model_name + "': run " + make + "` first");
+  count = std::min(count, ds.questions.size());
+  for (size_t i = 0; i < count; ++i) {
+    if (ds.questions[i].paraphrased) continue;
+    size_t covered = 0;
+    for (const auto& q : ds.questions) covered += q.paraphrased ? 1 : 0;
+    throw InputError(ds.paraphrase_source + ": no paraphrases for question " +
+                     std::to_string(i + 1) + " (uuid '" + ds.questions[i].uuid + "'; " +
+                     std::to_string(covered) + " of " + std::to_string(ds.questions.size()) +
+                     " questions covered); run " + make + " --max_samples " +
+                     std::to_string(count) + "` to extend it");
+  }
 }
 
 std::vector<std::string> select_paraphrases(const Question& q, int n,

@@ -10,8 +10,9 @@
 //   "webqa"       DATA/webqa/test.jsonl {uuid, id, question, answers};
 //                 paraphrases from OUT/webqa/MODEL/paraphrases.jsonl
 //                 {uuid, paraphrase0, paraphrase1, ...} (paraphrase0 must be
-//                 the question); without that file each question has only
-//                 itself and has_paraphrases is false. Block = WebQA
+//                 the question); the file may cover only some questions
+//                 (`paraphrase --max_samples K`): the others have only
+//                 themselves and paraphrased = false. Block = WebQA
 //                 instruction + train examples 2619, 456, 102, 3037, 1126
 //                 (Python random.seed(42); random.sample(range(3778), 5)).
 //   "demo"        the project's own set, compiled in (data/demo/).
@@ -32,6 +33,9 @@ struct Question {
   std::string question;                  // the original text == paraphrases[0]
   std::vector<std::string> paraphrases;  // all of them, original first
   std::vector<std::string> answers;      // gold aliases, at least one
+  // False for a webqa question that its paraphrases file does not cover yet
+  // (it then has only itself); see require_paraphrases().
+  bool paraphrased = true;
 };
 
 struct Dataset {
@@ -42,6 +46,10 @@ struct Dataset {
   // then has one paraphrase (itself). See require_paraphrases().
   bool has_paraphrases = true;
   std::string paraphrase_source;  // the file the paraphrases came from ("" if none)
+  // Fingerprint (util/fingerprint.h) of the files the questions, answers and
+  // block were read from (not webqa's generated paraphrases, which may grow;
+  // result rows keep their prompts and a resume compares those).
+  std::string fingerprint;
 };
 
 // Loads a data set by name ("myriadlama", "webqa", "demo") or from a path
@@ -60,9 +68,10 @@ Dataset parse_generic_jsonl(std::string_view text, const std::string& source,
 std::string_view demo_jsonl_text();
 std::string_view demo_fewshot_text();
 
-// Throws InputError when the set has no paraphrases (webqa before
-// `selfens paraphrase`), naming `method` and the command that makes them.
-void require_paraphrases(const Dataset& ds, const std::string& method,
+// Throws InputError when one of the first `count` questions has no
+// paraphrases (webqa before `selfens paraphrase` covered it), naming the
+// question, `method` and the command that makes them.
+void require_paraphrases(const Dataset& ds, size_t count, const std::string& method,
                          const std::string& model_name);
 
 // The N paraphrases a question is asked with: the first n by default, or the

@@ -15,7 +15,8 @@
 // Lists read from list or large_list.
 //
 // Nulls: the writer never writes nulls. When reading, a null value becomes
-// "" (utf8), 0 (int64), NaN (float64), false (bool) or an empty list.
+// "" (utf8), 0 (int64), NaN (float64), false (bool) or an empty list, and
+// Table::null_count(column) tells how many rows were null.
 // Columns of other Arrow types (struct, dictionary, timestamp, ...) are kept
 // out of the table and listed in Table::skipped(); asking for one gives an
 // error that names its type.
@@ -108,8 +109,12 @@ class Table {
   std::optional<std::string> metadata_value(std::string_view key) const;
   void set_metadata(std::string key, std::string value);  // replace or append
 
+  // Rows of a read column that were null in the file (0 for columns set here).
+  size_t null_count(std::string_view name) const;
+
   // Used by the reader.
   void add_skipped(SkippedColumn c) { skipped_.push_back(std::move(c)); }
+  void add_null_count(const std::string& name, size_t n);
 
  private:
   template <class T>
@@ -118,6 +123,7 @@ class Table {
   std::string origin_;
   std::vector<Column> columns_;
   std::vector<SkippedColumn> skipped_;
+  std::vector<std::pair<std::string, size_t>> null_counts_;
 };
 
 struct FeatherWriteOptions {

@@ -234,13 +234,15 @@ struct FileReader {
       cols.push_back(empty_column(types.back().value_or(ColumnType::kUtf8)));
     }
     FbVector blocks = footer.vector(arrow::field::kFooterRecordBatches, sizeof(arrow::Block));
+    std::vector<size_t> nulls(schema.fields.size(), 0);
     for (uint32_t i = 0; i < blocks.count; ++i)
-      read_batch(footer.struct_at<arrow::Block>(blocks, i), i, schema, types, cols);
+      read_batch(footer.struct_at<arrow::Block>(blocks, i), i, schema, types, cols, nulls);
     for (size_t i = 0; i < schema.fields.size(); ++i) {
       const std::string& name = schema.fields[i].name;
       SELFENS_REQUIRE(!table.has(name), origin + ": duplicate column '" + name + "'");
       if (types[i]) {
         table.set(name, std::move(cols[i]));
+        if (nulls[i] > 0) table.add_null_count(name, nulls[i]);
       } else {
         table.add_skipped({name, detail::arrow_type_name(schema.fields[i])});
       }
@@ -249,7 +251,8 @@ struct FileReader {
   }
 
   void read_batch(const arrow::Block& b, uint32_t index, const Schema& schema,
-                  const std::vector<std::optional<ColumnType>>& types, std::vector<ColumnData>& cols) {
+                  const std::vector<std::optional<ColumnType>>& types, std::vector<ColumnData>& cols,
+                  std::vector<size_t>& nulls) {
     std::string where = "record batch " + std::to_string(index);
     SELFENS_REQUIRE(b.offset >= 8 && b.metadata_length >= 8 && b.body_length >= 0 &&
                         static_cast<uint64_t>(b.offset) <= data_end &&
@@ -285,6 +288,7 @@ struct FileReader {
                                             std::to_string(a.length) + " rows, the batch " +
                                             std::to_string(rows));
       if (types[i]) append_column(cols[i], detail::decode_column(a, *types[i], origin));
+      nulls[i] += static_cast<size_t>(a.null_count);
     }
   }
 };

@@ -96,6 +96,14 @@ bool Table::remove(std::string_view name) {
   return true;
 }
 
+size_t Table::null_count(std::string_view name) const {
+  for (const auto& [n, c] : null_counts_)
+    if (n == name) return c;
+  return 0;
+}
+
+void Table::add_null_count(const std::string& name, size_t n) { null_counts_.emplace_back(name, n); }
+
 std::optional<std::string> Table::metadata_value(std::string_view key) const {
   for (const auto& [k, v] : metadata)
     if (k == key) return v;

@@ -1,10 +1,11 @@
 #include "methods/confidence.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -17,7 +18,12 @@
 #include "methods/prompt_tokens.h"
 #include "methods/sampler.h"
 #include "methods/session.h"
+#include "backend/backend.h"
+#include "io/output_lock.h"
+#include "methods/run_identity.h"
+#include "model/resolve.h"
 #include "util/check.h"
+#include "util/fingerprint.h"
 #include "util/interrupt.h"
 #include "util/log.h"
 #include "util/progress.h"
@@ -54,19 +60,35 @@ std::string real_text(double v) {
   return buf;
 }
 
-size_t question_count(const data::Dataset& ds, int max_samples) {
-  return max_samples < 0 ? ds.questions.size()
-                         : std::min(ds.questions.size(), static_cast<size_t>(max_samples));
+// The prompts a run selects: the first `questions` questions, each with its
+// first `paraphrases` paraphrases (SIZE_MAX: all).
+struct Selection {
+  size_t questions = 0, paraphrases = SIZE_MAX;
+};
+
+Selection selection_of(const data::Dataset& ds, const ConfidenceOptions& o) {
+  const size_t total = ds.questions.size();
+  return {o.max_samples < 0 ? total : std::min(total, static_cast<size_t>(o.max_samples)),
+          o.num_paraphrases < 0 ? SIZE_MAX : static_cast<size_t>(o.num_paraphrases)};
+}
+
+// The larger of this run's selection and the one the file records.
+Selection widened(Selection s, const io::Table& file, size_t total) {
+  s.questions = std::max(s.questions, recorded_selection(file, total));
+  const auto p = file.metadata_value("selfens.num_paraphrases");
+  if (p == std::optional<std::string>("all")) s.paraphrases = SIZE_MAX;
+  else if (p && s.paraphrases != SIZE_MAX)
+    s.paraphrases = std::max<size_t>(s.paraphrases, std::strtoull(p->c_str(), nullptr, 10));
+  return s;
 }
 
 // Every selected (question, distinct paraphrase) not yet in `done`.
-std::vector<Job> make_jobs(const data::Dataset& ds, const ConfidenceOptions& o,
+std::vector<Job> make_jobs(const data::Dataset& ds, Selection sel,
                            const std::unordered_set<std::string>& done) {
   std::vector<Job> jobs;
-  for (size_t q = 0; q < question_count(ds, o.max_samples); ++q) {
+  for (size_t q = 0; q < sel.questions; ++q) {
     const auto& question = ds.questions[q];
-    size_t n = question.paraphrases.size();
-    if (o.num_paraphrases >= 0) n = std::min(n, static_cast<size_t>(o.num_paraphrases));
+    const size_t n = std::min(question.paraphrases.size(), sel.paraphrases);
     std::unordered_set<std::string> seen;
     for (size_t v = 0; v < n; ++v) {
       const std::string& p = question.paraphrases[v];
@@ -77,33 +99,43 @@ std::vector<Job> make_jobs(const data::Dataset& ds, const ConfidenceOptions& o,
   return jobs;
 }
 
-io::Metadata run_metadata(const ConfidenceOptions& o, const data::Dataset& ds,
-                          const SamplingParams& sp, bool complete, double wall) {
-  return {{"selfens.version", SELFENS_VERSION},
-          {"selfens.dataset", ds.name},
-          {"selfens.model", o.model},
-          {"selfens.num_samples", std::to_string(o.num_samples)},
-          {"selfens.temperature", real_text(sp.temperature)},
-          {"selfens.top_p", real_text(sp.top_p)},
-          {"selfens.top_k", std::to_string(sp.top_k)},
-          {"selfens.seed", std::to_string(sp.seed)},
-          {"selfens.max_new_tokens", std::to_string(o.max_new_tokens)},
-          {"selfens.wall_seconds", real_text(wall)},
-          {"selfens.complete", complete ? "true" : "false"}};
+// The keys of the sampling settings, in the file's metadata.
+constexpr const char* kSamplingKeys[] = {"num_samples", "temperature", "top_p",
+                                         "top_k", "seed", "max_new_tokens"};
+
+std::vector<std::pair<std::string, std::string>> sampling_settings(const ConfidenceOptions& o,
+                                                                   const SamplingParams& sp) {
+  const std::string values[] = {std::to_string(o.num_samples), real_text(sp.temperature),
+                                real_text(sp.top_p),           std::to_string(sp.top_k),
+                                std::to_string(sp.seed),       std::to_string(o.max_new_tokens)};
+  std::vector<std::pair<std::string, std::string>> out;
+  for (size_t i = 0; i < std::size(kSamplingKeys); ++i) out.emplace_back(kSamplingKeys[i], values[i]);
+  return out;
 }
 
-// A previous file may only be continued when it was made the same way.
-void check_resumable(const io::Table& t, const fs::path& path, const io::Metadata& now) {
-  for (const char* k : {"selfens.dataset", "selfens.num_samples", "selfens.temperature",
-                        "selfens.top_p", "selfens.top_k", "selfens.seed", "selfens.max_new_tokens"}) {
-    std::string want;
-    for (const auto& [name, value] : now)
-      if (name == k) want = value;
-    auto have = t.metadata_value(k);
-    SELFENS_REQUIRE(have && *have == want,
-                    path.string() + ": made with " + k + "=" + have.value_or("(missing)") +
-                        ", this run has " + want + "; use --overwrite to start again");
-  }
+// Every setting that shapes the rows (run_identity.h).
+RunIdentity run_identity(const ConfidenceOptions& o, const data::Dataset& ds,
+                         const SamplingParams& sp, const std::string& backend) {
+  RunIdentity id;
+  id.add("dataset", ds.name)
+      .add("dataset_fingerprint", ds.fingerprint)
+      .add("model_fingerprint", model_fingerprint(resolve_model_path(o.model)))
+      .add("precision", backend_precision(backend));
+  for (const auto& [k, v] : sampling_settings(o, sp)) id.add(k, v);
+  return id;
+}
+
+io::Metadata run_metadata(const ConfidenceOptions& o, const RunIdentity& id, Selection sel,
+                          size_t total, bool complete, double wall) {
+  io::Metadata m = {{"selfens.version", SELFENS_VERSION}};
+  for (auto& kv : id.metadata()) m.push_back(std::move(kv));
+  m.emplace_back("selfens.model", o.model);
+  m.emplace_back("selfens.max_samples", selection_text(sel.questions, total));
+  m.emplace_back("selfens.num_paraphrases",
+                 sel.paraphrases == SIZE_MAX ? "all" : std::to_string(sel.paraphrases));
+  m.emplace_back("selfens.wall_seconds", real_text(wall));
+  m.emplace_back("selfens.complete", complete ? "true" : "false");
+  return m;
 }
 
 std::vector<Row> rows_from_table(const io::Table& t, const data::Dataset& ds) {
@@ -203,19 +235,16 @@ void validate_options(const ConfidenceOptions& o) {
                   "confidence: --num_samples must be positive, got " + std::to_string(o.num_samples));
   SELFENS_REQUIRE(o.batch_size > 0, "confidence: --batch_size must be positive");
   SELFENS_REQUIRE(o.max_new_tokens > 0, "confidence: --max_new_tokens must be positive");
-  SELFENS_REQUIRE(o.num_paraphrases != 0, "confidence: --num_paraphrases must be positive");
+  SELFENS_REQUIRE(o.num_paraphrases == -1 || o.num_paraphrases > 0,
+                  "confidence: --num_paraphrases must be positive");
+  SELFENS_REQUIRE(o.max_samples == -1 || o.max_samples > 0,
+                  "confidence: --max_samples must be at least 1, got " + std::to_string(o.max_samples));
+  SELFENS_REQUIRE(o.threads >= 0, "confidence: --threads must be positive");
+  SELFENS_REQUIRE(!o.output_dir.empty(), "confidence: --output-dir is empty");
   // Checked before the model loads; the model's own defaults are checked later.
   validate(SamplingParams{.temperature = o.temperature.value_or(1.0f),
                           .top_p = o.top_p.value_or(1.0f),
                           .top_k = o.top_k.value_or(0)});
-}
-
-void ensure_writable_dir(const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  SELFENS_REQUIRE(!ec, dir.string() + ": cannot create the output directory: " + ec.message());
-  SELFENS_REQUIRE(::access(dir.c_str(), W_OK) == 0,
-                  dir.string() + ": the output directory is not writable");
 }
 
 }  // namespace
@@ -227,6 +256,16 @@ double confidence_score(const eval::LemmaSeq& greedy, const std::vector<eval::Le
   return static_cast<double>(hits) / static_cast<double>(samples.size());
 }
 
+std::string confidence_settings(const io::Table& table) {
+  std::string out;
+  for (const char* k : kSamplingKeys)
+    out += std::string(out.empty() ? "" : ",") + k + "=" +
+           table.metadata_value(std::string("selfens.") + k).value_or("?");
+  for (const char* k : {"model_fingerprint", "precision"})
+    if (auto v = table.metadata_value(std::string("selfens.") + k)) out += "," + std::string(k) + "=" + *v;
+  return out;
+}
+
 void check_confidence_dataset(const io::Table& table, const fs::path& path,
                               const std::string& dataset) {
   auto have = table.metadata_value("selfens.dataset");
@@ -235,84 +274,114 @@ void check_confidence_dataset(const io::Table& table, const fs::path& path,
                       dataset + "'; run `selfens confidence --dataset " + dataset + "`");
 }
 
+namespace {
+
+// Samples every job's prompt (greedy + S samples), appending rows; saves
+// checkpoints through `save`. False when interrupted.
+bool sample_jobs(const ConfidenceOptions& o, const std::string& backend, const data::Dataset& ds,
+                 const std::vector<Job>& jobs, const SamplingParams& sp, const Session& session,
+                 const eval::Lemmatizer& lem, std::vector<Row>& rows, ConfidenceResult& res,
+                 const std::function<void()>& save) {
+  std::vector<std::vector<std::string>> prompts;
+  for (const auto& j : jobs) prompts.push_back({j.prompt});
+  TokenizedRun tokens =
+      tokenize_run(*session.tokenizer, prompts, data::prompt_parts(ds.block, "").prefix);
+  for (size_t i = 0; i < jobs.size(); ++i)
+    require_within_context(session.model->config,
+                           "question uuid '" + ds.questions[jobs[i].question].uuid +
+                               "' (paraphrase " + std::to_string(jobs[i].para) + ")",
+                           static_cast<int64_t>(tokens.prefix.size() + tokens.views[i][0].size()),
+                           o.max_new_tokens);
+  SampleRunnerOptions ro{.sampling = sp, .max_new_tokens = o.max_new_tokens};
+  const int in_flight = std::max(1, std::min<int>(o.batch_size, static_cast<int>(jobs.size())));
+  EngineOptions eo;
+  eo.threads = o.threads;
+  eo.backend = backend;
+  eo.kv_pages = sample_kv_pages(ro, static_cast<int64_t>(tokens.prefix.size()),
+                                tokens.max_view_len(), o.num_samples + 1, in_flight, eo.page_size);
+  Engine engine(session.model, eo);
+  SampleRunner runner(engine, *session.tokenizer, ro, tokens.prefix);
+  std::vector<SampleJob> sjobs(jobs.size());
+  for (size_t i = 0; i < jobs.size(); ++i)
+    sjobs[i] = {.index = i, .tokens = &tokens.views[i][0], .greedy = true,
+                .num_samples = o.num_samples,
+                .uuid_hash = stable_hash(ds.questions[jobs[i].question].uuid),
+                .paraphrase = jobs[i].para};
+  install_interrupt_handler();
+  ProgressBar bar("confidence", static_cast<int64_t>(jobs.size()), o.quiet);
+  Checkpointer checkpoint(o.checkpoint);
+  const bool finished = runner.run(sjobs, in_flight, [&](SampleOutput&& out) {
+    const Job& job = jobs[out.index];
+    res.forwarded_tokens += out.forwarded_tokens;
+    for (const auto& s : out.samples) res.sampled_tokens += static_cast<int64_t>(s.size());
+    rows.push_back(make_row(ds.questions[job.question], job, out, *session.tokenizer, lem));
+    ++res.new_prompts;
+    bar.advance();
+    if (checkpoint.finished_one()) {
+      save();
+      checkpoint.saved();
+    }
+  }, [] { return interrupted(); });
+  bar.finish();
+  return finished;
+}
+
+}  // namespace
+
 ConfidenceResult run_confidence(const ConfidenceOptions& o) {
   validate_options(o);
+  const std::string backend = resolve_backend_kind(o.device);
   const auto start = Clock::now();
   data::Dataset ds = data::load_dataset(o.dataset, o.data_dir, o.model, o.output_dir);
-  data::require_paraphrases(ds, "confidence", o.model);
+  const size_t total = ds.questions.size();
+  const Selection selected = selection_of(ds, o);
+  data::require_paraphrases(ds, selected.questions, "confidence", o.model);
   data::OutputPaths paths(o.output_dir, ds.name, o.model);
   ConfidenceResult res;
   res.path = paths.confidence();
+  io::OutputLock lock(res.path);
   eval::Lemmatizer lem = eval::Lemmatizer::load_default();  // fail before the long part
-  Session session = open_session(o.model, load_options_for(o.device));
+  Session session = open_session(o.model, load_options_for(backend));
   const SamplingParams sp = sampling_params(o, *session.model);
+  const RunIdentity id = run_identity(o, ds, sp, backend);
 
   std::vector<Row> rows;
-  if (!o.overwrite && fs::exists(res.path)) {
-    io::Table prev = io::read_feather(res.path);
-    check_confidence_dataset(prev, res.path, ds.name);
-    check_resumable(prev, res.path, run_metadata(o, ds, sp, false, 0));
-    rows = rows_from_table(prev, ds);
-    if (prev.metadata_value("selfens.complete").value_or("true") == "true") {
-      log::info(res.path.string() + " exists and is complete; skipping (use --overwrite to redo)");
-      res.skipped = res.complete = true;
-      res.rows = rows.size();
-      return res;
-    }
+  Selection selection = selected;
+  std::optional<io::Table> file = o.overwrite ? std::nullopt : read_existing_output(res.path);
+  if (file) {
+    check_confidence_dataset(*file, res.path, ds.name);
+    id.require_same(*file, res.path);
+    rows = rows_from_table(*file, ds);
+    selection = widened(selected, *file, total);
   }
   std::unordered_set<std::string> done;
   for (const auto& r : rows) done.insert(key(r.uuid, r.paraphrase));
-  if (!done.empty()) log::info("resuming " + res.path.string() + ": " + std::to_string(done.size()) + " prompts done");
-  std::vector<Job> jobs = make_jobs(ds, o, done);
-  ensure_writable_dir(res.path.parent_path());
+  std::vector<Job> jobs = make_jobs(ds, selected, done);
+  if (jobs.empty() && file) {
+    res.skipped = true;
+    res.complete = file->metadata_value("selfens.complete").value_or("true") == "true";
+    res.rows = rows.size();
+    log::info(res.path.string() + " already holds the selected prompts" +
+              (res.complete ? "" : " (it is an unfinished run of more: give its options to finish it)") +
+              "; skipping (use --overwrite to redo)");
+    return res;
+  }
+  if (!done.empty())
+    log::info("resuming " + res.path.string() + ": " + std::to_string(done.size()) + " prompts done");
   log::info("confidence: " + std::to_string(jobs.size()) + " prompts x " +
             std::to_string(o.num_samples) + " samples, " + describe(sp));
-
-  auto save = [&](bool complete) {
-    double wall = std::chrono::duration<double>(Clock::now() - start).count();
-    io::write_feather(res.path, rows_to_table(rows, run_metadata(o, ds, sp, complete, wall)));
+  auto save = [&](bool run_finished) {
+    const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+    std::unordered_set<std::string> have;
+    for (const auto& r : rows) have.insert(key(r.uuid, r.paraphrase));
+    const bool complete = run_finished && make_jobs(ds, selection, have).empty();
+    io::write_feather(res.path, rows_to_table(rows, run_metadata(o, id, selection, total, complete, wall)));
+    return complete;
   };
   bool finished = true;
-  if (!jobs.empty()) {
-    std::vector<std::vector<std::string>> prompts;
-    for (const auto& j : jobs) prompts.push_back({j.prompt});
-    TokenizedRun tokens =
-        tokenize_run(*session.tokenizer, prompts, data::prompt_parts(ds.block, "").prefix);
-    SampleRunnerOptions ro{.sampling = sp, .max_new_tokens = o.max_new_tokens};
-    const int in_flight = std::max(1, std::min<int>(o.batch_size, static_cast<int>(jobs.size())));
-    EngineOptions eo;
-    eo.threads = o.threads;
-    eo.backend = o.device;
-    eo.kv_pages = sample_kv_pages(ro, static_cast<int64_t>(tokens.prefix.size()),
-                                  tokens.max_view_len(), o.num_samples + 1, in_flight, eo.page_size);
-    Engine engine(session.model, eo);
-    SampleRunner runner(engine, *session.tokenizer, ro, tokens.prefix);
-    std::vector<SampleJob> sjobs(jobs.size());
-    for (size_t i = 0; i < jobs.size(); ++i)
-      sjobs[i] = {.index = i, .tokens = &tokens.views[i][0], .greedy = true,
-                  .num_samples = o.num_samples,
-                  .uuid_hash = stable_hash(ds.questions[jobs[i].question].uuid),
-                  .paraphrase = jobs[i].para};
-    install_interrupt_handler();
-    ProgressBar bar("confidence", static_cast<int64_t>(jobs.size()), o.quiet);
-    auto last_save = Clock::now();
-    finished = runner.run(sjobs, in_flight, [&](SampleOutput&& out) {
-      const Job& job = jobs[out.index];
-      res.forwarded_tokens += out.forwarded_tokens;
-      for (const auto& s : out.samples) res.sampled_tokens += static_cast<int64_t>(s.size());
-      rows.push_back(make_row(ds.questions[job.question], job, out, *session.tokenizer, lem));
-      ++res.new_prompts;
-      bar.advance();
-      if (o.checkpoint_seconds > 0 &&
-          std::chrono::duration<double>(Clock::now() - last_save).count() > o.checkpoint_seconds) {
-        save(false);
-        last_save = Clock::now();
-      }
-    }, [] { return interrupted(); });
-    bar.finish();
-  }
-  save(finished);
-  res.complete = finished;
+  if (!jobs.empty())
+    finished = sample_jobs(o, backend, ds, jobs, sp, session, lem, rows, res, [&] { save(false); });
+  res.complete = save(finished);
   res.interrupted = !finished;
   res.rows = rows.size();
   res.wall_seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -12,9 +12,12 @@
 //   greedy_predict utf8, sample_predicts list<utf8>, greedy_lemma list<utf8>,
 //   sample_lemmas list<list<utf8>>, answer_lemmas list<list<utf8>>,
 //   confidence float64
-// and metadata selfens.{version, dataset, model, num_samples, temperature,
-// top_p, top_k, seed, max_new_tokens, complete}. Weighted methods read it by
-// (uuid, paraphrase). Resumable like generate.
+// and metadata selfens.{version, dataset, dataset_fingerprint,
+// model_fingerprint, precision, num_samples, temperature, top_p, top_k, seed,
+// max_new_tokens (its identity, methods/run_identity.h), model, max_samples,
+// num_paraphrases (the selection), wall_seconds, complete}. Weighted methods
+// read it by (uuid, paraphrase). Resumable like generate: only a run of the
+// same identity continues it, a larger selection extends it.
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -23,6 +26,7 @@
 
 #include "eval/match.h"
 #include "io/feather.h"
+#include "util/checkpoint.h"
 
 namespace selfens {
 
@@ -40,7 +44,7 @@ struct ConfidenceOptions {
   std::string device = "auto";               // auto | cpu | cuda | cuda-f32
   bool quiet = false;
   bool overwrite = false;
-  double checkpoint_seconds = 60;
+  CheckpointPolicy checkpoint;
   // Overrides of the model's generation defaults (generation_config.json).
   std::optional<float> temperature;
   std::optional<float> top_p;
@@ -65,6 +69,11 @@ ConfidenceResult run_confidence(const ConfidenceOptions& options);
 // Fraction of samples that bidirectionally match the greedy lemmas (0 when
 // there are no samples).
 double confidence_score(const eval::LemmaSeq& greedy, const std::vector<eval::LemmaSeq>& samples);
+
+// The settings that made a confidence table's scores (sampling settings,
+// model fingerprint, precision), as one line: part of the identity of the
+// weighted runs that read it.
+std::string confidence_settings(const io::Table& table);
 
 // Checks that a confidence table (read from `path`) belongs to `dataset`:
 // InputError "PATH: confidence scores of data set 'X', not 'Y'; ..." when its

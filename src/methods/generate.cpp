@@ -1,9 +1,10 @@
 #include "methods/generate.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <functional>
+#include <optional>
 #include <limits>
 #include <map>
 #include <span>
@@ -21,7 +22,13 @@
 #include "methods/results.h"
 #include "methods/runner.h"
 #include "methods/session.h"
+#include "backend/backend.h"
+#include "io/output_lock.h"
+#include "methods/run_identity.h"
+#include "model/resolve.h"
 #include "util/check.h"
+#include "util/checkpoint.h"
+#include "util/fingerprint.h"
 #include "util/interrupt.h"
 #include "util/log.h"
 #include "util/progress.h"
@@ -32,37 +39,37 @@ namespace {
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-// What an earlier run of the same file left.
-struct Previous {
-  std::vector<ResultRow> rows;
-  bool complete = false;
-  bool exists = false;
+// Confidence scores of each (uuid, paraphrase) from confidence.feather, and
+// the settings that made them (part of a weighted run's identity).
+struct Confidences {
+  std::unordered_map<std::string, double> by_key;
+  std::string settings;
 };
 
-Previous load_previous(const fs::path& path, bool per_prompt) {
-  Previous p;
-  if (!fs::exists(path)) return p;
-  io::Table t = io::read_feather(path);
-  p.exists = true;
-  p.complete = t.metadata_value("selfens.complete").value_or("true") == "true";
-  p.rows = rows_from_table(t, per_prompt);
-  return p;
+std::string confidence_key(const std::string& uuid, const std::string& paraphrase) {
+  return uuid + '\x1f' + paraphrase;
 }
 
-// Confidence of each (uuid, paraphrase) from confidence.feather.
-std::unordered_map<std::string, double> load_confidences(const fs::path& path,
-                                                         const std::string& dataset) {
+Confidences load_confidences(const fs::path& path, const std::string& dataset) {
   SELFENS_REQUIRE(fs::exists(path), path.string() +
                                         ": not found; weighted methods need the confidence "
                                         "scores of `selfens confidence` for this data set and model");
   io::Table t = io::read_feather(path);
   check_confidence_dataset(t, path, dataset);
+  Confidences c;
+  c.settings = confidence_settings(t);
   const auto& uuid = t.utf8("uuid");
   const auto& para = t.utf8("paraphrase");
   const auto& conf = t.float64("confidence");
-  std::unordered_map<std::string, double> out;
-  for (size_t i = 0; i < uuid.size(); ++i) out[uuid[i] + '\x1f' + para[i]] = conf[i];
-  return out;
+  for (size_t i = 0; i < uuid.size(); ++i) {
+    // A score outside [0, 1] (NaN, inf) would silently empty every fused answer.
+    SELFENS_REQUIRE(std::isfinite(conf[i]) && conf[i] >= 0 && conf[i] <= 1,
+                    path.string() + ": row " + std::to_string(i) + " (uuid '" + uuid[i] +
+                        "'): confidence " + std::to_string(conf[i]) +
+                        " is not a number in [0, 1]; run `selfens confidence --overwrite`");
+    c.by_key[confidence_key(uuid[i], para[i])] = conf[i];
+  }
+  return c;
 }
 
 struct Job {
@@ -72,27 +79,29 @@ struct Job {
   std::vector<float> weights;
 };
 
-std::vector<Job> make_jobs(const data::Dataset& ds, const GenerateOptions& o,
-                           const std::unordered_set<std::string>& done, const fs::path& conf_path) {
-  const MethodConfig& m = o.method;
-  std::unordered_map<std::string, double> conf;
-  if (is_weighted(m.method)) conf = load_confidences(conf_path, ds.name);
-  size_t count = o.max_samples < 0 ? ds.questions.size()
-                                   : std::min(ds.questions.size(), size_t(o.max_samples));
+// The paraphrases question q is asked with under this method.
+std::vector<std::string> paraphrases_of(const data::Question& q, const MethodConfig& m) {
+  return m.method == Method::kOrigin ? data::select_paraphrases(q, 1, m.indexs)
+                                     : data::select_paraphrases(q, m.n, m.indexs);
+}
+
+// A job for each of the first `selected` questions not in `done`.
+std::vector<Job> make_jobs(const data::Dataset& ds, const MethodConfig& m, size_t selected,
+                           const std::unordered_set<std::string>& done, const Confidences& conf,
+                           const fs::path& conf_path) {
   std::vector<Job> jobs;
-  for (size_t i = 0; i < count; ++i) {
+  for (size_t i = 0; i < selected; ++i) {
     const auto& q = ds.questions[i];
     if (done.count(q.uuid)) continue;
     Job j;
     j.question = i;
-    j.paraphrases = m.method == Method::kOrigin ? data::select_paraphrases(q, 1, m.indexs)
-                                                : data::select_paraphrases(q, m.n, m.indexs);
+    j.paraphrases = paraphrases_of(q, m);
     for (const auto& p : j.paraphrases) {
       j.prompts.push_back(data::build_prompt(ds.block, p));
       if (!is_weighted(m.method)) continue;
-      auto it = conf.find(q.uuid + '\x1f' + p);
-      SELFENS_REQUIRE(it != conf.end(), conf_path.string() + ": no confidence for question " +
-                                            q.uuid + " paraphrase '" + p + "'");
+      auto it = conf.by_key.find(confidence_key(q.uuid, p));
+      SELFENS_REQUIRE(it != conf.by_key.end(), conf_path.string() + ": no confidence for question " +
+                                                   q.uuid + " paraphrase '" + p + "'");
       j.weights.push_back(static_cast<float>(it->second));
     }
     jobs.push_back(std::move(j));
@@ -142,31 +151,97 @@ struct RunCounters {
   std::string device;     // the backend that ran ("cpu", "cuda", "cuda-f32")
 };
 
-io::Metadata run_metadata(const GenerateOptions& o, const data::Dataset& ds, bool complete,
-                          const RunCounters& c) {
+// Every setting that shapes the rows (run_identity.h).
+RunIdentity run_identity(const GenerateOptions& o, const data::Dataset& ds,
+                         const std::string& backend, const Confidences* conf) {
   const MethodConfig& m = o.method;
-  std::string indexs = data::join_indexs(m.indexs);
-  return {{"selfens.version", SELFENS_VERSION},
-          {"selfens.method", method_name(m.method)},
-          {"selfens.model", o.model},
-          {"selfens.device", c.device.empty() ? o.device : c.device},
-          {"selfens.dataset", ds.name},
-          {"selfens.n", std::to_string(m.method == Method::kOrigin ? 1 : m.views())},
-          {"selfens.indexs", indexs},
-          {"selfens.layout", layout_name(m.layout)},
-          {"selfens.positions", positions_name(m.positions)},
-          {"selfens.fusion_bias", fusion_bias_name(m.fusion_bias)},
-          {"selfens.max_new_tokens", std::to_string(m.max_new_tokens)},
-          {"selfens.stop_at_newline", m.stop_at_newline ? "true" : "false"},
-          {"selfens.prompt_tokens", std::to_string(c.prefix_tokens)},
-          {"selfens.forwarded_tokens", std::to_string(c.forwarded)},
-          {"selfens.generated_tokens", std::to_string(c.generated)},
-          {"selfens.wall_seconds", std::to_string(c.wall)},
-          {"selfens.decode_seconds", std::to_string(c.decoding)},
-          {"selfens.forward_calls", std::to_string(c.engine.forward_calls)},
-          {"selfens.enqueue_seconds", std::to_string(c.engine.enqueue_seconds)},
-          {"selfens.finish_seconds", std::to_string(c.engine.finish_seconds)},
-          {"selfens.complete", complete ? "true" : "false"}};
+  RunIdentity id;
+  id.add("method", method_name(m.method))
+      .add("n", std::to_string(m.method == Method::kOrigin ? 1 : m.views()))
+      .add("indexs", data::join_indexs(m.indexs))
+      .add("layout", layout_name(m.layout))
+      .add("positions", positions_name(m.positions))
+      .add("fusion_bias", fusion_bias_name(m.fusion_bias))
+      .add("max_new_tokens", std::to_string(m.max_new_tokens))
+      .add("stop_at_newline", m.stop_at_newline ? "true" : "false")
+      .add("dataset", ds.name)
+      .add("dataset_fingerprint", ds.fingerprint)
+      .add("model_fingerprint", model_fingerprint(resolve_model_path(o.model)))
+      .add("precision", backend_precision(backend));
+  if (conf) id.add("confidence", conf->settings);
+  return id;
+}
+
+io::Metadata run_metadata(const GenerateOptions& o, const RunIdentity& id, size_t selection,
+                          size_t total, bool complete, const RunCounters& c) {
+  io::Metadata m = {{"selfens.version", SELFENS_VERSION}};
+  for (auto& kv : id.metadata()) m.push_back(std::move(kv));
+  const std::vector<std::pair<std::string, std::string>> rest = {
+      {"model", o.model},
+      {"device", c.device},
+      {"max_samples", selection_text(selection, total)},
+      {"prompt_tokens", std::to_string(c.prefix_tokens)},
+      {"forwarded_tokens", std::to_string(c.forwarded)},
+      {"generated_tokens", std::to_string(c.generated)},
+      {"wall_seconds", std::to_string(c.wall)},
+      {"decode_seconds", std::to_string(c.decoding)},
+      {"forward_calls", std::to_string(c.engine.forward_calls)},
+      {"enqueue_seconds", std::to_string(c.engine.enqueue_seconds)},
+      {"finish_seconds", std::to_string(c.engine.finish_seconds)},
+      {"complete", complete ? "true" : "false"}};
+  for (const auto& [k, v] : rest) m.emplace_back("selfens." + k, v);
+  return m;
+}
+
+// The rows of an earlier run of the file, in data set order, after checking
+// that it was made the same way: same identity, and each row asked with the
+// prompts this run builds for its question (webqa's paraphrases may have
+// been regenerated since).
+std::vector<ResultRow> previous_rows(const io::Table& file, const fs::path& path,
+                                     const data::Dataset& ds, const GenerateOptions& o,
+                                     const RunIdentity& id) {
+  id.require_same(file, path);
+  const bool per_prompt = o.method.method == Method::kPerPrompt;
+  std::vector<ResultRow> rows;
+  try {
+    rows = rows_from_table(file, per_prompt);
+  } catch (const InputError& e) {
+    throw InputError(path.string() + ": cannot read the existing result file (" + e.what() +
+                     "); use --overwrite to replace it");
+  }
+  std::unordered_map<std::string, size_t> index;
+  for (size_t i = 0; i < ds.questions.size(); ++i) index.emplace(ds.questions[i].uuid, i);
+  const std::string redo = "; use --overwrite to replace it, or write elsewhere with --output-dir";
+  for (ResultRow& r : rows) {
+    auto it = index.find(r.uuid);
+    SELFENS_REQUIRE(it != index.end(), path.string() + ": question uuid '" + r.uuid +
+                                           "' is not in data set '" + ds.name + "'" + redo);
+    r.question = it->second;
+    const auto& q = ds.questions[r.question];
+    std::vector<std::string> paras = paraphrases_of(q, o.method);
+    if (per_prompt) {
+      SELFENS_REQUIRE(r.paraphrase_index >= 0 && size_t(r.paraphrase_index) < paras.size(),
+                      path.string() + ": question uuid '" + r.uuid + "': paraphrase_index " +
+                          std::to_string(r.paraphrase_index) + " out of range" + redo);
+      paras = {paras[size_t(r.paraphrase_index)]};
+    }
+    std::vector<std::string> prompts;
+    for (const auto& p : paras) prompts.push_back(data::build_prompt(ds.block, p));
+    SELFENS_REQUIRE(r.paraphrases == paras && r.prompts == prompts,
+                    path.string() + ": question uuid '" + r.uuid +
+                        "' was asked with other prompts than this run builds (the data set or " +
+                        "its paraphrases changed since)" + redo);
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const ResultRow& a, const ResultRow& b) { return a.question < b.question; });
+  return rows;
+}
+
+// Whether the first `count` questions all have rows.
+bool covers(const data::Dataset& ds, size_t count, const std::unordered_set<std::string>& done) {
+  for (size_t i = 0; i < count; ++i)
+    if (!done.count(ds.questions[i].uuid)) return false;
+  return true;
 }
 
 void add_lemmas(io::Table& t) {
@@ -182,122 +257,165 @@ void add_lemmas(io::Table& t) {
   t.set("answer_lemmas", std::move(ans));
 }
 
-void ensure_writable_dir(const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  SELFENS_REQUIRE(!ec, dir.string() + ": cannot create the output directory: " + ec.message());
-  SELFENS_REQUIRE(::access(dir.c_str(), W_OK) == 0,
-                  dir.string() + ": the output directory is not writable");
+// Runs the jobs on the engine, appending each finished question's rows (and
+// uuid to `done`); saves checkpoints through `save`. False when interrupted.
+bool answer_jobs(const GenerateOptions& o, const std::string& backend, const data::Dataset& ds,
+                 const std::vector<Job>& jobs, const TokenizedRun& tokens, const Session& session,
+                 std::vector<ResultRow>& rows, std::unordered_set<std::string>& done,
+                 RunCounters& counters, GenerateResult& res,
+                 const std::function<bool(bool)>& save) {
+  const bool per_prompt = o.method.method == Method::kPerPrompt;
+  const int batch = std::max(1, std::min<int>(o.batch_size, static_cast<int>(jobs.size())));
+  EngineOptions eo;
+  eo.threads = o.threads;
+  eo.backend = backend;
+  eo.kv_pages = kv_pages_needed(o.method, static_cast<int64_t>(tokens.prefix.size()),
+                                tokens.max_view_len(), o.method.views(), batch, eo.page_size);
+  Engine engine(session.model, eo);
+  const auto decode_start = Clock::now();
+  MethodRunner runner(engine, *session.tokenizer, o.method, tokens.prefix, tokens.cue_len);
+  counters.prefix_tokens = runner.prefix_tokens();
+  counters.device = engine.backend().name();
+  // --margins: per question and group, the smallest gap between the best
+  // and the second-best fused score over the generated tokens.
+  std::unordered_map<size_t, std::vector<double>> margins_of;
+  if (o.margins)
+    runner.set_step_observer([&](size_t q, size_t g, int, std::span<const float> scores) {
+      auto& v = margins_of[q];
+      if (v.size() <= g) v.resize(g + 1, std::numeric_limits<double>::infinity());
+      v[g] = std::min(v[g], top2_gap(scores));
+    });
+  std::vector<QuestionInput> inputs(jobs.size());
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    inputs[i].index = i;
+    inputs[i].views = &tokens.views[i];
+    inputs[i].weights = jobs[i].weights;
+  }
+  auto take_stats = [&] {
+    counters.decoding = std::chrono::duration<double>(Clock::now() - decode_start).count();
+    counters.engine = engine.stats();
+  };
+  install_interrupt_handler();
+  ProgressBar bar("generate " + method_name(o.method.method), static_cast<int64_t>(jobs.size()),
+                  o.quiet);
+  Checkpointer checkpoint(o.checkpoint);
+  const bool finished = runner.run(inputs, batch, [&](QuestionOutput&& out) {
+    const Job& job = jobs[out.index];
+    counters.forwarded += out.forwarded_tokens;
+    for (const auto& a : out.answers) counters.generated += static_cast<int64_t>(a.size());
+    const data::Question& q = ds.questions[job.question];
+    add_rows(q, job, out, *session.tokenizer, per_prompt, margins_of[out.index], rows);
+    margins_of.erase(out.index);
+    done.insert(q.uuid);
+    ++res.new_questions;
+    bar.advance();
+    if (checkpoint.finished_one()) {
+      take_stats();
+      save(false);
+      checkpoint.saved();
+    }
+  }, [] { return interrupted(); });
+  bar.finish();
+  take_stats();
+  return finished;
+}
+
+void validate_options(const GenerateOptions& o) {
+  validate(o.method);
+  SELFENS_REQUIRE(o.max_samples == -1 || o.max_samples >= 1,
+                  "generate: --max_samples must be at least 1, got " + std::to_string(o.max_samples));
+  SELFENS_REQUIRE(o.batch_size > 0, "generate: --batch_size must be positive, got " +
+                                        std::to_string(o.batch_size));
+  SELFENS_REQUIRE(o.threads >= 0, "generate: --threads must be positive");
+  SELFENS_REQUIRE(o.checkpoint.seconds >= 0 && o.checkpoint.questions >= 0,
+                  "generate: checkpoint intervals must be >= 0");
+  SELFENS_REQUIRE(!o.output_dir.empty(), "generate: --output-dir is empty");
+}
+
+// Every prompt plus the answer must fit the model's context: checked for
+// all questions before the engine starts (a long question would otherwise
+// run for minutes or fail allocating its KV cache).
+void check_context(const ModelConfig& config, const GenerateOptions& o, const data::Dataset& ds,
+                   const std::vector<Job>& jobs, const TokenizedRun& tokens) {
+  const auto prefix = static_cast<int64_t>(tokens.prefix.size());
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const int64_t needed = positions_needed(o.method, prefix, tokens.views[i], tokens.cue_len);
+    require_within_context(config,
+                           "question uuid '" + ds.questions[jobs[i].question].uuid + "' (" +
+                               method_name(o.method.method) + ")",
+                           needed - o.method.max_new_tokens, o.method.max_new_tokens);
+  }
 }
 
 }  // namespace
 
 GenerateResult run_generate(const GenerateOptions& o) {
-  validate(o.method);
+  validate_options(o);
+  const std::string backend = resolve_backend_kind(o.device);
   const auto start = Clock::now();
   const bool per_prompt = o.method.method == Method::kPerPrompt;
-  data::Dataset ds = data::load_dataset(o.dataset, o.data_dir, o.model, o.output_dir);
-  if (uses_paraphrases(o.method.method)) data::require_paraphrases(ds, method_name(o.method.method), o.model);
-  data::OutputPaths paths(o.output_dir, ds.name, o.model);
   const std::string method = method_name(o.method.method);
+  data::Dataset ds = data::load_dataset(o.dataset, o.data_dir, o.model, o.output_dir);
+  const size_t total = ds.questions.size();
+  const size_t selected = o.max_samples < 0 ? total : std::min(total, size_t(o.max_samples));
+  if (uses_paraphrases(o.method.method)) data::require_paraphrases(ds, selected, method, o.model);
+  data::OutputPaths paths(o.output_dir, ds.name, o.model);
   GenerateResult res;
   res.path = paths.run_file(method, o.method.views(), o.method.indexs);
+  io::OutputLock lock(res.path);  // and the directory exists and is writable
 
-  Previous prev = o.overwrite ? Previous{} : load_previous(res.path, per_prompt);
-  if (prev.complete) {
-    log::info(res.path.string() + " exists and is complete; skipping (use --overwrite to redo)");
-    res.skipped = res.complete = true;
-    res.rows = prev.rows.size();
+  Confidences conf;
+  if (is_weighted(o.method.method)) conf = load_confidences(paths.confidence(), ds.name);
+  const RunIdentity id = run_identity(o, ds, backend, is_weighted(o.method.method) ? &conf : nullptr);
+  std::optional<io::Table> file = o.overwrite ? std::nullopt : read_existing_output(res.path);
+  std::vector<ResultRow> rows;
+  if (file) rows = previous_rows(*file, res.path, ds, o, id);
+  std::unordered_set<std::string> done;
+  for (const auto& r : rows) done.insert(r.uuid);
+  // The file's selection grows to this run's; it never shrinks.
+  const size_t selection = std::max(selected, file ? recorded_selection(*file, total) : 0);
+  std::vector<Job> jobs = make_jobs(ds, o.method, selected, done, conf, paths.confidence());
+  if (jobs.empty() && file) {
+    res.rows = rows.size();
+    res.skipped = true;
+    res.complete = file->metadata_value("selfens.complete").value_or("true") == "true";
+    log::info(res.path.string() + (res.complete ? " exists and is complete" : " already holds") +
+              " (the " + std::to_string(selected) + " selected questions" +
+              (res.complete ? "" : "; it is an unfinished run of more: give its --max_samples to finish it") +
+              "); skipping (use --overwrite to redo)");
     return res;
   }
-  std::unordered_set<std::string> done;
-  for (const auto& r : prev.rows) done.insert(r.uuid);
-  if (!done.empty()) log::info("resuming " + res.path.string() + ": " + std::to_string(done.size()) + " questions done");
-  std::vector<Job> jobs = make_jobs(ds, o, done, paths.confidence());
-  std::vector<ResultRow> rows = std::move(prev.rows);
-
-  ensure_writable_dir(res.path.parent_path());  // before the long part of the run
+  if (!done.empty())
+    log::info("resuming " + res.path.string() + ": " + std::to_string(done.size()) +
+              " questions done, " + std::to_string(jobs.size()) + " to go");
 
   RunCounters counters;
-  int64_t& forwarded = counters.forwarded;
-  int64_t& generated = counters.generated;
   bool finished = true;
+  std::function<bool(bool)> save = [&](bool run_finished) {
+    std::stable_sort(rows.begin(), rows.end(), [](const ResultRow& a, const ResultRow& b) {
+      return a.question < b.question;
+    });
+    counters.wall = std::chrono::duration<double>(Clock::now() - start).count();
+    const bool complete = run_finished && covers(ds, selection, done);
+    io::Table t = rows_to_table(rows, per_prompt,
+                                run_metadata(o, id, selection, total, complete, counters), o.margins);
+    if (o.lemmaize) add_lemmas(t);
+    io::write_feather(res.path, t);
+    return complete;
+  };
   if (!jobs.empty()) {
-    Session session = open_session(o.model, load_options_for(o.device));
+    Session session = open_session(o.model, load_options_for(backend));
     std::vector<std::vector<std::string>> prompts;
     for (const auto& j : jobs) prompts.push_back(j.prompts);
     std::string prefix_text = data::prompt_parts(ds.block, "").prefix;
     TokenizedRun tokens = tokenize_run(*session.tokenizer, prompts, prefix_text);
-    const int batch = std::max(1, std::min<int>(o.batch_size, static_cast<int>(jobs.size())));
-    EngineOptions eo;
-    eo.threads = o.threads;
-    eo.backend = o.device;
-    eo.kv_pages = kv_pages_needed(o.method, static_cast<int64_t>(tokens.prefix.size()),
-                                  tokens.max_view_len(), o.method.views(), batch, eo.page_size);
-    Engine engine(session.model, eo);
-    const auto decode_start = Clock::now();
-    MethodRunner runner(engine, *session.tokenizer, o.method, tokens.prefix, tokens.cue_len);
-    counters.prefix_tokens = runner.prefix_tokens();
-    // --margins: per question and group, the smallest gap between the best
-    // and the second-best fused score over the generated tokens.
-    std::unordered_map<size_t, std::vector<double>> margins_of;
-    if (o.margins)
-      runner.set_step_observer([&](size_t q, size_t g, int, std::span<const float> scores) {
-        auto& v = margins_of[q];
-        if (v.size() <= g) v.resize(g + 1, std::numeric_limits<double>::infinity());
-        v[g] = std::min(v[g], top2_gap(scores));
-      });
-
-    std::vector<QuestionInput> inputs(jobs.size());
-    for (size_t i = 0; i < jobs.size(); ++i) {
-      inputs[i].index = i;
-      inputs[i].views = &tokens.views[i];
-      inputs[i].weights = jobs[i].weights;
-    }
-    install_interrupt_handler();
-    ProgressBar bar("generate " + method, static_cast<int64_t>(jobs.size()), o.quiet);
-    auto last_save = Clock::now();
-    auto save = [&](bool complete) {
-      std::vector<ResultRow> sorted = rows;
-      std::stable_sort(sorted.begin(), sorted.end(),
-                       [](const ResultRow& a, const ResultRow& b) { return a.question < b.question; });
-      counters.wall = std::chrono::duration<double>(Clock::now() - start).count();
-      counters.decoding = std::chrono::duration<double>(Clock::now() - decode_start).count();
-      counters.engine = engine.stats();
-      counters.device = engine.backend().name();
-      io::Table t =
-          rows_to_table(sorted, per_prompt, run_metadata(o, ds, complete, counters), o.margins);
-      if (o.lemmaize) add_lemmas(t);
-      io::write_feather(res.path, t);
-    };
-    finished = runner.run(inputs, batch, [&](QuestionOutput&& out) {
-      const Job& job = jobs[out.index];
-      forwarded += out.forwarded_tokens;
-      for (const auto& a : out.answers) generated += static_cast<int64_t>(a.size());
-      add_rows(ds.questions[job.question], job, out, *session.tokenizer, per_prompt,
-               margins_of[out.index], rows);
-      margins_of.erase(out.index);
-      ++res.new_questions;
-      bar.advance();
-      if (o.checkpoint_seconds > 0 &&
-          std::chrono::duration<double>(Clock::now() - last_save).count() > o.checkpoint_seconds) {
-        save(false);
-        last_save = Clock::now();
-      }
-    }, [] { return interrupted(); });
-    bar.finish();
-    res.forwarded_tokens = forwarded;
-    res.generated_tokens = generated;
-    res.complete = finished;
-    res.interrupted = !finished;
-    save(finished);
-  } else {
-    // Nothing left to answer: mark the file complete.
-    io::Table t = rows_to_table(rows, per_prompt, run_metadata(o, ds, true, counters), o.margins);
-    if (o.lemmaize) add_lemmas(t);
-    io::write_feather(res.path, t);
-    res.complete = true;
+    check_context(session.model->config, o, ds, jobs, tokens);
+    finished = answer_jobs(o, backend, ds, jobs, tokens, session, rows, done, counters, res, save);
   }
+  res.complete = save(finished);
+  res.interrupted = !finished;
+  res.forwarded_tokens = counters.forwarded;
+  res.generated_tokens = counters.generated;
   res.rows = rows.size();
   res.wall_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return res;

@@ -3,11 +3,17 @@
 // named as the original named it. Resumable: an interrupted run (Ctrl+C)
 // saves the questions it finished; running the same command again skips
 // them; a complete file is reported and left alone unless `overwrite`.
+// A file is only continued by a run of the same identity (run_identity.h:
+// method, plan options, model and data set fingerprints, precision, ...);
+// a run selecting more questions (--max_samples) extends it. Every prompt
+// plus max_new_tokens is checked against the model's context before the
+// engine starts. The file is locked for the run (io/output_lock.h).
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "methods/method.h"
+#include "util/checkpoint.h"
 
 namespace selfens {
 
@@ -17,7 +23,7 @@ struct GenerateOptions {
   std::filesystem::path data_dir = "data";  // holds myriadlama/ and webqa/
   std::filesystem::path output_dir = "datasets";
   MethodConfig method;
-  int max_samples = -1;  // < 0: all questions
+  int max_samples = -1;  // the first K questions; -1: all (other negatives: InputError)
   int batch_size = 16;   // questions in flight
   int threads = 0;       // CPU threads (0: all cores)
   std::string device = "auto";  // auto (cuda when a GPU is usable) | cpu | cuda (bf16) | cuda-f32
@@ -28,8 +34,8 @@ struct GenerateOptions {
   // `margin`): the diagnostic that explains bf16-vs-fp32 differences. The
   // token choice then happens on the host (full logits are downloaded).
   bool margins = false;
-  // Seconds between checkpoints of the partial file (0: only at the end).
-  double checkpoint_seconds = 60;
+  // When the partial file is saved during the run.
+  CheckpointPolicy checkpoint;
 };
 
 struct GenerateResult {

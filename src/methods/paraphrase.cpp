@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <unordered_map>
 
 #include "data/dataset.h"
 #include "data/jsonl.h"
@@ -15,6 +16,8 @@
 #include "methods/prompt_tokens.h"
 #include "methods/sampler.h"
 #include "methods/session.h"
+#include "backend/backend.h"
+#include "io/output_lock.h"
 #include "util/check.h"
 #include "util/interrupt.h"
 #include "util/log.h"
@@ -94,8 +97,8 @@ constexpr std::string_view kDemoFewshot = R"selfens_para({
 }
 )selfens_para";
 
-// The questions to paraphrase (uuid and text only).
-std::vector<data::Question> source_questions(const ParaphraseOptions& o) {
+// Every question of the data set (uuid and text only).
+std::vector<data::Question> source_questions_all(const ParaphraseOptions& o) {
   std::vector<data::Question> qs;
   if (o.dataset == "demo") {
     qs = data::load_dataset("demo", o.data_dir, o.model, o.output_dir).questions;
@@ -109,9 +112,15 @@ std::vector<data::Question> source_questions(const ParaphraseOptions& o) {
       qs.push_back(std::move(q));
     }
   }
+  for (auto& q : qs) q.paraphrases = {q.question};
+  return qs;
+}
+
+// The questions a run selects: the first --max_samples.
+std::vector<data::Question> source_questions(const ParaphraseOptions& o) {
+  std::vector<data::Question> qs = source_questions_all(o);
   if (o.max_samples >= 0 && qs.size() > static_cast<size_t>(o.max_samples))
     qs.resize(static_cast<size_t>(o.max_samples));
-  for (auto& q : qs) q.paraphrases = {q.question};
   return qs;
 }
 
@@ -126,11 +135,16 @@ std::string round_prefix(const data::ParaphraseFewshot& shots, int round) {
 
 // One round: a sampled paraphrase per question, appended to its list.
 // Returns false when interrupted.
-bool run_round(const ParaphraseOptions& o, const data::ParaphraseFewshot& shots, int round,
-               Session& session, std::vector<data::Question>& qs, ParaphraseResult& res) {
+bool run_round(const ParaphraseOptions& o, const std::string& backend,
+               const data::ParaphraseFewshot& shots, int round, Session& session,
+               std::vector<data::Question>& qs, ParaphraseResult& res) {
   std::vector<std::vector<std::string>> prompts;
   for (const auto& q : qs) prompts.push_back({data::paraphrase_prompt(shots, round, q.question)});
   TokenizedRun tokens = tokenize_run(*session.tokenizer, prompts, round_prefix(shots, round));
+  for (size_t i = 0; i < qs.size(); ++i)
+    require_within_context(session.model->config, "question uuid '" + qs[i].uuid + "' (paraphrase prompt)",
+                           static_cast<int64_t>(tokens.prefix.size() + tokens.views[i][0].size()),
+                           shots.max_new_tokens);
   SampleRunnerOptions ro;
   ro.sampling = {.temperature = shots.temperature, .top_p = shots.top_p,
                  .top_k = o.top_k.value_or(sampling_defaults(session.model->generation).top_k),
@@ -139,7 +153,7 @@ bool run_round(const ParaphraseOptions& o, const data::ParaphraseFewshot& shots,
   const int in_flight = std::max(1, std::min<int>(o.batch_size, static_cast<int>(qs.size())));
   EngineOptions eo;
   eo.threads = o.threads;
-  eo.backend = o.device;
+  eo.backend = backend;
   eo.kv_pages = sample_kv_pages(ro, static_cast<int64_t>(tokens.prefix.size()),
                                 tokens.max_view_len(), 1, in_flight, eo.page_size);
   Engine engine(session.model, eo);
@@ -190,9 +204,35 @@ data::ParaphraseFewshot paraphrase_fewshot_for(const std::string& dataset,
   }
 }
 
+namespace {
+
+// Paraphrases an earlier run wrote, by uuid; InputError when they were made
+// with another number of rounds.
+std::unordered_map<std::string, std::vector<std::string>> existing_paraphrases(
+    const fs::path& path, int rounds) {
+  std::unordered_map<std::string, std::vector<std::string>> out;
+  for (const auto& rec : data::read_jsonl(path)) {
+    std::vector<std::string> paras;
+    for (int i = 0; rec.has(("paraphrase" + std::to_string(i)).c_str()); ++i)
+      paras.push_back(rec.str(("paraphrase" + std::to_string(i)).c_str()));
+    SELFENS_REQUIRE(static_cast<int>(paras.size()) == rounds + 1,
+                    rec.where() + ": " + std::to_string(paras.size()) +
+                        " paraphrases, this run makes " + std::to_string(rounds + 1) +
+                        " per question; use --overwrite to make the file again");
+    out.emplace(rec.str("uuid"), std::move(paras));
+  }
+  return out;
+}
+
+}  // namespace
+
 ParaphraseResult run_paraphrase(const ParaphraseOptions& o) {
   const auto start = Clock::now();
   SELFENS_REQUIRE(o.batch_size > 0, "paraphrase: --batch_size must be positive");
+  SELFENS_REQUIRE(o.max_samples == -1 || o.max_samples > 0,
+                  "paraphrase: --max_samples must be at least 1, got " + std::to_string(o.max_samples));
+  SELFENS_REQUIRE(!o.output_dir.empty(), "paraphrase: --output-dir is empty");
+  const std::string backend = resolve_backend_kind(o.device);
   data::ParaphraseFewshot shots = paraphrase_fewshot_for(o.dataset, o.data_dir);
   if (o.temperature) shots.temperature = *o.temperature;
   if (o.top_p) shots.top_p = *o.top_p;
@@ -205,28 +245,47 @@ ParaphraseResult run_paraphrase(const ParaphraseOptions& o) {
   ParaphraseResult res;
   res.rounds = shots.rounds;
   res.path = data::OutputPaths(o.output_dir, o.dataset, o.model).paraphrases();
-  if (fs::exists(res.path) && !o.overwrite) {
-    log::info(res.path.string() + " exists; skipping (use --overwrite to make new paraphrases)");
+  io::OutputLock lock(res.path);
+  std::vector<data::Question> all = source_questions(o);
+  SELFENS_REQUIRE(!all.empty(), "paraphrase: no questions in data set '" + o.dataset + "'");
+  // An existing file is extended: questions it covers keep their paraphrases
+  // (each question's samples depend only on its uuid and the round).
+  std::unordered_map<std::string, std::vector<std::string>> have;
+  if (!o.overwrite && fs::exists(res.path)) have = existing_paraphrases(res.path, shots.rounds);
+  std::vector<data::Question> todo;
+  for (const auto& q : all)
+    if (!have.count(q.uuid)) todo.push_back(q);
+  if (todo.empty()) {
+    log::info(res.path.string() + " covers the " + std::to_string(all.size()) +
+              " selected questions; skipping (use --overwrite to make new paraphrases)");
     res.skipped = true;
+    res.questions = have.size();
     return res;
   }
-  std::vector<data::Question> qs = source_questions(o);
-  SELFENS_REQUIRE(!qs.empty(), "paraphrase: no questions in data set '" + o.dataset + "'");
-  Session session = open_session(o.model, load_options_for(o.device));
+  if (!have.empty())
+    log::info("extending " + res.path.string() + " (" + std::to_string(have.size()) +
+              " questions) by " + std::to_string(todo.size()));
+  Session session = open_session(o.model, load_options_for(backend));
   install_interrupt_handler();
   for (int r = 0; r < shots.rounds; ++r) {
-    if (!run_round(o, shots, r, session, qs, res)) {
+    if (!run_round(o, backend, shots, r, session, todo, res)) {
       res.interrupted = true;
       log::warn("interrupted: nothing written; run the same command again");
       return res;
     }
   }
-  data::write_paraphrases_jsonl(res.path, qs);
-  res.questions = qs.size();
+  for (auto& q : todo) have[q.uuid] = std::move(q.paraphrases);
+  // Every question the file covers, in data set order.
+  std::vector<data::Question> out;
+  for (auto& q : source_questions_all(o)) {
+    auto it = have.find(q.uuid);
+    if (it == have.end()) continue;
+    q.paraphrases = it->second;
+    out.push_back(std::move(q));
+  }
+  data::write_paraphrases_jsonl(res.path, out);
+  res.questions = out.size();
   if (res.empty > 0) log::warn(std::to_string(res.empty) + " generated paraphrases are empty");
-  if (o.dataset == "webqa" && o.max_samples >= 0)
-    log::warn("--max_samples: " + res.path.string() + " covers only " + std::to_string(qs.size()) +
-              " questions; generate on webqa needs every test question");
   res.wall_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return res;
 }

@@ -13,7 +13,10 @@
 //        using the demo's written paraphrases; this only exercises the command.
 // Writes OutputPaths::paraphrases() = ROOT/{dataset}/{model}/paraphrases.jsonl
 // ({uuid, paraphrase0 = the question, paraphrase1..R}) atomically, only when
-// every round finished (an interrupted run writes nothing).
+// every round finished (an interrupted run writes nothing). An existing file
+// is extended: the selected questions it lacks are paraphrased and added,
+// those it has are kept (a question's samples depend only on its uuid and
+// the round, so the file equals one made in a single run).
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -49,7 +52,7 @@ struct ParaphraseResult {
   size_t questions = 0;
   int rounds = 0;
   size_t empty = 0;          // paraphrases that came out empty
-  bool skipped = false;      // the file existed (no --overwrite)
+  bool skipped = false;      // the file already covered the selection
   bool interrupted = false;  // nothing written
   double wall_seconds = 0;
 };

@@ -265,6 +265,25 @@ bool MethodRunner::run(std::span<const QuestionInput> questions, int batch_size,
   return !stopped;
 }
 
+int64_t positions_needed(const MethodConfig& config, int64_t prefix_len,
+                         const std::vector<std::vector<int32_t>>& views, int cue_len) {
+  const int64_t answer = config.max_new_tokens;
+  int64_t longest = 0, total = 0;
+  for (const auto& v : views) {
+    longest = std::max<int64_t>(longest, static_cast<int64_t>(v.size()));
+    total += static_cast<int64_t>(v.size());
+  }
+  if (config.method != Method::kFlexAttention) return prefix_len + longest + answer;
+  // build_flex: bodies without the cue, G = cue + answer after them.
+  const int64_t n = static_cast<int64_t>(views.size());
+  const bool concat = config.layout == Layout::kConcat;
+  const int64_t body_extra = concat ? prefix_len - cue_len : -cue_len;
+  const int64_t base = concat ? 0 : prefix_len;
+  const int64_t bodies = config.positions == Positions::kSequential ? total + n * body_extra
+                                                                    : longest + body_extra;
+  return base + bodies + cue_len + answer;
+}
+
 int64_t kv_pages_needed(const MethodConfig& config, int64_t prefix_len, int64_t max_view_len,
                         int views, int batch_size, int page_size) {
   auto pages = [&](int64_t tokens) { return (tokens + page_size - 1) / page_size; };

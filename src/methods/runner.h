@@ -85,6 +85,13 @@ class MethodRunner {
   StepObserver observer_;
 };
 
+// The positions one question's plan reaches (its largest position + 1 after
+// max_new_tokens answer tokens): what must fit the model's context.
+// prefix_len: |P|; views: the question's tokens after P (build_shared and
+// build_flex lay them out).
+int64_t positions_needed(const MethodConfig& config, int64_t prefix_len,
+                         const std::vector<std::vector<int32_t>>& views, int cue_len);
+
 // How many KV pages a run needs for `batch_size` questions in flight.
 int64_t kv_pages_needed(const MethodConfig& config, int64_t prefix_len, int64_t max_view_len,
                         int views, int batch_size, int page_size);

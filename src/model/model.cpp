@@ -95,4 +95,15 @@ std::vector<float> fp32_values(const HostTensor& t) {
   return out;
 }
 
+void require_within_context(const ModelConfig& c, const std::string& what,
+                            int64_t prompt_positions, int64_t new_tokens) {
+  const int64_t limit = c.max_position_embeddings;
+  if (limit <= 0 || prompt_positions + new_tokens <= limit) return;
+  throw InputError(what + " needs " + std::to_string(prompt_positions + new_tokens) +
+                   " positions (" + std::to_string(prompt_positions) + " of prompt + " +
+                   std::to_string(new_tokens) + " new tokens), more than the model's context of " +
+                   std::to_string(limit) + " (max_position_embeddings); shorten it or lower " +
+                   "--max_new_tokens");
+}
+
 }  // namespace selfens

@@ -114,4 +114,11 @@ struct Model {
 void validate_model(const ModelConfig& config, const ModelWeights& weights,
                     const std::string& origin);
 
+// Checks that `prompt_positions` positions of a prompt plus `new_tokens`
+// generated ones fit the model's context (max_position_embeddings; no check
+// when the model's files give none). InputError naming `what` (e.g.
+// "question uuid 'X'"), the lengths and the limit.
+void require_within_context(const ModelConfig& config, const std::string& what,
+                            int64_t prompt_positions, int64_t new_tokens);
+
 }  // namespace selfens

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "model/loader.h"
@@ -102,9 +103,15 @@ std::string hf_hub_dir() {
 std::vector<ModelEntry> read_models_file(const std::string& path) {
   std::ifstream in(path);
   SELFENS_REQUIRE(in.good(), path + ": cannot open models file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_models_json(text.str(), path);
+}
+
+std::vector<ModelEntry> parse_models_json(std::string_view text, const std::string& path) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(in);
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path + ": bad JSON: " + e.what());
   }
@@ -116,6 +123,7 @@ std::vector<ModelEntry> read_models_file(const std::string& path) {
     ModelEntry e{name, "", ""};
     if (v.is_object() && v.contains("path") && v["path"].is_string()) e.path = v["path"];
     if (v.is_object() && v.contains("hf") && v["hf"].is_string()) e.hf_repo = v["hf"];
+    SELFENS_REQUIRE(!name.empty(), path + ": a model has an empty name");
     SELFENS_REQUIRE(e.path.empty() != e.hf_repo.empty(),
                     path + ": model '" + name + "' needs exactly one of \"path\" or \"hf\"");
     out.push_back(std::move(e));

@@ -5,6 +5,7 @@
 // path (.gguf file or HF directory), or an HF repo id in the HF cache
 // ($HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub).
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace selfens {
@@ -19,6 +20,8 @@ struct ModelEntry {
 std::vector<ModelEntry> model_table();
 // Entries of one models file; throws InputError naming the file and entry.
 std::vector<ModelEntry> read_models_file(const std::string& path);
+// The same from the file's text; `path` names it in errors.
+std::vector<ModelEntry> parse_models_json(std::string_view text, const std::string& path);
 
 std::string models_cache_dir();  // $SELFENS_MODELS_DIR or ~/.cache/selfens/models
 std::string hf_hub_dir();        // $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub

@@ -7,6 +7,8 @@
 #include <regex>
 #include <sstream>
 #include <unordered_map>
+#include <unordered_set>
+#include <optional>
 
 #include "data/output_paths.h"
 #include "io/atomic_file.h"
@@ -42,7 +44,6 @@ class Cache {
   std::unordered_map<std::string, Loaded> loaded_;
 };
 
-size_t count_true(const std::vector<bool>& v) { return size_t(std::count(v.begin(), v.end(), true)); }
 
 std::string join(const std::vector<std::string>& v, const std::string& sep) {
   std::string out;
@@ -85,13 +86,19 @@ std::unordered_map<std::string, size_t> uuid_index(const io::Table& t) {
   return m;
 }
 
-std::optional<double> agreement_with(const io::Table& t, const io::Table& origin) {
+using UuidSet = std::unordered_set<std::string>;
+
+bool kept(const UuidSet* only, const std::string& uuid) { return !only || only->count(uuid); }
+
+std::optional<double> agreement_with(const io::Table& t, const io::Table& origin,
+                                     const UuidSet* only) {
   const auto index = uuid_index(origin);
   const auto& ids = t.utf8("uuid");
   const auto& pred = t.utf8("prediction");
   const auto& opred = origin.utf8("prediction");
   size_t matched = 0, same = 0;
   for (size_t i = 0; i < ids.size(); ++i) {
+    if (!kept(only, ids[i])) continue;
     auto it = index.find(ids[i]);
     if (it == index.end()) continue;
     ++matched;
@@ -103,10 +110,14 @@ std::optional<double> agreement_with(const io::Table& t, const io::Table& origin
 
 // per_prompt: accuracy by paraphrase_index; the reported accuracy is the
 // mean over indices < n (all indices when n is 0 or none is below n).
-void score_per_prompt(MethodResult& r, const Loaded& l, int n) {
+void score_per_prompt(MethodResult& r, const Loaded& l, int n, const UuidSet* only) {
   const auto& idx = l.table.int64("paraphrase_index");
+  const auto& ids = l.table.utf8("uuid");
   std::map<int64_t, std::pair<size_t, size_t>> counts;  // index -> (correct, rows)
+  r.per_paraphrase.clear();
+  r.best_index = r.worst_index = -1;
   for (size_t i = 0; i < idx.size(); ++i) {
+    if (!kept(only, ids[i])) continue;
     counts[idx[i]].first += l.correct[i];
     counts[idx[i]].second += 1;
   }
@@ -134,6 +145,21 @@ fs::path method_file(const data::OutputPaths& paths, const std::string& method, 
   return paths.ensemble(method, n);
 }
 
+// Rows, correct rows and accuracy of r's file on the questions in `only`
+// (every question when null), and its agreement with origin there.
+void score_on(MethodResult& r, const Loaded& l, int n, const Loaded* origin, const UuidSet* only) {
+  const auto& ids = l.table.utf8("uuid");
+  r.rows = r.correct = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!kept(only, ids[i])) continue;
+    ++r.rows;
+    r.correct += l.correct[i];
+  }
+  r.accuracy = r.rows ? double(r.correct) / double(r.rows) : 0.0;
+  if (r.method == "per_prompt") score_per_prompt(r, l, n, only);
+  if (origin) r.agreement = agreement_with(l.table, origin->table, only);
+}
+
 MethodResult score_method(Cache& cache, const data::OutputPaths& paths,
                           const AnalyzeOptions& o, const std::string& method, int n,
                           const Loaded* origin) {
@@ -145,17 +171,15 @@ MethodResult score_method(Cache& cache, const data::OutputPaths& paths,
   if ((r.n == 0 && method != "origin" && method != "per_prompt") || !fs::exists(r.file)) return r;
   const Loaded& l = cache.get(r.file);
   r.present = true;
-  r.rows = l.table.num_rows();
-  r.correct = count_true(l.correct);
-  r.accuracy = accuracy(l.correct);
-  if (method == "per_prompt") score_per_prompt(r, l, n);
+  score_on(r, l, n, origin, nullptr);
+  r.own_questions = uuid_index(l.table).size();
+  r.own_accuracy = r.accuracy;
   if (auto w = l.table.metadata_value("selfens.wall_seconds")) {
     char* end = nullptr;
     const double v = std::strtod(w->c_str(), &end);
     if (end != w->c_str() && std::isfinite(v)) r.wall_seconds = v;
   }
   r.incomplete = l.table.metadata_value("selfens.complete") == std::optional<std::string>("false");
-  if (origin) r.agreement = agreement_with(l.table, origin->table);
   return r;
 }
 
@@ -194,10 +218,11 @@ std::vector<SampleRow> sample_rows(const Loaded& l, int count) {
   return out;
 }
 
-void error_rows(Analysis& a, const Loaded& fused, const Loaded& origin) {
+void error_rows(Analysis& a, const Loaded& fused, const Loaded& origin, const UuidSet* only) {
   const auto index = uuid_index(origin.table);
   const auto& ids = fused.table.utf8("uuid");
   for (size_t i = 0; i < ids.size(); ++i) {
+    if (!kept(only, ids[i])) continue;
     auto it = index.find(ids[i]);
     if (it == index.end()) continue;
     const bool f = fused.correct[i], o = origin.correct[it->second];
@@ -250,6 +275,69 @@ std::string missing_message(const AnalyzeOptions& o, const fs::path& dir) {
          "weighted_max}-N.feather, flex_attention-N.feather); make them with `" +
          generate_command(o, "origin", 0) + "` and `" +
          generate_command(o, "flex_attention", n) + "`";
+}
+
+// The questions every file answers.
+UuidSet shared_uuids(const std::vector<const Loaded*>& files) {
+  UuidSet shared;
+  for (size_t f = 0; f < files.size(); ++f) {
+    const auto index = uuid_index(files[f]->table);
+    if (f == 0) {
+      for (const auto& [u, i] : index) shared.insert(u);
+      continue;
+    }
+    for (auto it = shared.begin(); it != shared.end();)
+      it = index.count(*it) ? std::next(it) : shared.erase(it);
+  }
+  return shared;
+}
+
+// Restricts the comparison to the questions every present file answers
+// (InputError under --strict when their sets differ). Returns the set, or
+// null when every file answers the same questions.
+std::optional<UuidSet> match_question_sets(Analysis& a, Cache& cache, const Loaded* origin) {
+  std::vector<const Loaded*> files;
+  std::string counts;
+  for (const MethodResult& r : a.comparison) {
+    if (!r.present) continue;
+    files.push_back(&cache.get(r.file));
+    counts += (counts.empty() ? "" : ", ") + r.file.filename().string() + ": " +
+              std::to_string(r.own_questions);
+  }
+  if (files.empty()) return std::nullopt;
+  UuidSet shared = shared_uuids(files);
+  a.shared_questions = shared.size();
+  bool same = true;
+  for (const MethodResult& r : a.comparison)
+    if (r.present && r.own_questions != shared.size()) same = false;
+  if (same) return std::nullopt;
+  a.mismatched_sets = true;
+  SELFENS_REQUIRE(!a.options.strict, "analyze --strict: the result files answer different "
+                                     "questions (" + counts + "; " +
+                                         std::to_string(shared.size()) + " shared)");
+  SELFENS_REQUIRE(!shared.empty(), "analyze: the result files share no question (" + counts +
+                                       "); nothing can be compared");
+  for (MethodResult& r : a.comparison)
+    if (r.present) score_on(r, cache.get(r.file), a.n, origin, &shared);
+  return shared;
+}
+
+// Accuracy against N for every file with an N, on the questions all of
+// them answer.
+void accuracy_by_n(Analysis& a, Cache& cache, const std::vector<RunFile>& files) {
+  std::vector<const Loaded*> loaded;
+  for (const RunFile& f : files)
+    if (f.n > 0) loaded.push_back(&cache.get(f.path));
+  if (loaded.empty()) return;
+  const UuidSet shared = shared_uuids(loaded);
+  a.by_n_questions = shared.size();
+  for (const RunFile& f : files) {
+    if (f.n <= 0) continue;
+    MethodResult r;
+    r.method = f.method;
+    score_on(r, cache.get(f.path), f.n, nullptr, &shared);
+    a.by_n[f.method].push_back({f.n, r.accuracy});
+  }
 }
 
 }  // namespace
@@ -313,6 +401,8 @@ Analysis analyze(const AnalyzeOptions& o) {
   const Loaded* origin = fs::exists(paths.origin()) ? &cache.get(paths.origin()) : nullptr;
   for (const std::string& m : method_names())
     a.comparison.push_back(score_method(cache, paths, o, m, a.n, origin));
+  const std::optional<UuidSet> shared = match_question_sets(a, cache, origin);
+  const UuidSet* only = shared ? &*shared : nullptr;
 
   const MethodResult* fused = a.find("flex_attention");
   const Loaded* fused_l = fused->present ? &cache.get(fused->file) : nullptr;
@@ -330,12 +420,10 @@ Analysis analyze(const AnalyzeOptions& o) {
       if (is_logit_ensemble(r.method) && r.present && (!best || r.accuracy > best->accuracy))
         best = &r;
     if (best) a.gain_over_ensemble = fused->accuracy - best->accuracy, a.best_ensemble = best->method;
-    if (origin) error_rows(a, *fused_l, *origin);
+    if (origin) error_rows(a, *fused_l, *origin, only);
   }
   a.has_by_n = o.compare_all || !o.html_path.empty();
-  if (a.has_by_n)
-    for (const RunFile& f : files)
-      if (f.n > 0) a.by_n[f.method].push_back({f.n, accuracy(cache.get(f.path).correct)});
+  if (a.has_by_n) accuracy_by_n(a, cache, files);
   picture_shape(a, main, a.n);
   return a;
 }

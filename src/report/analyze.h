@@ -32,6 +32,7 @@ struct AnalyzeOptions {
   int samples = 3;            // [--samples] sample generations shown
   int max_error_rows = 50;    // [--max_error_rows] rows per error table (JSON/HTML)
   std::filesystem::path lemma_dir;  // [--lemma_dir] default Lemmatizer::default_dir()
+  bool strict = false;        // [--strict] refuse files that answer different questions
 };
 
 // One result file found in the directory.
@@ -53,9 +54,15 @@ struct MethodResult {
   int n = 0;
   std::filesystem::path file;     // expected path (present or not)
   bool present = false;
+  // The compared figures: on the questions every compared file answers
+  // (Analysis::shared_questions), so that methods are compared on the same
+  // questions. per_prompt: rows are (question, paraphrase) pairs.
   size_t rows = 0;
   size_t correct = 0;
   double accuracy = 0;            // per_prompt: mean over its paraphrase indices
+  // The file's own figures, on every question it answers.
+  size_t own_questions = 0;
+  double own_accuracy = 0;
   std::optional<double> agreement;  // identical predictions to origin (by uuid)
   std::map<int64_t, double> per_paraphrase;  // per_prompt: accuracy by paraphrase_index
   int64_t best_index = -1, worst_index = -1;  // per_prompt
@@ -88,6 +95,10 @@ struct Analysis {
   std::string model_dir;  // output_model_name(model)
   int n = 0;
   std::vector<MethodResult> comparison;  // method_names() order, at n
+  // Questions (uuids) every present file of the comparison answers; the
+  // comparison, gains and error tables are computed on them.
+  size_t shared_questions = 0;
+  bool mismatched_sets = false;  // some file answers other questions too
   const MethodResult* find(const std::string& method) const;
   DatasetStats stats;
   std::vector<SampleRow> samples;
@@ -96,6 +107,7 @@ struct Analysis {
   std::string best_ensemble;
   std::map<std::string, std::vector<std::pair<int, double>>> by_n;  // method -> (N, acc)
   bool has_by_n = false;
+  size_t by_n_questions = 0;  // by_n is on the questions all its files answer
   size_t fused_only_count = 0, origin_only_count = 0;
   std::vector<ErrorRow> fused_only;   // fused right, origin wrong (capped)
   std::vector<ErrorRow> origin_only;  // origin right, fused wrong (capped)
@@ -104,7 +116,9 @@ struct Analysis {
 };
 
 // Reads and scores the files. InputError when none of them exists (naming
-// the generate commands) or a file lacks a needed column (naming both).
+// the generate commands), a file lacks a needed column (naming both), the
+// compared files share no question, or (strict) they answer different
+// question sets.
 Analysis analyze(const AnalyzeOptions& options);
 
 std::string analysis_text(const Analysis& a);

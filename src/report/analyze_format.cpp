@@ -39,7 +39,11 @@ std::string label(const MethodResult& r) {
 void print_fused(std::ostringstream& out, const Analysis& a) {
   const MethodResult* f = a.find("flex_attention");
   out << label(*f) << " accuracy (lemmatized): ";
-  if (f->present)
+  if (f->present && a.mismatched_sets)
+    out << pct(f->accuracy) << " (" << f->correct << "/" << f->rows << ", on the "
+        << a.shared_questions << " questions every compared file answers; on its own "
+        << f->own_questions << " questions " << pct(f->own_accuracy) << ")\n\n";
+  else if (f->present)
     out << pct(f->accuracy) << " (" << f->correct << "/" << f->rows << ")\n\n";
   else
     out << "not run; make it with: " << f->command << "\n\n";
@@ -71,8 +75,12 @@ void print_samples(std::ostringstream& out, const Analysis& a) {
 
 void print_comparison(std::ostringstream& out, const Analysis& a) {
   out << "Method comparison (N = " << a.n << ")\n";
+  if (a.mismatched_sets)
+    out << "  The files answer different questions: compared on the " << a.shared_questions
+        << " questions every file answers; each file's own figures at the right.\n";
   out << "  " << pad("method", 20) << pad("rows", 8) << pad("accuracy", 11)
-      << pad("same as origin", 16) << "seconds\n";
+      << pad("same as origin", 16) << "seconds"
+      << (a.mismatched_sets ? "  own questions, accuracy" : "") << "\n";
   for (const MethodResult& r : a.comparison) {
     out << "  " << pad(label(r), 20);
     if (!r.present) {
@@ -82,6 +90,7 @@ void print_comparison(std::ostringstream& out, const Analysis& a) {
     out << pad(std::to_string(r.rows), 8) << pad(pct(r.accuracy), 11)
         << pad(r.agreement ? pct(*r.agreement) : "n/a", 16)
         << (r.wall_seconds ? fixed(*r.wall_seconds, 1) : "n/a")
+        << (a.mismatched_sets ? "  " + std::to_string(r.own_questions) + ", " + pct(r.own_accuracy) : "")
         << (r.incomplete ? "  (incomplete run: selfens.complete = false)" : "") << "\n";
     if (r.method == "per_prompt" && r.best_index >= 0)
       out << "      mean over paraphrases; best #" << r.best_index << " "
@@ -99,7 +108,9 @@ void print_comparison(std::ostringstream& out, const Analysis& a) {
 }
 
 void print_gains(std::ostringstream& out, const Analysis& a) {
-  out << "Improvement of attention fusion (" << label(*a.find("flex_attention")) << ")\n";
+  out << "Improvement of attention fusion (" << label(*a.find("flex_attention")) << ")";
+  if (a.mismatched_sets) out << ", on the " << a.shared_questions << " questions every file answers";
+  out << "\n";
   out << "  over origin:                 "
       << (a.gain_over_origin ? points(*a.gain_over_origin) : "n/a") << "\n";
   out << "  over best logit ensemble:    "
@@ -113,7 +124,8 @@ void print_gains(std::ostringstream& out, const Analysis& a) {
 }
 
 void print_by_n(std::ostringstream& out, const Analysis& a) {
-  out << "Accuracy against number of paraphrases\n";
+  out << "Accuracy against number of paraphrases (on the " << a.by_n_questions
+      << " questions all these files answer)\n";
   for (const std::string& method : method_names()) {
     auto it = a.by_n.find(method);
     if (it == a.by_n.end()) continue;
@@ -136,6 +148,8 @@ nlohmann::json method_json(const MethodResult& r) {
   j["rows"] = r.rows;
   j["correct"] = r.correct;
   j["accuracy"] = r.accuracy;
+  j["own_questions"] = r.own_questions;
+  j["own_accuracy"] = r.own_accuracy;
   j["agreement_with_origin"] = r.agreement ? nlohmann::json(*r.agreement) : nlohmann::json();
   j["wall_seconds"] = r.wall_seconds ? nlohmann::json(*r.wall_seconds) : nlohmann::json();
   j["complete"] = !r.incomplete;
@@ -199,6 +213,8 @@ nlohmann::json analysis_json(const Analysis& a) {
   for (const SampleRow& r : a.samples)
     j["samples"].push_back({{"uuid", r.uuid}, {"question", r.question}, {"gold", r.gold},
                             {"prediction", r.prediction}, {"correct", r.correct}});
+  j["shared_questions"] = a.shared_questions;
+  j["mismatched_question_sets"] = a.mismatched_sets;
   j["comparison"] = nlohmann::json::array();
   for (const MethodResult& r : a.comparison) j["comparison"].push_back(method_json(r));
   j["gain_over_origin"] = opt(a.gain_over_origin);
@@ -215,6 +231,7 @@ nlohmann::json analysis_json(const Analysis& a) {
       for (auto [n, acc] : pts) by[m].push_back({{"n", n}, {"accuracy", acc}});
     }
     j["accuracy_by_n"] = by;
+    j["accuracy_by_n_questions"] = a.by_n_questions;
   }
   return j;
 }

@@ -44,12 +44,18 @@ th { background: #eef2f8; } td.num { text-align: right; } .missing { color: #999
 )";
 
 void comparison_table(std::ostringstream& h, const Analysis& a) {
+  if (a.mismatched_sets)
+    h << "<p class=\"note\">The files answer different questions: compared on the "
+      << a.shared_questions << " questions every file answers; each file's own figures in "
+      << "the last column.</p>\n";
   h << "<table id=\"comparison\"><tr><th>method</th><th>file</th><th>rows</th>"
-       "<th>accuracy</th><th>same prediction as origin</th><th>seconds</th></tr>\n";
+       "<th>accuracy</th><th>same prediction as origin</th><th>seconds</th>"
+    << (a.mismatched_sets ? "<th>own questions, accuracy</th>" : "") << "</tr>\n";
   for (const MethodResult& r : a.comparison) {
     if (!r.present) {
       h << "<tr class=\"missing\"><td>" << xml_escape(label(r)) << "</td><td colspan=\"5\">"
-        << "not run: <code>" << xml_escape(r.command) << "</code></td></tr>\n";
+        << "not run: <code>" << xml_escape(r.command) << "</code></td>"
+        << (a.mismatched_sets ? "<td></td>" : "") << "</tr>\n";
       continue;
     }
     h << "<tr><td>" << xml_escape(label(r)) << "</td><td>"
@@ -57,7 +63,10 @@ void comparison_table(std::ostringstream& h, const Analysis& a) {
       << "</td><td class=\"num\">" << pct(r.accuracy) << "</td><td class=\"num\">"
       << (r.agreement ? pct(*r.agreement) : "n/a") << "</td><td class=\"num\">"
       << (r.wall_seconds ? seconds(*r.wall_seconds) : "n/a")
-      << (r.incomplete ? " (incomplete run)" : "") << "</td></tr>\n";
+      << (r.incomplete ? " (incomplete run)" : "") << "</td>";
+    if (a.mismatched_sets)
+      h << "<td class=\"num\">" << r.own_questions << ", " << pct(r.own_accuracy) << "</td>";
+    h << "</tr>\n";
   }
   h << "</table>\n";
 }
@@ -150,6 +159,7 @@ std::string analysis_html(const Analysis& a) {
   if (a.gain_over_ensemble)
     h << "; over best logit ensemble (" << xml_escape(a.best_ensemble) << ") "
       << points(*a.gain_over_ensemble);
+  if (a.mismatched_sets) h << " (on the " << a.shared_questions << " questions every file answers)";
   h << "</p>\n";
   h << "<h2>Method comparison</h2>\n";
   comparison_table(h, a);

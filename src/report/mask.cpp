@@ -100,6 +100,25 @@ PlanShape mask_shape(const MaskOptions& o) {
                       " lengths given for --num_paraphrases " + std::to_string(o.n));
   SELFENS_REQUIRE(shape.question_lens.size() <= 64,
                   "--num_paraphrases: at most 64 for a picture");
+  // A picture is a dense mask of every token against every token.
+  constexpr int kMaxLen = 1024, kMaxTotal = 4096;
+  auto check = [&](int v, int lo, const char* name) {
+    SELFENS_REQUIRE(v >= lo && v <= kMaxLen, std::string(name) + " must be between " +
+                                                 std::to_string(lo) + " and " +
+                                                 std::to_string(kMaxLen) + " for a picture, got " +
+                                                 std::to_string(v));
+  };
+  check(shape.prefix_len, 0, "--prefix_len");
+  check(shape.generated_len, 1, "--generated_len");
+  int64_t total = int64_t(shape.prefix_len) * int64_t(shape.question_lens.size() + 1) +
+                  shape.generated_len;
+  for (int q : shape.question_lens) {
+    check(q, 1, "--question_lens");
+    total += q;
+  }
+  SELFENS_REQUIRE(total <= kMaxTotal, "the picture would have " + std::to_string(total) +
+                                          " tokens; at most " + std::to_string(kMaxTotal) +
+                                          " (lower --prefix_len, --question_lens or -N)");
   return shape;
 }
 

@@ -61,7 +61,7 @@ TEST(Dataset, WebqaWithoutParaphrasesFile) {
   EXPECT_EQ(q.paraphrases, std::vector<std::string>{q.question});
   EXPECT_EQ(q.answers, raw[0].str_list("answers"));
   EXPECT_EQ(q.answers.size(), 2u);
-  std::string msg = error_of([&] { require_paraphrases(ds, "avg", "SmolLM2-135M-Instruct"); });
+  std::string msg = error_of([&] { require_paraphrases(ds, 1, "avg", "SmolLM2-135M-Instruct"); });
   EXPECT_NE(msg.find("run `selfens paraphrase --dataset webqa --model SmolLM2-135M-Instruct` first"),
             std::string::npos) << msg;
   EXPECT_NO_THROW(select_paraphrases(q, 1));
@@ -93,7 +93,7 @@ TEST(Dataset, WebqaReadsGeneratedParaphrases) {
   ASSERT_EQ(q.paraphrases.size(), 6u);
   EXPECT_EQ(q.paraphrases[0], q.question);
   EXPECT_EQ(q.paraphrases[5], q.question + " #5");
-  EXPECT_NO_THROW(require_paraphrases(ds, "avg", "m"));
+  EXPECT_NO_THROW(require_paraphrases(ds, ds.questions.size(), "avg", "m"));
 }
 
 TEST(Dataset, WebqaParaphraseFileErrors) {
@@ -101,10 +101,19 @@ TEST(Dataset, WebqaParaphraseFileErrors) {
   test::TempDir out;
   Dataset plain = load_dataset("webqa", dir, "m", out.path());
   auto path = out.write("webqa/m/paraphrases.jsonl", webqa_paraphrase_lines(plain, 3));
-  std::string msg = error_of([&] { load_dataset("webqa", dir, "m", out.path()); });
-  EXPECT_NE(msg.find("no paraphrases for question uuid '" + plain.questions[3].uuid + "'"),
+  // A file that covers the first 3 questions serves a selection of them
+  // (issue 23: the quick start with --max_samples) and names the first
+  // question it lacks otherwise.
+  Dataset part = load_dataset("webqa", dir, "m", out.path());
+  EXPECT_TRUE(part.questions[2].paraphrased);
+  EXPECT_FALSE(part.questions[3].paraphrased);
+  EXPECT_EQ(part.questions[3].paraphrases.size(), 1u);
+  EXPECT_NO_THROW(require_paraphrases(part, 3, "avg", "m"));
+  std::string msg = error_of([&] { require_paraphrases(part, 10, "avg", "m"); });
+  EXPECT_NE(msg.find(path.string() + ": no paraphrases for question 4 (uuid '" +
+                     plain.questions[3].uuid + "'; 3 of 2032 questions covered)"),
             std::string::npos) << msg;
-  EXPECT_NE(msg.find("3 of 2032"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("--max_samples 10` to extend it"), std::string::npos) << msg;
 
   out.write("webqa/m/paraphrases.jsonl",
             "{\"uuid\": \"" + plain.questions[0].uuid + "\", \"paraphrase0\": \"other\"}\n");
@@ -204,6 +213,11 @@ TEST(Dataset, MalformedLinesNameFileLineAndField) {
             std::string::npos);
   EXPECT_NE(error_of([&] { load_dataset("nosuch", "/d", "m", "/o"); }).find("unknown data set 'nosuch'"),
             std::string::npos);
+  // A missing data folder names --data-dir (issue 23); a missing file in it, the file.
+  EXPECT_EQ(error_of([&] { load_dataset("webqa", dir.path(), "m", "/o"); }),
+            (dir.path() / "webqa").string() + ": no such folder; point --data-dir at the folder "
+            "that holds myriadlama/ and webqa/ (e.g. ../shared/data)");
+  std::filesystem::create_directories(dir.path() / "webqa");
   EXPECT_NE(error_of([&] { load_dataset("webqa", dir.path(), "m", "/o"); }).find("train.jsonl: file not found"),
             std::string::npos);
 }

@@ -1,0 +1,41 @@
+#pragma once
+// The options the job commands (generate, confidence, paraphrase) share,
+// read and range-checked in one place so that every command accepts the
+// same values and rejects the same mistakes with the same message.
+#include <string>
+
+#include "cli/args.h"
+#include "util/checkpoint.h"
+
+namespace selfens::cli {
+
+// Names of the shared options, for Args' option list.
+inline constexpr const char* kJobOptionNames[] = {"dataset", "data_dir", "model", "max_samples",
+                                                  "batch_size", "threads", "device", "output_dir"};
+
+// --NAME's value, InputError when it is given empty.
+std::string non_empty_path(const Args& a, const std::string& name, const std::string& fallback);
+// --device, checked (resolve_backend_kind) but kept as given.
+std::string device_option(const Args& a);
+
+// Reads the shared options into any job's options struct (fields model,
+// dataset, data_dir, output_dir, max_samples, batch_size, threads, device,
+// quiet, overwrite). --device is checked here, before any other work.
+template <class Options>
+void read_job_options(const Args& a, Options& o) {
+  o.model = a.str("model", o.model);
+  o.dataset = a.str("dataset", o.dataset);
+  o.data_dir = non_empty_path(a, "data_dir", o.data_dir.string());
+  o.output_dir = non_empty_path(a, "output_dir", o.output_dir.string());
+  o.max_samples = a.integer("max_samples", -1, 1);
+  o.batch_size = a.integer("batch_size", o.batch_size, 1, 1 << 16);
+  o.threads = a.integer("threads", 0, 1, 4096);  // absent: every core
+  o.device = device_option(a);
+  o.quiet = a.flag("quiet");
+  o.overwrite = a.flag("overwrite");
+}
+
+// --checkpoint_seconds and --checkpoint_questions (generate, confidence).
+CheckpointPolicy checkpoint_policy(const Args& a);
+
+}  // namespace selfens::cli
