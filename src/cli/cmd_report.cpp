@@ -77,7 +77,7 @@ int cmd_analyze(int argc, char** argv) {
   o.dataset = a.str("dataset", "demo");
   o.model = a.str("model", o.model);
   o.output_dir = a.str("output_dir", o.output_dir.string());
-  o.num_paraphrases = a.integer("num_paraphrases", 0, 1, 1000);
+  o.num_paraphrases = a.integer("num_paraphrases", 0, 0, 1000);  // 0: the largest found
   o.strict = a.flag("strict");
   o.compare_all = a.flag("compare_all");
   o.json = a.flag("json");

@@ -92,3 +92,36 @@ TEST(AtomicFile, UnwritableDirectory) {
 
 }  // namespace
 }  // namespace selfens::io
+
+// --- io/output_lock.h (issue 23: two runs on one output) ---
+#include <unistd.h>
+
+#include "io/output_lock.h"
+
+namespace selfens::io {
+namespace {
+
+TEST(OutputLock, ASecondHolderIsRefusedUntilTheFirstLetsGo) {
+  const auto dir = std::filesystem::temp_directory_path() / "selfens_lock_test" / "sub";
+  std::filesystem::remove_all(dir.parent_path());
+  const auto out = dir / "origin.feather";
+  {
+    OutputLock first(out);  // creates the folder
+    EXPECT_TRUE(std::filesystem::exists(OutputLock::lock_path(out)));
+    try {
+      OutputLock second(out);
+      ADD_FAILURE() << "a second lock on the same output was granted";
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()), out.string() + " is being written by another selfens run (pid " +
+                                           std::to_string(::getpid()) +
+                                           "); wait for it to end, or write elsewhere with --output-dir");
+    }
+    OutputLock other(dir / "per_prompt.feather");  // another file: no conflict
+  }
+  EXPECT_FALSE(std::filesystem::exists(OutputLock::lock_path(out))) << "removed on release";
+  EXPECT_NO_THROW(OutputLock again(out));
+  std::filesystem::remove_all(dir.parent_path());
+}
+
+}  // namespace
+}  // namespace selfens::io

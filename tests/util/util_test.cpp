@@ -63,3 +63,60 @@ TEST(Parallel, RangesCoverEveryIndexOnce) {
 }
 
 }  // namespace selfens
+
+// --- util/fingerprint.h and util/checkpoint.h (issue 23) ---
+#include <fstream>
+#include <thread>
+
+#include "util/checkpoint.h"
+#include "util/fingerprint.h"
+
+namespace selfens {
+namespace {
+
+TEST(Fingerprint, TellsContentAndFramingApart) {
+  EXPECT_EQ(Fingerprint().add("abc").hex(), Fingerprint().add("abc").hex());
+  EXPECT_NE(Fingerprint().add("abc").hex(), Fingerprint().add("abd").hex());
+  EXPECT_NE(Fingerprint().add("ab").add("c").hex(), Fingerprint().add("a").add("bc").hex());
+  EXPECT_EQ(Fingerprint().add("x").hex().size(), 16u);
+}
+
+TEST(Fingerprint, FilesByContentOrByTheirEdges) {
+  const auto dir = std::filesystem::temp_directory_path() / "selfens_fingerprint_test";
+  std::filesystem::create_directories(dir);
+  std::string big(1 << 16, 'a');
+  std::ofstream(dir / "a.bin") << big;
+  big[big.size() / 2] = 'b';  // a change in the middle
+  std::ofstream(dir / "b.bin") << big;
+  EXPECT_NE(Fingerprint().add_file(dir / "a.bin").hex(), Fingerprint().add_file(dir / "b.bin").hex());
+  // With 1 KiB edges the middle is not read (how weight files of many GB are
+  // fingerprinted); a change of size or edge still shows.
+  EXPECT_EQ(Fingerprint().add_file(dir / "a.bin", 1024).hex(),
+            Fingerprint().add_file(dir / "b.bin", 1024).hex());
+  big[10] = 'c';
+  std::ofstream(dir / "b.bin") << big;
+  EXPECT_NE(Fingerprint().add_file(dir / "a.bin", 1024).hex(),
+            Fingerprint().add_file(dir / "b.bin", 1024).hex());
+  EXPECT_THROW(Fingerprint().add_file(dir / "missing.bin"), InputError);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Checkpointer, EveryKQuestionsButAtMostOnceASecond) {
+  Checkpointer c({.seconds = 0, .questions = 3});
+  EXPECT_FALSE(c.finished_one());
+  EXPECT_FALSE(c.finished_one());
+  EXPECT_FALSE(c.finished_one()) << "3 questions, but under a second since the start";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1050));
+  EXPECT_TRUE(c.finished_one());
+  c.saved();
+  EXPECT_FALSE(c.finished_one());
+  Checkpointer off({.seconds = 0, .questions = 0});
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 100; ++i) EXPECT_FALSE(off.finished_one());
+  Checkpointer timed({.seconds = 0.01, .questions = 0});
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(timed.finished_one());
+}
+
+}  // namespace
+}  // namespace selfens
