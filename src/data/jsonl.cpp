@@ -45,7 +45,7 @@ JsonlRecord parse_line(std::string_view text, const std::string& source, int lin
   JsonlRecord rec{source, line, {}};
   try {
     rec.value = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers past double
     throw InputError(rec.where() + ": invalid JSON: " + e.what());
   }
   SELFENS_REQUIRE(rec.value.is_object(), rec.where() + ": not a JSON object");

@@ -44,7 +44,7 @@ ParaphraseFewshot load_paraphrase_fewshot(const fs::path& json_path) {
   nlohmann::json root;
   try {
     root = nlohmann::json::parse(read_text_file(json_path));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers past double
     throw InputError(where + ": invalid JSON: " + e.what());
   }
   SELFENS_REQUIRE(root.is_object(), where + ": not a JSON object");

@@ -205,6 +205,8 @@ TEST(Dataset, MalformedLinesNameFileLineAndField) {
             f + ":1: field 'uuid' missing or not a string");
   EXPECT_EQ(load(ok + ok + ok.substr(0, 20)).substr(0, f.size() + 16), f + ":3: invalid JSON");
   EXPECT_EQ(load("[1, 2]\n"), f + ":1: not a JSON object");
+  // A number past double's range (found by fuzz_dataset_jsonl): bad input, not a crash.
+  EXPECT_EQ(load("{\"uuid\": 1e99999}\n").substr(0, f.size() + 16), f + ":1: invalid JSON");
   EXPECT_EQ(load(""), f + ": no records (empty JSONL file)");
   EXPECT_EQ(load("\n  \n"), f + ": no records (empty JSONL file)");
   EXPECT_EQ(load(ok + "\n" + ok), f + ":3: duplicate uuid 'a' (also on line 1)");
