@@ -13,10 +13,21 @@
 namespace selfens::cli {
 namespace {
 
+// The method lines come from the recipes table (plan/method_recipe.h).
+std::string method_lines() {
+  std::string out;
+  for (const MethodRecipe& r : method_recipes()) {
+    std::string name = r.name;
+    name.resize(16, ' ');
+    out += "      " + name + r.summary + "\n";
+  }
+  return out;
+}
+
 constexpr const char* kUsage =
     "usage: selfens generate [--method M] [--dataset D] [--model M] [options]\n"
-    "  --method        origin | per_prompt | avg | max | weighted_avg | weighted_max |\n"
-    "                  flex_attention (default origin)\n"
+    "  --method M      (default origin):\n"
+    "%s"
     "  --dataset       webqa | myriadlama | demo | PATH.jsonl (default demo)\n"
     "  --data-dir      folder with myriadlama/ and webqa/ (default data)\n"
     "  --model         name, .gguf file or HF directory (default smollm2_135m_it)\n"
@@ -62,7 +73,7 @@ int cmd_generate(int argc, char** argv) {
   Args a("generate", argc, argv, 2, options,
          {"quiet", "overwrite", "lemmaize", "margins", "no_newline_stop", "help"});
   if (a.flag("help")) {
-    std::fputs(kUsage, stdout);
+    std::printf(kUsage, method_lines().c_str());
     return 0;
   }
   GenerateOptions o;

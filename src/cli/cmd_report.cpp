@@ -35,11 +35,12 @@ constexpr const char* kMaskUsage =
     "  The attention mask of one question under a method's plan: rows are query\n"
     "  tokens, columns keys; segments P (shared prefix), Q1..QN (paraphrases),\n"
     "  G or G1..GN (generated tokens).\n"
-    "  --method M           origin | per_prompt | avg | max | weighted_avg |\n"
-    "                       weighted_max | flex_attention (default flex_attention)\n"
+    "  --method M           %s\n"
+    "                       (default flex_attention)\n"
     "  --num_paraphrases N  (default: the number of --question_lens, else 3)\n"
     "  --layout shared|concat   --positions parallel|sequential   --fusion_bias none|mean\n"
-    "  --prefix_len L (8)   --question_lens 5,6,7 (6 each)   --generated_len G (4)\n"
+    "  --prefix_len L (8)   --question_lens 5,6,7 (6 each; the answer cue \"A:\", one token,\n"
+    "                       included: flex_attention moves it to G)   --generated_len G (4)\n"
     "  --format ascii|svg|png (ascii; --ascii, --svg, --png also work)\n"
     "  --output FILE        write there (atomically); default stdout (ascii, svg)\n";
 
@@ -99,7 +100,7 @@ int cmd_mask(int argc, char** argv) {
           "prefix_len", "question_lens", "generated_len"},
          {"ascii", "svg", "png", "help"});
   if (a.flag("help")) {
-    std::fputs(kMaskUsage, stdout);
+    std::printf(kMaskUsage, method_list(" | ").c_str());
     return 0;
   }
   SELFENS_REQUIRE(a.positional().empty(),
@@ -107,9 +108,9 @@ int cmd_mask(int argc, char** argv) {
   report::MaskOptions o;
   o.method = a.str("method", o.method);
   o.n = a.integer("num_paraphrases", 0, 1, 64);
-  o.plan.layout = report::parse_layout(a.str("layout", "shared"));
-  o.plan.positions = report::parse_positions(a.str("positions", "parallel"));
-  o.plan.fusion_bias = report::parse_fusion_bias(a.str("fusion_bias", "none"));
+  o.plan.layout = parse_layout(a.str("layout", "shared"));
+  o.plan.positions = parse_positions(a.str("positions", "parallel"));
+  o.plan.fusion_bias = parse_fusion_bias(a.str("fusion_bias", "none"));
   o.format = mask_format(a);
   o.output = a.str("output", "");
   o.prefix_len = a.integer("prefix_len", o.prefix_len);

@@ -1,5 +1,6 @@
 #include "data/output_paths.h"
 
+#include "plan/method_recipe.h"
 #include "util/check.h"
 
 namespace selfens::data {
@@ -39,40 +40,23 @@ fs::path OutputPaths::per_prompt() const { return dir() / "per_prompt.feather"; 
 fs::path OutputPaths::confidence() const { return dir() / "confidence.feather"; }
 fs::path OutputPaths::paraphrases() const { return dir() / "paraphrases.jsonl"; }
 
-namespace {
-
-bool is_ensemble(const std::string& m) {
-  return m == "avg" || m == "max" || m == "weighted_avg" || m == "weighted_max";
-}
-
-}  // namespace
-
 fs::path OutputPaths::ensemble(const std::string& method, int n) const {
-  SELFENS_REQUIRE(is_ensemble(method), "unknown ensemble method '" + method +
-                                           "' (avg, max, weighted_avg, weighted_max)");
-  return dir() / ("ensemble_" + method + "-" + std::to_string(n) + ".feather");
+  SELFENS_REQUIRE(is_logit_ensemble(std::string_view(method)),
+                  "unknown ensemble method '" + method + "' (avg, max, weighted_avg, weighted_max)");
+  return run_file(method, n);
 }
 
-fs::path OutputPaths::flex_attention(int n) const {
-  return dir() / ("flex_attention-" + std::to_string(n) + ".feather");
-}
+fs::path OutputPaths::flex_attention(int n) const { return run_file("flex_attention", n); }
 
 fs::path OutputPaths::run_file(const std::string& method, int n,
                                const std::vector<int>& indexs) const {
-  std::string stem;
-  if (method == "origin") return origin();
   if (method == "confidence") return confidence();
-  if (method == "per_prompt") {
-    if (indexs.empty()) return per_prompt();
-    stem = "per_prompt";
-  } else if (method == "flex_attention") {
-    stem = "flex_attention";
-  } else {
-    SELFENS_REQUIRE(is_ensemble(method), "unknown method '" + method + "'");
-    stem = "ensemble_" + method;
-  }
-  if (indexs.empty()) return dir() / (stem + "-" + std::to_string(n) + ".feather");
-  return dir() / "diversity" / (stem + "-" + join_indexs(indexs) + ".feather");
+  const MethodRecipe& r = recipe(std::string_view(method));  // InputError for other names
+  const std::string stem = r.file_stem;
+  if (r.first_view_only) return dir() / (stem + ".feather");  // origin: one file, indices or not
+  if (!indexs.empty()) return dir() / "diversity" / (stem + "-" + join_indexs(indexs) + ".feather");
+  if (!r.numbered) return dir() / (stem + ".feather");
+  return dir() / (stem + "-" + std::to_string(n) + ".feather");
 }
 
 }  // namespace selfens::data

@@ -11,10 +11,9 @@
 #include <vector>
 
 #include "backend/token_choice.h"
+#include "plan/method_recipe.h"  // enum Fusion
 
 namespace selfens {
-
-enum class Fusion { kAvg, kMax, kWeightedAvg, kWeightedMax };
 
 Fusion parse_fusion(const std::string& method);  // "avg" | "max" | "weighted_avg" | "weighted_max"
 std::string fusion_name(Fusion f);

@@ -4,19 +4,13 @@
 #include <cmath>
 
 #include "methods/fusion.h"
+#include "plan/question_plan.h"
 #include "util/check.h"
 
 namespace selfens {
 namespace {
 
-Fusion fusion_of(Method m) {
-  switch (m) {
-    case Method::kMax: return Fusion::kMax;
-    case Method::kWeightedAvg: return Fusion::kWeightedAvg;
-    case Method::kWeightedMax: return Fusion::kWeightedMax;
-    default: return Fusion::kAvg;
-  }
-}
+Fusion fusion_of(Method m) { return recipe(m).fusion; }
 
 }  // namespace
 
@@ -60,69 +54,53 @@ MethodRunner::~MethodRunner() {
   if (prefix_span_ != kNoSpan) engine_.free_span(prefix_span_);
 }
 
+namespace {
+
+// The engine as the plan's span maker (plan/question_plan.h).
+class EngineSpanMaker : public SpanMaker {
+ public:
+  explicit EngineSpanMaker(Engine& engine) : engine_(engine) {}
+  SpanId make(std::span<const SpanId> parents, int32_t start_pos,
+              std::span<const KeyBias> bias) override {
+    return engine_.create_span(parents, start_pos, bias);
+  }
+
+ private:
+  Engine& engine_;
+};
+
+}  // namespace
+
+QuestionShape MethodRunner::shape_of(const QuestionInput& q) const {
+  QuestionShape shape;
+  shape.prefix_len = static_cast<int32_t>(prefix_.size());
+  shape.cue_len = cue_len_;
+  for (const auto& v : *q.views) shape.view_lens.push_back(static_cast<int32_t>(v.size()));
+  return shape;
+}
+
+// The question's spans from its method's recipe, fed their prompt tokens;
+// the spans that answer form one group (fused or flex) or one each.
 void MethodRunner::admit(const QuestionInput& q, StepBatch& batch, std::vector<Active>& active) {
   active.emplace_back();
   Active& a = active.back();
   a.input = &q;
-  if (config_.method == Method::kFlexAttention)
-    build_flex(a, batch);
-  else
-    build_shared(a, batch);
-}
-
-// origin, per_prompt and the logit ensembles: P -> Qi, answers appended to Qi.
-void MethodRunner::build_shared(Active& a, StepBatch& batch) {
-  const auto& views = *a.input->views;
-  std::vector<SpanId> parents;
-  if (prefix_span_ != kNoSpan) parents.push_back(prefix_span_);
-  int32_t start = static_cast<int32_t>(prefix_.size());
-  bool one_group = config_.method != Method::kPerPrompt;
-  if (one_group) a.groups.emplace_back();
-  for (const auto& v : views) {
-    SpanId s = engine_.create_span(parents, start);
-    a.owned.push_back(s);
-    batch.add_tokens(v, s, true);
-    a.forwarded += static_cast<int64_t>(v.size());
-    if (!one_group) a.groups.emplace_back();
-    a.groups.back().spans.push_back(s);
+  const MethodRecipe& r = recipe(config_.method);
+  EngineSpanMaker maker(engine_);
+  std::vector<int32_t> tokens;
+  for (const PlannedSpan& s :
+       plan_question(r, config_.plan_options(), prefix_span_, shape_of(q), maker)) {
+    a.owned.push_back(s.id);
+    const auto& view = (*q.views)[s.view < 0 ? 0 : size_t(s.view)];
+    tokens.clear();
+    if (s.with_prefix) tokens.assign(prefix_.begin(), prefix_.end());
+    tokens.insert(tokens.end(), view.begin() + s.from, view.begin() + s.to);
+    batch.add_tokens(tokens, s.id, s.answers);
+    a.forwarded += static_cast<int64_t>(tokens.size());
+    if (!s.answers) continue;
+    if (a.groups.empty() || r.answer_per_view) a.groups.emplace_back();
+    a.groups.back().spans.push_back(s.id);
   }
-}
-
-// flex_attention: P -> Qi (without the answer cue); G (cue + answer) has
-// every Qi as parent. The concat layout makes each Qi a whole prompt instead.
-void MethodRunner::build_flex(Active& a, StepBatch& batch) {
-  const auto& views = *a.input->views;
-  const bool concat = config_.layout == Layout::kConcat;
-  const bool sequential = config_.positions == Positions::kSequential;
-  std::vector<SpanId> parents;
-  if (prefix_span_ != kNoSpan) parents.push_back(prefix_span_);
-  const int32_t base = concat ? 0 : static_cast<int32_t>(prefix_.size());
-  int32_t pos = base, max_end = base;
-  std::vector<SpanId> qs;
-  for (const auto& v : views) {
-    std::vector<int32_t> body(v.begin(), v.end() - cue_len_);
-    if (concat) body.insert(body.begin(), prefix_.begin(), prefix_.end());
-    SpanId s = engine_.create_span(parents, sequential ? pos : base);
-    a.owned.push_back(s);
-    qs.push_back(s);
-    batch.add_tokens(body, s, false);
-    a.forwarded += static_cast<int64_t>(body.size());
-    pos += static_cast<int32_t>(body.size());
-    max_end = std::max(max_end, base + static_cast<int32_t>(body.size()));
-  }
-  std::vector<KeyBias> bias;
-  if (config_.fusion_bias == FusionBias::kMean) {
-    float b = -std::log(static_cast<float>(views.size()));
-    for (SpanId s : qs) bias.push_back({s, b});
-  }
-  SpanId g = engine_.create_span(qs, sequential ? pos : max_end, bias);
-  a.owned.push_back(g);
-  const auto& v0 = views[0];
-  std::vector<int32_t> cue(v0.end() - cue_len_, v0.end());
-  batch.add_tokens(cue, g, true);
-  a.forwarded += cue_len_;
-  a.groups.emplace_back();
-  a.groups.back().spans.push_back(g);
 }
 
 void MethodRunner::add_decode_rows(Active& a, size_t slot, StepBatch& batch) {
@@ -267,21 +245,12 @@ bool MethodRunner::run(std::span<const QuestionInput> questions, int batch_size,
 
 int64_t positions_needed(const MethodConfig& config, int64_t prefix_len,
                          const std::vector<std::vector<int32_t>>& views, int cue_len) {
-  const int64_t answer = config.max_new_tokens;
-  int64_t longest = 0, total = 0;
-  for (const auto& v : views) {
-    longest = std::max<int64_t>(longest, static_cast<int64_t>(v.size()));
-    total += static_cast<int64_t>(v.size());
-  }
-  if (config.method != Method::kFlexAttention) return prefix_len + longest + answer;
-  // build_flex: bodies without the cue, G = cue + answer after them.
-  const int64_t n = static_cast<int64_t>(views.size());
-  const bool concat = config.layout == Layout::kConcat;
-  const int64_t body_extra = concat ? prefix_len - cue_len : -cue_len;
-  const int64_t base = concat ? 0 : prefix_len;
-  const int64_t bodies = config.positions == Positions::kSequential ? total + n * body_extra
-                                                                    : longest + body_extra;
-  return base + bodies + cue_len + answer;
+  QuestionShape shape;
+  shape.prefix_len = static_cast<int32_t>(prefix_len);
+  shape.cue_len = cue_len;
+  for (const auto& v : views) shape.view_lens.push_back(static_cast<int32_t>(v.size()));
+  return plan_positions(recipe(config.method), config.plan_options(), shape,
+                        config.max_new_tokens);
 }
 
 int64_t kv_pages_needed(const MethodConfig& config, int64_t prefix_len, int64_t max_view_len,

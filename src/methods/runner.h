@@ -19,6 +19,7 @@
 #include "engine/engine.h"
 #include "methods/method.h"
 #include "methods/prompt_tokens.h"
+#include "plan/question_plan.h"
 #include "tokenizer/tokenizer.h"
 
 namespace selfens {
@@ -62,8 +63,7 @@ class MethodRunner {
   struct Group;
   struct Active;
   void admit(const QuestionInput& q, StepBatch& batch, std::vector<Active>& active);
-  void build_shared(Active& a, StepBatch& batch);
-  void build_flex(Active& a, StepBatch& batch);
+  QuestionShape shape_of(const QuestionInput& q) const;
   void add_decode_rows(Active& a, size_t slot, StepBatch& batch);
   void apply_logits(const Logits& logits, std::vector<Active>& active);
   void choose_token(Active& a, Group& g, std::span<const float> rows, int n);
@@ -87,8 +87,8 @@ class MethodRunner {
 
 // The positions one question's plan reaches (its largest position + 1 after
 // max_new_tokens answer tokens): what must fit the model's context.
-// prefix_len: |P|; views: the question's tokens after P (build_shared and
-// build_flex lay them out).
+// prefix_len: |P|; views: the question's tokens after P (plan_positions of
+// plan/question_plan.h, the plan the runner builds).
 int64_t positions_needed(const MethodConfig& config, int64_t prefix_len,
                          const std::vector<std::vector<int32_t>>& views, int cue_len);
 

@@ -89,35 +89,39 @@ std::vector<VisibleSpan> SpanGraph::visible(SpanId query) const {
 }
 
 DenseMask build_dense_mask(const SpanGraph& graph, std::span<const SpanId> spans) {
-  DenseMask m;
-  std::unordered_map<SpanId, int> offset;  // first token of each span
+  std::vector<SpanSegment> segments;
   for (SpanId id : spans) {
-    SELFENS_REQUIRE(offset.count(id) == 0, "plan: span listed twice in mask");
-    offset[id] = m.n;
-    const Span& s = graph.get(id);
-    for (int i = 0; i < s.length; ++i) {
+    for (const SpanSegment& seen : segments)
+      SELFENS_REQUIRE(seen.id != id, "plan: span listed twice in mask");
+    segments.push_back({id, 0, graph.get(id).length});
+  }
+  return build_dense_mask(graph, segments);
+}
+
+DenseMask build_dense_mask(const SpanGraph& graph, std::span<const SpanSegment> segments) {
+  DenseMask m;
+  std::vector<int32_t> index;  // [n] token index within its span
+  for (const SpanSegment& seg : segments) {
+    const Span& s = graph.get(seg.id);
+    SELFENS_REQUIRE(seg.from >= 0 && seg.length >= 0 && seg.from + seg.length <= s.length,
+                    "plan: segment outside its span");
+    for (int i = seg.from; i < seg.from + seg.length; ++i) {
       m.position.push_back(s.start_pos + i);
-      m.span_of.push_back(id);
+      m.span_of.push_back(seg.id);
+      index.push_back(i);
     }
-    m.n += s.length;
+    m.n += seg.length;
   }
   m.mask.assign(size_t(m.n) * m.n, 0);
   m.bias.assign(size_t(m.n) * m.n, 0.0f);
-  for (SpanId id : spans) {
-    const Span& s = graph.get(id);
-    const int q0 = offset[id];
-    for (const VisibleSpan& v : graph.visible(id)) {
-      auto it = offset.find(v.id);
-      if (it == offset.end()) continue;
-      const int k0 = it->second;
-      const int klen = graph.get(v.id).length;
-      for (int i = 0; i < s.length; ++i) {
-        const int kend = v.self ? i + 1 : klen;
-        for (int j = 0; j < kend; ++j) {
-          const size_t at = size_t(q0 + i) * m.n + (k0 + j);
-          m.mask[at] = 1;
-          m.bias[at] = v.bias;
-        }
+  for (int q = 0; q < m.n; ++q) {
+    const std::vector<VisibleSpan> visible = graph.visible(m.span_of[q]);
+    for (int k = 0; k < m.n; ++k) {
+      for (const VisibleSpan& v : visible) {
+        if (v.id != m.span_of[k] || (v.self && index[k] > index[q])) continue;
+        const size_t at = size_t(q) * m.n + k;
+        m.mask[at] = 1;
+        m.bias[at] = v.bias;
       }
     }
   }

@@ -79,6 +79,18 @@ struct DenseMask {
 // Keys of a query span that are not among `spans` are simply absent.
 DenseMask build_dense_mask(const SpanGraph& graph, std::span<const SpanId> spans);
 
+// Tokens [from, from + length) of a span: a display segment (a prompt and the
+// answer appended to the same span are two segments of it).
+struct SpanSegment {
+  SpanId id = kNoSpan;
+  int32_t from = 0;
+  int32_t length = 0;
+};
+// The same over segments laid end to end in the order given; a token sees
+// the tokens of its span's ancestors and those of its own span up to itself,
+// wherever their segments sit.
+DenseMask build_dense_mask(const SpanGraph& graph, std::span<const SpanSegment> segments);
+
 // The mask as text: one line per query token, '#' visible, '.' not.
 std::string render_mask(const DenseMask& mask);
 

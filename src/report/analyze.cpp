@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
-#include <regex>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -139,10 +138,7 @@ void score_per_prompt(MethodResult& r, const Loaded& l, int n, const UuidSet* on
 }
 
 fs::path method_file(const data::OutputPaths& paths, const std::string& method, int n) {
-  if (method == "origin") return paths.origin();
-  if (method == "per_prompt") return paths.per_prompt();
-  if (method == "flex_attention") return paths.flex_attention(n);
-  return paths.ensemble(method, n);
+  return paths.run_file(method, n);
 }
 
 // Rows, correct rows and accuracy of r's file on the questions in `only`
@@ -165,10 +161,11 @@ MethodResult score_method(Cache& cache, const data::OutputPaths& paths,
                           const Loaded* origin) {
   MethodResult r;
   r.method = method;
-  r.n = (method == "origin" || method == "per_prompt") ? 0 : n;
+  const bool numbered = recipe(std::string_view(method)).numbered;
+  r.n = numbered ? n : 0;
   r.file = method_file(paths, method, std::max(r.n, 1));
   r.command = generate_command(o, method, r.n > 0 ? r.n : 5);
-  if ((r.n == 0 && method != "origin" && method != "per_prompt") || !fs::exists(r.file)) return r;
+  if ((numbered && r.n == 0) || !fs::exists(r.file)) return r;
   const Loaded& l = cache.get(r.file);
   r.present = true;
   score_on(r, l, n, origin, nullptr);
@@ -342,20 +339,34 @@ void accuracy_by_n(Analysis& a, Cache& cache, const std::vector<RunFile>& files)
 
 }  // namespace
 
+// The method and N a result file's name stands for (method_recipe.h's file
+// stems: STEM.feather, or STEM-N.feather for numbered methods).
+std::optional<RunFile> run_file_of(const fs::path& path) {
+  const std::string name = path.filename().string();
+  for (const MethodRecipe& r : method_recipes()) {
+    const std::string stem = r.file_stem;
+    if (!r.numbered) {
+      if (name == stem + ".feather") return RunFile{r.name, 0, path};
+      continue;
+    }
+    const std::string head = stem + "-", tail = ".feather";
+    if (name.size() <= head.size() + tail.size() || name.compare(0, head.size(), head) != 0 ||
+        name.compare(name.size() - tail.size(), tail.size(), tail) != 0)
+      continue;
+    const std::string digits = name.substr(head.size(), name.size() - head.size() - tail.size());
+    if (digits.size() > 4 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    return RunFile{r.name, std::stoi(digits), path};
+  }
+  return std::nullopt;
+}
+
 std::vector<RunFile> scan_results(const fs::path& dir) {
   std::vector<RunFile> out;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return out;
-  static const std::regex pat(
-      R"((origin|per_prompt)\.feather|ensemble_(avg|max|weighted_avg|weighted_max)-([0-9]{1,4})\.feather|flex_attention-([0-9]{1,4})\.feather)");
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    std::smatch m;
-    if (!e.is_regular_file() || !std::regex_match(name, m, pat)) continue;
-    if (m[1].matched) out.push_back({m[1].str(), 0, e.path()});
-    else if (m[2].matched) out.push_back({m[2].str(), std::stoi(m[3].str()), e.path()});
-    else out.push_back({"flex_attention", std::stoi(m[4].str()), e.path()});
-  }
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.is_regular_file())
+      if (auto f = run_file_of(e.path())) out.push_back(std::move(*f));
   const auto& names = method_names();
   auto rank = [&](const RunFile& r) {
     return std::find(names.begin(), names.end(), r.method) - names.begin();
@@ -370,10 +381,11 @@ std::string generate_command(const AnalyzeOptions& o, const std::string& method,
   const std::string common = " --dataset " + o.dataset + " --model " + o.model;
   const std::string out = o.output_dir != "datasets" ? " --output_dir " + o.output_dir.string() : "";
   std::string cmd;
+  const MethodRecipe& r = recipe(std::string_view(method));
   // The weighted ensembles read the confidence scores of `selfens confidence`.
-  if (method.rfind("weighted_", 0) == 0) cmd = "selfens confidence" + common + out + " && ";
+  if (r.weighted) cmd = "selfens confidence" + common + out + " && ";
   cmd += "selfens generate" + common + " --method " + method;
-  if (method != "origin" && method != "per_prompt") cmd += " --num_paraphrases " + std::to_string(n);
+  if (r.numbered) cmd += " --num_paraphrases " + std::to_string(n);
   return cmd + out;
 }
 
@@ -417,7 +429,7 @@ Analysis analyze(const AnalyzeOptions& o) {
     if (origin) a.gain_over_origin = fused->accuracy - a.find("origin")->accuracy;
     const MethodResult* best = nullptr;
     for (const MethodResult& r : a.comparison)
-      if (is_logit_ensemble(r.method) && r.present && (!best || r.accuracy > best->accuracy))
+      if (is_logit_ensemble(std::string_view(r.method)) && r.present && (!best || r.accuracy > best->accuracy))
         best = &r;
     if (best) a.gain_over_ensemble = fused->accuracy - best->accuracy, a.best_ensemble = best->method;
     if (origin) error_rows(a, *fused_l, *origin, only);

@@ -24,32 +24,27 @@ std::vector<Block> blocks_of(const MethodPlan& plan) {
   std::vector<Block> out;
   int at = 0;
   for (const PlanSpan& s : plan.spans) {
-    const int len = plan.graph.get(s.id).length;
-    out.push_back({&s, at, len});
-    at += len;
+    out.push_back({&s, at, s.length});
+    at += s.length;
   }
   return out;
 }
 
 std::string parent_labels(const MethodPlan& plan, const Span& s) {
   std::string out;
-  for (SpanId p : s.parents) {
-    for (const PlanSpan& ps : plan.spans)
-      if (ps.id == p) out += (out.empty() ? "" : ",") + ps.label;
-  }
+  for (SpanId p : s.parents)
+    if (const PlanSpan* ps = plan.first_segment(p)) out += (out.empty() ? "" : ",") + ps->label;
   return out.empty() ? "-" : out;
 }
 
 std::string bias_text(const MethodPlan& plan, const Span& s) {
   std::string out;
   for (const KeyBias& b : s.bias) {
-    for (const PlanSpan& ps : plan.spans) {
-      if (ps.id != b.key) continue;
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%s%s:%.4f", out.empty() ? "" : ",", ps.label.c_str(),
-                    b.bias);
-      out += buf;
-    }
+    const PlanSpan* ps = plan.first_segment(b.key);
+    if (!ps) continue;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s%s:%.4f", out.empty() ? "" : ",", ps->label.c_str(), b.bias);
+    out += buf;
   }
   return out;
 }
@@ -124,14 +119,14 @@ PlanShape mask_shape(const MaskOptions& o) {
 
 std::string mask_title(std::string_view method, size_t n, const PlanOptions& p) {
   std::string t = std::string(method) + " N=" + std::to_string(n);
-  t += " layout=" + std::string(to_string(p.layout));
-  t += " positions=" + std::string(to_string(p.positions));
-  t += " fusion_bias=" + std::string(to_string(p.fusion_bias));
+  t += " layout=" + layout_name(p.layout);
+  t += " positions=" + positions_name(p.positions);
+  t += " fusion_bias=" + fusion_bias_name(p.fusion_bias);
   return t;
 }
 
 std::string render_mask_ascii(const MethodPlan& plan, std::string_view title) {
-  const DenseMask m = build_dense_mask(plan.graph, plan.order());
+  const DenseMask m = build_dense_mask(plan.graph, plan.segments());
   const std::vector<Block> blocks = blocks_of(plan);
   size_t width = 1;
   for (const Block& b : blocks) width = std::max(width, b.span->label.size());
@@ -139,8 +134,14 @@ std::string render_mask_ascii(const MethodPlan& plan, std::string_view title) {
   out << title << "\n";
   for (const Block& b : blocks) {
     const Span& s = plan.graph.get(b.span->id);
-    out << "span " << b.span->label << ": len " << s.length << ", pos " << s.start_pos << ".."
-        << s.start_pos + s.length - 1 << ", parents " << parent_labels(plan, s);
+    const int32_t first = s.start_pos + b.span->from;
+    out << "span " << b.span->label << ": len " << b.length << ", pos " << first << ".."
+        << first + b.length - 1;
+    if (b.span->from > 0) {  // an answer appended to its question's span
+      out << ", appended to " << plan.first_segment(b.span->id)->label << "\n";
+      continue;
+    }
+    out << ", parents " << parent_labels(plan, s);
     const std::string bias = bias_text(plan, s);
     if (!bias.empty()) out << ", bias " << bias;
     out << "\n";
@@ -163,7 +164,7 @@ std::string render_mask_ascii(const MethodPlan& plan, std::string_view title) {
 
 std::string render_mask_svg(const MethodPlan& plan, std::string_view title,
                             std::string_view id) {
-  const DenseMask m = build_dense_mask(plan.graph, plan.order());
+  const DenseMask m = build_dense_mask(plan.graph, plan.segments());
   const std::vector<Block> blocks = blocks_of(plan);
   const double cell = std::clamp(640.0 / std::max(m.n, 1), 1.0, 24.0);
   const double left = 64, top = 56, side = cell * m.n;
@@ -212,7 +213,7 @@ std::string render_mask_svg(const MethodPlan& plan, std::string_view title,
 }
 
 std::string render_mask_png(const MethodPlan& plan) {
-  const DenseMask m = build_dense_mask(plan.graph, plan.order());
+  const DenseMask m = build_dense_mask(plan.graph, plan.segments());
   const std::vector<Block> blocks = blocks_of(plan);
   const int cell = std::clamp(720 / std::max(m.n, 1), 1, 16);
   int label_w = 0;

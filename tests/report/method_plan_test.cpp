@@ -1,6 +1,9 @@
 // Attention plans per method, checked through their ascii pictures for tiny
-// segment lengths (P = 2, Q = [2, 3], G = 2): the expected visibility is
-// written out by hand from DESIGN section 2.
+// segment lengths (P = 2, Q = [2, 3] with a one-token answer cue, G = 2):
+// the expected visibility is written out by hand from DESIGN section 2. The
+// pictures are of the plan the runner builds (plan/question_plan.h): an
+// answer is appended to its question's span, and flex_attention's G starts
+// with the cue taken from the end of the questions.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -26,7 +29,7 @@ TEST(MethodPlan, OriginIsPrefixQuestionGenerated) {
   EXPECT_EQ(body("origin"),
             "span P: len 2, pos 0..1, parents -\n"
             "span Q1: len 2, pos 2..3, parents P\n"
-            "span G: len 2, pos 4..5, parents Q1\n"
+            "span G: len 2, pos 4..5, appended to Q1\n"
             "P  |#.|..|..\n"
             "P  |##|..|..\n"
             "Q1 |##|#.|..\n"
@@ -40,8 +43,8 @@ TEST(MethodPlan, LogitEnsemblesAndPerPromptHaveIndependentRows) {
       "span P: len 2, pos 0..1, parents -\n"
       "span Q1: len 2, pos 2..3, parents P\n"
       "span Q2: len 3, pos 2..4, parents P\n"
-      "span G1: len 2, pos 4..5, parents Q1\n"
-      "span G2: len 2, pos 5..6, parents Q2\n"
+      "span G1: len 2, pos 4..5, appended to Q1\n"
+      "span G2: len 2, pos 5..6, appended to Q2\n"
       "P  |#.|..|...|..|..\n"
       "P  |##|..|...|..|..\n"
       "Q1 |##|#.|...|..|..\n"
@@ -55,33 +58,33 @@ TEST(MethodPlan, LogitEnsemblesAndPerPromptHaveIndependentRows) {
       "G2 |##|..|###|..|##\n";
   for (const char* m : {"per_prompt", "avg", "max", "weighted_avg", "weighted_max"}) {
     EXPECT_EQ(body(m), expected) << m;
-    // Independent rows are separate sequences: positions do not chain.
-    EXPECT_EQ(body(m, {Layout::kShared, Positions::kSequential, FusionBias::kNone}), expected) << m;
+    // Independent rows are separate sequences: plan options do not apply.
+    EXPECT_THROW(body(m, {Layout::kShared, Positions::kSequential, FusionBias::kNone}), InputError)
+        << m;
   }
 }
 
 TEST(MethodPlan, FlexAttentionParallel) {
   EXPECT_EQ(body("flex_attention"),
             "span P: len 2, pos 0..1, parents -\n"
-            "span Q1: len 2, pos 2..3, parents P\n"
-            "span Q2: len 3, pos 2..4, parents P\n"
-            "span G: len 2, pos 5..6, parents Q1,Q2\n"
-            "P  |#.|..|...|..\n"
-            "P  |##|..|...|..\n"
-            "Q1 |##|#.|...|..\n"
-            "Q1 |##|##|...|..\n"
-            "Q2 |##|..|#..|..\n"
-            "Q2 |##|..|##.|..\n"
-            "Q2 |##|..|###|..\n"
-            "G  |##|##|###|#.\n"
-            "G  |##|##|###|##\n");
+            "span Q1: len 1, pos 2..2, parents P\n"
+            "span Q2: len 2, pos 2..3, parents P\n"
+            "span G: len 3, pos 4..6, parents Q1,Q2\n"
+            "P  |#.|.|..|...\n"
+            "P  |##|.|..|...\n"
+            "Q1 |##|#|..|...\n"
+            "Q2 |##|.|#.|...\n"
+            "Q2 |##|.|##|...\n"
+            "G  |##|#|##|#..\n"
+            "G  |##|#|##|##.\n"
+            "G  |##|#|##|###\n");
 }
 
 TEST(MethodPlan, FlexAttentionSequentialPositions) {
   const std::string s = body("flex_attention", {Layout::kShared, Positions::kSequential, {}});
-  EXPECT_NE(s.find("span Q1: len 2, pos 2..3, parents P\n"), std::string::npos) << s;
-  EXPECT_NE(s.find("span Q2: len 3, pos 4..6, parents P\n"), std::string::npos) << s;
-  EXPECT_NE(s.find("span G: len 2, pos 7..8, parents Q1,Q2\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("span Q1: len 1, pos 2..2, parents P\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("span Q2: len 2, pos 3..4, parents P\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("span G: len 3, pos 5..7, parents Q1,Q2\n"), std::string::npos) << s;
   // Visibility is the same as parallel; only positions move.
   EXPECT_EQ(s.substr(s.find("P  |")), body("flex_attention").substr(s.find("P  |")));
 }
@@ -89,37 +92,36 @@ TEST(MethodPlan, FlexAttentionSequentialPositions) {
 TEST(MethodPlan, FlexAttentionMeanBiasOnEachQuestion) {
   const std::string s = body("flex_attention", {Layout::kShared, Positions::kParallel,
                                                 FusionBias::kMean});
-  EXPECT_NE(s.find("span G: len 2, pos 5..6, parents Q1,Q2, bias Q1:-0.6931,Q2:-0.6931\n"),
+  EXPECT_NE(s.find("span G: len 3, pos 4..6, parents Q1,Q2, bias Q1:-0.6931,Q2:-0.6931\n"),
             std::string::npos)
       << s;
-  EXPECT_NE(s.find("G  |##|++|+++|#.\nG  |##|++|+++|##\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("G  |##|+|++|#..\nG  |##|+|++|##.\nG  |##|+|++|###\n"), std::string::npos) << s;
   const MethodPlan plan = build_method_plan(
       "flex_attention", kShape, {Layout::kShared, Positions::kParallel, FusionBias::kMean});
-  const DenseMask m = build_dense_mask(plan.graph, plan.order());
-  EXPECT_NEAR(m.bias[size_t(7) * m.n + 2], -std::log(2.0f), 1e-6);  // G0 -> Q1[0]
-  EXPECT_EQ(m.bias[size_t(7) * m.n + 0], 0.0f);                      // G0 -> P: no bias
+  const DenseMask m = build_dense_mask(plan.graph, plan.segments());
+  EXPECT_NEAR(m.bias[size_t(5) * m.n + 2], -std::log(2.0f), 1e-6);  // G0 -> Q1[0]
+  EXPECT_EQ(m.bias[size_t(5) * m.n + 0], 0.0f);                      // G0 -> P: no bias
 }
 
 TEST(MethodPlan, ConcatSequentialAndParallel) {
   const std::string seq = body("flex_attention", {Layout::kConcat, Positions::kSequential, {}});
   EXPECT_EQ(seq,
-            "span P+Q1: len 4, pos 0..3, parents -\n"
-            "span P+Q2: len 5, pos 4..8, parents -\n"
-            "span G: len 2, pos 9..10, parents P+Q1,P+Q2\n"
-            "P+Q1 |#...|.....|..\n"
-            "P+Q1 |##..|.....|..\n"
-            "P+Q1 |###.|.....|..\n"
-            "P+Q1 |####|.....|..\n"
-            "P+Q2 |....|#....|..\n"
-            "P+Q2 |....|##...|..\n"
-            "P+Q2 |....|###..|..\n"
-            "P+Q2 |....|####.|..\n"
-            "P+Q2 |....|#####|..\n"
-            "G    |####|#####|#.\n"
-            "G    |####|#####|##\n");
+            "span P+Q1: len 3, pos 0..2, parents -\n"
+            "span P+Q2: len 4, pos 3..6, parents -\n"
+            "span G: len 3, pos 7..9, parents P+Q1,P+Q2\n"
+            "P+Q1 |#..|....|...\n"
+            "P+Q1 |##.|....|...\n"
+            "P+Q1 |###|....|...\n"
+            "P+Q2 |...|#...|...\n"
+            "P+Q2 |...|##..|...\n"
+            "P+Q2 |...|###.|...\n"
+            "P+Q2 |...|####|...\n"
+            "G    |###|####|#..\n"
+            "G    |###|####|##.\n"
+            "G    |###|####|###\n");
   const std::string par = body("flex_attention", {Layout::kConcat, Positions::kParallel, {}});
-  EXPECT_NE(par.find("span P+Q2: len 5, pos 0..4, parents -\n"), std::string::npos) << par;
-  EXPECT_NE(par.find("span G: len 2, pos 5..6, parents P+Q1,P+Q2\n"), std::string::npos) << par;
+  EXPECT_NE(par.find("span P+Q2: len 4, pos 0..3, parents -\n"), std::string::npos) << par;
+  EXPECT_NE(par.find("span G: len 3, pos 4..6, parents P+Q1,P+Q2\n"), std::string::npos) << par;
 }
 
 TEST(MethodPlan, SpansInDisplayOrderWithKinds) {
@@ -179,13 +181,13 @@ TEST(Mask, RunMaskAsciiOnStdoutAndSvgFile) {
   EXPECT_EQ(svg.rfind("<svg ", 0), 0u);
   for (const char* label : {">P</text>", ">Q1</text>", ">Q2</text>", ">G</text>"})
     EXPECT_NE(svg.find(label), std::string::npos) << label;
-  // 9 query rows: each row has one rect per run of visible cells.
+  // 8 query rows: each row has one rect per run of visible cells.
   size_t cells = 0;
   for (size_t at = svg.find("class=\"cell\""); at != std::string::npos;
        at = svg.find("class=\"cell\"", at + 1))
     ++cells;
   // Runs per row: P 1, Q1 1 (P and Q1 adjoin), Q2 2 (P, Q2), G 1 (all adjoin).
-  EXPECT_EQ(cells, 2u * 1 + 2 * 1 + 3 * 2 + 2 * 1);
+  EXPECT_EQ(cells, 2u * 1 + 1 * 1 + 2 * 2 + 3 * 1);
   std::filesystem::remove(o.output);
 }
 

@@ -52,9 +52,10 @@ TEST(Render, MaskPngDecodesToTheHeatmap) {
   o.plan.fusion_bias = FusionBias::kMean;
   ASSERT_EQ(run_mask(o), 0);
   const nlohmann::json s = png_stats(o.output, dir);
-  // 9 tokens -> 16 px cells (capped), left band = widest label + 10, top 18.
-  EXPECT_EQ(s["width"], text_width("Q1") + 10 + 9 * 16 + 4);
-  EXPECT_EQ(s["height"], 18 + 9 * 16 + 4);
+  // 8 tokens (P 2, Q1 1, Q2 2, G 3: the cue moves to G) -> 16 px cells
+  // (capped), left band = widest label + 10, top 18.
+  EXPECT_EQ(s["width"], text_width("Q1") + 10 + 8 * 16 + 4);
+  EXPECT_EQ(s["height"], 18 + 8 * 16 + 4);
   EXPECT_GE(s["distinct_colors"].get<int>(), 6);  // 3 segment kinds, visible, biased, hidden...
   EXPECT_GT(s["nonwhite_fraction"].get<double>(), 0.3);
   o.output = "-";

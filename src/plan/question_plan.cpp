@@ -1,0 +1,94 @@
+#include "plan/question_plan.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "util/check.h"
+
+namespace selfens {
+namespace {
+
+std::vector<PlannedSpan> plan_independent(const QuestionShape& shape, SpanId prefix,
+                                          SpanMaker& maker) {
+  std::vector<SpanId> parents;
+  if (prefix != kNoSpan) parents.push_back(prefix);
+  std::vector<PlannedSpan> out;
+  for (size_t v = 0; v < shape.view_lens.size(); ++v) {
+    PlannedSpan s;
+    s.id = maker.make(parents, shape.prefix_len, {});
+    s.view = static_cast<int>(v);
+    s.to = shape.view_lens[v];
+    s.answers = true;
+    out.push_back(s);
+  }
+  return out;
+}
+
+std::vector<PlannedSpan> plan_fused(const QuestionShape& shape, const PlanOptions& o,
+                                    SpanId prefix, SpanMaker& maker) {
+  const bool concat = o.layout == Layout::kConcat;
+  const bool sequential = o.positions == Positions::kSequential;
+  std::vector<SpanId> parents;
+  if (prefix != kNoSpan) parents.push_back(prefix);
+  const int32_t base = concat ? 0 : shape.prefix_len;
+  int32_t pos = base, max_end = base;
+  std::vector<PlannedSpan> out;
+  std::vector<SpanId> qs;
+  for (size_t v = 0; v < shape.view_lens.size(); ++v) {
+    PlannedSpan s;
+    s.view = static_cast<int>(v);
+    s.with_prefix = concat;
+    s.to = shape.view_lens[v] - shape.cue_len;
+    const int32_t len = s.to + (concat ? shape.prefix_len : 0);
+    s.id = maker.make(parents, sequential ? pos : base, {});
+    pos += len;
+    max_end = std::max(max_end, base + len);
+    qs.push_back(s.id);
+    out.push_back(s);
+  }
+  std::vector<KeyBias> bias;
+  if (o.fusion_bias == FusionBias::kMean)
+    for (SpanId q : qs) bias.push_back({q, -std::log(static_cast<float>(qs.size()))});
+  PlannedSpan g;
+  g.id = maker.make(qs, sequential ? pos : max_end, bias);
+  g.view = -1;
+  g.from = shape.view_lens[0] - shape.cue_len;
+  g.to = shape.view_lens[0];
+  g.answers = true;
+  out.push_back(g);
+  return out;
+}
+
+}  // namespace
+
+std::vector<PlannedSpan> plan_question(const MethodRecipe& recipe, const PlanOptions& options,
+                                       SpanId prefix, const QuestionShape& shape,
+                                       SpanMaker& maker) {
+  SELFENS_REQUIRE(!shape.view_lens.empty(), std::string("plan for ") + recipe.name +
+                                                ": no paraphrases");
+  for (int32_t len : shape.view_lens)
+    SELFENS_REQUIRE(len > shape.cue_len, std::string("plan for ") + recipe.name +
+                                             ": a paraphrase has no tokens before the answer cue");
+  if (recipe.plan == PlanKind::kFused) return plan_fused(shape, options, prefix, maker);
+  SELFENS_REQUIRE(options.layout == Layout::kShared && options.positions == Positions::kParallel &&
+                      options.fusion_bias == FusionBias::kNone,
+                  std::string("--layout, --positions and --fusion-bias apply to fused plans "
+                              "(flex_attention) only, not to ") + recipe.name);
+  return plan_independent(shape, prefix, maker);
+}
+
+int64_t plan_positions(const MethodRecipe& recipe, const PlanOptions& options,
+                       const QuestionShape& shape, int max_new_tokens) {
+  SpanGraph graph;
+  GraphSpanMaker maker(graph);
+  const SpanId prefix = options.layout == Layout::kShared ? graph.create({}, 0) : kNoSpan;
+  int64_t end = shape.prefix_len;
+  for (const PlannedSpan& s : plan_question(recipe, options, prefix, shape, maker)) {
+    const int64_t len = (s.with_prefix ? shape.prefix_len : 0) + (s.to - s.from) +
+                        (s.answers ? max_new_tokens : 0);
+    end = std::max<int64_t>(end, graph.get(s.id).start_pos + len);
+  }
+  return end;
+}
+
+}  // namespace selfens
