@@ -33,7 +33,7 @@ int cmd_run(int argc, char** argv) {
   SELFENS_REQUIRE(!ids.empty(), "run: the prompt is empty");
   require_within_context(s.model->config, "run: the prompt", static_cast<int64_t>(ids.size()),
                          max_new);
-  eo.kv_pages = (static_cast<int64_t>(ids.size()) + max_new) / eo.page_size + 2;
+  eo.kv_pages = 0;  // generate_greedy sizes the pool
   Engine engine(s.model, eo);
   const bool at_newline = a.flag("stop_at_newline");
   const Tokenizer& tok = *s.tokenizer;

@@ -37,14 +37,7 @@ Engine::Engine(std::shared_ptr<const Model> model, const EngineOptions& options)
   std::snprintf(took, sizeof took, " in %.2f s",
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   log::info("weights ready on " + backend_->name() + took);
-  KvShape shape;
-  shape.n_layers = c.num_layers;
-  shape.n_kv_heads = c.num_kv_heads;
-  shape.head_dim = c.head_dim;
-  shape.page_size = options.page_size;
-  shape.n_pages = options.kv_pages;
-  shape.n_heads = c.num_heads;
-  backend_->init_kv(shape);
+  if (options.kv_pages > 0) init_kv_pool(options.kv_pages);
   ws_ = std::make_unique<Workspace>();
   const char* trace = std::getenv("SELFENS_TRACE_STEPS");
   trace_steps_ = trace != nullptr && *trace != '\0' && *trace != '0';
@@ -52,6 +45,25 @@ Engine::Engine(std::shared_ptr<const Model> model, const EngineOptions& options)
 }
 
 Engine::~Engine() { ws_.reset(); }
+
+void Engine::init_kv_pool(int64_t pages) {
+  const ModelConfig& c = model_->config;
+  KvShape shape;
+  shape.n_layers = c.num_layers;
+  shape.n_kv_heads = c.num_kv_heads;
+  shape.head_dim = c.head_dim;
+  shape.page_size = kv_.page_size();
+  shape.n_pages = pages;
+  shape.n_heads = c.num_heads;
+  backend_->init_kv(shape);  // first, so a failed allocation leaves kv_ as it was
+  kv_ = KvPages(pages, shape.page_size);
+}
+
+void Engine::reserve_kv(int64_t pages) {
+  if (pages <= kv_.capacity()) return;
+  SELFENS_CHECK(plan_.size() == 0, "engine: the KV pool can only grow while no span is live");
+  init_kv_pool(pages);
+}
 
 void Engine::upload_weights() {
   Backend& b = *backend_;
@@ -131,6 +143,8 @@ std::vector<int32_t> Engine::generate_greedy(
     std::span<const int32_t> prompt, int max_new_tokens,
     const std::function<bool(int32_t, const std::vector<int32_t>&)>& stop) {
   SELFENS_REQUIRE(!prompt.empty(), "generate: empty prompt");
+  if (plan_.size() == 0)
+    reserve_kv((int64_t(prompt.size()) + max_new_tokens) / kv_page_size() + 2);
   const std::vector<int>& eos = config().eos_token_ids;
   const SpanId span = create_span({}, 0);
   std::vector<int32_t> out;

@@ -45,7 +45,9 @@ struct EngineStats {
 struct EngineOptions {
   std::string backend = "cpu";  // "cpu" or "cuda"
   int threads = 0;              // CPU threads (pool; BLAS runs one thread per slice); <= 0: all cores
-  int64_t kv_pages = 1024;      // KV capacity in pages (memory is bounded by it)
+  // Initial KV capacity in pages (memory is bounded by it); 0: none until a
+  // run reserves what its plan needs (reserve_kv: the runners do).
+  int64_t kv_pages = 1024;
   int32_t page_size = 16;       // tokens per KV page
 };
 
@@ -90,6 +92,15 @@ class Engine {
       std::span<const int32_t> prompt, int max_new_tokens,
       const std::function<bool(int32_t, const std::vector<int32_t>&)>& stop = {});
 
+  // --- KV pool ---
+  // The weights stay on the device for the engine's life; the KV pool is
+  // per run: reserve_kv grows it to at least `pages` pages (a runner asks
+  // for what its plan and batch need, so callers never count pages). Growing
+  // drops the old pool, so no span may be live then (InternalError).
+  void reserve_kv(int64_t pages);
+  int64_t kv_capacity() const { return kv_.capacity(); }
+  int32_t kv_page_size() const { return kv_.page_size(); }
+
   // --- inspection ---
   KvStats kv_stats() const { return kv_.stats(); }
   // Where the time of the forward calls went (see EngineStats).
@@ -101,6 +112,7 @@ class Engine {
   struct LayerTensors;  // device weights of one layer
   struct Workspace;     // activation buffers, grown to the largest batch
   void upload_weights();
+  void init_kv_pool(int64_t pages);
   void ensure_workspace(int64_t rows, int64_t logit_rows);
   Tensor compute_logits(const StepBatch& batch, std::vector<int32_t>& batch_rows);
   void run_layers(int64_t n, std::span<const int32_t> positions, std::span<const KvSlot> slots,

@@ -6,8 +6,8 @@ namespace selfens {
 
 KvPages::KvPages(int64_t capacity_pages, int32_t page_size)
     : capacity_(capacity_pages), page_size_(page_size) {
-  SELFENS_REQUIRE(capacity_pages > 0 && capacity_pages < (int64_t(1) << 31),
-                  "kv: page capacity must be in [1, 2^31), got " +
+  SELFENS_REQUIRE(capacity_pages >= 0 && capacity_pages < (int64_t(1) << 31),
+                  "kv: page capacity must be in [0, 2^31), got " +
                       std::to_string(capacity_pages));
   SELFENS_REQUIRE(page_size > 0, "kv: page size must be > 0, got " +
                                      std::to_string(page_size));

@@ -297,8 +297,7 @@ bool sample_jobs(const ConfidenceOptions& o, const std::string& backend, const d
   EngineOptions eo;
   eo.threads = o.threads;
   eo.backend = backend;
-  eo.kv_pages = sample_kv_pages(ro, static_cast<int64_t>(tokens.prefix.size()),
-                                tokens.max_view_len(), o.num_samples + 1, in_flight, eo.page_size);
+  eo.kv_pages = 0;  // the runner sizes the pool for its jobs
   Engine engine(session.model, eo);
   SampleRunner runner(engine, *session.tokenizer, ro, tokens.prefix);
   std::vector<SampleJob> sjobs(jobs.size());

@@ -269,8 +269,7 @@ bool answer_jobs(const GenerateOptions& o, const std::string& backend, const dat
   EngineOptions eo;
   eo.threads = o.threads;
   eo.backend = backend;
-  eo.kv_pages = kv_pages_needed(o.method, static_cast<int64_t>(tokens.prefix.size()),
-                                tokens.max_view_len(), o.method.views(), batch, eo.page_size);
+  eo.kv_pages = 0;  // the runner sizes the pool for its plan
   Engine engine(session.model, eo);
   const auto decode_start = Clock::now();
   MethodRunner runner(engine, *session.tokenizer, o.method, tokens.prefix, tokens.cue_len);

@@ -135,9 +135,10 @@ std::string round_prefix(const data::ParaphraseFewshot& shots, int round) {
 
 // One round: a sampled paraphrase per question, appended to its list.
 // Returns false when interrupted.
-bool run_round(const ParaphraseOptions& o, const std::string& backend,
-               const data::ParaphraseFewshot& shots, int round, Session& session,
-               std::vector<data::Question>& qs, ParaphraseResult& res) {
+// The rounds share one engine: the weights go to the device once.
+bool run_round(const ParaphraseOptions& o, const data::ParaphraseFewshot& shots, int round,
+               Session& session, Engine& engine, std::vector<data::Question>& qs,
+               ParaphraseResult& res) {
   std::vector<std::vector<std::string>> prompts;
   for (const auto& q : qs) prompts.push_back({data::paraphrase_prompt(shots, round, q.question)});
   TokenizedRun tokens = tokenize_run(*session.tokenizer, prompts, round_prefix(shots, round));
@@ -151,12 +152,6 @@ bool run_round(const ParaphraseOptions& o, const std::string& backend,
                  .seed = static_cast<uint64_t>(round + 1)};  // the original: seed i in round i
   ro.max_new_tokens = shots.max_new_tokens;
   const int in_flight = std::max(1, std::min<int>(o.batch_size, static_cast<int>(qs.size())));
-  EngineOptions eo;
-  eo.threads = o.threads;
-  eo.backend = backend;
-  eo.kv_pages = sample_kv_pages(ro, static_cast<int64_t>(tokens.prefix.size()),
-                                tokens.max_view_len(), 1, in_flight, eo.page_size);
-  Engine engine(session.model, eo);
   SampleRunner runner(engine, *session.tokenizer, ro, tokens.prefix);
   std::vector<SampleJob> jobs(qs.size());
   for (size_t i = 0; i < qs.size(); ++i)
@@ -266,9 +261,14 @@ ParaphraseResult run_paraphrase(const ParaphraseOptions& o) {
     log::info("extending " + res.path.string() + " (" + std::to_string(have.size()) +
               " questions) by " + std::to_string(todo.size()));
   Session session = open_session(o.model, load_options_for(backend));
+  EngineOptions eo;
+  eo.threads = o.threads;
+  eo.backend = backend;
+  eo.kv_pages = 0;  // each round's runner sizes the pool
+  Engine engine(session.model, eo);
   install_interrupt_handler();
   for (int r = 0; r < shots.rounds; ++r) {
-    if (!run_round(o, backend, shots, r, session, todo, res)) {
+    if (!run_round(o, shots, r, session, engine, todo, res)) {
       res.interrupted = true;
       log::warn("interrupted: nothing written; run the same command again");
       return res;

@@ -42,11 +42,28 @@ MethodRunner::MethodRunner(Engine& engine, const Tokenizer& tokenizer, MethodCon
       eos_(engine.config().eos_token_ids) {
   for (int32_t e : tokenizer.eos_ids())
     if (std::find(eos_.begin(), eos_.end(), e) == eos_.end()) eos_.push_back(e);
-  if (config_.layout == Layout::kShared && !prefix_.empty()) {
+}
+
+// Sizes the engine's KV pool for these questions and `batch_size` in
+// flight (before P takes its pages), then encodes P once, shared by every
+// question of the run.
+void MethodRunner::prepare(std::span<const QuestionInput> questions, int batch_size) {
+  if (prefix_span_ == kNoSpan) {
+    int64_t longest = 0;
+    int views = 1;
+    for (const QuestionInput& q : questions) {
+      views = std::max(views, static_cast<int>(q.views->size()));
+      for (const auto& v : *q.views) longest = std::max<int64_t>(longest, int64_t(v.size()));
+    }
+    engine_.reserve_kv(kv_pages_needed(config_, static_cast<int64_t>(prefix_.size()), longest,
+                                       views, std::max(1, std::min<int>(batch_size, int(questions.size()))),
+                                       engine_.kv_page_size()));
+  }
+  if (prefix_span_ == kNoSpan && config_.layout == Layout::kShared && !prefix_.empty()) {
     prefix_span_ = engine_.create_span({}, 0);
     StepBatch b;
     b.add_tokens(prefix_, prefix_span_, false);
-    engine_.forward(b);  // P: encoded once, shared by every question
+    engine_.forward(b);
   }
 }
 
@@ -199,6 +216,7 @@ bool MethodRunner::run(std::span<const QuestionInput> questions, int batch_size,
                        const std::function<void(QuestionOutput&&)>& on_done,
                        const std::function<bool()>& should_stop) {
   SELFENS_REQUIRE(batch_size > 0, "--batch_size must be positive");
+  prepare(questions, batch_size);
   std::vector<Active> active;
   size_t next = 0;
   StepBatch batch;

@@ -39,7 +39,8 @@ struct QuestionOutput {
 class MethodRunner {
  public:
   // prefix: the shared P tokens; for the shared layout they are encoded once
-  // (in the constructor) into a span every question's spans descend from.
+  // (at the start of the first run) into a span every question's spans
+  // descend from. run() also sizes the engine's KV pool for its questions.
   MethodRunner(Engine& engine, const Tokenizer& tokenizer, MethodConfig config,
                std::vector<int32_t> prefix, int cue_len);
   ~MethodRunner();
@@ -64,6 +65,7 @@ class MethodRunner {
   struct Active;
   void admit(const QuestionInput& q, StepBatch& batch, std::vector<Active>& active);
   QuestionShape shape_of(const QuestionInput& q) const;
+  void prepare(std::span<const QuestionInput> questions, int batch_size);
   void add_decode_rows(Active& a, size_t slot, StepBatch& batch);
   void apply_logits(const Logits& logits, std::vector<Active>& active);
   void choose_token(Active& a, Group& g, std::span<const float> rows, int n);

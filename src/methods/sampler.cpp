@@ -105,11 +105,26 @@ SampleRunner::SampleRunner(Engine& engine, const Tokenizer& tokenizer, SampleRun
                   "--max_new_tokens must be positive, got " + std::to_string(options_.max_new_tokens));
   for (int32_t e : tokenizer.eos_ids())
     if (std::find(eos_.begin(), eos_.end(), e) == eos_.end()) eos_.push_back(e);
+}
+
+// Sizes the engine's KV pool for these jobs (before P takes its pages), then
+// encodes P once per run.
+void SampleRunner::prepare(std::span<const SampleJob> jobs, int prompts_in_flight) {
+  if (prefix_span_ != kNoSpan) return;
+  int64_t longest = 0;
+  int streams = 1;
+  for (const SampleJob& j : jobs) {
+    longest = std::max<int64_t>(longest, static_cast<int64_t>(j.tokens->size()));
+    streams = std::max(streams, j.num_samples + (j.greedy ? 1 : 0));
+  }
+  const int in_flight = std::max(1, std::min<int>(prompts_in_flight, static_cast<int>(jobs.size())));
+  engine_.reserve_kv(sample_kv_pages(options_, static_cast<int64_t>(prefix_.size()), longest,
+                                     streams, in_flight, engine_.kv_page_size()));
   if (options_.share_prompt && !prefix_.empty()) {
     prefix_span_ = engine_.create_span({}, 0);
     StepBatch b;
     b.add_tokens(prefix_, prefix_span_, false);
-    engine_.forward(b);  // P: encoded once per run
+    engine_.forward(b);
   }
 }
 
@@ -206,6 +221,7 @@ bool SampleRunner::run(std::span<const SampleJob> jobs, int prompts_in_flight,
                        const std::function<void(SampleOutput&&)>& on_done,
                        const std::function<bool()>& should_stop) {
   SELFENS_REQUIRE(prompts_in_flight > 0, "--batch_size must be positive");
+  prepare(jobs, prompts_in_flight);
   std::vector<Active> active;
   size_t next = 0;
   StepBatch batch;

@@ -83,6 +83,7 @@ class SampleRunner {
  private:
   struct Stream;
   struct Active;
+  void prepare(std::span<const SampleJob> jobs, int prompts_in_flight);
   void admit(const SampleJob& job, StepBatch& batch, std::vector<Active>& active);
   void add_decode_rows(Active& a, size_t slot, StepBatch& batch);
   void add_choice(ChoicePlan& plan, int32_t row, const Stream& s) const;

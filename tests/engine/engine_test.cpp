@@ -357,3 +357,45 @@ TEST(Batch, BadRowsAreRejected) {
 
 }  // namespace
 }  // namespace selfens
+
+// --- The KV pool apart from the weights (issue 14): an engine made without
+// one, sized by reserve_kv, grown between runs, gives the same results. ---
+namespace selfens {
+namespace {
+
+TEST(EngineKvPool, ReservedBetweenRunsWithTheSameWeights) {
+  auto model = test::make_tiny_model(TinySpec{});
+  std::mt19937 rng(11);
+  const std::vector<int> toks = test::random_tokens(rng, 40, model->config.vocab_size);
+  Engine fresh(model, small_options(64));
+  const SpanId a = fresh.create_span({}, 0);
+  StepBatch b;
+  for (int t : toks) b.add(t, a, true);
+  const Logits want = fresh.forward(b);
+
+  Engine engine(model, small_options(0));  // no pool yet
+  EXPECT_EQ(engine.kv_capacity(), 0);
+  {
+    const SpanId s = engine.create_span({}, 0);
+    StepBatch one;
+    one.add(toks[0], s, true);
+    EXPECT_THROW(engine.forward(one), KvCapacityError);
+    engine.free_span(s);
+  }
+  engine.reserve_kv(2);
+  engine.reserve_kv(1);  // never shrinks
+  EXPECT_EQ(engine.kv_capacity(), 2);
+  const SpanId s = engine.create_span({}, 0);
+  EXPECT_THROW(engine.reserve_kv(8), InternalError) << "no growing under a live span";
+  engine.free_span(s);
+  engine.reserve_kv(8);  // grown for a longer run, the weights untouched
+  const SpanId t = engine.create_span({}, 0);
+  StepBatch again;
+  for (int x : toks) again.add(x, t, true);
+  const Logits got = engine.forward(again);
+  ASSERT_EQ(got.data.size(), want.data.size());
+  for (size_t i = 0; i < got.data.size(); ++i) ASSERT_EQ(got.data[i], want.data[i]) << i;
+}
+
+}  // namespace
+}  // namespace selfens

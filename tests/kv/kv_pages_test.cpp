@@ -48,8 +48,12 @@ TEST(KvPages, CapacityIsAllOrNothing) {
   kv.reserve(req);
   EXPECT_EQ(kv.stats().used_pages, 2);
   EXPECT_EQ(kv.stats().capacity_pages, 4);
-  EXPECT_THROW(KvPages(0, 16), InputError);
+  EXPECT_THROW(KvPages(-1, 16), InputError);
   EXPECT_THROW(KvPages(4, 0), InputError);
+  // An empty pool (an engine before its first run reserves): any token is
+  // out of capacity.
+  KvPages none(0, 16);
+  EXPECT_THROW(none.reserve(1, 1), KvCapacityError);
 }
 
 }  // namespace
