@@ -5,6 +5,7 @@
 #include <numbers>
 #include <type_traits>
 
+#include "model/architecture.h"
 #include "model/dequant.h"
 #include "model/load_util.h"
 #include "util/parallel.h"
@@ -27,12 +28,6 @@ float get_float_or(const GgufFile& f, const std::string& key, float fallback) {
   return f.find(key) ? static_cast<float>(f.get_float(key)) : fallback;
 }
 
-std::string hf_architecture(const GgufFile& f, const std::string& arch) {
-  if (arch == "llama") return "LlamaForCausalLM";
-  if (arch == "qwen2") return "Qwen2ForCausalLM";
-  throw InputError(f.path() + ": unsupported architecture " + arch +
-                   " (supported: llama, qwen2)");
-}
 
 int vocab_size_of(const GgufFile& f, const std::string& arch) {
   if (f.find(arch + ".vocab_size")) return get_int_or(f, arch + ".vocab_size", 0);
@@ -103,7 +98,7 @@ double llama3_rope_divisor(const ModelConfig& config, int i) {
 ModelConfig gguf_model_config(const GgufFile& f) {
   const std::string arch = f.get_string("general.architecture");
   ModelConfig c;
-  c.architecture = hf_architecture(f, arch);
+  c.architecture = architecture_from_gguf(arch, f.path()).hf_name;
   c.num_layers = get_int_or(f, arch + ".block_count", 0);
   c.hidden_size = get_int_or(f, arch + ".embedding_length", 0);
   c.intermediate_size = get_int_or(f, arch + ".feed_forward_length", 0);
@@ -195,7 +190,7 @@ LayerWeights load_layer(const GgufFile& f, const ModelConfig& c, int i) {
   l.w_gate = take(f, p + "ffn_gate.weight", {ff, h});
   l.w_up = take(f, p + "ffn_up.weight", {ff, h});
   l.w_down = take(f, p + "ffn_down.weight", {h, ff});
-  if (c.architecture == "LlamaForCausalLM") {  // converter permuted Q/K rows
+  if (architecture_from_hf(c.architecture, f.path()).gguf_permuted_qk) {
     unpermute_qk_rows(l.wq, c.num_heads);
     unpermute_qk_rows(l.wk, c.num_kv_heads);
     if (!l.bq.empty()) unpermute_qk_rows(l.bq, c.num_heads);

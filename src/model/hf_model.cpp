@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <nlohmann/json.hpp>
 
+#include "model/architecture.h"
 #include "model/load_util.h"
 #include "util/parallel.h"
 #include "model/loader.h"
@@ -73,19 +74,11 @@ std::vector<int> token_ids(const json& j, const char* key, const std::string& fi
   return ids;
 }
 
-std::string architecture_of(const json& j, const std::string& file) {
-  std::string arch;
+const Architecture& architecture_of(const json& j, const std::string& file) {
   if (const auto it = j.find("architectures"); it != j.end() && it->is_array() && !it->empty() &&
-                                                (*it)[0].is_string()) {
-    arch = (*it)[0].get<std::string>();
-  } else {
-    const std::string type = field<std::string>(j, "model_type", "", file);
-    arch = type == "llama" ? "LlamaForCausalLM" : type == "qwen2" ? "Qwen2ForCausalLM" : type;
-  }
-  SELFENS_REQUIRE(arch == "LlamaForCausalLM" || arch == "Qwen2ForCausalLM",
-                  file + ": unsupported architecture " + (arch.empty() ? "(none given)" : arch) +
-                      " (supported: LlamaForCausalLM, Qwen2ForCausalLM)");
-  return arch;
+                                                (*it)[0].is_string())
+    return architecture_from_hf((*it)[0].get<std::string>(), file);
+  return architecture_from_hf(field<std::string>(j, "model_type", "", file), file);
 }
 
 void read_rope(const json& j, ModelConfig& c, const std::string& file) {
@@ -116,7 +109,8 @@ ModelConfig read_config(const fs::path& path) {
   const json j = read_json(path);
   SELFENS_REQUIRE(j.is_object(), file + ": not a JSON object");
   ModelConfig c;
-  c.architecture = architecture_of(j, file);
+  const Architecture& arch = architecture_of(j, file);
+  c.architecture = arch.hf_name;
   c.vocab_size = required_int(j, "vocab_size", file);
   c.hidden_size = required_int(j, "hidden_size", file);
   c.intermediate_size = required_int(j, "intermediate_size", file);
@@ -127,8 +121,7 @@ ModelConfig read_config(const fs::path& path) {
   c.max_position_embeddings = field<int>(j, "max_position_embeddings", 0, file);
   c.rms_norm_eps = field<float>(j, "rms_norm_eps", 1e-6f, file);
   c.tie_word_embeddings = field<bool>(j, "tie_word_embeddings", false, file);
-  const bool qwen = c.architecture == "Qwen2ForCausalLM";
-  c.attention_bias = qwen || field<bool>(j, "attention_bias", false, file);
+  c.attention_bias = arch.qkv_bias || field<bool>(j, "attention_bias", false, file);
   SELFENS_REQUIRE(!field<bool>(j, "mlp_bias", false, file), file + ": mlp_bias is not supported");
   SELFENS_REQUIRE(!field<bool>(j, "use_sliding_window", false, file),
                   file + ": use_sliding_window is not supported");

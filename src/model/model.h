@@ -49,7 +49,7 @@ struct RopeScaling {
 };
 
 struct ModelConfig {
-  std::string architecture;   // "LlamaForCausalLM" or "Qwen2ForCausalLM"
+  std::string architecture;   // model/architecture.h hf_name, e.g. "LlamaForCausalLM"
   int vocab_size = 0;
   int hidden_size = 0;        // d_model
   int intermediate_size = 0;  // FFN width
