@@ -6,7 +6,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/job_options.h"
-#include "methods/generate.h"
+#include "jobs/generate.h"
 #include "util/check.h"
 #include "util/log.h"
 

@@ -7,8 +7,8 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/job_options.h"
-#include "methods/confidence.h"
-#include "methods/paraphrase.h"
+#include "jobs/confidence.h"
+#include "jobs/paraphrase.h"
 #include "util/check.h"
 #include "util/log.h"
 

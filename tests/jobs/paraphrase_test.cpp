@@ -10,7 +10,7 @@
 #include "common/test_paths.h"
 #include "data/dataset.h"
 #include "data/jsonl.h"
-#include "methods/paraphrase.h"
+#include "jobs/paraphrase.h"
 #include "util/check.h"
 
 namespace selfens {
@@ -38,7 +38,7 @@ std::string tiny() { return (test::fixtures_dir() / "models" / "tiny-llama3").st
 TEST(ParaphraseFewshot, TheCompiledInDemoExamplesAreTheFile) {
   EXPECT_EQ(demo_paraphrase_fewshot_json(),
             slurp(test::source_dir() / "data" / "demo" / "paraphrase_fewshot.json"))
-      << "edit data/demo/paraphrase_fewshot.json and the copy in src/methods/paraphrase.cpp together";
+      << "edit data/demo/paraphrase_fewshot.json and the copy in src/jobs/paraphrase.cpp together";
   data::ParaphraseFewshot s = paraphrase_fewshot_for("demo", "unused");
   ASSERT_EQ(s.questions.size(), 5u);
   for (const auto& p : s.paraphrases) EXPECT_EQ(p.size(), 5u);

@@ -1,4 +1,4 @@
-#include "methods/results.h"
+#include "jobs/results.h"
 
 namespace selfens {
 

@@ -1,4 +1,4 @@
-#include "methods/paraphrase.h"
+#include "jobs/paraphrase.h"
 
 #include <unistd.h>
 
@@ -29,7 +29,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-// data/demo/paraphrase_fewshot.json verbatim (tests/methods/paraphrase_test.cpp
+// data/demo/paraphrase_fewshot.json verbatim (tests/jobs/paraphrase_test.cpp
 // checks that this copy equals the file).
 constexpr std::string_view kDemoFewshot = R"selfens_para({
  "instruction": "Rewrite the question below in other words. Keep its meaning exactly, but change the wording and the sentence structure so that it reads naturally.",

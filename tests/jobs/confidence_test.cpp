@@ -10,7 +10,7 @@
 
 #include "common/test_paths.h"
 #include "io/feather.h"
-#include "methods/confidence.h"
+#include "jobs/confidence.h"
 #include "util/check.h"
 
 namespace selfens {

@@ -1,4 +1,4 @@
-#include "methods/confidence.h"
+#include "jobs/confidence.h"
 
 #include <algorithm>
 #include <chrono>
@@ -20,7 +20,7 @@
 #include "methods/session.h"
 #include "backend/backend.h"
 #include "io/output_lock.h"
-#include "methods/run_identity.h"
+#include "jobs/run_identity.h"
 #include "model/resolve.h"
 #include "util/check.h"
 #include "util/fingerprint.h"

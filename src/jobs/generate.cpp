@@ -1,4 +1,4 @@
-#include "methods/generate.h"
+#include "jobs/generate.h"
 
 #include <algorithm>
 #include <chrono>
@@ -17,14 +17,14 @@
 #include "engine/engine.h"
 #include "eval/lemmatizer.h"
 #include "methods/answer_text.h"
-#include "methods/confidence.h"
+#include "jobs/confidence.h"
 #include "methods/prompt_tokens.h"
-#include "methods/results.h"
+#include "jobs/results.h"
 #include "methods/runner.h"
 #include "methods/session.h"
 #include "backend/backend.h"
 #include "io/output_lock.h"
-#include "methods/run_identity.h"
+#include "jobs/run_identity.h"
 #include "model/resolve.h"
 #include "util/check.h"
 #include "util/checkpoint.h"

@@ -1,4 +1,4 @@
-#include "methods/run_identity.h"
+#include "jobs/run_identity.h"
 
 #include <algorithm>
 #include <charconv>

@@ -14,7 +14,7 @@
 //   confidence float64
 // and metadata selfens.{version, dataset, dataset_fingerprint,
 // model_fingerprint, precision, num_samples, temperature, top_p, top_k, seed,
-// max_new_tokens (its identity, methods/run_identity.h), model, max_samples,
+// max_new_tokens (its identity, jobs/run_identity.h), model, max_samples,
 // num_paraphrases (the selection), wall_seconds, complete}. Weighted methods
 // read it by (uuid, paraphrase). Resumable like generate: only a run of the
 // same identity continues it, a larger selection extends it.
