@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "methods/fusion.h"
+#include "methods/scheduler.h"
 #include "plan/question_plan.h"
 #include "util/check.h"
 
@@ -118,6 +119,11 @@ void MethodRunner::admit(const QuestionInput& q, StepBatch& batch, std::vector<A
     if (a.groups.empty() || r.answer_per_view) a.groups.emplace_back();
     a.groups.back().spans.push_back(s.id);
   }
+  // Owners of the new question's logits rows (one per group member).
+  for (size_t gi = 0; gi < a.groups.size(); ++gi)
+    for (size_t m = 0; m < a.groups[gi].spans.size(); ++m)
+      row_owner_.push_back({static_cast<int32_t>(active.size() - 1), static_cast<int32_t>(gi),
+                            static_cast<int32_t>(m)});
 }
 
 void MethodRunner::add_decode_rows(Active& a, size_t slot, StepBatch& batch) {
@@ -217,49 +223,29 @@ bool MethodRunner::run(std::span<const QuestionInput> questions, int batch_size,
                        const std::function<bool()>& should_stop) {
   SELFENS_REQUIRE(batch_size > 0, "--batch_size must be positive");
   prepare(questions, batch_size);
-  std::vector<Active> active;
-  size_t next = 0;
-  StepBatch batch;
-  bool stopped = false;
-  while (next < questions.size() || !active.empty()) {
-    if (should_stop && should_stop()) {
-      stopped = true;
-      break;
-    }
-    batch.clear();
-    row_owner_.clear();
-    for (size_t slot = 0; slot < active.size(); ++slot) add_decode_rows(active[slot], slot, batch);
-    while (next < questions.size() && static_cast<int>(active.size()) < batch_size) {
-      admit(questions[next++], batch, active);
-      // Owners of the new question's logits rows (one per group member).
-      Active& a = active.back();
-      for (size_t gi = 0; gi < a.groups.size(); ++gi)
-        for (size_t m = 0; m < a.groups[gi].spans.size(); ++m)
-          row_owner_.push_back({static_cast<int32_t>(active.size() - 1),
-                                static_cast<int32_t>(gi), static_cast<int32_t>(m)});
-    }
-    if (!batch.empty() && observer_)
-      apply_logits(engine_.forward(batch), active);  // the observer sees the scores
-    else if (!batch.empty())
-      forward_and_choose(batch, active);
-    // Emit and release finished questions, keeping slots compact.
-    for (size_t slot = 0; slot < active.size();) {
-      if (!active[slot].finished()) {
-        ++slot;
-        continue;
-      }
-      QuestionOutput out;
-      out.index = active[slot].input->index;
-      out.forwarded_tokens = active[slot].forwarded;
-      for (auto& g : active[slot].groups) out.answers.push_back(std::move(g.out));
-      release(active[slot]);
-      active.erase(active.begin() + static_cast<std::ptrdiff_t>(slot));
-      on_done(std::move(out));
-    }
-  }
-  for (auto& a : active) release(a);
-  return !stopped;
+  on_done_ = &on_done;
+  return run_continuous_batches<MethodRunner, QuestionInput, Active>(*this, questions, batch_size,
+                                                                     should_stop);
 }
+
+void MethodRunner::step(const StepBatch& batch, std::vector<Active>& active) {
+  if (observer_)
+    apply_logits(engine_.forward(batch), active);  // the observer sees the scores
+  else
+    forward_and_choose(batch, active);
+}
+
+bool MethodRunner::finished(const Active& a) const { return a.finished(); }
+
+QuestionOutput MethodRunner::take_output(Active& a) {
+  QuestionOutput out;
+  out.index = a.input->index;
+  out.forwarded_tokens = a.forwarded;
+  for (auto& g : a.groups) out.answers.push_back(std::move(g.out));
+  return out;
+}
+
+void MethodRunner::deliver(QuestionOutput&& out) { (*on_done_)(std::move(out)); }
 
 int64_t positions_needed(const MethodConfig& config, int64_t prefix_len,
                          const std::vector<std::vector<int32_t>>& views, int cue_len) {

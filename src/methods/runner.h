@@ -67,6 +67,14 @@ class MethodRunner {
   QuestionShape shape_of(const QuestionInput& q) const;
   void prepare(std::span<const QuestionInput> questions, int batch_size);
   void add_decode_rows(Active& a, size_t slot, StepBatch& batch);
+  // The hooks of run_continuous_batches (methods/scheduler.h).
+  template <class R, class I, class A>
+  friend bool run_continuous_batches(R&, std::span<const I>, int, const std::function<bool()>&);
+  void begin_step() { row_owner_.clear(); }
+  void step(const StepBatch& batch, std::vector<Active>& active);
+  bool finished(const Active& a) const;
+  QuestionOutput take_output(Active& a);
+  void deliver(QuestionOutput&& out);
   void apply_logits(const Logits& logits, std::vector<Active>& active);
   void choose_token(Active& a, Group& g, std::span<const float> rows, int n);
   void release(Active& a);
@@ -85,6 +93,7 @@ class MethodRunner {
   std::vector<std::array<int32_t, 3>> row_owner_;
   std::vector<float> fused_;  // [vocab]
   StepObserver observer_;
+  const std::function<void(QuestionOutput&&)>* on_done_ = nullptr;  // during run()
 };
 
 // The positions one question's plan reaches (its largest position + 1 after

@@ -7,6 +7,7 @@
 
 #include "methods/answer_text.h"
 #include "methods/fusion.h"
+#include "methods/scheduler.h"
 #include "util/check.h"
 
 namespace selfens {
@@ -222,59 +223,45 @@ bool SampleRunner::run(std::span<const SampleJob> jobs, int prompts_in_flight,
                        const std::function<bool()>& should_stop) {
   SELFENS_REQUIRE(prompts_in_flight > 0, "--batch_size must be positive");
   prepare(jobs, prompts_in_flight);
-  std::vector<Active> active;
-  size_t next = 0;
-  StepBatch batch;
-  bool stopped = false;
-  while (next < jobs.size() || !active.empty()) {
-    if (should_stop && should_stop()) {
-      stopped = true;
-      break;
-    }
-    batch.clear();
-    row_owner_.clear();
-    for (size_t slot = 0; slot < active.size(); ++slot) add_decode_rows(active[slot], slot, batch);
-    while (next < jobs.size() && static_cast<int>(active.size()) < prompts_in_flight)
-      admit(jobs[next++], batch, active);
-    if (!batch.empty()) {
-      ChoicePlan plan;
-      std::vector<Stream*> owners;  // the stream of each choice
-      for (size_t r = 0; r < row_owner_.size(); ++r) {
-        auto [slot, s] = row_owner_[r];
-        Active& a = active[static_cast<size_t>(slot)];
-        for (size_t i = 0; i < a.streams.size(); ++i) {
-          if (s >= 0 && i != static_cast<size_t>(s)) continue;  // s < 0: the prompt's last row
-          add_choice(plan, static_cast<int32_t>(r), a.streams[i]);
-          owners.push_back(&a.streams[i]);
-        }
-      }
-      const std::vector<int32_t> ids = engine_.forward_choose(batch, plan);
-      SELFENS_CHECK(ids.size() == owners.size(), "sampled choices mismatch");
-      for (size_t c = 0; c < ids.size(); ++c) accept(*owners[c], ids[c]);
-    }
-    for (size_t slot = 0; slot < active.size();) {
-      if (!active[slot].finished()) {
-        ++slot;
-        continue;
-      }
-      Active& a = active[slot];
-      SampleOutput out;
-      out.index = a.job->index;
-      out.forwarded_tokens = a.forwarded;
-      for (auto& s : a.streams) {
-        if (s.greedy)
-          out.greedy = std::move(s.out);
-        else
-          out.samples.push_back(std::move(s.out));
-      }
-      release(a);
-      active.erase(active.begin() + static_cast<std::ptrdiff_t>(slot));
-      on_done(std::move(out));
+  on_done_ = &on_done;
+  return run_continuous_batches<SampleRunner, SampleJob, Active>(*this, jobs, prompts_in_flight,
+                                                                 should_stop);
+}
+
+// One forward call; each stream's next token is chosen where the logits are.
+void SampleRunner::step(const StepBatch& batch, std::vector<Active>& active) {
+  ChoicePlan plan;
+  std::vector<Stream*> owners;  // the stream of each choice
+  for (size_t r = 0; r < row_owner_.size(); ++r) {
+    auto [slot, s] = row_owner_[r];
+    Active& a = active[static_cast<size_t>(slot)];
+    for (size_t i = 0; i < a.streams.size(); ++i) {
+      if (s >= 0 && i != static_cast<size_t>(s)) continue;  // s < 0: the prompt's last row
+      add_choice(plan, static_cast<int32_t>(r), a.streams[i]);
+      owners.push_back(&a.streams[i]);
     }
   }
-  for (auto& a : active) release(a);
-  return !stopped;
+  const std::vector<int32_t> ids = engine_.forward_choose(batch, plan);
+  SELFENS_CHECK(ids.size() == owners.size(), "sampled choices mismatch");
+  for (size_t c = 0; c < ids.size(); ++c) accept(*owners[c], ids[c]);
 }
+
+bool SampleRunner::finished(const Active& a) const { return a.finished(); }
+
+SampleOutput SampleRunner::take_output(Active& a) {
+  SampleOutput out;
+  out.index = a.job->index;
+  out.forwarded_tokens = a.forwarded;
+  for (auto& s : a.streams) {
+    if (s.greedy)
+      out.greedy = std::move(s.out);
+    else
+      out.samples.push_back(std::move(s.out));
+  }
+  return out;
+}
+
+void SampleRunner::deliver(SampleOutput&& out) { (*on_done_)(std::move(out)); }
 
 int64_t sample_kv_pages(const SampleRunnerOptions& o, int64_t prefix_len, int64_t max_prompt_len,
                         int streams, int prompts_in_flight, int page_size) {

@@ -84,6 +84,14 @@ class SampleRunner {
   struct Stream;
   struct Active;
   void prepare(std::span<const SampleJob> jobs, int prompts_in_flight);
+  // The hooks of run_continuous_batches (methods/scheduler.h).
+  template <class R, class I, class A>
+  friend bool run_continuous_batches(R&, std::span<const I>, int, const std::function<bool()>&);
+  void begin_step() { row_owner_.clear(); }
+  void step(const StepBatch& batch, std::vector<Active>& active);
+  bool finished(const Active& a) const;
+  SampleOutput take_output(Active& a);
+  void deliver(SampleOutput&& out);
   void admit(const SampleJob& job, StepBatch& batch, std::vector<Active>& active);
   void add_decode_rows(Active& a, size_t slot, StepBatch& batch);
   void add_choice(ChoicePlan& plan, int32_t row, const Stream& s) const;
@@ -97,6 +105,7 @@ class SampleRunner {
   SpanId prefix_span_ = kNoSpan;
   std::vector<int32_t> eos_;
   std::vector<std::pair<int32_t, int32_t>> row_owner_;  // (active slot, stream or -1: all)
+  const std::function<void(SampleOutput&&)>* on_done_ = nullptr;  // during run()
 };
 
 // KV pages for `prompts_in_flight` prompts of at most max_prompt_len tokens
