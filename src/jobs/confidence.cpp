@@ -20,13 +20,12 @@
 #include "methods/session.h"
 #include "backend/backend.h"
 #include "io/output_lock.h"
+#include "jobs/job_loop.h"
 #include "jobs/run_identity.h"
 #include "model/resolve.h"
 #include "util/check.h"
 #include "util/fingerprint.h"
-#include "util/interrupt.h"
 #include "util/log.h"
-#include "util/progress.h"
 
 namespace selfens {
 namespace {
@@ -294,34 +293,24 @@ bool sample_jobs(const ConfidenceOptions& o, const std::string& backend, const d
                            o.max_new_tokens);
   SampleRunnerOptions ro{.sampling = sp, .max_new_tokens = o.max_new_tokens};
   const int in_flight = std::max(1, std::min<int>(o.batch_size, static_cast<int>(jobs.size())));
-  EngineOptions eo;
-  eo.threads = o.threads;
-  eo.backend = backend;
-  eo.kv_pages = 0;  // the runner sizes the pool for its jobs
-  Engine engine(session.model, eo);
-  SampleRunner runner(engine, *session.tokenizer, ro, tokens.prefix);
+  const std::unique_ptr<Engine> engine = open_job_engine(session.model, backend, o.threads);
+  SampleRunner runner(*engine, *session.tokenizer, ro, tokens.prefix);
   std::vector<SampleJob> sjobs(jobs.size());
   for (size_t i = 0; i < jobs.size(); ++i)
     sjobs[i] = {.index = i, .tokens = &tokens.views[i][0], .greedy = true,
                 .num_samples = o.num_samples,
                 .uuid_hash = stable_hash(ds.questions[jobs[i].question].uuid),
                 .paraphrase = jobs[i].para};
-  install_interrupt_handler();
-  ProgressBar bar("confidence", static_cast<int64_t>(jobs.size()), o.quiet);
-  Checkpointer checkpoint(o.checkpoint);
+  JobLoop loop("confidence", static_cast<int64_t>(jobs.size()), o.quiet, o.checkpoint, save);
   const bool finished = runner.run(sjobs, in_flight, [&](SampleOutput&& out) {
     const Job& job = jobs[out.index];
     res.forwarded_tokens += out.forwarded_tokens;
     for (const auto& s : out.samples) res.sampled_tokens += static_cast<int64_t>(s.size());
     rows.push_back(make_row(ds.questions[job.question], job, out, *session.tokenizer, lem));
     ++res.new_prompts;
-    bar.advance();
-    if (checkpoint.finished_one()) {
-      save();
-      checkpoint.saved();
-    }
-  }, [] { return interrupted(); });
-  bar.finish();
+    loop.finished_one();
+  }, JobLoop::interrupted);
+  loop.finish();
   return finished;
 }
 

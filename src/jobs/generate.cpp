@@ -24,14 +24,12 @@
 #include "methods/session.h"
 #include "backend/backend.h"
 #include "io/output_lock.h"
+#include "jobs/job_loop.h"
 #include "jobs/run_identity.h"
 #include "model/resolve.h"
 #include "util/check.h"
-#include "util/checkpoint.h"
 #include "util/fingerprint.h"
-#include "util/interrupt.h"
 #include "util/log.h"
-#include "util/progress.h"
 
 namespace selfens {
 namespace {
@@ -266,11 +264,8 @@ bool answer_jobs(const GenerateOptions& o, const std::string& backend, const dat
                  const std::function<bool(bool)>& save) {
   const bool per_prompt = o.method.method == Method::kPerPrompt;
   const int batch = std::max(1, std::min<int>(o.batch_size, static_cast<int>(jobs.size())));
-  EngineOptions eo;
-  eo.threads = o.threads;
-  eo.backend = backend;
-  eo.kv_pages = 0;  // the runner sizes the pool for its plan
-  Engine engine(session.model, eo);
+  const std::unique_ptr<Engine> owned = open_job_engine(session.model, backend, o.threads);
+  Engine& engine = *owned;
   const auto decode_start = Clock::now();
   MethodRunner runner(engine, *session.tokenizer, o.method, tokens.prefix, tokens.cue_len);
   counters.prefix_tokens = runner.prefix_tokens();
@@ -294,10 +289,11 @@ bool answer_jobs(const GenerateOptions& o, const std::string& backend, const dat
     counters.decoding = std::chrono::duration<double>(Clock::now() - decode_start).count();
     counters.engine = engine.stats();
   };
-  install_interrupt_handler();
-  ProgressBar bar("generate " + method_name(o.method.method), static_cast<int64_t>(jobs.size()),
-                  o.quiet);
-  Checkpointer checkpoint(o.checkpoint);
+  JobLoop loop("generate " + method_name(o.method.method), static_cast<int64_t>(jobs.size()),
+               o.quiet, o.checkpoint, [&] {
+                 take_stats();
+                 save(false);
+               });
   const bool finished = runner.run(inputs, batch, [&](QuestionOutput&& out) {
     const Job& job = jobs[out.index];
     counters.forwarded += out.forwarded_tokens;
@@ -307,14 +303,9 @@ bool answer_jobs(const GenerateOptions& o, const std::string& backend, const dat
     margins_of.erase(out.index);
     done.insert(q.uuid);
     ++res.new_questions;
-    bar.advance();
-    if (checkpoint.finished_one()) {
-      take_stats();
-      save(false);
-      checkpoint.saved();
-    }
-  }, [] { return interrupted(); });
-  bar.finish();
+    loop.finished_one();
+  }, JobLoop::interrupted);
+  loop.finish();
   take_stats();
   return finished;
 }

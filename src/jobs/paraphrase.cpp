@@ -18,10 +18,9 @@
 #include "methods/session.h"
 #include "backend/backend.h"
 #include "io/output_lock.h"
+#include "jobs/job_loop.h"
 #include "util/check.h"
-#include "util/interrupt.h"
 #include "util/log.h"
-#include "util/progress.h"
 
 namespace selfens {
 namespace {
@@ -158,13 +157,14 @@ bool run_round(const ParaphraseOptions& o, const data::ParaphraseFewshot& shots,
     jobs[i] = {.index = i, .tokens = &tokens.views[i][0], .greedy = false, .num_samples = 1,
                .uuid_hash = stable_hash(qs[i].uuid), .paraphrase = 0};
   std::vector<std::string> out(qs.size());
-  ProgressBar bar("paraphrase round " + std::to_string(round + 1) + "/" + std::to_string(shots.rounds),
-                  static_cast<int64_t>(qs.size()), o.quiet);
+  // No checkpoints: a round is written only when every round is done.
+  JobLoop loop("paraphrase round " + std::to_string(round + 1) + "/" + std::to_string(shots.rounds),
+               static_cast<int64_t>(qs.size()), o.quiet, {}, {});
   bool done = runner.run(jobs, in_flight, [&](SampleOutput&& r) {
     out[r.index] = prediction_from_generation(session.tokenizer->decode(r.samples[0], true));
-    bar.advance();
-  }, [] { return interrupted(); });
-  bar.finish();
+    loop.finished_one();
+  }, JobLoop::interrupted);
+  loop.finish();
   if (!done) return false;
   for (size_t i = 0; i < qs.size(); ++i) {
     res.empty += out[i].empty() ? 1 : 0;
@@ -261,14 +261,9 @@ ParaphraseResult run_paraphrase(const ParaphraseOptions& o) {
     log::info("extending " + res.path.string() + " (" + std::to_string(have.size()) +
               " questions) by " + std::to_string(todo.size()));
   Session session = open_session(o.model, load_options_for(backend));
-  EngineOptions eo;
-  eo.threads = o.threads;
-  eo.backend = backend;
-  eo.kv_pages = 0;  // each round's runner sizes the pool
-  Engine engine(session.model, eo);
-  install_interrupt_handler();
+  const std::unique_ptr<Engine> engine = open_job_engine(session.model, backend, o.threads);
   for (int r = 0; r < shots.rounds; ++r) {
-    if (!run_round(o, shots, r, session, engine, todo, res)) {
+    if (!run_round(o, shots, r, session, *engine, todo, res)) {
       res.interrupted = true;
       log::warn("interrupted: nothing written; run the same command again");
       return res;

@@ -1,0 +1,34 @@
+#include "jobs/job_loop.h"
+
+#include "util/interrupt.h"
+
+namespace selfens {
+
+std::unique_ptr<Engine> open_job_engine(std::shared_ptr<const Model> model,
+                                        const std::string& backend, int threads) {
+  EngineOptions eo;
+  eo.threads = threads;
+  eo.backend = backend;
+  eo.kv_pages = 0;  // the runner sizes the pool for its plan
+  return std::make_unique<Engine>(std::move(model), eo);
+}
+
+JobLoop::JobLoop(const std::string& label, int64_t total, bool quiet, CheckpointPolicy checkpoint,
+                 std::function<void()> save)
+    : bar_(label, total, quiet), checkpoint_(checkpoint), save_(std::move(save)) {
+  install_interrupt_handler();
+}
+
+void JobLoop::finished_one() {
+  bar_.advance();
+  if (save_ && checkpoint_.finished_one()) {
+    save_();
+    checkpoint_.saved();
+  }
+}
+
+void JobLoop::finish() { bar_.finish(); }
+
+bool JobLoop::interrupted() { return selfens::interrupted(); }
+
+}  // namespace selfens
