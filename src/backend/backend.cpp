@@ -15,22 +15,28 @@ std::vector<int32_t> Backend::choose_tokens(const Tensor& logits, const ChoicePl
   return choose_tokens_host(host, int32_t(logits.cols), plan);
 }
 
-std::unique_ptr<Backend> make_backend(const std::string& kind, int threads) {
-  if (kind == "cpu") return std::make_unique<cpu::CpuBackend>(threads);
+std::unique_ptr<Backend> make_backend(const std::string& kind, const BackendOptions& options) {
+  if (kind == "cpu") return std::make_unique<cpu::CpuBackend>(options.threads);
   if (kind == "auto") {  // the GPU (bf16) when one is usable, else the CPU
 #ifdef SELFENS_HAVE_CUDA
-    if (cuda::device_count() > 0) return make_cuda_backend(DType::kBF16);
+    if (cuda::device_count() > 0) return make_cuda_backend(DType::kBF16, options);
 #endif
-    return std::make_unique<cpu::CpuBackend>(threads);
+    return std::make_unique<cpu::CpuBackend>(options.threads);
   }
 #ifdef SELFENS_HAVE_CUDA
   // "cuda": bf16 weights (the default on a GPU); "cuda-f32": fp32 weights,
   // for exact comparison with the CPU path.
   if (kind == "cuda" || kind == "cuda-f32")
-    return make_cuda_backend(kind == "cuda" ? DType::kBF16 : DType::kF32);
+    return make_cuda_backend(kind == "cuda" ? DType::kBF16 : DType::kF32, options);
 #endif
   SELFENS_REQUIRE(kind != "cuda", "backend: the CUDA backend is not available in this build");
   throw InputError("backend: unknown device '" + kind + "' (expected auto, cpu, cuda or cuda-f32)");
+}
+
+std::unique_ptr<Backend> make_backend(const std::string& kind, int threads) {
+  BackendOptions o = backend_options_from_environment();
+  o.threads = threads;
+  return make_backend(kind, o);
 }
 
 bool backend_keeps_bf16_weights(const std::string& kind) {

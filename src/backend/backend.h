@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "backend/token_choice.h"
+#include "backend/backend_options.h"
 #include "kv/kv_pages.h"
 #include "model/model.h"
 
@@ -141,6 +142,8 @@ class Backend {
 
 // "cpu" (always); "cuda" (bf16 weights) or "cuda-f32" when built with CUDA;
 // "auto": "cuda" when a GPU is usable, else "cpu". threads <= 0: all cores.
+std::unique_ptr<Backend> make_backend(const std::string& kind, const BackendOptions& options);
+// The same with backend_options_from_environment() and `threads`.
 std::unique_ptr<Backend> make_backend(const std::string& kind, int threads);
 // Whether make_backend(kind) stores 2-D weights as bf16: then the loader
 // may hand it a bf16 file's bytes instead of fp32 (LoadOptions::bf16_views).

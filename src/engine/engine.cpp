@@ -25,7 +25,12 @@ int32_t argmax_row(std::span<const float> v) {
 
 Engine::Engine(std::shared_ptr<const Model> model, const EngineOptions& options)
     : model_(std::move(model)),
-      backend_(make_backend(options.backend, options.threads)),
+      backend_(make_backend(options.backend,
+                            [&] {
+                              BackendOptions b = options.tuning;
+                              b.threads = options.threads;
+                              return b;
+                            }())),
       kv_(options.kv_pages, options.page_size) {
   SELFENS_REQUIRE(model_ != nullptr, "engine: no model");
   const ModelConfig& c = model_->config;
@@ -39,8 +44,7 @@ Engine::Engine(std::shared_ptr<const Model> model, const EngineOptions& options)
   log::info("weights ready on " + backend_->name() + took);
   if (options.kv_pages > 0) init_kv_pool(options.kv_pages);
   ws_ = std::make_unique<Workspace>();
-  const char* trace = std::getenv("SELFENS_TRACE_STEPS");
-  trace_steps_ = trace != nullptr && *trace != '\0' && *trace != '0';
+  trace_steps_ = options.tuning.trace_steps;
   ws_->backend = backend_.get();
 }
 

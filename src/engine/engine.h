@@ -49,6 +49,9 @@ struct EngineOptions {
   // run reserves what its plan needs (reserve_kv: the runners do).
   int64_t kv_pages = 1024;
   int32_t page_size = 16;       // tokens per KV page
+  // The backend's settings (CUDA graphs, profiling, sampling, attention
+  // tiling, step trace); `threads` above overrides tuning.threads.
+  BackendOptions tuning = backend_options_from_environment();
 };
 
 class Engine {

@@ -14,8 +14,8 @@
 
 namespace selfens {
 
-std::unique_ptr<Backend> make_cuda_backend(DType weight_dtype) {
-  return std::make_unique<cuda::CudaBackend>(weight_dtype);
+std::unique_ptr<Backend> make_cuda_backend(DType weight_dtype, const BackendOptions& options) {
+  return std::make_unique<cuda::CudaBackend>(weight_dtype, options);
 }
 
 namespace cuda {
@@ -28,29 +28,18 @@ static_assert(sizeof(AttnSegment) == sizeof(SegDev) && sizeof(AttnGroup) == size
 
 size_t elem_bytes(DType t) { return t == DType::kBF16 ? 2 : 4; }
 
-// A non-negative integer from the environment, or `fallback`.
-int env_int(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') return fallback;
-  char* end = nullptr;
-  const long x = std::strtol(v, &end, 10);
-  SELFENS_CHECK(*end == '\0' && x >= 0 && x <= (1 << 30),
-                std::string(name) + ": expected a non-negative integer, got '" + v + "'");
-  return int(x);
-}
-
 // Cascade the shared prefix when at least 32 entries of one step share it
 // (decode steps of many questions, every prefill); split keys of decode
-// tiles while the step has fewer than two blocks per multiprocessor.
-// SELFENS_CUDA_CASCADE (minimum entries, 0: off) and SELFENS_CUDA_SPLIT
-// (target blocks, 0: off) override.
-AttnTilingOptions default_tiling(int device) {
+// tiles while the step has fewer than two blocks per multiprocessor
+// (BackendOptions: cuda_cascade_min_entries, cuda_split_target_blocks).
+AttnTilingOptions tiling_for(int device, const BackendOptions& options) {
   int sms = 0;
   CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
   AttnTilingOptions o;
-  o.cascade_min_entries = env_int("SELFENS_CUDA_CASCADE", 32);
+  o.cascade_min_entries = options.cuda_cascade_min_entries;
   o.cascade_min_keys = 32;
-  o.split_target_blocks = env_int("SELFENS_CUDA_SPLIT", 2 * sms);
+  o.split_target_blocks =
+      options.cuda_split_target_blocks < 0 ? 2 * sms : options.cuda_split_target_blocks;
   o.split_min_keys = 64;
   o.key_quantum = kMmaDecodeKeyTile;
   o.max_parts = 4096;
@@ -74,7 +63,8 @@ void* device_malloc(size_t bytes, const std::string& device_desc) {
   return p;
 }
 
-CudaBackend::CudaBackend(DType weight_dtype) : weight_dtype_(weight_dtype) {
+CudaBackend::CudaBackend(DType weight_dtype, const BackendOptions& options)
+    : weight_dtype_(weight_dtype), trace_steps_(options.trace_steps) {
   if (device_count() == 0)
     throw InputError(describe_device(0) + "; this machine has no usable GPU: use --device cpu");
   CUDA_CHECK(cudaSetDevice(device_));
@@ -85,15 +75,14 @@ CudaBackend::CudaBackend(DType weight_dtype) : weight_dtype_(weight_dtype) {
   // No TF32: fp32 weights must give fp32 products (exactness against the CPU).
   CUBLAS_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
   if (weight_dtype_ == DType::kBF16) lt_.init(size_t(32) << 20, device_desc_);
-  if (const char* p = std::getenv("SELFENS_CUDA_PROFILE"); p != nullptr && *p != '\0' && *p != '0')
-    profile_ = std::make_unique<OpProfile>(std::string(p) == "2"   ? OpProfile::Mode::kEvents
-                                           : std::string(p) == "3" ? OpProfile::Mode::kIsolated
-                                                                   : OpProfile::Mode::kSync);
+  if (options.cuda_profile > 0)
+    profile_ = std::make_unique<OpProfile>(options.cuda_profile == 2   ? OpProfile::Mode::kEvents
+                                           : options.cuda_profile == 3 ? OpProfile::Mode::kIsolated
+                                                                       : OpProfile::Mode::kSync);
   // Graphs replay launches without their per-op profile scopes: off while profiling.
-  const char* g = std::getenv("SELFENS_CUDA_GRAPHS");
-  graphs_enabled_ = !profile_ && !(g != nullptr && std::string(g) == "0");
-  tiling_ = default_tiling(device_);
-  device_sampling_ = env_int("SELFENS_CUDA_SAMPLE", 1) != 0;
+  graphs_enabled_ = !profile_ && options.cuda_graphs;
+  tiling_ = tiling_for(device_, options);
+  device_sampling_ = options.cuda_device_sampling;
 }
 
 CudaBackend::~CudaBackend() {
@@ -108,7 +97,7 @@ CudaBackend::~CudaBackend() {
     if (u.copied != nullptr) cudaEventDestroy(u.copied);
   }
   if (profile_) profile_->print(stderr);
-  if (const char* t = std::getenv("SELFENS_TRACE_STEPS"); t != nullptr && *t != '\0' && *t != '0')
+  if (trace_steps_)
     std::fprintf(stderr, "cuda graphs: forward calls %lld eager, %lld captured, %lld replayed\n",
                  (long long)graph_calls_[0], (long long)graph_calls_[1],
                  (long long)graph_calls_[2]);

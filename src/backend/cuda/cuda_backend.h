@@ -13,6 +13,9 @@ namespace selfens {
 // weight_dtype: kBF16 (tensor-core GEMMs, fp32 accumulate) or kF32 (exact
 // fp32 GEMMs with TF32 off, matches the CPU backend to ~1e-4). 1-D weights
 // (norms, biases) stay fp32 either way. Uses CUDA device 0.
-std::unique_ptr<Backend> make_cuda_backend(DType weight_dtype = DType::kBF16);
+// options: graphs, profiling, device sampling, cascade and split settings.
+std::unique_ptr<Backend> make_cuda_backend(
+    DType weight_dtype = DType::kBF16,
+    const BackendOptions& options = backend_options_from_environment());
 
 }  // namespace selfens

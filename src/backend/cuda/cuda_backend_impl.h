@@ -45,7 +45,7 @@ void* device_malloc(size_t bytes, const std::string& device_desc);
 
 class CudaBackend final : public Backend {
  public:
-  explicit CudaBackend(DType weight_dtype);
+  CudaBackend(DType weight_dtype, const BackendOptions& options);
   ~CudaBackend() override;
   CudaBackend(const CudaBackend&) = delete;
   CudaBackend& operator=(const CudaBackend&) = delete;
@@ -145,6 +145,7 @@ class CudaBackend final : public Backend {
   void* v_layer(int layer) const;
 
   DType weight_dtype_;
+  bool trace_steps_ = false;  // the graph counters at exit
   int device_ = 0;
   std::string device_desc_;
   cudaStream_t stream_ = nullptr;

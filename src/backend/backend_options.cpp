@@ -1,0 +1,35 @@
+#include "backend/backend_options.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "util/check.h"
+
+namespace selfens {
+namespace {
+
+// A non-negative integer from the environment, or `fallback` when unset.
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  char* end = nullptr;
+  const long x = std::strtol(v, &end, 10);
+  SELFENS_CHECK(*end == '\0' && x >= 0 && x <= (1 << 30),
+                std::string(name) + ": expected a non-negative integer, got '" + v + "'");
+  return int(x);
+}
+
+}  // namespace
+
+BackendOptions backend_options_from_environment() {
+  BackendOptions o;
+  o.cuda_graphs = env_int("SELFENS_CUDA_GRAPHS", 1) != 0;
+  o.cuda_profile = env_int("SELFENS_CUDA_PROFILE", 0);
+  o.cuda_device_sampling = env_int("SELFENS_CUDA_SAMPLE", 1) != 0;
+  o.cuda_cascade_min_entries = env_int("SELFENS_CUDA_CASCADE", o.cuda_cascade_min_entries);
+  o.cuda_split_target_blocks = env_int("SELFENS_CUDA_SPLIT", -1);
+  o.trace_steps = env_int("SELFENS_TRACE_STEPS", 0) != 0;
+  return o;
+}
+
+}  // namespace selfens

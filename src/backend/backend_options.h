@@ -1,0 +1,23 @@
+#pragma once
+// Settings of a backend, passed from the engine (EngineOptions::tuning)
+// rather than read inside the backend. Defaults come from the environment
+// (backend_options_from_environment), so the SELFENS_* switches documented
+// in README.md keep working; a program may set them directly.
+namespace selfens {
+
+struct BackendOptions {
+  int threads = 0;                      // CPU threads; <= 0: all cores
+  bool cuda_graphs = true;              // SELFENS_CUDA_GRAPHS=0: no CUDA graphs
+  int cuda_profile = 0;                 // SELFENS_CUDA_PROFILE: 0 off, 1 synced, 2 events, 3 isolated
+  bool cuda_device_sampling = true;     // SELFENS_CUDA_SAMPLE=0: the host draws sampled tokens
+  int cuda_cascade_min_entries = 32;    // SELFENS_CUDA_CASCADE: cascade P from N sharing entries (0: off)
+  int cuda_split_target_blocks = -1;    // SELFENS_CUDA_SPLIT: split decode keys below B blocks
+                                        // (-1: two per multiprocessor, 0: off)
+  bool trace_steps = false;             // SELFENS_TRACE_STEPS=1: a stderr line per forward call
+};
+
+// The defaults above, overridden by each SELFENS_* variable that is set
+// (InternalError naming a variable with a malformed value).
+BackendOptions backend_options_from_environment();
+
+}  // namespace selfens
