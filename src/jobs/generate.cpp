@@ -369,9 +369,14 @@ GenerateResult run_generate(const GenerateOptions& o) {
     res.rows = rows.size();
     res.skipped = true;
     res.complete = file->metadata_value("selfens.complete").value_or("true") == "true";
-    log::info(res.path.string() + (res.complete ? " exists and is complete" : " already holds") +
-              " (the " + std::to_string(selected) + " selected questions" +
-              (res.complete ? "" : "; it is an unfinished run of more: give its --max_samples to finish it") +
+    const size_t recorded = recorded_selection(*file, total);
+    const std::string unfinished =
+        !res.complete && recorded > selected ? "; it is an unfinished run of " + selection_text(recorded, total) +
+                                  " questions: give that --max_samples (or none for all) to finish it"
+                            : "";
+    log::info(res.path.string() + " already holds the " + std::to_string(selected) +
+              " selected questions (" + std::to_string(rows.size()) + " rows" +
+              (res.complete ? ", complete" : "") + unfinished +
               "); skipping (use --overwrite to redo)");
     return res;
   }
