@@ -72,23 +72,6 @@ MethodRunner::~MethodRunner() {
   if (prefix_span_ != kNoSpan) engine_.free_span(prefix_span_);
 }
 
-namespace {
-
-// The engine as the plan's span maker (plan/question_plan.h).
-class EngineSpanMaker : public SpanMaker {
- public:
-  explicit EngineSpanMaker(Engine& engine) : engine_(engine) {}
-  SpanId make(std::span<const SpanId> parents, int32_t start_pos,
-              std::span<const KeyBias> bias) override {
-    return engine_.create_span(parents, start_pos, bias);
-  }
-
- private:
-  Engine& engine_;
-};
-
-}  // namespace
-
 QuestionShape MethodRunner::shape_of(const QuestionInput& q) const {
   QuestionShape shape;
   shape.prefix_len = static_cast<int32_t>(prefix_.size());
@@ -104,10 +87,13 @@ void MethodRunner::admit(const QuestionInput& q, StepBatch& batch, std::vector<A
   Active& a = active.back();
   a.input = &q;
   const MethodRecipe& r = recipe(config_.method);
-  EngineSpanMaker maker(engine_);
+  const SpanMaker make = [this](std::span<const SpanId> parents, int32_t start_pos,
+                                std::span<const KeyBias> bias) {
+    return engine_.create_span(parents, start_pos, bias);
+  };
   std::vector<int32_t> tokens;
   for (const PlannedSpan& s :
-       plan_question(r, config_.plan_options(), prefix_span_, shape_of(q), maker)) {
+       plan_question(r, config_.plan_options(), prefix_span_, shape_of(q), make)) {
     a.owned.push_back(s.id);
     const auto& view = (*q.views)[s.view < 0 ? 0 : size_t(s.view)];
     tokens.clear();

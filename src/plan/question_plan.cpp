@@ -9,13 +9,13 @@ namespace selfens {
 namespace {
 
 std::vector<PlannedSpan> plan_independent(const QuestionShape& shape, SpanId prefix,
-                                          SpanMaker& maker) {
+                                          const SpanMaker& make) {
   std::vector<SpanId> parents;
   if (prefix != kNoSpan) parents.push_back(prefix);
   std::vector<PlannedSpan> out;
   for (size_t v = 0; v < shape.view_lens.size(); ++v) {
     PlannedSpan s;
-    s.id = maker.make(parents, shape.prefix_len, {});
+    s.id = make(parents, shape.prefix_len, {});
     s.view = static_cast<int>(v);
     s.to = shape.view_lens[v];
     s.answers = true;
@@ -25,7 +25,7 @@ std::vector<PlannedSpan> plan_independent(const QuestionShape& shape, SpanId pre
 }
 
 std::vector<PlannedSpan> plan_fused(const QuestionShape& shape, const PlanOptions& o,
-                                    SpanId prefix, SpanMaker& maker) {
+                                    SpanId prefix, const SpanMaker& make) {
   const bool concat = o.layout == Layout::kConcat;
   const bool sequential = o.positions == Positions::kSequential;
   std::vector<SpanId> parents;
@@ -40,7 +40,7 @@ std::vector<PlannedSpan> plan_fused(const QuestionShape& shape, const PlanOption
     s.with_prefix = concat;
     s.to = shape.view_lens[v] - shape.cue_len;
     const int32_t len = s.to + (concat ? shape.prefix_len : 0);
-    s.id = maker.make(parents, sequential ? pos : base, {});
+    s.id = make(parents, sequential ? pos : base, {});
     pos += len;
     max_end = std::max(max_end, base + len);
     qs.push_back(s.id);
@@ -50,7 +50,7 @@ std::vector<PlannedSpan> plan_fused(const QuestionShape& shape, const PlanOption
   if (o.fusion_bias == FusionBias::kMean)
     for (SpanId q : qs) bias.push_back({q, -std::log(static_cast<float>(qs.size()))});
   PlannedSpan g;
-  g.id = maker.make(qs, sequential ? pos : max_end, bias);
+  g.id = make(qs, sequential ? pos : max_end, bias);
   g.view = -1;
   g.from = shape.view_lens[0] - shape.cue_len;
   g.to = shape.view_lens[0];
@@ -63,32 +63,37 @@ std::vector<PlannedSpan> plan_fused(const QuestionShape& shape, const PlanOption
 
 std::vector<PlannedSpan> plan_question(const MethodRecipe& recipe, const PlanOptions& options,
                                        SpanId prefix, const QuestionShape& shape,
-                                       SpanMaker& maker) {
+                                       const SpanMaker& make) {
   SELFENS_REQUIRE(!shape.view_lens.empty(), std::string("plan for ") + recipe.name +
                                                 ": no paraphrases");
   for (int32_t len : shape.view_lens)
     SELFENS_REQUIRE(len > shape.cue_len, std::string("plan for ") + recipe.name +
                                              ": a paraphrase has no tokens before the answer cue");
-  if (recipe.plan == PlanKind::kFused) return plan_fused(shape, options, prefix, maker);
+  if (recipe.plan == PlanKind::kFused) return plan_fused(shape, options, prefix, make);
   SELFENS_REQUIRE(options.layout == Layout::kShared && options.positions == Positions::kParallel &&
                       options.fusion_bias == FusionBias::kNone,
                   std::string("--layout, --positions and --fusion-bias apply to fused plans "
                               "(flex_attention) only, not to ") + recipe.name);
-  return plan_independent(shape, prefix, maker);
+  return plan_independent(shape, prefix, make);
 }
 
 int64_t plan_positions(const MethodRecipe& recipe, const PlanOptions& options,
                        const QuestionShape& shape, int max_new_tokens) {
   SpanGraph graph;
-  GraphSpanMaker maker(graph);
   const SpanId prefix = options.layout == Layout::kShared ? graph.create({}, 0) : kNoSpan;
   int64_t end = shape.prefix_len;
-  for (const PlannedSpan& s : plan_question(recipe, options, prefix, shape, maker)) {
+  const SpanMaker make = graph_span_maker(graph);
+  for (const PlannedSpan& s : plan_question(recipe, options, prefix, shape, make)) {
     const int64_t len = (s.with_prefix ? shape.prefix_len : 0) + (s.to - s.from) +
                         (s.answers ? max_new_tokens : 0);
     end = std::max<int64_t>(end, graph.get(s.id).start_pos + len);
   }
   return end;
+}
+
+SpanMaker graph_span_maker(SpanGraph& graph) {
+  return [&graph](std::span<const SpanId> parents, int32_t start_pos,
+                  std::span<const KeyBias> bias) { return graph.create(parents, start_pos, bias); };
 }
 
 }  // namespace selfens

@@ -14,6 +14,7 @@
 // Concat layout (fused only; no P span): Qi = P + view i without the cue, a
 // root span at 0 (parallel) or after Q(i-1) (sequential).
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -29,13 +30,10 @@ struct QuestionShape {
   int32_t cue_len = 1;             // trailing tokens of every view that spell the cue "A:"
 };
 
-// Makes spans: the engine, or a SpanGraph.
-class SpanMaker {
- public:
-  virtual ~SpanMaker() = default;
-  virtual SpanId make(std::span<const SpanId> parents, int32_t start_pos,
-                      std::span<const KeyBias> bias) = 0;
-};
+// Makes spans (parents, start position, score biases -> id): the engine's
+// create_span, or a SpanGraph's create (graph_span_maker).
+using SpanMaker = std::function<SpanId(std::span<const SpanId> parents, int32_t start_pos,
+                                       std::span<const KeyBias> bias)>;
 
 // A span of the question's plan and the prompt tokens it is fed.
 struct PlannedSpan {
@@ -52,7 +50,7 @@ struct PlannedSpan {
 // 1). InputError for an empty shape or an option the method does not take.
 std::vector<PlannedSpan> plan_question(const MethodRecipe& recipe, const PlanOptions& options,
                                        SpanId prefix, const QuestionShape& shape,
-                                       SpanMaker& maker);
+                                       const SpanMaker& make);
 
 // The positions the plan reaches with `max_new_tokens` answer tokens: one
 // past the largest position, what must fit the model's context.
@@ -60,16 +58,6 @@ int64_t plan_positions(const MethodRecipe& recipe, const PlanOptions& options,
                        const QuestionShape& shape, int max_new_tokens);
 
 // A SpanMaker over a SpanGraph (pictures, tests).
-class GraphSpanMaker : public SpanMaker {
- public:
-  explicit GraphSpanMaker(SpanGraph& graph) : graph_(graph) {}
-  SpanId make(std::span<const SpanId> parents, int32_t start_pos,
-              std::span<const KeyBias> bias) override {
-    return graph_.create(parents, start_pos, bias);
-  }
-
- private:
-  SpanGraph& graph_;
-};
+SpanMaker graph_span_maker(SpanGraph& graph);
 
 }  // namespace selfens

@@ -57,8 +57,8 @@ MethodPlan build_method_plan(std::string_view method, const PlanShape& shape,
     plan.graph.append(prefix, shape.prefix_len);
     plan.spans.push_back({prefix, 0, shape.prefix_len, "P", SegmentKind::kPrefix, 0});
   }
-  GraphSpanMaker maker(plan.graph);
-  const std::vector<PlannedSpan> planned = plan_question(r, options, prefix, q, maker);
+  const std::vector<PlannedSpan> planned =
+      plan_question(r, options, prefix, q, graph_span_maker(plan.graph));
   std::vector<PlanSpan> answers;
   for (const PlannedSpan& s : planned) {
     const int32_t prompt = (s.with_prefix ? shape.prefix_len : 0) + (s.to - s.from);
