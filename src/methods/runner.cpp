@@ -11,7 +11,15 @@
 namespace selfens {
 namespace {
 
-Fusion fusion_of(Method m) { return recipe(m).fusion; }
+// A question's token counts as its plan sees them.
+QuestionShape question_shape(int64_t prefix_len, const std::vector<std::vector<int32_t>>& views,
+                             int cue_len) {
+  QuestionShape shape;
+  shape.prefix_len = static_cast<int32_t>(prefix_len);
+  shape.cue_len = cue_len;
+  for (const auto& v : views) shape.view_lens.push_back(static_cast<int32_t>(v.size()));
+  return shape;
+}
 
 }  // namespace
 
@@ -38,6 +46,7 @@ MethodRunner::MethodRunner(Engine& engine, const Tokenizer& tokenizer, MethodCon
     : engine_(engine),
       tokenizer_(tokenizer),
       config_(std::move(config)),
+      recipe_(recipe(config_.method)),
       prefix_(std::move(prefix)),
       cue_len_(cue_len),
       eos_(engine.config().eos_token_ids) {
@@ -72,28 +81,20 @@ MethodRunner::~MethodRunner() {
   if (prefix_span_ != kNoSpan) engine_.free_span(prefix_span_);
 }
 
-QuestionShape MethodRunner::shape_of(const QuestionInput& q) const {
-  QuestionShape shape;
-  shape.prefix_len = static_cast<int32_t>(prefix_.size());
-  shape.cue_len = cue_len_;
-  for (const auto& v : *q.views) shape.view_lens.push_back(static_cast<int32_t>(v.size()));
-  return shape;
-}
-
 // The question's spans from its method's recipe, fed their prompt tokens;
 // the spans that answer form one group (fused or flex) or one each.
 void MethodRunner::admit(const QuestionInput& q, StepBatch& batch, std::vector<Active>& active) {
   active.emplace_back();
   Active& a = active.back();
   a.input = &q;
-  const MethodRecipe& r = recipe(config_.method);
   const SpanMaker make = [this](std::span<const SpanId> parents, int32_t start_pos,
                                 std::span<const KeyBias> bias) {
     return engine_.create_span(parents, start_pos, bias);
   };
   std::vector<int32_t> tokens;
   for (const PlannedSpan& s :
-       plan_question(r, config_.plan_options(), prefix_span_, shape_of(q), make)) {
+       plan_question(recipe_, config_.plan_options(), prefix_span_,
+                     question_shape(int64_t(prefix_.size()), *q.views, cue_len_), make)) {
     a.owned.push_back(s.id);
     const auto& view = (*q.views)[s.view < 0 ? 0 : size_t(s.view)];
     tokens.clear();
@@ -102,7 +103,7 @@ void MethodRunner::admit(const QuestionInput& q, StepBatch& batch, std::vector<A
     batch.add_tokens(tokens, s.id, s.answers);
     a.forwarded += static_cast<int64_t>(tokens.size());
     if (!s.answers) continue;
-    if (a.groups.empty() || r.answer_per_view) a.groups.emplace_back();
+    if (a.groups.empty() || recipe_.answer_per_view) a.groups.emplace_back();
     a.groups.back().spans.push_back(s.id);
   }
   // Owners of the new question's logits rows (one per group member).
@@ -129,9 +130,9 @@ void MethodRunner::add_decode_rows(Active& a, size_t slot, StepBatch& batch) {
 void MethodRunner::choose_token(Active& a, Group& g, std::span<const float> rows, int n) {
   const int vocab = engine_.config().vocab_size;
   std::span<const float> scores = rows;
-  if (n > 1 || is_weighted(config_.method)) {
+  if (n > 1 || recipe_.weighted) {
     fused_.resize(vocab);
-    fuse_logits(fusion_of(config_.method), rows, n, vocab, a.input->weights, fused_);
+    fuse_logits(recipe_.fusion, rows, n, vocab, a.input->weights, fused_);
     scores = fused_;
   }
   if (observer_) {
@@ -186,8 +187,8 @@ void MethodRunner::forward_and_choose(const StepBatch& batch, std::vector<Active
     auto [slot, gi, m] = row_owner_[r];
     Group& g = active[slot].groups[gi];
     const int n = static_cast<int>(g.spans.size());
-    if (n > 1 || is_weighted(config_.method))
-      add_fusion_choice(fusion_of(config_.method), static_cast<int32_t>(r), n,
+    if (n > 1 || recipe_.weighted)
+      add_fusion_choice(recipe_.fusion, static_cast<int32_t>(r), n,
                         active[slot].input->weights, plan);
     else
       plan.choices.push_back({static_cast<int32_t>(r), 1, ChoiceKind::kWeightedSum, -1});
@@ -235,12 +236,8 @@ void MethodRunner::deliver(QuestionOutput&& out) { (*on_done_)(std::move(out)); 
 
 int64_t positions_needed(const MethodConfig& config, int64_t prefix_len,
                          const std::vector<std::vector<int32_t>>& views, int cue_len) {
-  QuestionShape shape;
-  shape.prefix_len = static_cast<int32_t>(prefix_len);
-  shape.cue_len = cue_len;
-  for (const auto& v : views) shape.view_lens.push_back(static_cast<int32_t>(v.size()));
-  return plan_positions(recipe(config.method), config.plan_options(), shape,
-                        config.max_new_tokens);
+  return plan_positions(recipe(config.method), config.plan_options(),
+                        question_shape(prefix_len, views, cue_len), config.max_new_tokens);
 }
 
 int64_t kv_pages_needed(const MethodConfig& config, int64_t prefix_len, int64_t max_view_len,

@@ -64,7 +64,6 @@ class MethodRunner {
   struct Group;
   struct Active;
   void admit(const QuestionInput& q, StepBatch& batch, std::vector<Active>& active);
-  QuestionShape shape_of(const QuestionInput& q) const;
   void prepare(std::span<const QuestionInput> questions, int batch_size);
   void add_decode_rows(Active& a, size_t slot, StepBatch& batch);
   // The hooks of run_continuous_batches (methods/scheduler.h).
@@ -85,6 +84,7 @@ class MethodRunner {
   Engine& engine_;
   const Tokenizer& tokenizer_;
   MethodConfig config_;
+  const MethodRecipe& recipe_;  // of config_.method, looked up once (read every step)
   std::vector<int32_t> prefix_;
   int cue_len_;
   SpanId prefix_span_ = kNoSpan;
