@@ -41,15 +41,7 @@ int cmd_lemmatize(int argc, char** argv) {
                   " null values; they are lemmatized as empty (" +
                   (std::string(col) == "prediction" ? "no lemmas" : "no answers") +
                   ") and count as wrong");
-    std::vector<io::Strings> pred;
-    std::vector<std::vector<io::Strings>> ans;
-    for (const auto& p : t.utf8("prediction")) pred.push_back(lem.lemmas(p));
-    for (const auto& list : t.list_utf8("answers")) {
-      ans.emplace_back();
-      for (const auto& s : list) ans.back().push_back(lem.lemmas(s));
-    }
-    t.set("predict_lemma", std::move(pred));
-    t.set("answer_lemmas", std::move(ans));
+    eval::add_lemma_columns(t, lem);
     io::write_feather(path, t);
     if (!a.flag("quiet")) log::info("lemmatized " + path + " (" + std::to_string(t.num_rows()) + " rows)");
   }

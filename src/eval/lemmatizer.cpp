@@ -261,4 +261,16 @@ std::string Lemmatizer::guess_lemma(const std::vector<std::string>& tokens, size
   return lower_word_lemma(lo);
 }
 
+void add_lemma_columns(io::Table& table, const Lemmatizer& lemmatizer) {
+  std::vector<io::Strings> pred;
+  std::vector<std::vector<io::Strings>> ans;
+  for (const auto& p : table.utf8("prediction")) pred.push_back(lemmatizer.lemmas(p));
+  for (const auto& list : table.list_utf8("answers")) {
+    ans.emplace_back();
+    for (const auto& a : list) ans.back().push_back(lemmatizer.lemmas(a));
+  }
+  table.set("predict_lemma", std::move(pred));
+  table.set("answer_lemmas", std::move(ans));
+}
+
 }  // namespace selfens::eval

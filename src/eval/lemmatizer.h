@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "io/feather.h"
+
 namespace selfens::eval {
 
 class Lemmatizer {
@@ -56,5 +58,10 @@ class Lemmatizer {
 
   std::unordered_map<std::string, PosTables> pos_;  // key: "noun", "verb", ...
 };
+
+// Adds (or replaces) the original's --lemmaize columns of a result table:
+// predict_lemma (list<utf8>) from `prediction` and answer_lemmas
+// (list<list<utf8>>) from `answers`.
+void add_lemma_columns(io::Table& table, const Lemmatizer& lemmatizer);
 
 }  // namespace selfens::eval

@@ -242,19 +242,6 @@ bool covers(const data::Dataset& ds, size_t count, const std::unordered_set<std:
   return true;
 }
 
-void add_lemmas(io::Table& t) {
-  auto lem = eval::Lemmatizer::load_default();
-  std::vector<io::Strings> pred;
-  std::vector<std::vector<io::Strings>> ans;
-  for (const auto& p : t.utf8("prediction")) pred.push_back(lem.lemmas(p));
-  for (const auto& a : t.list_utf8("answers")) {
-    ans.emplace_back();
-    for (const auto& s : a) ans.back().push_back(lem.lemmas(s));
-  }
-  t.set("predict_lemma", std::move(pred));
-  t.set("answer_lemmas", std::move(ans));
-}
-
 // Runs the jobs on the engine, appending each finished question's rows (and
 // uuid to `done`); saves checkpoints through `save`. False when interrupted.
 bool answer_jobs(const GenerateOptions& o, const std::string& backend, const data::Dataset& ds,
@@ -386,6 +373,9 @@ GenerateResult run_generate(const GenerateOptions& o) {
 
   RunCounters counters;
   bool finished = true;
+  // --lemmaize: the tables are loaded once (and before the long part), not per checkpoint.
+  std::optional<eval::Lemmatizer> lemmatizer;
+  if (o.lemmaize) lemmatizer = eval::Lemmatizer::load_default();
   std::function<bool(bool)> save = [&](bool run_finished) {
     std::stable_sort(rows.begin(), rows.end(), [](const ResultRow& a, const ResultRow& b) {
       return a.question < b.question;
@@ -394,7 +384,7 @@ GenerateResult run_generate(const GenerateOptions& o) {
     const bool complete = run_finished && covers(ds, selection, done);
     io::Table t = rows_to_table(rows, per_prompt,
                                 run_metadata(o, id, selection, total, complete, counters), o.margins);
-    if (o.lemmaize) add_lemmas(t);
+    if (lemmatizer) eval::add_lemma_columns(t, *lemmatizer);
     io::write_feather(res.path, t);
     return complete;
   };
