@@ -82,20 +82,39 @@ Selection widened(Selection s, const io::Table& file, size_t total) {
 }
 
 // Every selected (question, distinct paraphrase) not yet in `done`.
-std::vector<Job> make_jobs(const data::Dataset& ds, Selection sel,
-                           const std::unordered_set<std::string>& done) {
-  std::vector<Job> jobs;
+// Calls f(question index, paraphrase index) for every selected (question,
+// distinct paraphrase) whose key is not in `done`.
+template <class F>
+void for_each_missing(const data::Dataset& ds, Selection sel,
+                      const std::unordered_set<std::string>& done, F&& f) {
   for (size_t q = 0; q < sel.questions; ++q) {
     const auto& question = ds.questions[q];
     const size_t n = std::min(question.paraphrases.size(), sel.paraphrases);
     std::unordered_set<std::string> seen;
     for (size_t v = 0; v < n; ++v) {
       const std::string& p = question.paraphrases[v];
-      if (!seen.insert(p).second || done.count(key(question.uuid, p))) continue;
-      jobs.push_back({q, v, p, data::build_prompt(ds.block, p)});
+      if (seen.insert(p).second && !done.count(key(question.uuid, p))) f(q, v);
     }
   }
+}
+
+std::vector<Job> make_jobs(const data::Dataset& ds, Selection sel,
+                           const std::unordered_set<std::string>& done) {
+  std::vector<Job> jobs;
+  for_each_missing(ds, sel, done, [&](size_t q, size_t v) {
+    const std::string& p = ds.questions[q].paraphrases[v];
+    jobs.push_back({q, v, p, data::build_prompt(ds.block, p)});
+  });
   return jobs;
+}
+
+// Whether `rows` hold every prompt of the selection.
+bool covers(const data::Dataset& ds, Selection sel, const std::vector<Row>& rows) {
+  std::unordered_set<std::string> have;
+  for (const auto& r : rows) have.insert(key(r.uuid, r.paraphrase));
+  bool all = true;
+  for_each_missing(ds, sel, have, [&](size_t, size_t) { all = false; });
+  return all;
 }
 
 // The keys of the sampling settings, in the file's metadata.
@@ -360,9 +379,7 @@ ConfidenceResult run_confidence(const ConfidenceOptions& o) {
             std::to_string(o.num_samples) + " samples, " + describe(sp));
   auto save = [&](bool run_finished) {
     const double wall = std::chrono::duration<double>(Clock::now() - start).count();
-    std::unordered_set<std::string> have;
-    for (const auto& r : rows) have.insert(key(r.uuid, r.paraphrase));
-    const bool complete = run_finished && make_jobs(ds, selection, have).empty();
+    const bool complete = run_finished && covers(ds, selection, rows);
     io::write_feather(res.path, rows_to_table(rows, run_metadata(o, id, selection, total, complete, wall)));
     return complete;
   };
