@@ -4,6 +4,7 @@
 
 #include "data/jsonl.h"
 #include "data/output_paths.h"
+#include "data/paraphrase.h"
 #include "data/prompt.h"
 #include "util/check.h"
 #include "util/fingerprint.h"
@@ -61,18 +62,6 @@ std::string webqa_block(const fs::path& train_path) {
   for (uint32_t i : picks)
     examples.emplace_back(train[i].str("question"), train[i].str_list("answers")[0]);
   return make_block(kWebqaInstruction, examples);
-}
-
-// paraphrase0, paraphrase1, ... in order, until the first missing one.
-std::vector<std::string> numbered_paraphrases(const JsonlRecord& rec) {
-  std::vector<std::string> out;
-  for (int i = 0;; ++i) {
-    std::string field = "paraphrase" + std::to_string(i);
-    if (!rec.has(field.c_str())) break;
-    out.push_back(rec.str(field.c_str()));
-  }
-  SELFENS_REQUIRE(!out.empty(), rec.where() + ": field 'paraphrase0' missing or not a string");
-  return out;
 }
 
 void attach_webqa_paraphrases(Dataset& ds, const fs::path& path) {

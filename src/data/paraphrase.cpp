@@ -95,6 +95,17 @@ std::string first_line_stripped(const std::string& generation) {
   return nl == std::string::npos ? s : s.substr(0, nl);
 }
 
+std::vector<std::string> numbered_paraphrases(const JsonlRecord& rec) {
+  std::vector<std::string> out;
+  for (int i = 0;; ++i) {
+    std::string field = "paraphrase" + std::to_string(i);
+    if (!rec.has(field.c_str())) break;
+    out.push_back(rec.str(field.c_str()));
+  }
+  SELFENS_REQUIRE(!out.empty(), rec.where() + ": field 'paraphrase0' missing or not a string");
+  return out;
+}
+
 void write_paraphrases_jsonl(const fs::path& path, const std::vector<Question>& questions) {
   std::string text;
   for (const auto& q : questions) {

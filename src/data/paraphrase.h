@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "data/jsonl.h"
 
 namespace selfens::data {
 
@@ -36,6 +37,10 @@ std::string paraphrase_prompt(const ParaphraseFewshot& fs, int round, const std:
 
 // The original kept "the first line of the stripped generation".
 std::string first_line_stripped(const std::string& generation);
+
+// A paraphrases.jsonl record's paraphrase0, paraphrase1, ... in order, until
+// the first missing one (InputError when paraphrase0 is missing).
+std::vector<std::string> numbered_paraphrases(const JsonlRecord& record);
 
 // Writes {uuid, paraphrase0..} per question (paraphrases[0] must be the
 // question) atomically to `path`, creating its directory.

@@ -207,9 +207,7 @@ std::unordered_map<std::string, std::vector<std::string>> existing_paraphrases(
     const fs::path& path, int rounds) {
   std::unordered_map<std::string, std::vector<std::string>> out;
   for (const auto& rec : data::read_jsonl(path)) {
-    std::vector<std::string> paras;
-    for (int i = 0; rec.has(("paraphrase" + std::to_string(i)).c_str()); ++i)
-      paras.push_back(rec.str(("paraphrase" + std::to_string(i)).c_str()));
+    std::vector<std::string> paras = data::numbered_paraphrases(rec);
     SELFENS_REQUIRE(static_cast<int>(paras.size()) == rounds + 1,
                     rec.where() + ": " + std::to_string(paras.size()) +
                         " paraphrases, this run makes " + std::to_string(rounds + 1) +
