@@ -24,6 +24,7 @@
 #include "jobs/run_identity.h"
 #include "model/resolve.h"
 #include "util/check.h"
+#include "util/interrupt.h"
 #include "util/fingerprint.h"
 #include "util/log.h"
 
@@ -328,7 +329,7 @@ bool sample_jobs(const ConfidenceOptions& o, const std::string& backend, const d
     rows.push_back(make_row(ds.questions[job.question], job, out, *session.tokenizer, lem));
     ++res.new_prompts;
     loop.finished_one();
-  }, JobLoop::interrupted);
+  }, interrupted);
   loop.finish();
   return finished;
 }

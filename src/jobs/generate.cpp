@@ -28,6 +28,7 @@
 #include "jobs/run_identity.h"
 #include "model/resolve.h"
 #include "util/check.h"
+#include "util/interrupt.h"
 #include "util/fingerprint.h"
 #include "util/log.h"
 
@@ -291,7 +292,7 @@ bool answer_jobs(const GenerateOptions& o, const std::string& backend, const dat
     done.insert(q.uuid);
     ++res.new_questions;
     loop.finished_one();
-  }, JobLoop::interrupted);
+  }, interrupted);
   loop.finish();
   take_stats();
   return finished;

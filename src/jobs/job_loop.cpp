@@ -29,6 +29,4 @@ void JobLoop::finished_one() {
 
 void JobLoop::finish() { bar_.finish(); }
 
-bool JobLoop::interrupted() { return selfens::interrupted(); }
-
 }  // namespace selfens

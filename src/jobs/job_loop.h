@@ -27,9 +27,7 @@ class JobLoop {
   JobLoop(const std::string& label, int64_t total, bool quiet, CheckpointPolicy checkpoint,
           std::function<void()> save);
   void finished_one();  // one item done: the bar advances, a due checkpoint is saved
-  void finish();        // the bar's last line
-  // For the runner's should_stop: true once Ctrl+C was pressed.
-  static bool interrupted();
+  void finish();        // the bar's last line (runners stop on util/interrupt.h's interrupted())
 
  private:
   ProgressBar bar_;

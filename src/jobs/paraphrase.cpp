@@ -20,6 +20,7 @@
 #include "io/output_lock.h"
 #include "jobs/job_loop.h"
 #include "util/check.h"
+#include "util/interrupt.h"
 #include "util/log.h"
 
 namespace selfens {
@@ -163,7 +164,7 @@ bool run_round(const ParaphraseOptions& o, const data::ParaphraseFewshot& shots,
   bool done = runner.run(jobs, in_flight, [&](SampleOutput&& r) {
     out[r.index] = prediction_from_generation(session.tokenizer->decode(r.samples[0], true));
     loop.finished_one();
-  }, JobLoop::interrupted);
+  }, interrupted);
   loop.finish();
   if (!done) return false;
   for (size_t i = 0; i < qs.size(); ++i) {

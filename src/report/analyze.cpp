@@ -137,10 +137,6 @@ void score_per_prompt(MethodResult& r, const Loaded& l, int n, const UuidSet* on
   r.accuracy = used ? sum / double(used) : 0.0;
 }
 
-fs::path method_file(const data::OutputPaths& paths, const std::string& method, int n) {
-  return paths.run_file(method, n);
-}
-
 // Rows, correct rows and accuracy of r's file on the questions in `only`
 // (every question when null), and its agreement with origin there.
 void score_on(MethodResult& r, const Loaded& l, int n, const Loaded* origin, const UuidSet* only) {
@@ -163,7 +159,7 @@ MethodResult score_method(Cache& cache, const data::OutputPaths& paths,
   r.method = method;
   const bool numbered = recipe(std::string_view(method)).numbered;
   r.n = numbered ? n : 0;
-  r.file = method_file(paths, method, std::max(r.n, 1));
+  r.file = paths.run_file(method, std::max(r.n, 1));
   r.command = generate_command(o, method, r.n > 0 ? r.n : 5);
   if ((numbered && r.n == 0) || !fs::exists(r.file)) return r;
   const Loaded& l = cache.get(r.file);
