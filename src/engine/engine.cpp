@@ -85,6 +85,8 @@ void Engine::upload_weights() {
     t.bq = upload_opt(b, lw.bq);
     t.bk = upload_opt(b, lw.bk);
     t.bv = upload_opt(b, lw.bv);
+    t.q_norm = upload_opt(b, lw.q_norm);
+    t.k_norm = upload_opt(b, lw.k_norm);
     t.wo = b.upload_weight(lw.wo);
     t.ffn_norm = b.upload_weight(lw.ffn_norm);
     t.w_gate = b.upload_weight(lw.w_gate);

@@ -8,6 +8,7 @@ struct Engine::LayerTensors {
   Tensor attn_norm;        // [1, d]
   Tensor wq, wk, wv;       // [H*hd, d], [KVH*hd, d], [KVH*hd, d]
   Tensor bq, bk, bv;       // [1, out] or empty
+  Tensor q_norm, k_norm;   // [1, hd] or empty (Qwen3)
   Tensor wo;               // [d, H*hd]
   Tensor ffn_norm;         // [1, d]
   Tensor w_gate, w_up;     // [ffn, d]

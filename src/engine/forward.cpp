@@ -184,6 +184,12 @@ void Engine::run_layers(int64_t n, std::span<const int32_t> positions,
     b.matmul(h, L.wq, bias(L.bq), q);
     b.matmul(h, L.wk, bias(L.bk), k);
     b.matmul(h, L.wv, bias(L.bv), v);
+    if (!L.q_norm.empty()) {  // per-head RMSNorm: q and k viewed as [rows * heads, head_dim]
+      Tensor qh{q.data, n * c.num_heads, c.head_dim, q.dtype};
+      Tensor kh{k.data, n * c.num_kv_heads, c.head_dim, k.dtype};
+      b.rmsnorm(qh, L.q_norm, c.rms_norm_eps, qh);
+      b.rmsnorm(kh, L.k_norm, c.rms_norm_eps, kh);
+    }
     b.rope(q, k, c.num_heads, c.num_kv_heads, inv_freq_, positions);
     b.write_kv(l, k, v, slots);
     b.attention(l, q, c.num_heads, attn, att);

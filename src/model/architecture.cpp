@@ -6,9 +6,10 @@ namespace selfens {
 namespace {
 
 const std::vector<Architecture> kArchitectures = {
-    // hf_name, model_type, gguf_name, qkv_bias, gguf_permuted_qk
-    {"LlamaForCausalLM", "llama", "llama", false, true},  // Llama 3.x, SmolLM2
-    {"Qwen2ForCausalLM", "qwen2", "qwen2", true, false},  // Qwen2, Qwen2.5, R1-Distill-Qwen
+    // hf_name, model_type, gguf_name, qkv_bias, gguf_permuted_qk, qk_norm
+    {"LlamaForCausalLM", "llama", "llama", false, true, false},  // Llama 3.x, SmolLM2, R1-Distill-Llama
+    {"Qwen2ForCausalLM", "qwen2", "qwen2", true, false, false},  // Qwen2, Qwen2.5, R1-Distill-Qwen
+    {"Qwen3ForCausalLM", "qwen3", "qwen3", false, false, true},  // Qwen3 (dense)
 };
 
 std::string supported(const char* Architecture::*field) {

@@ -20,6 +20,9 @@ struct Architecture {
   // llama.cpp's converter permuted the Q/K rows of this family for its
   // interleaved RoPE; the GGUF loader undoes it.
   bool gguf_permuted_qk;
+  // Per-head RMSNorm on q and k (over head_dim, after the projections,
+  // before RoPE; Qwen3): HF self_attn.{q,k}_norm, GGUF attn_{q,k}_norm.
+  bool qk_norm;
 };
 
 const std::vector<Architecture>& architectures();

@@ -38,6 +38,36 @@ void dequant_q4_1(const uint8_t* b, float* y) {
   }
 }
 
+// The fifth bits of Q5_0 / Q5_1: qh is a little-endian u32 whose bit j is
+// element j's (j < 32); returns 16 or 0 for element j.
+int q5_high(uint32_t qh, int j) { return ((qh >> j) & 1u) << 4; }
+
+// Q5_0: {f16 d; u8 qh[4]; u8 qs[16]}; low nibbles (plus high bit) are
+// elements 0..15, high nibbles 16..31; x = (q - 16) * d.
+void dequant_q5_0(const uint8_t* b, float* y) {
+  const float d = fp16_to_fp32(load_u16(b));
+  uint32_t qh;
+  std::memcpy(&qh, b + 2, 4);
+  const uint8_t* qs = b + 6;
+  for (int j = 0; j < 16; ++j) {
+    y[j] = static_cast<float>(((qs[j] & 0x0F) | q5_high(qh, j)) - 16) * d;
+    y[j + 16] = static_cast<float>(((qs[j] >> 4) | q5_high(qh, j + 16)) - 16) * d;
+  }
+}
+
+// Q5_1: {f16 d; f16 m; u8 qh[4]; u8 qs[16]}; x = q * d + m.
+void dequant_q5_1(const uint8_t* b, float* y) {
+  const float d = fp16_to_fp32(load_u16(b));
+  const float m = fp16_to_fp32(load_u16(b + 2));
+  uint32_t qh;
+  std::memcpy(&qh, b + 4, 4);
+  const uint8_t* qs = b + 8;
+  for (int j = 0; j < 16; ++j) {
+    y[j] = static_cast<float>((qs[j] & 0x0F) | q5_high(qh, j)) * d + m;
+    y[j + 16] = static_cast<float>((qs[j] >> 4) | q5_high(qh, j + 16)) * d + m;
+  }
+}
+
 // Q8_0: {f16 d; i8 qs[32]}; x = q * d.
 void dequant_q8_0(const uint8_t* b, float* y) {
   const float d = fp16_to_fp32(load_u16(b));
@@ -149,8 +179,8 @@ GgmlTypeTraits ggml_type_traits(uint32_t type) {
     case 1: return {"F16", 1, 2, true};
     case 2: return {"Q4_0", 32, 18, true};
     case 3: return {"Q4_1", 32, 20, true};
-    case 6: return {"Q5_0", 32, 22, false};
-    case 7: return {"Q5_1", 32, 24, false};
+    case 6: return {"Q5_0", 32, 22, true};
+    case 7: return {"Q5_1", 32, 24, true};
     case 8: return {"Q8_0", 32, 34, true};
     case 9: return {"Q8_1", 32, 40, false};
     case 10: return {"Q2_K", kQK, 84, false};
@@ -179,6 +209,14 @@ GgmlTypeTraits ggml_type_traits(uint32_t type) {
     case 39: return {"MXFP4", 32, 17, false};
     default: return {nullptr, 0, 0, false};
   }
+}
+
+std::string dequantizable_type_names() {
+  std::string out;
+  for (uint32_t id = 0; id < 64; ++id)
+    if (const GgmlTypeTraits t = ggml_type_traits(id); t.dequantizable)
+      out += (out.empty() ? "" : ", ") + std::string(t.name);
+  return out;
 }
 
 float fp16_to_fp32(uint16_t h) {
@@ -221,6 +259,8 @@ void dequantize_row(uint32_t type, const uint8_t* src, float* dst, int64_t n) {
       return;
     case 2: dequant_blocks(dequant_q4_0, src, dst, n, 32, 18); return;
     case 3: dequant_blocks(dequant_q4_1, src, dst, n, 32, 20); return;
+    case 6: dequant_blocks(dequant_q5_0, src, dst, n, 32, 22); return;
+    case 7: dequant_blocks(dequant_q5_1, src, dst, n, 32, 24); return;
     case 8: dequant_blocks(dequant_q8_0, src, dst, n, 32, 34); return;
     case 12: dequant_blocks(dequant_q4_k, src, dst, n, kQK, 144); return;
     case 13: dequant_blocks(dequant_q5_k, src, dst, n, kQK, 176); return;

@@ -1,9 +1,10 @@
 #pragma once
 // ggml tensor types: block geometry of every known type, and dequantization
-// to fp32 of the supported ones (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K,
+// to fp32 of the supported ones (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K,
 // Q5_K, Q6_K). Block layouts follow the GGUF specification / ggml docs.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace selfens {
 
@@ -16,6 +17,8 @@ struct GgmlTypeTraits {
 
 // Traits of a raw ggml type id; name == nullptr for unknown ids.
 GgmlTypeTraits ggml_type_traits(uint32_t type);
+// "F32, F16, ...": the names of the types dequantize_row supports (for errors).
+std::string dequantizable_type_names();
 
 // fp16 / bf16 bit patterns to fp32.
 float fp16_to_fp32(uint16_t h);

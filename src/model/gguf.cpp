@@ -350,8 +350,8 @@ HostTensor dequantize_tensor(const GgufTensorInfo& info, const std::string& orig
   const GgmlTypeTraits tt = ggml_type_traits(info.type);
   SELFENS_REQUIRE(tt.dequantizable,
                   origin + ": tensor '" + info.name + "' has type " + tt.name +
-                      ", which selfens cannot dequantize (supported: F32, F16, BF16, Q8_0, "
-                      "Q4_0, Q4_1, Q4_K, Q5_K, Q6_K)");
+                      ", which selfens cannot dequantize (supported: " +
+                      dequantizable_type_names() + ")");
   HostTensor t;
   t.shape.assign(info.ne.rbegin(), info.ne.rend());
   int64_t n = 1;

@@ -1,7 +1,7 @@
 #pragma once
 // GGUF v3 reader (llama.cpp's model file format): header, metadata of every
 // value type, tensor infos, alignment, memory-mapped tensor data, and
-// dequantization to fp32 (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K).
+// dequantization to fp32 (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K).
 // Every malformed input throws InputError naming the file and the problem.
 #include <cstdint>
 #include <memory>

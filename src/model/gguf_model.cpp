@@ -98,7 +98,9 @@ double llama3_rope_divisor(const ModelConfig& config, int i) {
 ModelConfig gguf_model_config(const GgufFile& f) {
   const std::string arch = f.get_string("general.architecture");
   ModelConfig c;
-  c.architecture = architecture_from_gguf(arch, f.path()).hf_name;
+  const Architecture& family = architecture_from_gguf(arch, f.path());
+  c.architecture = family.hf_name;
+  c.qk_norm = family.qk_norm;
   c.num_layers = get_int_or(f, arch + ".block_count", 0);
   c.hidden_size = get_int_or(f, arch + ".embedding_length", 0);
   c.intermediate_size = get_int_or(f, arch + ".feed_forward_length", 0);
@@ -185,6 +187,10 @@ LayerWeights load_layer(const GgufFile& f, const ModelConfig& c, int i) {
   l.bq = take(f, p + "attn_q.bias", {q}, !c.attention_bias);
   l.bk = take(f, p + "attn_k.bias", {kv}, !c.attention_bias);
   l.bv = take(f, p + "attn_v.bias", {kv}, !c.attention_bias);
+  if (c.qk_norm) {
+    l.q_norm = take(f, p + "attn_q_norm.weight", {c.head_dim});
+    l.k_norm = take(f, p + "attn_k_norm.weight", {c.head_dim});
+  }
   l.wo = take(f, p + "attn_output.weight", {h, q});
   l.ffn_norm = take(f, p + "ffn_norm.weight", {h});
   l.w_gate = take(f, p + "ffn_gate.weight", {ff, h});

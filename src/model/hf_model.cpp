@@ -122,6 +122,7 @@ ModelConfig read_config(const fs::path& path) {
   c.rms_norm_eps = field<float>(j, "rms_norm_eps", 1e-6f, file);
   c.tie_word_embeddings = field<bool>(j, "tie_word_embeddings", false, file);
   c.attention_bias = arch.qkv_bias || field<bool>(j, "attention_bias", false, file);
+  c.qk_norm = arch.qk_norm;
   SELFENS_REQUIRE(!field<bool>(j, "mlp_bias", false, file), file + ": mlp_bias is not supported");
   SELFENS_REQUIRE(!field<bool>(j, "use_sliding_window", false, file),
                   file + ": use_sliding_window is not supported");
@@ -232,6 +233,10 @@ LayerWeights load_layer(const TensorSource& src, const ModelConfig& c, int i) {
     l.bq = src.take(p + "self_attn.q_proj.bias", {q});
     l.bk = src.take(p + "self_attn.k_proj.bias", {kv});
     l.bv = src.take(p + "self_attn.v_proj.bias", {kv});
+  }
+  if (c.qk_norm) {
+    l.q_norm = src.take(p + "self_attn.q_norm.weight", {c.head_dim});
+    l.k_norm = src.take(p + "self_attn.k_norm.weight", {c.head_dim});
   }
   l.wo = src.take(p + "self_attn.o_proj.weight", {h, q});
   l.ffn_norm = src.take(p + "post_attention_layernorm.weight", {h});

@@ -60,6 +60,13 @@ void check_layer(const ModelConfig& c, const LayerWeights& l, const std::string&
     SELFENS_REQUIRE(l.bq.empty() && l.bk.empty() && l.bv.empty(),
                     origin + ": tensor " + p + "bq/bk/bv present but config has no attention bias");
   }
+  if (c.qk_norm) {
+    check_shape(l.q_norm, {c.head_dim}, origin, p + "q_norm");
+    check_shape(l.k_norm, {c.head_dim}, origin, p + "k_norm");
+  } else {
+    SELFENS_REQUIRE(l.q_norm.empty() && l.k_norm.empty(),
+                    origin + ": tensor " + p + "q_norm/k_norm present but the architecture has none");
+  }
   check_shape(l.wo, {h, q}, origin, p + "wo");
   check_shape(l.ffn_norm, {h}, origin, p + "ffn_norm");
   check_shape(l.w_gate, {ff, h}, origin, p + "w_gate");

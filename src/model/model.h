@@ -63,6 +63,7 @@ struct ModelConfig {
   RopeScaling rope_scaling;
   bool tie_word_embeddings = false;
   bool attention_bias = false;     // q/k/v biases (Qwen2)
+  bool qk_norm = false;            // per-head RMSNorm on q and k (Qwen3)
   // Token ids from the model's files (config / generation_config / GGUF).
   int bos_token_id = -1;
   std::vector<int> eos_token_ids;
@@ -74,6 +75,7 @@ struct LayerWeights {
   HostTensor wk;         // [num_kv_heads * head_dim, hidden]
   HostTensor wv;         // [num_kv_heads * head_dim, hidden]
   HostTensor bq, bk, bv; // [out] or empty
+  HostTensor q_norm, k_norm;  // [head_dim] when config.qk_norm, else empty
   HostTensor wo;         // [hidden, num_heads * head_dim]
   HostTensor ffn_norm;   // [hidden]
   HostTensor w_gate;     // [intermediate, hidden]

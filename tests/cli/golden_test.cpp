@@ -185,12 +185,13 @@ std::string tiny(const std::string& name) {
 
 TEST(Golden, TinyLlama3) { check_golden("tiny-llama3", tiny("tiny-llama3"), true); }
 TEST(Golden, TinyQwen2) { check_golden("tiny-qwen2", tiny("tiny-qwen2"), true); }
+TEST(Golden, TinyQwen3) { check_golden("tiny-qwen3", tiny("tiny-qwen3"), true); }
 // All 12 prompts in one ragged batch per step (one-at-a-time costs ~10x more).
 TEST(Golden, SmolLM2Gguf) { check_golden("smollm2", test::default_model_gguf().string(), false); }
 
 // The tokenizer of each model adds BOS exactly as the HF one does.
 TEST(Golden, BosRules) {
-  for (const std::string name : {"tiny-llama3", "tiny-qwen2", "smollm2"}) {
+  for (const std::string name : {"tiny-llama3", "tiny-qwen2", "tiny-qwen3", "smollm2"}) {
     const json g = read_golden(name);
     const std::unique_ptr<Tokenizer> tok =
         name == "smollm2" ? Tokenizer::from_gguf(GgufFile(test::default_model_gguf().string()))

@@ -66,7 +66,7 @@ TEST_P(HfGolden, LogitsAndGreedyMatchTransformers) {
     EXPECT_EQ(got[i], prompts[i]["greedy"].get<std::vector<int>>()) << name << " prompt " << i;
 }
 
-INSTANTIATE_TEST_SUITE_P(Tiny, HfGolden, ::testing::Values("tiny-llama3", "tiny-qwen2"),
+INSTANTIATE_TEST_SUITE_P(Tiny, HfGolden, ::testing::Values("tiny-llama3", "tiny-qwen2", "tiny-qwen3"),
                          [](const auto& info) {
                            std::string s = info.param;
                            for (char& c : s) if (c == '-') c = '_';

@@ -216,7 +216,7 @@ TEST_P(MethodEquivalence, FlexFusesTheParaphrases) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, MethodEquivalence,
-                         ::testing::Values("tiny-llama3", "tiny-qwen2", "smollm2"),
+                         ::testing::Values("tiny-llama3", "tiny-qwen2", "tiny-qwen3", "smollm2"),
                          [](const auto& info) {
                            std::string n = info.param;
                            std::replace(n.begin(), n.end(), '-', '_');

@@ -116,6 +116,10 @@ def blocks_part(seed=1234):
         out.append(block_case(qtype, raw, n))
     for qtype in (T.Q4_K, T.Q5_K, T.Q6_K):
         out.append(block_case(qtype, random_kquant_blocks(qtype, rng, n // 256), n))
+    for qtype in (T.Q5_0, T.Q5_1):  # after the others: their cases keep their bytes
+        x = (rng.standard_normal(n) * 0.7).astype(np.float32)
+        raw = quantize(x.reshape(1, n), qtype).reshape(-1).view(np.uint8)
+        out.append(block_case(qtype, raw, n))
     return out
 
 

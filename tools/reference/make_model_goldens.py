@@ -3,7 +3,7 @@
 
 Two steps (both by default):
 
-  models   Writes two tiny random-weight models, each a Hugging Face directory
+  models   Writes three tiny random-weight models, each a Hugging Face directory
            with config.json, model.safetensors, generation_config.json,
            tokenizer.json and tokenizer_config.json:
              tests/fixtures/models/tiny-llama3/  LlamaForCausalLM, GQA, llama3
@@ -12,8 +12,11 @@ Two steps (both by default):
              tests/fixtures/models/tiny-qwen2/   Qwen2ForCausalLM, q/k/v biases,
                  tied embeddings, bf16 weights, Qwen2 pre-tokenizer (NFC), no
                  BOS, <|endoftext|> <|im_start|> <|im_end|> special tokens.
+             tests/fixtures/models/tiny-qwen3/   Qwen3ForCausalLM, per-head q/k
+                 RMSNorm, no biases, head_dim 32 > hidden/heads, tied, bf16,
+                 Qwen2 pre-tokenizer plus <think> </think> added tokens.
            The tokenizers are byte-level BPE trained here on generated English.
-  goldens  Writes tests/fixtures/goldens/{tiny-llama3,tiny-qwen2,smollm2}.json:
+  goldens  Writes tests/fixtures/goldens/{tiny-llama3,tiny-qwen2,tiny-qwen3,smollm2}.json:
            per prompt the text, token ids (add_special_tokens=True), the
            first-step logits at the last prompt position, and the 32-token
            greedy continuation (no EOS stop). fp32, eager attention. SmolLM2 is
@@ -21,7 +24,9 @@ Two steps (both by default):
            dequantization), and only part of its logits is stored.
 
 Usage: python3 tools/reference/make_model_goldens.py [models|goldens|all]
-           [--gguf PATH] [--skip-smollm2]
+           [--gguf PATH] [--skip-smollm2] [--only tiny-qwen3]
+(--only makes or goldens one tiny model and leaves the others' fixtures as
+they are: a newer transformers may write different bytes for them.)
 """
 import argparse
 import json
@@ -92,7 +97,7 @@ def train_tokenizer(family, vocab_size):
 
     pattern = LLAMA3_PATTERN if family == "llama3" else QWEN2_PATTERN
     tok = Tokenizer(models.BPE())
-    if family == "qwen2":
+    if family in ("qwen2", "qwen3"):
         tok.normalizer = normalizers.NFC()
     tok.pre_tokenizer = pre_tokenizers.Sequence([
         pre_tokenizers.Split(Regex(pattern), behavior="isolated", invert=False),
@@ -110,6 +115,11 @@ def train_tokenizer(family, vocab_size):
     else:
         specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
     tok.add_special_tokens(specials)
+    if family == "qwen3":  # Qwen3's think markers: added tokens, not special ones
+        from tokenizers import AddedToken
+        tok.add_tokens([AddedToken("<think>", special=False, normalized=False),
+                        AddedToken("</think>", special=False, normalized=False)])
+        specials = specials + ["<think>", "</think>"]
     ids = {s: tok.token_to_id(s) for s in specials}
     if family == "llama3":
         bos = ids["<|begin_of_text|>"]
@@ -217,6 +227,31 @@ def make_qwen2(out_dir):
     save(model, tok, "qwen2", out_dir)
 
 
+def make_qwen3(out_dir):
+    """Qwen3: per-head q/k RMSNorm, no q/k/v biases, head_dim (32) larger
+    than hidden / heads (16), as in the real models (e.g. 0.6B: 128 vs 64)."""
+    import torch
+    from transformers import GenerationConfig, Qwen3Config, Qwen3ForCausalLM
+    tok, ids = train_tokenizer("qwen3", 420)
+    vocab = tok.get_vocab_size()
+    cfg = Qwen3Config(
+        vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=3,
+        num_attention_heads=4, num_key_value_heads=2, head_dim=32, hidden_act="silu",
+        max_position_embeddings=512, rms_norm_eps=1e-6, rope_theta=1000000.0,
+        tie_word_embeddings=True, use_sliding_window=False, attention_bias=False,
+        bos_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|im_end|>"])
+    torch.manual_seed(SEED + 2)
+    model = Qwen3ForCausalLM(cfg).to(torch.float32)
+    model.tie_weights()
+    init_weights(model, SEED + 2)
+    model = model.to(torch.bfloat16)
+    model.generation_config = GenerationConfig(
+        bos_token_id=ids["<|endoftext|>"], pad_token_id=ids["<|endoftext|>"],
+        eos_token_id=[ids["<|im_end|>"], ids["<|endoftext|>"]], do_sample=True,
+        temperature=0.6, top_p=0.95, top_k=20)
+    save(model, tok, "qwen3", out_dir)
+
+
 def write_classic_config(path):
     """Rewrites config.json in the layout of the configs published on the Hub
     (rope_theta and rope_scaling at top level, torch_dtype), which is what
@@ -292,6 +327,8 @@ TINY_PROMPTS = [
 ]
 LLAMA3_EXTRA = ["<|start_header_id|>user<|end_header_id|>\n\nWho was Mozart?<|eot_id|>"
                 "<|start_header_id|>assistant<|end_header_id|>\n\n"]
+QWEN3_EXTRA = ["<|im_start|>user\nWho was Mozart?<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n",
+               "Cafe\u0301 e\u0301te\u0301 (NFC)"]
 QWEN2_EXTRA = ["<|im_start|>user\nWho was Mozart?<|im_end|>\n<|im_start|>assistant\n",
                "Cafe\u0301 e\u0301te\u0301 (NFC)"]
 
@@ -461,21 +498,28 @@ def smollm2_golden(gguf_path):
     write_golden("smollm2", meta, rows)
 
 
+# name -> (maker, extra golden prompts)
+TINY = {"tiny-llama3": (make_llama3, LLAMA3_EXTRA), "tiny-qwen2": (make_qwen2, QWEN2_EXTRA),
+        "tiny-qwen3": (make_qwen3, QWEN3_EXTRA)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("step", nargs="?", default="all", choices=["models", "goldens", "all"])
     ap.add_argument("--gguf", default=DEFAULT_GGUF)
     ap.add_argument("--skip-smollm2", action="store_true")
+    ap.add_argument("--only", choices=sorted(TINY), help="make / golden only this tiny model")
     a = ap.parse_args()
     import torch
     torch.set_num_threads(max(1, os.cpu_count() or 1))
+    tiny = [a.only] if a.only else sorted(TINY)
     if a.step in ("models", "all"):
-        make_llama3(os.path.join(MODELS_DIR, "tiny-llama3"))
-        make_qwen2(os.path.join(MODELS_DIR, "tiny-qwen2"))
+        for name in tiny:
+            TINY[name][0](os.path.join(MODELS_DIR, name))
     if a.step in ("goldens", "all"):
-        tiny_golden("tiny-llama3", LLAMA3_EXTRA)
-        tiny_golden("tiny-qwen2", QWEN2_EXTRA)
-        if not a.skip_smollm2:
+        for name in tiny:
+            tiny_golden(name, TINY[name][1])
+        if not a.skip_smollm2 and not a.only:
             smollm2_golden(a.gguf)
     return 0
 
