@@ -7,6 +7,8 @@
 #endif
 #include "util/check.h"
 
+#include <unistd.h>
+
 namespace selfens {
 
 std::vector<int32_t> Backend::choose_tokens(const Tensor& logits, const ChoicePlan& plan) {
@@ -46,6 +48,23 @@ bool backend_keeps_bf16_weights(const std::string& kind) {
   (void)kind;
   return false;
 #endif
+}
+
+DeviceMemory device_memory(const std::string& kind) {
+  DeviceMemory m;
+  m.device = resolve_backend_kind(kind);
+#ifdef SELFENS_HAVE_CUDA
+  if (m.device != "cpu") {
+    m.description = cuda::describe_device(0);
+    m.bytes = cuda::device_memory_bytes(0);
+    m.bytes_per_parameter = m.device == "cuda" ? 2 : 4;
+    return m;
+  }
+#endif
+  m.description = "this machine's RAM";
+  m.bytes = int64_t(::sysconf(_SC_PHYS_PAGES)) * int64_t(::sysconf(_SC_PAGESIZE));
+  m.bytes_per_parameter = 4;  // the CPU computes from fp32 copies of every weight
+  return m;
 }
 
 std::string resolve_backend_kind(const std::string& kind) {

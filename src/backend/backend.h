@@ -17,6 +17,7 @@
 #include "backend/token_choice.h"
 #include "backend/backend_options.h"
 #include "kv/kv_pages.h"
+#include "model/footprint.h"
 #include "model/model.h"
 
 namespace selfens {
@@ -148,6 +149,9 @@ std::unique_ptr<Backend> make_backend(const std::string& kind, int threads);
 // Whether make_backend(kind) stores 2-D weights as bf16: then the loader
 // may hand it a bf16 file's bytes instead of fp32 (LoadOptions::bf16_views).
 bool backend_keeps_bf16_weights(const std::string& kind);
+// The memory the weights of make_backend(kind) live in (this machine's RAM
+// for cpu, the first GPU's for cuda) and the bytes a parameter takes there.
+DeviceMemory device_memory(const std::string& kind);
 // The backend make_backend(kind) makes, without making it: "cpu", "cuda" or
 // "cuda-f32" ("auto" resolved). InputError for an unknown kind or "cuda"
 // without a CUDA build, so a typo fails before any other work.

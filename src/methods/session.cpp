@@ -45,7 +45,8 @@ std::unique_ptr<Tokenizer> open_tokenizer(const std::string& name_or_path) {
 }
 
 LoadOptions load_options_for(const std::string& device) {
-  return LoadOptions{.bf16_views = backend_keeps_bf16_weights(device)};
+  return LoadOptions{.bf16_views = backend_keeps_bf16_weights(device),
+                     .device = device_memory(device)};
 }
 
 }  // namespace selfens

@@ -248,6 +248,8 @@ LayerWeights load_layer(const TensorSource& src, const ModelConfig& c, int i) {
 
 }  // namespace
 
+ModelConfig hf_model_config(const std::string& config_json) { return read_config(config_json); }
+
 Model load_hf_model(const std::string& dir_str, const LoadOptions& options) {
   const fs::path dir(dir_str);
   SELFENS_REQUIRE(fs::is_directory(dir), dir_str + ": not a directory");

@@ -5,6 +5,7 @@
 // against the config; bad files throw InputError naming file and field.
 #include <string>
 
+#include "model/footprint.h"
 #include "model/gguf.h"
 #include "model/model.h"
 
@@ -15,6 +16,9 @@ struct LoadOptions {
   // (HostTensor::bf16): for bf16 devices, which need no fp32 copy. GGUF
   // files and other dtypes load as fp32 either way.
   bool bf16_views = false;
+  // Where the weights go: load_model refuses a model whose weights cannot
+  // fit it (model/footprint.h) before reading them. bytes 0: no check.
+  DeviceMemory device{};
 };
 
 // A name from the models table (see model/resolve.h), a path to a .gguf file
@@ -30,6 +34,8 @@ Model load_hf_model(const std::string& dir, const LoadOptions& options = {});
 
 // The ModelConfig described by a GGUF file's metadata (and rope_freqs tensor).
 ModelConfig gguf_model_config(const GgufFile& file);
+// The ModelConfig of an HF directory's config.json.
+ModelConfig hf_model_config(const std::string& config_json);
 
 // Undoes llama.cpp's Q/K row permutation for interleaved RoPE: within each of
 // n_head heads, row 2*j + p moves to p * head_dim/2 + j (HF rotate_half order).

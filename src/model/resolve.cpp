@@ -7,6 +7,7 @@
 #include <sstream>
 #include <nlohmann/json.hpp>
 
+#include "builtin_models.h"
 #include "model/loader.h"
 #include "util/check.h"
 
@@ -15,16 +16,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The original project's model names.
-const ModelEntry kBuiltin[] = {
-    {"smollm2_135m_it", "SmolLM2-135M-Instruct.Q4_1.gguf", ""},
-    {"llama3.2_1b_it", "", "meta-llama/Llama-3.2-1B-Instruct"},
-    {"llama3.2_3b_it", "", "meta-llama/Llama-3.2-3B-Instruct"},
-    {"llama3.1_8b_it", "", "meta-llama/Llama-3.1-8B-Instruct"},
-    {"qwen2.5_1.5b_it", "", "Qwen/Qwen2.5-1.5B-Instruct"},
-    {"qwen2.5_3b_it", "", "Qwen/Qwen2.5-3B-Instruct"},
-    {"qwen2.5_7b_it", "", "Qwen/Qwen2.5-7B-Instruct"},
-};
+// The built-in table: models/models.json as compiled in (the original
+// project's model names, the default model, the PyPI-fetched ones).
+const std::vector<ModelEntry>& builtin_models() {
+  static const std::vector<ModelEntry> table =
+      parse_models_json(kBuiltinModelsJson, "models/models.json (built in)");
+  return table;
+}
 
 std::string env_or_empty(const char* name) {
   const char* v = std::getenv(name);
@@ -60,7 +58,7 @@ std::string known_names(const std::vector<ModelEntry>& table) {
 }
 
 std::string missing_file_hint(const ModelEntry& e) {
-  if (e.name == "smollm2_135m_it") return "fetch it with scripts/fetch_model.sh";
+  if (!e.fetch.empty()) return "fetch it with " + e.fetch;
   return "put the file there, set SELFENS_MODELS_DIR, or give a path";
 }
 
@@ -120,9 +118,10 @@ std::vector<ModelEntry> parse_models_json(std::string_view text, const std::stri
                   path + ": expected {\"models\": {NAME: {\"path\": ...} or {\"hf\": ...}}}");
   std::vector<ModelEntry> out;
   for (const auto& [name, v] : models->items()) {
-    ModelEntry e{name, "", ""};
+    ModelEntry e{name, "", "", ""};
     if (v.is_object() && v.contains("path") && v["path"].is_string()) e.path = v["path"];
     if (v.is_object() && v.contains("hf") && v["hf"].is_string()) e.hf_repo = v["hf"];
+    if (v.is_object() && v.contains("fetch") && v["fetch"].is_string()) e.fetch = v["fetch"];
     SELFENS_REQUIRE(!name.empty(), path + ": a model has an empty name");
     SELFENS_REQUIRE(e.path.empty() != e.hf_repo.empty(),
                     path + ": model '" + name + "' needs exactly one of \"path\" or \"hf\"");
@@ -132,7 +131,7 @@ std::vector<ModelEntry> parse_models_json(std::string_view text, const std::stri
 }
 
 std::vector<ModelEntry> model_table() {
-  std::vector<ModelEntry> table(std::begin(kBuiltin), std::end(kBuiltin));
+  std::vector<ModelEntry> table = builtin_models();
   const std::string user = user_models_file();
   if (user.empty()) return table;
   for (ModelEntry& e : read_models_file(user)) {
@@ -187,6 +186,7 @@ std::string resolve_model_path(const std::string& name_or_path) {
 
 Model load_model(const std::string& name_or_path, const LoadOptions& options) {
   const std::string path = resolve_model_path(name_or_path);
+  require_fits(path, peek_model_config(path), options.device);
   Model m = std::filesystem::is_directory(path) ? load_hf_model(path, options)
                                                 : load_gguf_model(path);
   m.name = name_or_path;

@@ -14,6 +14,7 @@ struct ModelEntry {
   std::string name;     // e.g. "smollm2_135m_it"
   std::string path;     // a .gguf file or HF directory; relative to models_cache_dir()
   std::string hf_repo;  // or an HF repo id, e.g. "Qwen/Qwen2.5-7B-Instruct"
+  std::string fetch;    // optional: the command that fetches a missing "path" file
 };
 
 // Built-in entries, then those of the user's models file (same name overrides).

