@@ -1,6 +1,8 @@
 #include "methods/answer_text.h"
 
+#include <algorithm>
 #include <array>
+#include <optional>
 
 namespace selfens {
 namespace {
@@ -40,9 +42,29 @@ std::string python_strip(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
+// The part of a generation that holds the answer: all of it, or what follows
+// a leading think block; nullopt while that block is open.
+std::optional<std::string_view> answer_part(std::string_view generation) {
+  constexpr std::string_view kOpen = "<think>", kClose = "</think>";
+  const std::string lead = python_strip(generation.substr(0, std::min(generation.size(), size_t(64))));
+  if (lead.rfind(kOpen, 0) != 0) return generation;
+  const size_t close = generation.find(kClose);
+  if (close == std::string_view::npos) return std::nullopt;
+  return generation.substr(close + kClose.size());
+}
+
 std::string prediction_from_generation(std::string_view generation) {
-  std::string stripped = python_strip(generation);
+  const std::optional<std::string_view> answer = answer_part(generation);
+  if (!answer) return "";
+  std::string stripped = python_strip(*answer);
   return stripped.substr(0, stripped.find('\n'));
+}
+
+bool prediction_final(std::string_view generation) {
+  const std::optional<std::string_view> answer = answer_part(generation);
+  if (!answer) return false;
+  const size_t nl = answer->rfind('\n');
+  return nl != std::string_view::npos && !python_strip(answer->substr(0, nl)).empty();
 }
 
 }  // namespace selfens

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "methods/answer_text.h"
 #include "methods/fusion.h"
 #include "methods/scheduler.h"
 #include "plan/question_plan.h"
@@ -155,14 +156,12 @@ void MethodRunner::accept_token(Group& g, int32_t tok) {
     g.pending = tok;
 }
 
-// The prediction is the first line of the stripped generation, so an answer
-// is complete once a newline follows some non-space text (leading blank
-// lines do not end it: the original's strip() skipped them).
+// The answer is complete once its prediction can no longer change
+// (methods/answer_text.h: a newline after some non-space text, past a think
+// block where one is open); only a token with a newline can complete it.
 bool MethodRunner::answer_line_ended(const Group& g) const {
   if (tokenizer_.token_text(g.out.back()).find('\n') == std::string::npos) return false;
-  std::string text = tokenizer_.decode(g.out, true);
-  size_t first = text.find_first_not_of(" \t\r\n\f\v");
-  return first != std::string::npos && text.find('\n', first) != std::string::npos;
+  return prediction_final(tokenizer_.decode(g.out, true));
 }
 
 void MethodRunner::apply_logits(const Logits& logits, std::vector<Active>& active) {

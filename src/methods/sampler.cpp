@@ -23,13 +23,6 @@ uint64_t mix64(uint64_t z) {
   return z ^ (z >> 31);
 }
 
-// True once the first line of the stripped text can no longer change: some
-// newline has non-whitespace text before it.
-bool first_line_final(const std::string& text) {
-  size_t nl = text.rfind('\n');
-  return nl != std::string::npos && !python_strip(std::string_view(text).substr(0, nl)).empty();
-}
-
 }  // namespace
 
 SamplingParams sampling_defaults(const GenerationDefaults& g, uint64_t seed) {
@@ -203,7 +196,7 @@ void SampleRunner::accept(Stream& s, int32_t tok) {
   s.out.push_back(tok);
   std::string piece = tokenizer_.token_text(tok);
   s.text += piece;
-  bool ends = piece.find('\n') != std::string::npos && first_line_final(s.text);
+  bool ends = piece.find('\n') != std::string::npos && prediction_final(s.text);
   if (ends || static_cast<int>(s.out.size()) >= options_.max_new_tokens)
     s.done = true;
   else

@@ -14,6 +14,22 @@ TEST(AnswerText, PredictionIsFirstLineOfStrippedGeneration) {
   EXPECT_EQ(prediction_from_generation("a\tb\n"), "a\tb");
 }
 
+// Qwen3 / R1 distills may think first: the prediction is the first line
+// after the block, and the newline stop waits for it.
+TEST(AnswerText, ThinkBlockIsSkippedAndHoldsTheStop) {
+  EXPECT_EQ(prediction_from_generation("<think>\nThe capital... Paris.\n</think>\n\nParis\nQ:"), "Paris");
+  EXPECT_EQ(prediction_from_generation(" \n<think>\nhmm\n"), "") << "block still open";
+  EXPECT_EQ(prediction_from_generation("Paris <think> x </think> Rome"), "Paris <think> x </think> Rome")
+      << "only a leading block counts";
+  EXPECT_FALSE(prediction_final("<think>\nFirst, France.\n"));
+  EXPECT_FALSE(prediction_final("<think>\nFirst.\n</think>\n\n"));
+  EXPECT_FALSE(prediction_final("<think>\nFirst.\n</think>\n\nPar"));
+  EXPECT_TRUE(prediction_final("<think>\nFirst.\n</think>\n\nParis\n"));
+  EXPECT_FALSE(prediction_final("\n\n"));
+  EXPECT_FALSE(prediction_final(" Paris"));
+  EXPECT_TRUE(prediction_final(" Paris\n"));
+}
+
 TEST(Method, NamesRoundTripAndBadNamesAreInputErrors) {
   for (auto n : {"origin", "per_prompt", "avg", "max", "weighted_avg", "weighted_max",
                  "flex_attention"})
