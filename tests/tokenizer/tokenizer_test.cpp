@@ -238,7 +238,8 @@ TEST(Tokenizer, GgufMetadata) {
                      {"unsupported tokenizer model llama in " + (dir / "spm.gguf").string()});
   test::write_file(dir / "pre.gguf", tiny_gguf("gpt2", "chameleon"));
   GgufFile pre((dir / "pre.gguf").string());
-  expect_input_error([&] { Tokenizer::from_gguf(pre); }, {"tokenizer.ggml.pre chameleon", "pre.gguf"});
+  expect_input_error([&] { Tokenizer::from_gguf(pre); },
+                     {"tokenizer.ggml.pre 'chameleon'", "pre.gguf", "deepseek-r1-qwen", "llama-bpe"});
 }
 
 }  // namespace

