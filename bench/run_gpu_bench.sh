@@ -12,7 +12,7 @@
 # transformers `generate` per_prompt with KV cache on the same prompts
 # (tools/gpu/hf_peer.py). Prints one JSON line per run; writes them to
 # $OUT/selfens_runs.jsonl and $OUT/peer_runs.jsonl.
-#   [ARCH=llama3.2-3b|qwen2.5-7b] [METHODS="flex_attention origin"] [PEER_Q=64 (0: no peer)]
+#   [ARCH=llama3.2-3b|qwen2.5-7b|qwen3-8b|qwen2.5-14b] [METHODS="flex_attention origin"] [PEER_Q=64 (0: no peer)]
 #   bench/run_gpu_bench.sh [K] [B]
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Builds a random-weight bf16 model with the exact Llama-3.2-3B-Instruct or
-Qwen2.5-7B-Instruct architecture (no download), vocabulary 49152 so that
+Qwen2.5-7B-Instruct architecture, or Qwen3-8B's or Qwen2.5-14B's (no download), vocabulary 49152 so that
 the committed SmolLM2 tokenizer tokenizes real prompts, and saves it as a
 Hugging Face directory with that tokenizer. Does nothing when DIR already
 holds safetensors. Runs on the GPU machine (torch + transformers there).
 
-  make_random_model.py DIR llama3.2-3b|qwen2.5-7b
+  make_random_model.py DIR llama3.2-3b|qwen2.5-7b|qwen3-8b|qwen2.5-14b
 """
 import glob
 import shutil
@@ -32,7 +32,19 @@ def config(arch):
             num_hidden_layers=28, num_attention_heads=28, num_key_value_heads=4,
             max_position_embeddings=32768, rms_norm_eps=1e-6, rope_theta=1000000.0,
             tie_word_embeddings=False, bos_token_id=1, eos_token_id=2)
-    sys.exit(f"unknown architecture {arch} (llama3.2-3b or qwen2.5-7b)")
+    if arch == "qwen3-8b":  # Qwen3-8B's config: q/k norms, head_dim 128
+        return T.Qwen3ForCausalLM, T.Qwen3Config(
+            vocab_size=49152, hidden_size=4096, intermediate_size=12288,
+            num_hidden_layers=36, num_attention_heads=32, num_key_value_heads=8, head_dim=128,
+            max_position_embeddings=40960, rms_norm_eps=1e-6, rope_theta=1000000.0,
+            tie_word_embeddings=False, attention_bias=False, bos_token_id=1, eos_token_id=2)
+    if arch == "qwen2.5-14b":  # Qwen2.5-14B-Instruct's config (~30 GB in bf16)
+        return T.Qwen2ForCausalLM, T.Qwen2Config(
+            vocab_size=49152, hidden_size=5120, intermediate_size=13824,
+            num_hidden_layers=48, num_attention_heads=40, num_key_value_heads=8,
+            max_position_embeddings=32768, rms_norm_eps=1e-6, rope_theta=1000000.0,
+            tie_word_embeddings=False, bos_token_id=1, eos_token_id=2)
+    sys.exit(f"unknown architecture {arch} (llama3.2-3b, qwen2.5-7b, qwen3-8b or qwen2.5-14b)")
 
 
 def main():

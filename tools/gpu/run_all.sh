@@ -11,7 +11,7 @@
 #   PROFILE="flex_attention ..."  the same runs with SELFENS_CUDA_PROFILE=${PROFILE_MODE:-2}
 #   PEERS=1    transformers per_prompt (hf_peer.py), the original's approach
 #              (orig_peer.py) and the GPU's limits (limits.py)
-#   ARCH=llama3.2-3b|qwen2.5-7b, K, B (several: "256 16")
+#   ARCH=llama3.2-3b|qwen2.5-7b|qwen3-8b|qwen2.5-14b, K, B (several: "256 16")
 #   AB="VAR=x,VAR2=y"  the benchmark again with these variables set (an A/B
 #              of a setting; lines tagged "env")
 # Logs go to $OUT (at most 8 files come back): checks.log, cli.log,

@@ -20,7 +20,7 @@ out=${OUT:-/tmp/selfens-cli-checks}; work=$(mktemp -d)
 data=${DATA:-.carry/data}
 smollm2=${SMOLLM2:-$HOME/.cache/selfens/models/SmolLM2-135M-Instruct.Q4_1.gguf}
 methods=(${METHODS:-origin per_prompt avg max weighted_avg weighted_max flex_attention})
-models=(tests/fixtures/models/tiny-llama3 tests/fixtures/models/tiny-qwen2)
+models=(tests/fixtures/models/tiny-llama3 tests/fixtures/models/tiny-qwen2 tests/fixtures/models/tiny-qwen3)
 [[ -f "$smollm2" ]] && models+=("$smollm2") || echo "(no SmolLM2 GGUF at $smollm2: skipped)"
 datasets=(demo)
 [[ -f "$data/myriadlama/test.jsonl" ]] && datasets+=(myriadlama) || echo "(no MyriadLAMA under $data: skipped)"

@@ -15,7 +15,7 @@ out=${OUT:-/tmp}/selfens-confidence; rm -rf "$out"; mkdir -p "$out"
 [[ -d .carry/lemma ]] && export SELFENS_LEMMA_DIR=$PWD/.carry/lemma
 export SELFENS_CUDA_SAMPLE=1  # the device draws (the default; explicit, as this is what is checked)
 status=0
-for m in tiny-llama3 tiny-qwen2; do
+for m in tiny-llama3 tiny-qwen2 tiny-qwen3; do
   for dev in cpu cuda-f32 cuda; do
     "$sel" confidence --quiet --model "tests/fixtures/models/$m" --dataset demo --max_samples 20 \
       --num_samples 20 --batch_size 8 --device "$dev" --output-dir "$out/$dev" --overwrite > /dev/null ||

@@ -16,7 +16,7 @@ source tools/gpu/find_cublas.sh "$bin"
 echo "== ldd $bin"
 ldd "$bin"
 
-models=(tests/fixtures/models/tiny-llama3 tests/fixtures/models/tiny-qwen2 synthetic:smollm2
+models=(tests/fixtures/models/tiny-llama3 tests/fixtures/models/tiny-qwen2 tests/fixtures/models/tiny-qwen3 synthetic:smollm2
         synthetic:hd128)
 gguf=$HOME/.cache/selfens/models/SmolLM2-135M-Instruct.Q4_1.gguf
 [[ -f "$gguf" ]] && models+=("$gguf")
