@@ -13,6 +13,19 @@ std::string normalize_option(std::string name) {
   return name;
 }
 
+namespace {
+std::vector<char*> argv_of(const std::vector<std::string>& args) {
+  std::vector<char*> v;
+  for (const std::string& s : args) v.push_back(const_cast<char*>(s.c_str()));
+  v.push_back(nullptr);
+  return v;
+}
+}  // namespace
+
+Args::Args(const std::string& command, const std::vector<std::string>& args,
+           const std::set<std::string>& options, const std::set<std::string>& flags)
+    : Args(command, int(args.size()), argv_of(args).data(), 0, options, flags) {}
+
 Args::Args(const std::string& command, int argc, char** argv, int first,
            const std::set<std::string>& options, const std::set<std::string>& flags)
     : command_(command) {

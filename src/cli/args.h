@@ -18,6 +18,9 @@ class Args {
   // `flags` take no value; `options` take one. Names without leading dashes.
   Args(const std::string& command, int argc, char** argv, int first,
        const std::set<std::string>& options, const std::set<std::string>& flags);
+  // The same from the arguments after the command words (the Python API).
+  Args(const std::string& command, const std::vector<std::string>& args,
+       const std::set<std::string>& options, const std::set<std::string>& flags);
 
   bool flag(const std::string& name) const;
   bool has(const std::string& name) const;

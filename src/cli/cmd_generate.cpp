@@ -4,6 +4,7 @@
 #include <set>
 
 #include "cli/args.h"
+#include "cli/command_options.h"
 #include "cli/commands.h"
 #include "cli/job_options.h"
 #include "jobs/generate.h"
@@ -64,24 +65,38 @@ MethodConfig method_config(const Args& a) {
   return m;
 }
 
-}  // namespace
-
-int cmd_generate(int argc, char** argv) {
+std::set<std::string> generate_option_names() {
   std::set<std::string> options(std::begin(kJobOptionNames), std::end(kJobOptionNames));
   options.insert({"method", "num_paraphrases", "num_ensemble", "indexs", "max_new_tokens", "layout",
                   "positions", "fusion_bias", "checkpoint_seconds", "checkpoint_questions"});
-  Args a("generate", argc, argv, 2, options,
-         {"quiet", "overwrite", "lemmaize", "margins", "no_newline_stop", "help"});
-  if (a.flag("help")) {
-    std::printf(kUsage, method_lines().c_str());
-    return 0;
-  }
+  return options;
+}
+const std::set<std::string> kGenerateFlags = {"quiet",   "overwrite",       "lemmaize",
+                                              "margins", "no_newline_stop", "help"};
+
+GenerateOptions generate_options(const Args& a) {
   GenerateOptions o;
   o.method = method_config(a);
   read_job_options(a, o);
   o.checkpoint = checkpoint_policy(a);
   o.lemmaize = a.flag("lemmaize");
   o.margins = a.flag("margins");
+  return o;
+}
+
+}  // namespace
+
+GenerateOptions parse_generate_options(const std::vector<std::string>& args) {
+  return generate_options(Args("generate", args, generate_option_names(), kGenerateFlags));
+}
+
+int cmd_generate(int argc, char** argv) {
+  Args a("generate", argc, argv, 2, generate_option_names(), kGenerateFlags);
+  if (a.flag("help")) {
+    std::printf(kUsage, method_lines().c_str());
+    return 0;
+  }
+  GenerateOptions o = generate_options(a);
   if (o.quiet) log::set_level(log::Level::kWarn);
   GenerateResult r = run_generate(o);
   if (r.skipped) {

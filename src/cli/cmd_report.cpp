@@ -3,6 +3,7 @@
 #include <string>
 
 #include "cli/args.h"
+#include "cli/command_options.h"
 #include "cli/commands.h"
 #include "report/analyze.h"
 #include "report/mask.h"
@@ -63,15 +64,14 @@ report::MaskFormat mask_format(const Args& a) {
 
 }  // namespace
 
-int cmd_analyze(int argc, char** argv) {
-  Args a("analyze", argc, argv, 2,
-         {"dataset", "model", "output_dir", "num_paraphrases", "html", "samples",
-          "max_error_rows", "lemma_dir"},
-         {"compare_all", "json", "quiet", "help", "strict"});
-  if (a.flag("help")) {
-    std::fputs(kAnalyzeUsage, stdout);
-    return 0;
-  }
+namespace {
+
+const std::set<std::string> kAnalyzeOptions = {"dataset", "model",          "output_dir",
+                                               "num_paraphrases", "html", "samples",
+                                               "max_error_rows", "lemma_dir"};
+const std::set<std::string> kAnalyzeFlags = {"compare_all", "json", "quiet", "help", "strict"};
+
+report::AnalyzeOptions analyze_options(const Args& a) {
   SELFENS_REQUIRE(a.positional().empty(),
                   "analyze takes no positional arguments, got '" + a.positional()[0] + "'");
   report::AnalyzeOptions o;
@@ -88,21 +88,16 @@ int cmd_analyze(int argc, char** argv) {
   o.max_error_rows = a.integer("max_error_rows", o.max_error_rows, 0);
   SELFENS_REQUIRE(!o.output_dir.empty(), "--output-dir is empty (give a folder; '.' for this one)");
   o.lemma_dir = a.str("lemma_dir", "");
-  if (o.quiet) log::set_level(log::Level::kWarn);
-  int rc = report::run_analyze(o);
-  if (!o.html_path.empty()) log::info("wrote " + o.html_path.string());
-  return rc;
+  return o;
 }
 
-int cmd_mask(int argc, char** argv) {
-  Args a("mask", argc, argv, 2,
-         {"method", "num_paraphrases", "layout", "positions", "fusion_bias", "format", "output",
-          "prefix_len", "question_lens", "generated_len"},
-         {"ascii", "svg", "png", "help"});
-  if (a.flag("help")) {
-    std::printf(kMaskUsage, method_list(" | ").c_str());
-    return 0;
-  }
+const std::set<std::string> kMaskOptions = {"method",        "num_paraphrases", "layout",
+                                            "positions",     "fusion_bias",     "format",
+                                            "output",        "prefix_len",      "question_lens",
+                                            "generated_len"};
+const std::set<std::string> kMaskFlags = {"ascii", "svg", "png", "help"};
+
+report::MaskOptions mask_options(const Args& a) {
   SELFENS_REQUIRE(a.positional().empty(),
                   "mask takes no positional arguments, got '" + a.positional()[0] + "'");
   report::MaskOptions o;
@@ -116,7 +111,39 @@ int cmd_mask(int argc, char** argv) {
   o.prefix_len = a.integer("prefix_len", o.prefix_len);
   o.generated_len = a.integer("generated_len", o.generated_len);
   if (a.has("question_lens")) o.question_lens = a.int_list("question_lens");
-  return report::run_mask(o);
+  return o;
+}
+
+}  // namespace
+
+report::AnalyzeOptions parse_analyze_options(const std::vector<std::string>& args) {
+  return analyze_options(Args("analyze", args, kAnalyzeOptions, kAnalyzeFlags));
+}
+
+report::MaskOptions parse_mask_options(const std::vector<std::string>& args) {
+  return mask_options(Args("mask", args, kMaskOptions, kMaskFlags));
+}
+
+int cmd_analyze(int argc, char** argv) {
+  Args a("analyze", argc, argv, 2, kAnalyzeOptions, kAnalyzeFlags);
+  if (a.flag("help")) {
+    std::fputs(kAnalyzeUsage, stdout);
+    return 0;
+  }
+  const report::AnalyzeOptions o = analyze_options(a);
+  if (o.quiet) log::set_level(log::Level::kWarn);
+  int rc = report::run_analyze(o);
+  if (!o.html_path.empty()) log::info("wrote " + o.html_path.string());
+  return rc;
+}
+
+int cmd_mask(int argc, char** argv) {
+  Args a("mask", argc, argv, 2, kMaskOptions, kMaskFlags);
+  if (a.flag("help")) {
+    std::printf(kMaskUsage, method_list(" | ").c_str());
+    return 0;
+  }
+  return report::run_mask(mask_options(a));
 }
 
 }  // namespace selfens::cli

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/args.h"
+#include "cli/command_options.h"
 #include "cli/commands.h"
 #include "cli/job_options.h"
 #include "jobs/confidence.h"
@@ -57,16 +58,17 @@ uint64_t parse_seed(const Args& a) {
 
 }  // namespace
 
-int cmd_confidence(int argc, char** argv) {
+namespace {
+
+std::set<std::string> confidence_option_names() {
   std::set<std::string> options(std::begin(kJobOptionNames), std::end(kJobOptionNames));
   options.insert({"num_samples", "num_paraphrases", "max_new_tokens", "temperature", "top_p",
                   "top_k", "seed", "checkpoint_seconds", "checkpoint_questions"});
-  Args a("confidence", argc, argv, 2, options,
-         {"quiet", "overwrite", "help"});
-  if (a.flag("help")) {
-    std::fputs(kConfidenceUsage, stdout);
-    return 0;
-  }
+  return options;
+}
+const std::set<std::string> kConfidenceFlags = {"quiet", "overwrite", "help"};
+
+ConfidenceOptions confidence_options(const Args& a) {
   ConfidenceOptions o;
   read_job_options(a, o);
   o.checkpoint = checkpoint_policy(a);
@@ -77,6 +79,22 @@ int cmd_confidence(int argc, char** argv) {
   if (a.has("top_p")) o.top_p = static_cast<float>(a.real("top_p", 1, 0, 1));
   if (a.has("top_k")) o.top_k = a.integer("top_k", 0, 0);
   o.seed = parse_seed(a);
+  return o;
+}
+
+}  // namespace
+
+ConfidenceOptions parse_confidence_options(const std::vector<std::string>& args) {
+  return confidence_options(Args("confidence", args, confidence_option_names(), kConfidenceFlags));
+}
+
+int cmd_confidence(int argc, char** argv) {
+  Args a("confidence", argc, argv, 2, confidence_option_names(), kConfidenceFlags);
+  if (a.flag("help")) {
+    std::fputs(kConfidenceUsage, stdout);
+    return 0;
+  }
+  ConfidenceOptions o = confidence_options(a);
   if (o.quiet) log::set_level(log::Level::kWarn);
   ConfidenceResult r = run_confidence(o);
   if (!r.skipped)

@@ -349,7 +349,7 @@ ConfidenceResult run_confidence(const ConfidenceOptions& o) {
   res.path = paths.confidence();
   io::OutputLock lock(res.path);
   eval::Lemmatizer lem = eval::Lemmatizer::load_default();  // fail before the long part
-  Session session = open_session(o.model, load_options_for(backend));
+  const Session session = session_for(o.preloaded, o.model, backend);
   const SamplingParams sp = sampling_params(o, *session.model);
   const RunIdentity id = run_identity(o, ds, sp, backend);
 

@@ -26,6 +26,7 @@
 
 #include "eval/match.h"
 #include "io/feather.h"
+#include "methods/session.h"
 #include "util/checkpoint.h"
 
 namespace selfens {
@@ -50,6 +51,8 @@ struct ConfidenceOptions {
   std::optional<float> top_p;
   std::optional<int> top_k;
   uint64_t seed = 0;
+  // Weights already loaded for `device` (the Python API's Model); null: load `model`.
+  std::shared_ptr<const Session> preloaded;
 };
 
 struct ConfidenceResult {

@@ -390,7 +390,7 @@ GenerateResult run_generate(const GenerateOptions& o) {
     return complete;
   };
   if (!jobs.empty()) {
-    Session session = open_session(o.model, load_options_for(backend));
+    const Session session = session_for(o.preloaded, o.model, backend);
     std::vector<std::vector<std::string>> prompts;
     for (const auto& j : jobs) prompts.push_back(j.prompts);
     std::string prefix_text = data::prompt_parts(ds.block, "").prefix;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "methods/method.h"
+#include "methods/session.h"
 #include "util/checkpoint.h"
 
 namespace selfens {
@@ -36,6 +37,8 @@ struct GenerateOptions {
   bool margins = false;
   // When the partial file is saved during the run.
   CheckpointPolicy checkpoint;
+  // Weights already loaded for `device` (the Python API's Model); null: load `model`.
+  std::shared_ptr<const Session> preloaded;
 };
 
 struct GenerateResult {

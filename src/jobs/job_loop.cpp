@@ -15,9 +15,7 @@ std::unique_ptr<Engine> open_job_engine(std::shared_ptr<const Model> model,
 
 JobLoop::JobLoop(const std::string& label, int64_t total, bool quiet, CheckpointPolicy checkpoint,
                  std::function<void()> save)
-    : bar_(label, total, quiet), checkpoint_(checkpoint), save_(std::move(save)) {
-  install_interrupt_handler();
-}
+    : bar_(label, total, quiet), checkpoint_(checkpoint), save_(std::move(save)) {}
 
 void JobLoop::finished_one() {
   bar_.advance();

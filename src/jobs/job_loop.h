@@ -11,6 +11,7 @@
 #include "engine/engine.h"
 #include "model/model.h"
 #include "util/checkpoint.h"
+#include "util/interrupt.h"
 #include "util/progress.h"
 
 namespace selfens {
@@ -23,13 +24,14 @@ std::unique_ptr<Engine> open_job_engine(std::shared_ptr<const Model> model,
 class JobLoop {
  public:
   // `save` writes the partial output (called when a checkpoint is due; may
-  // be empty: no checkpoints). Installs the Ctrl+C handler.
+  // be empty: no checkpoints). Handles Ctrl+C while it lives.
   JobLoop(const std::string& label, int64_t total, bool quiet, CheckpointPolicy checkpoint,
           std::function<void()> save);
   void finished_one();  // one item done: the bar advances, a due checkpoint is saved
   void finish();        // the bar's last line (runners stop on util/interrupt.h's interrupted())
 
  private:
+  InterruptScope interrupt_;  // Ctrl+C stops the runner; the host's handler returns after
   ProgressBar bar_;
   Checkpointer checkpoint_;
   std::function<void()> save_;

@@ -6,6 +6,14 @@
 #include <utility>
 
 namespace selfens {
+namespace {
+ProgressSink g_sink;
+}  // namespace
+
+ScopedProgressSink::ScopedProgressSink(ProgressSink sink) : previous_(std::move(g_sink)) {
+  g_sink = std::move(sink);
+}
+ScopedProgressSink::~ScopedProgressSink() { g_sink = std::move(previous_); }
 
 ProgressBar::ProgressBar(std::string label, int64_t total, bool quiet)
     : label_(std::move(label)),
@@ -20,7 +28,7 @@ ProgressBar::~ProgressBar() { finish(); }
 void ProgressBar::advance(int64_t n) {
   done_ += n;
   auto now = std::chrono::steady_clock::now();
-  if (tty_ && now - last_draw_ > std::chrono::milliseconds(100)) {
+  if ((tty_ || g_sink) && now - last_draw_ > std::chrono::milliseconds(100)) {
     last_draw_ = now;
     draw(false);
   }
@@ -34,6 +42,10 @@ void ProgressBar::finish() {
 
 void ProgressBar::draw(bool final_line) {
   if (quiet_) return;
+  if (g_sink) {
+    g_sink(label_, done_, total_, final_line);
+    return;
+  }
   if (!tty_ && !final_line) return;
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   double rate = secs > 0 ? done_ / secs : 0.0;

@@ -1,11 +1,31 @@
 #pragma once
 // A progress bar on stderr with rate and ETA. Silent when quiet is set or
-// stderr is not a terminal (then one summary line at the end).
+// stderr is not a terminal (then one summary line at the end). A host (the
+// Python API's tqdm bar) may take the updates instead: ScopedProgressSink.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace selfens {
+
+// Receives a bar's updates instead of stderr: at most every 100 ms and once
+// at the end (final true). Not called when the bar is quiet.
+using ProgressSink =
+    std::function<void(const std::string& label, int64_t done, int64_t total, bool final)>;
+
+// Sends every ProgressBar's updates to `sink` while it lives (process-wide;
+// the previous sink returns after).
+class ScopedProgressSink {
+ public:
+  explicit ScopedProgressSink(ProgressSink sink);
+  ~ScopedProgressSink();
+  ScopedProgressSink(const ScopedProgressSink&) = delete;
+  ScopedProgressSink& operator=(const ScopedProgressSink&) = delete;
+
+ private:
+  ProgressSink previous_;
+};
 
 class ProgressBar {
  public:
