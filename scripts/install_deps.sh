@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what selfens needs to build and test: Debian packages and the
-# Python packages the tests use to check outputs (pyarrow, pandas) and to
-# execute the analysis notebook (matplotlib, nbclient, ipykernel).
+# Python packages the tests use to check outputs (pyarrow, pandas), to
+# execute the analysis notebook (matplotlib, nbclient, ipykernel), and to
+# build and test the Python API (nanobind, pytest, tqdm).
 set -euo pipefail
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -18,4 +19,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
 fi
-python3 -m pip install -q pyarrow pandas numpy matplotlib nbformat nbclient nbconvert ipykernel pillow
+python3 -m pip install -q pyarrow pandas numpy matplotlib nbformat nbclient nbconvert ipykernel pillow \
+  nanobind pytest tqdm
