@@ -21,7 +21,10 @@ ProgressBar::ProgressBar(std::string label, int64_t total, bool quiet)
       quiet_(quiet),
       tty_(::isatty(STDERR_FILENO) != 0),
       start_(std::chrono::steady_clock::now()),
-      last_draw_(start_) {}
+      last_draw_(start_) {
+  // A sink's bar starts now, so that its own clock gives the true rate.
+  if (g_sink && !quiet_) g_sink(label_, 0, total_, false);
+}
 
 ProgressBar::~ProgressBar() { finish(); }
 

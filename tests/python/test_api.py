@@ -168,3 +168,13 @@ def test_the_api_notebook_runs_end_to_end(tmp_path):
     assert got["accuracy"] == {r["method"]: r["accuracy"] for r in want["comparison"] if r["present"]}
     assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
                for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+
+
+def test_progress_reaches_python_from_start_to_end(model, tmp_path):
+    calls = []
+    selfens._selfens.generate(model._m, ["--dataset", "demo", "--method", "origin",
+                                         "--max_samples", "5", "--output_dir", str(tmp_path)],
+                              lambda label, done, total, final: calls.append((done, total, final)))
+    assert calls[0] == (0, 5, False), "the bar starts with the job (true rates)"
+    assert calls[-1] == (5, 5, True)
+    assert all(a[0] <= b[0] for a, b in zip(calls, calls[1:]))
