@@ -18,6 +18,7 @@
 #include "cli/command_options.h"
 #include "eval/lemmatizer.h"
 #include "eval/match.h"
+#include "jobs/job_loop.h"
 #include "methods/session.h"
 #include "report/analyze.h"
 #include "report/mask.h"
@@ -33,26 +34,23 @@ using namespace nb::literals;
 namespace selfens::python {
 namespace {
 
-// A model loaded once: its weights and tokenizer stay in memory across
-// calls (each job builds its engine on them; on the CPU that copies nothing).
-struct LoadedModel {
+// A model loaded once: its weights, tokenizer and engines (device weights)
+// stay up across calls (jobs/job_loop.h: LoadedModel).
+struct PyModel {
   std::string name;    // as the user gave it (names the output folder)
   std::string device;  // as given: auto | cpu | cuda | cuda-f32
   std::string backend; // resolved: cpu | cuda | cuda-f32
-  std::shared_ptr<const Session> session;
+  std::shared_ptr<LoadedModel> loaded;
+  const Session& session() const { return loaded->session(); }
 };
 
-LoadedModel load(const std::string& name, const std::string& device) {
-  LoadedModel m;
+PyModel load(const std::string& name, const std::string& device) {
+  PyModel m;
   m.name = name;
   m.device = device;
   m.backend = resolve_backend_kind(device);
-  Session s;
-  {
-    nb::gil_scoped_release release;
-    s = open_session(name, load_options_for(m.backend));
-  }
-  m.session = std::make_shared<const Session>(std::move(s));
+  nb::gil_scoped_release release;
+  m.loaded = std::make_shared<LoadedModel>(open_session(name, load_options_for(m.backend)));
   return m;
 }
 
@@ -73,13 +71,13 @@ ProgressSink python_sink(nb::object callback) {
   };
 }
 
-nb::dict generate(const LoadedModel* model, const std::vector<std::string>& args,
+nb::dict generate(const PyModel* model, const std::vector<std::string>& args,
                   nb::object progress) {
   GenerateOptions o = cli::parse_generate_options(args);
   if (model) {
     o.model = model->name;
     o.device = model->device;
-    o.preloaded = model->session;
+    o.preloaded = model->loaded;
   }
   GenerateResult r;
   {
@@ -99,13 +97,13 @@ nb::dict generate(const LoadedModel* model, const std::vector<std::string>& args
   return d;
 }
 
-nb::dict confidence(const LoadedModel* model, const std::vector<std::string>& args,
+nb::dict confidence(const PyModel* model, const std::vector<std::string>& args,
                     nb::object progress) {
   ConfidenceOptions o = cli::parse_confidence_options(args);
   if (model) {
     o.model = model->name;
     o.device = model->device;
-    o.preloaded = model->session;
+    o.preloaded = model->loaded;
   }
   ConfidenceResult r;
   {
@@ -163,17 +161,17 @@ NB_MODULE(_selfens, m) {
   m.doc() = "selfens engine (C++): use the selfens package, not this module";
   nb::exception<selfens::InputError>(m, "InputError", PyExc_ValueError);
   selfens::log::set_level(selfens::log::Level::kWarn);  // the package shows progress itself
-  nb::class_<LoadedModel>(m, "LoadedModel")
-      .def_ro("name", &LoadedModel::name)
-      .def_ro("device", &LoadedModel::device)
-      .def_ro("backend", &LoadedModel::backend)
+  nb::class_<PyModel>(m, "LoadedModel")
+      .def_ro("name", &PyModel::name)
+      .def_ro("device", &PyModel::device)
+      .def_ro("backend", &PyModel::backend)
       .def_prop_ro("architecture",
-                   [](const LoadedModel& l) { return l.session->model->config.architecture; })
-      .def_prop_ro("path", [](const LoadedModel& l) { return l.session->model->path; })
+                   [](const PyModel& l) { return l.session().model->config.architecture; })
+      .def_prop_ro("path", [](const PyModel& l) { return l.session().model->path; })
       .def_prop_ro("num_layers",
-                   [](const LoadedModel& l) { return l.session->model->config.num_layers; })
-      .def("tokenize", [](const LoadedModel& l, const std::string& text) {
-        return l.session->tokenizer->encode(text, true);
+                   [](const PyModel& l) { return l.session().model->config.num_layers; })
+      .def("tokenize", [](const PyModel& l, const std::string& text) {
+        return l.session().tokenizer->encode(text, true);
       });
   m.def("load", &load, "name"_a, "device"_a);
   m.def("generate", &generate, "model"_a.none(), "args"_a, "progress"_a.none());

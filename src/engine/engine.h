@@ -108,6 +108,8 @@ class Engine {
   KvStats kv_stats() const { return kv_.stats(); }
   // Where the time of the forward calls went (see EngineStats).
   const EngineStats& stats() const { return stats_; }
+  // Zeroes the counters (an engine kept across jobs reports each job's own).
+  void reset_stats() { stats_ = EngineStats{}; }
   // Host copy of a span's K and V for one layer: [length, n_kv_heads * head_dim].
   void read_kv(SpanId span, int layer, std::vector<float>& k, std::vector<float>& v);
 

@@ -313,7 +313,7 @@ bool sample_jobs(const ConfidenceOptions& o, const std::string& backend, const d
                            o.max_new_tokens);
   SampleRunnerOptions ro{.sampling = sp, .max_new_tokens = o.max_new_tokens};
   const int in_flight = std::max(1, std::min<int>(o.batch_size, static_cast<int>(jobs.size())));
-  const std::unique_ptr<Engine> engine = open_job_engine(session.model, backend, o.threads);
+  const JobEngine engine(o.preloaded, session, backend, o.threads);
   SampleRunner runner(*engine, *session.tokenizer, ro, tokens.prefix);
   std::vector<SampleJob> sjobs(jobs.size());
   for (size_t i = 0; i < jobs.size(); ++i)
@@ -349,7 +349,7 @@ ConfidenceResult run_confidence(const ConfidenceOptions& o) {
   res.path = paths.confidence();
   io::OutputLock lock(res.path);
   eval::Lemmatizer lem = eval::Lemmatizer::load_default();  // fail before the long part
-  const Session session = session_for(o.preloaded, o.model, backend);
+  const Session session = job_session(o.preloaded, o.model, backend);
   const SamplingParams sp = sampling_params(o, *session.model);
   const RunIdentity id = run_identity(o, ds, sp, backend);
 

@@ -26,7 +26,7 @@
 
 #include "eval/match.h"
 #include "io/feather.h"
-#include "methods/session.h"
+#include "jobs/job_loop.h"
 #include "util/checkpoint.h"
 
 namespace selfens {
@@ -51,8 +51,9 @@ struct ConfidenceOptions {
   std::optional<float> top_p;
   std::optional<int> top_k;
   uint64_t seed = 0;
-  // Weights already loaded for `device` (the Python API's Model); null: load `model`.
-  std::shared_ptr<const Session> preloaded;
+  // A model kept across jobs, loaded for `device` (the Python API's Model);
+  // null: load `model` for this job.
+  std::shared_ptr<LoadedModel> preloaded;
 };
 
 struct ConfidenceResult {

@@ -252,8 +252,8 @@ bool answer_jobs(const GenerateOptions& o, const std::string& backend, const dat
                  const std::function<bool(bool)>& save) {
   const bool per_prompt = o.method.method == Method::kPerPrompt;
   const int batch = std::max(1, std::min<int>(o.batch_size, static_cast<int>(jobs.size())));
-  const std::unique_ptr<Engine> owned = open_job_engine(session.model, backend, o.threads);
-  Engine& engine = *owned;
+  const JobEngine job_engine(o.preloaded, session, backend, o.threads);
+  Engine& engine = *job_engine;
   const auto decode_start = Clock::now();
   MethodRunner runner(engine, *session.tokenizer, o.method, tokens.prefix, tokens.cue_len);
   counters.prefix_tokens = runner.prefix_tokens();
@@ -390,7 +390,7 @@ GenerateResult run_generate(const GenerateOptions& o) {
     return complete;
   };
   if (!jobs.empty()) {
-    const Session session = session_for(o.preloaded, o.model, backend);
+    const Session session = job_session(o.preloaded, o.model, backend);
     std::vector<std::vector<std::string>> prompts;
     for (const auto& j : jobs) prompts.push_back(j.prompts);
     std::string prefix_text = data::prompt_parts(ds.block, "").prefix;

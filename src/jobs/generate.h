@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "methods/method.h"
-#include "methods/session.h"
+#include "jobs/job_loop.h"
 #include "util/checkpoint.h"
 
 namespace selfens {
@@ -37,8 +37,9 @@ struct GenerateOptions {
   bool margins = false;
   // When the partial file is saved during the run.
   CheckpointPolicy checkpoint;
-  // Weights already loaded for `device` (the Python API's Model); null: load `model`.
-  std::shared_ptr<const Session> preloaded;
+  // A model kept across jobs, loaded for `device` (the Python API's Model);
+  // null: load `model` for this job.
+  std::shared_ptr<LoadedModel> preloaded;
 };
 
 struct GenerateResult {

@@ -13,6 +13,29 @@ std::unique_ptr<Engine> open_job_engine(std::shared_ptr<const Model> model,
   return std::make_unique<Engine>(std::move(model), eo);
 }
 
+Engine& LoadedModel::engine(const std::string& backend, int threads) {
+  std::unique_ptr<Engine>& e = engines_[{backend, threads}];
+  if (!e) e = open_job_engine(session_.model, backend, threads);
+  return *e;
+}
+
+Session job_session(const std::shared_ptr<LoadedModel>& preloaded, const std::string& model,
+                    const std::string& backend) {
+  if (preloaded) return preloaded->session();
+  return open_session(model, load_options_for(backend));
+}
+
+JobEngine::JobEngine(const std::shared_ptr<LoadedModel>& preloaded, const Session& session,
+                     const std::string& backend, int threads) {
+  if (preloaded) {
+    engine_ = &preloaded->engine(backend, threads);
+    engine_->reset_stats();
+  } else {
+    owned_ = open_job_engine(session.model, backend, threads);
+    engine_ = owned_.get();
+  }
+}
+
 JobLoop::JobLoop(const std::string& label, int64_t total, bool quiet, CheckpointPolicy checkpoint,
                  std::function<void()> save)
     : bar_(label, total, quiet), checkpoint_(checkpoint), save_(std::move(save)) {}

@@ -5,10 +5,13 @@
 // and its file, not its plumbing.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "engine/engine.h"
+#include "methods/session.h"
 #include "model/model.h"
 #include "util/checkpoint.h"
 #include "util/interrupt.h"
@@ -20,6 +23,39 @@ namespace selfens {
 // `threads` CPU threads; its KV pool is sized by the job's runner.
 std::unique_ptr<Engine> open_job_engine(std::shared_ptr<const Model> model,
                                         const std::string& backend, int threads);
+
+// A model kept across jobs (the Python API's Model): its weights and
+// tokenizer loaded once, and one engine per (backend, threads) whose device
+// weights stay up between jobs. A job borrows the engine; its KV pool and
+// spans are the job's and are freed when the job ends. One job at a time.
+class LoadedModel {
+ public:
+  explicit LoadedModel(Session session) : session_(std::move(session)) {}
+  const Session& session() const { return session_; }
+  Engine& engine(const std::string& backend, int threads);
+
+ private:
+  Session session_;
+  std::map<std::pair<std::string, int>, std::unique_ptr<Engine>> engines_;
+};
+
+// The session of a job: the preloaded one, or `model` loaded for `backend`.
+Session job_session(const std::shared_ptr<LoadedModel>& preloaded, const std::string& model,
+                    const std::string& backend);
+
+// The engine of a job: the preloaded model's (its counters reset), or a new
+// one that the job owns.
+class JobEngine {
+ public:
+  JobEngine(const std::shared_ptr<LoadedModel>& preloaded, const Session& session,
+            const std::string& backend, int threads);
+  Engine& operator*() const { return *engine_; }
+  Engine* operator->() const { return engine_; }
+
+ private:
+  std::unique_ptr<Engine> owned_;
+  Engine* engine_ = nullptr;
+};
 
 class JobLoop {
  public:

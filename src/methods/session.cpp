@@ -44,12 +44,6 @@ std::unique_ptr<Tokenizer> open_tokenizer(const std::string& name_or_path) {
   return tokenizer_at(resolve_model_path(name_or_path));
 }
 
-Session session_for(const std::shared_ptr<const Session>& preloaded,
-                    const std::string& name_or_path, const std::string& device) {
-  if (preloaded) return *preloaded;
-  return open_session(name_or_path, load_options_for(device));
-}
-
 LoadOptions load_options_for(const std::string& device) {
   return LoadOptions{.bf16_views = backend_keeps_bf16_weights(device),
                      .device = device_memory(device)};

@@ -19,10 +19,6 @@ Session open_session(const std::string& name_or_path, const LoadOptions& options
 // The load options that suit `device` (auto, cpu, cuda, cuda-f32): a bf16
 // device takes bf16 files' bytes as they are.
 LoadOptions load_options_for(const std::string& device);
-// `preloaded` when given (weights loaded once and kept, e.g. by the Python
-// API's Model), else open_session(name_or_path, load_options_for(device)).
-Session session_for(const std::shared_ptr<const Session>& preloaded,
-                    const std::string& name_or_path, const std::string& device);
 // The tokenizer alone (no weights are read).
 std::unique_ptr<Tokenizer> open_tokenizer(const std::string& name_or_path);
 

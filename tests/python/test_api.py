@@ -178,3 +178,11 @@ def test_progress_reaches_python_from_start_to_end(model, tmp_path):
     assert calls[0] == (0, 5, False), "the bar starts with the job (true rates)"
     assert calls[-1] == (5, 5, True)
     assert all(a[0] <= b[0] for a, b in zip(calls, calls[1:]))
+
+
+def test_an_engine_kept_across_calls_reports_each_calls_own_counts(model):
+    first = model.generate("demo", method="origin", max_samples=4, quiet=True)
+    again = model.generate("demo", method="origin", max_samples=4, quiet=True)
+    for key in ("selfens.forward_calls", "selfens.forwarded_tokens", "selfens.generated_tokens"):
+        assert first.attrs["selfens"][key] == again.attrs["selfens"][key], key
+    assert first["prediction"].tolist() == again["prediction"].tolist()
