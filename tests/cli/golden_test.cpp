@@ -203,6 +203,8 @@ constexpr RealModel kRealModels[] = {
     {"qwen2.5-coder-0.5b", "qwen2.5-coder-0.5b-instruct-q5_0.gguf", "qwen2.5-coder-0.5b"},
 };
 
+void PrintTo(const RealModel& m, std::ostream* os) { *os << m.golden; }
+
 std::string real_model_path(const RealModel& m) {
   return (std::filesystem::path(models_cache_dir()) / m.file).string();
 }
