@@ -6,6 +6,8 @@ when any of its first N paraphrases is answered right (the lemma match).
 
     PYTHONPATH=build/python bench/accuracy_table.py OUT DATASET N MODEL [MODEL ...]
 """
+import glob
+import os
 import sys
 
 import pandas as pd
@@ -15,7 +17,6 @@ import selfens
 
 def oracle(out, dataset, model, n, questions):
     """Share of `questions` with a right answer among the first n paraphrases."""
-    import os
     path = os.path.join(out, dataset, os.path.basename(model).removesuffix(".gguf"),
                         "per_prompt.feather")
     if not os.path.exists(path):
@@ -31,8 +32,6 @@ def oracle(out, dataset, model, n, questions):
 
 def shared_questions(out, dataset, model):
     """The questions every result file of the folder answers (what analyze compares on)."""
-    import glob
-    import os
     folder = os.path.join(out, dataset, os.path.basename(model).removesuffix(".gguf"))
     sets = [set(pd.read_feather(f, columns=["uuid"])["uuid"])
             for f in glob.glob(os.path.join(folder, "*.feather"))

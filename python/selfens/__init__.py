@@ -96,9 +96,11 @@ def _dataset_arg(dataset: Dataset, tmp: str) -> str:
 
 
 def _read(path: str) -> pd.DataFrame:
-    frame = pd.read_feather(path)
+    """The file's rows, its selfens metadata in attrs (one read of the file)."""
     import pyarrow.feather as feather
-    meta = feather.read_table(path).schema.metadata or {}
+    table = feather.read_table(path)
+    frame = table.to_pandas()
+    meta = table.schema.metadata or {}
     frame.attrs["selfens"] = {k.decode(): v.decode() for k, v in meta.items()}
     frame.attrs["path"] = path
     return frame

@@ -71,53 +71,38 @@ ProgressSink python_sink(nb::object callback) {
   };
 }
 
-nb::dict generate(const PyModel* model, const std::vector<std::string>& args,
-                  nb::object progress) {
-  GenerateOptions o = cli::parse_generate_options(args);
+// Runs one job (generate or confidence) with `model`'s kept weights, the
+// GIL released and progress sent to Python; the result's common fields.
+template <class Options, class Run>
+nb::dict run_job(const PyModel* model, Options o, nb::object progress, Run run) {
   if (model) {
     o.model = model->name;
     o.device = model->device;
     o.preloaded = model->loaded;
   }
-  GenerateResult r;
+  decltype(run(o)) r;
   {
     nb::gil_scoped_release release;
     ScopedProgressSink sink(python_sink(progress));
-    r = run_generate(o);
+    r = run(o);
   }
   nb::dict d;
   d["path"] = r.path.string();
   d["rows"] = r.rows;
-  d["new_questions"] = r.new_questions;
-  d["complete"] = r.complete;
   d["skipped"] = r.skipped;
   d["interrupted"] = r.interrupted;
   d["wall_seconds"] = r.wall_seconds;
-  d["generated_tokens"] = r.generated_tokens;
   return d;
+}
+
+nb::dict generate(const PyModel* model, const std::vector<std::string>& args,
+                  nb::object progress) {
+  return run_job(model, cli::parse_generate_options(args), progress, run_generate);
 }
 
 nb::dict confidence(const PyModel* model, const std::vector<std::string>& args,
                     nb::object progress) {
-  ConfidenceOptions o = cli::parse_confidence_options(args);
-  if (model) {
-    o.model = model->name;
-    o.device = model->device;
-    o.preloaded = model->loaded;
-  }
-  ConfidenceResult r;
-  {
-    nb::gil_scoped_release release;
-    ScopedProgressSink sink(python_sink(progress));
-    r = run_confidence(o);
-  }
-  nb::dict d;
-  d["path"] = r.path.string();
-  d["rows"] = r.rows;
-  d["skipped"] = r.skipped;
-  d["interrupted"] = r.interrupted;
-  d["wall_seconds"] = r.wall_seconds;
-  return d;
+  return run_job(model, cli::parse_confidence_options(args), progress, run_confidence);
 }
 
 std::string analyze_json(const std::vector<std::string>& args) {
