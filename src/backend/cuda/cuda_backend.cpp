@@ -80,7 +80,7 @@ CudaBackend::CudaBackend(DType weight_dtype, const BackendOptions& options)
                                            : options.cuda_profile == 3 ? OpProfile::Mode::kIsolated
                                                                        : OpProfile::Mode::kSync);
   // Graphs replay launches without their per-op profile scopes: off while profiling.
-  graphs_enabled_ = !profile_ && options.cuda_graphs;
+  graphs_.set_enabled(!profile_ && options.cuda_graphs);
   tiling_ = tiling_for(device_, options);
   device_sampling_ = options.cuda_device_sampling;
 }
@@ -89,8 +89,7 @@ CudaBackend::~CudaBackend() {
   // No throwing here: errors at teardown are ignored.
   if (stream_ != nullptr) cudaStreamSynchronize(stream_);
   weight_uploader_.reset();
-  if (graph_mode_ == GraphMode::kCapture) abort_capture();
-  for (auto& [key, g] : graphs_) cudaGraphExecDestroy(g.exec);
+  if (graphs_.mode() == GraphMode::kCapture) graphs_.abort(stream_);
   for (UploadBuffer& u : uploads_) {
     cudaFreeHost(u.host);
     cudaFree(u.dev);
@@ -99,8 +98,8 @@ CudaBackend::~CudaBackend() {
   if (profile_) profile_->print(stderr);
   if (trace_steps_)
     std::fprintf(stderr, "cuda graphs: forward calls %lld eager, %lld captured, %lld replayed\n",
-                 (long long)graph_calls_[0], (long long)graph_calls_[1],
-                 (long long)graph_calls_[2]);
+                 (long long)graphs_.calls()[0], (long long)graphs_.calls()[1],
+                 (long long)graphs_.calls()[2]);
   for (void* p : owned_) cudaFree(p);
   cudaFree(k_cache_);
   cudaFree(v_cache_);
@@ -193,7 +192,7 @@ void* CudaBackend::shadow_for(const Tensor& out, int64_t rows) {
 
 void* CudaBackend::scratch(size_t bytes) {
   if (bytes > scratch_bytes_) {
-    SELFENS_CHECK(graph_mode_ == GraphMode::kEager, "CUDA graph: scratch grown while recording");
+    SELFENS_CHECK(!graphs_.recording(), "CUDA graph: scratch grown while recording");
     sync();
     if (!graphs_.empty()) invalidate_graphs();
     ++scratch_generation_;
@@ -259,7 +258,7 @@ void CudaBackend::write_kv(int layer, const Tensor& k, const Tensor& v,
   check_slots(slots);
   const auto* dslots =
       static_cast<const int32_t*>(upload(kSlots, slots.data(), slots.size_bytes()));
-  if (!record_op(8, {uint64_t(layer), ptr(k), ptr(v), slots.size()})) return;
+  if (!record_op(Op::kWriteKv, {uint64_t(layer), ptr(k), ptr(v), slots.size()})) return;
   launch_kv_write(k.f32(), v.f32(), dslots, int64_t(slots.size()), kvd, kv_shape_.page_size,
                   k_layer(layer), v_layer(layer), kv_bf16_, stream_);
 }

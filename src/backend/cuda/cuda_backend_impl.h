@@ -7,7 +7,7 @@
 // whose metadata equals the last upload of its kind (e.g. the KV slots,
 // identical for all layers of a forward call) reuses it.
 //
-// CUDA graphs (cuda_step_graph.cpp): prepare_step keys each forward call by
+// CUDA graphs (cuda_step_graph.h): prepare_step keys each forward call by
 // its shape (rows, logit rows, attention tiles). The second call of a key
 // is captured into a graph (its uploads become copies from the fixed pinned
 // buffers), and later calls of the key replay it: their ops only check
@@ -32,6 +32,7 @@
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/cuda_lt_gemm.h"
 #include "backend/cuda/cuda_profile.h"
+#include "backend/cuda/cuda_step_graph.h"
 #include "backend/cuda/cuda_weight_upload.h"
 
 namespace selfens::cuda {
@@ -115,18 +116,13 @@ class CudaBackend final : public Backend {
   const void* upload(Upload kind, const void* data, size_t bytes);
   void reserve_upload(Upload kind, size_t bytes);  // capacity for an upload (eager only)
 
-  // --- CUDA graphs of forward calls (cuda_step_graph.cpp) ---
-  enum class GraphMode { kEager, kCapture, kReplay };
-  struct StepGraph {
-    cudaGraphExec_t exec = nullptr;
-    uint64_t ops_hash = 0;  // the captured op sequence (checked on replay)
-  };
-  // Folds one op (a kind tag and its pointers and sizes) into the call's op
-  // hash; false when the op must not launch anything (replay).
-  bool record_op(uint64_t tag, std::initializer_list<uint64_t> args);
+  // --- CUDA graphs of forward calls (cuda_step_graph.h) ---
+  // Folds one op into the call's hash; false when the op must not launch
+  // anything (replay).
+  bool record_op(Op op, std::initializer_list<uint64_t> args);
   void begin_graph_mode(uint64_t key);
   void abort_capture();
-  void invalidate_graphs();
+  void invalidate_graphs();  // syncs first when a graph may be running
   void sync();  // stream synchronize; no graph is in flight afterwards
   void* scratch(size_t bytes);
   // A bf16 copy of one activation tensor lives in scratch_, written by the
@@ -163,16 +159,10 @@ class CudaBackend final : public Backend {
   // Pinned staging of bf16 weight uploads; released at the first step
   // (the engine uploads its weights before it).
   std::unique_ptr<Bf16WeightUploader> weight_uploader_;
-  bool graphs_enabled_ = true;
   // Sampled choices drawn on the device (default); SELFENS_CUDA_SAMPLE=0:
   // the host draws them from downloaded logits (same samples, slower).
   bool device_sampling_ = true;
-  GraphMode graph_mode_ = GraphMode::kEager;
-  uint64_t step_key_ = 0, ops_hash_ = 0;
-  bool graph_in_flight_ = false;
-  std::array<int64_t, 3> graph_calls_{};  // forward calls run eager / captured / replayed
-  std::unordered_map<uint64_t, StepGraph> graphs_;
-  std::unordered_map<uint64_t, int> keys_seen_;
+  StepGraphRecorder graphs_{true};  // enabled unless profiling or options say no
 
   std::unordered_set<void*> owned_;  // weights and alloc()ed tensors
   std::vector<char> plan_bytes_;     // packed attention plan (reused buffer)

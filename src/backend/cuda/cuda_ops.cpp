@@ -18,7 +18,7 @@ void CudaBackend::embed(const Tensor& table, std::span<const int32_t> tokens, Te
                         " outside the vocabulary [0, " + std::to_string(table.rows) + ")");
   const auto* dt = static_cast<const int32_t*>(upload(kTokens, tokens.data(), tokens.size_bytes()));
   wrote(out);
-  if (!record_op(1, {ptr(table), ptr(out), tokens.size()})) return;
+  if (!record_op(Op::kEmbed, {ptr(table), ptr(out), tokens.size()})) return;
   launch_embed(table.data, table.dtype == DType::kBF16, dt, int64_t(tokens.size()), table.cols,
                out.f32(), stream_);
 }
@@ -29,7 +29,7 @@ void CudaBackend::rmsnorm(const Tensor& x, const Tensor& w, float eps, Tensor& o
       w.cols == x.cols && out.cols == x.cols && out.rows >= x.rows && w.dtype == DType::kF32,
       "rmsnorm shapes");
   void* out_bf16 = shadow_for(out, x.rows);
-  if (!record_op(2, {ptr(x), ptr(w), ptr(out), uint64_t(x.rows), uint64_t(x.cols)})) return;
+  if (!record_op(Op::kRmsNorm, {ptr(x), ptr(w), ptr(out), uint64_t(x.rows), uint64_t(x.cols)})) return;
   launch_rmsnorm(x.f32(), w.f32(), eps, x.rows, x.cols, out.f32(), out_bf16, stream_);
 }
 
@@ -58,7 +58,7 @@ void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, T
     xb = scratch_;
   }
   wrote(out);
-  if (!record_op(3, {ptr(x), ptr(w), b ? ptr(*b) : 0, ptr(out), uint64_t(n), uint64_t(in),
+  if (!record_op(Op::kMatmul, {ptr(x), ptr(w), b ? ptr(*b) : 0, ptr(out), uint64_t(n), uint64_t(in),
                      uint64_t(nout), scratch_generation_, uint64_t(convert)}))
     return;
   if (bf16) {
@@ -96,7 +96,7 @@ void CudaBackend::rope(Tensor& q, Tensor& k, int n_heads, int n_kv_heads,
       static_cast<const int32_t*>(upload(kPositions, positions.data(), positions.size_bytes()));
   wrote(q);
   wrote(k);
-  if (!record_op(4, {ptr(q), ptr(k), uint64_t(q.rows), uint64_t(n_heads), uint64_t(n_kv_heads)}))
+  if (!record_op(Op::kRope, {ptr(q), ptr(k), uint64_t(q.rows), uint64_t(n_heads), uint64_t(n_kv_heads)}))
     return;
   launch_rope(q.f32(), k.f32(), n_heads, n_kv_heads, half, df, dp, q.rows, stream_);
 }
@@ -105,7 +105,7 @@ void CudaBackend::silu_mul(Tensor& gate, const Tensor& up) {
   auto prof_scope = prof("silu_mul");
   SELFENS_CHECK(up.cols == gate.cols && up.rows >= gate.rows, "silu_mul shapes");
   void* gate_bf16 = shadow_for(gate, gate.rows);
-  if (!record_op(5, {ptr(gate), ptr(up), uint64_t(gate.rows), uint64_t(gate.cols)})) return;
+  if (!record_op(Op::kSiluMul, {ptr(gate), ptr(up), uint64_t(gate.rows), uint64_t(gate.cols)})) return;
   launch_silu_mul(gate.f32(), up.f32(), gate.rows * gate.cols, gate_bf16, stream_);
 }
 
@@ -113,7 +113,7 @@ void CudaBackend::add(Tensor& x, const Tensor& y) {
   auto prof_scope = prof("add");
   SELFENS_CHECK(x.cols == y.cols && y.rows >= x.rows, "add shapes");
   wrote(x);
-  if (!record_op(6, {ptr(x), ptr(y), uint64_t(x.rows), uint64_t(x.cols)})) return;
+  if (!record_op(Op::kAdd, {ptr(x), ptr(y), uint64_t(x.rows), uint64_t(x.cols)})) return;
   launch_add(x.f32(), y.f32(), x.rows * x.cols, stream_);
 }
 
@@ -123,7 +123,7 @@ void CudaBackend::gather_rows(const Tensor& x, std::span<const int32_t> rows, Te
   for (int32_t r : rows) SELFENS_CHECK(r >= 0 && r < x.rows, "gather row out of range");
   const auto* dr = static_cast<const int32_t*>(upload(kRows, rows.data(), rows.size_bytes()));
   wrote(out);
-  if (!record_op(7, {ptr(x), ptr(out), rows.size(), uint64_t(x.cols)})) return;
+  if (!record_op(Op::kGatherRows, {ptr(x), ptr(out), rows.size(), uint64_t(x.cols)})) return;
   launch_gather_rows(x.f32(), dr, int64_t(rows.size()), x.cols, out.f32(), stream_);
 }
 
@@ -214,7 +214,7 @@ CudaBackend::PackedAttention CudaBackend::pack_attention(const AttentionBatch& p
 // buffer drops the recorded graphs, which hold the old addresses).
 void CudaBackend::reserve_attention_state(size_t lse_count, size_t part_count, size_t head_dim) {
   if (lse_count <= state_lse_capacity_ && part_count <= state_part_capacity_) return;
-  SELFENS_CHECK(graph_mode_ == GraphMode::kEager,
+  SELFENS_CHECK(!graphs_.recording(),
                 "CUDA graph: attention state grown while recording");
   sync();
   invalidate_graphs();
@@ -271,7 +271,7 @@ void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const Atten
     out_bf16 = shadow_for(out, out.rows);
   else
     wrote(out);
-  if (!record_op(9, {uint64_t(layer), ptr(q), ptr(out), uint64_t(n_heads)})) return;
+  if (!record_op(Op::kAttention, {uint64_t(layer), ptr(q), ptr(out), uint64_t(n_heads)})) return;
   if (kv_bf16_) {
     const PackedAttention& pa = packed_;
     launch_span_attention_mma(q.f32(), k_layer(layer), v_layer(layer), pa.dev, 0,

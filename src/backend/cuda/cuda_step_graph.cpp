@@ -29,7 +29,7 @@ uint64_t mix(uint64_t h, uint64_t v) {
 
 void CudaBackend::sync() {
   CUDA_CHECK(cudaStreamSynchronize(stream_));
-  graph_in_flight_ = false;
+  graphs_.landed();
   for (UploadBuffer& u : uploads_) u.copy_pending = false;
 }
 
@@ -38,8 +38,7 @@ void CudaBackend::sync() {
 void CudaBackend::reserve_upload(Upload kind, size_t bytes) {
   UploadBuffer& u = uploads_[size_t(kind)];
   if (bytes <= u.capacity) return;
-  SELFENS_CHECK(graph_mode_ == GraphMode::kEager,
-                "CUDA graph: upload buffer grown while recording");
+  SELFENS_CHECK(!graphs_.recording(), "CUDA graph: upload buffer grown while recording");
   sync();               // queued copies and kernels may still use the old buffers
   invalidate_graphs();  // graphs hold their addresses
   CUDA_CHECK(cudaFreeHost(u.host));
@@ -59,13 +58,13 @@ const void* CudaBackend::upload(Upload kind, const void* data, size_t bytes) {
     return u.dev;
   reserve_upload(kind, std::max<size_t>(bytes, 1));
   // The pinned buffer may still be the source of a queued copy.
-  if (u.in_graph && graph_in_flight_) sync();
+  if (u.in_graph && graphs_.in_flight()) sync();
   if (u.copy_pending) {
     CUDA_CHECK(cudaEventSynchronize(u.copied));
     u.copy_pending = false;
   }
   if (bytes > 0) std::memcpy(u.host, data, bytes);
-  switch (graph_mode_) {
+  switch (graphs_.mode()) {
     case GraphMode::kEager:
       if (bytes > 0) {
         CUDA_CHECK(cudaMemcpyAsync(u.dev, u.host, bytes, cudaMemcpyHostToDevice, stream_));
@@ -94,7 +93,7 @@ void CudaBackend::prepare_step(std::span<const int32_t> tokens, std::span<const 
                                std::span<const KvSlot> slots, const AttentionBatch& plan,
                                std::span<const int32_t> logit_rows) {
   auto prof_scope = prof("prepare_step");
-  if (graph_mode_ != GraphMode::kEager) abort_capture();  // the last call ended in an error
+  if (graphs_.recording()) abort_capture();  // the last call ended in an error
   weight_uploader_.reset();  // the weights are up: free its pinned buffers
   const int64_t n = int64_t(positions.size());
   SELFENS_CHECK(int64_t(tokens.size()) == n && int64_t(slots.size()) == n,
@@ -112,7 +111,7 @@ void CudaBackend::prepare_step(std::span<const int32_t> tokens, std::span<const 
   reserve_upload(kRows, logit_rows.size_bytes());
   if (packed_.source != nullptr) reserve_upload(kPlan, plan_bytes_.size());
   uint64_t key = 0;
-  if (graphs_enabled_ && packed_.n_tiles > 0) {
+  if (graphs_.enabled() && packed_.n_tiles > 0) {
     for (uint64_t v : {uint64_t(n), uint64_t(logit_rows.size()), uint64_t(packed_.n_tiles),
                        uint64_t(packed_.max_tile_rows), uint64_t(packed_.n_cascade_tiles),
                        uint64_t(packed_.max_rows_cascade), uint64_t(packed_.n_parts > 0),
@@ -129,74 +128,108 @@ void CudaBackend::prepare_step(std::span<const int32_t> tokens, std::span<const 
 }
 
 void CudaBackend::begin_graph_mode(uint64_t key) {
-  graph_mode_ = GraphMode::kEager;
-  step_key_ = key;
+  const GraphMode mode = graphs_.decide(key);
+  if (mode == GraphMode::kEager) return;
+  if (graphs_.in_flight() || mode == GraphMode::kCapture) sync();
+  // Every kind's first upload of the call must write its pinned buffer (and,
+  // capturing, record its copy): forget what was uploaded before.
+  for (UploadBuffer& u : uploads_) u.cached = false;
+  graphs_.start(mode, key, stream_);
+}
+
+bool CudaBackend::record_op(Op op, std::initializer_list<uint64_t> args) {
+  return graphs_.record(op, args);
+}
+
+void CudaBackend::finish_step() { graphs_.finish(stream_); }
+
+void CudaBackend::abort_capture() {
+  graphs_.abort(stream_);
+  for (UploadBuffer& u : uploads_) u.cached = false;
+}
+
+void CudaBackend::invalidate_graphs() {
+  if (graphs_.in_flight()) sync();
+  graphs_.clear();
+}
+
+// --- StepGraphRecorder ---
+
+StepGraphRecorder::~StepGraphRecorder() {
+  for (auto& [key, g] : graphs_) cudaGraphExecDestroy(g.exec);
+}
+
+GraphMode StepGraphRecorder::decide(uint64_t key) {
+  mode_ = GraphMode::kEager;
+  key_ = key;
   if (key == 0) {
-    ++graph_calls_[0];
-    return;
+    ++calls_[0];
+    return GraphMode::kEager;
   }
   GraphMode mode = GraphMode::kEager;
   if (graphs_.count(key) != 0)
     mode = GraphMode::kReplay;
   else if (++keys_seen_[key] >= kCaptureAfter)
     mode = GraphMode::kCapture;
-  ++graph_calls_[size_t(mode)];
-  if (mode == GraphMode::kEager) return;
-  if (graph_in_flight_ || mode == GraphMode::kCapture) sync();
-  // Every kind's first upload of the call must write its pinned buffer (and,
-  // capturing, record its copy): forget what was uploaded before.
-  for (UploadBuffer& u : uploads_) u.cached = false;
+  ++calls_[size_t(mode)];
+  return mode;
+}
+
+void StepGraphRecorder::start(GraphMode mode, uint64_t key, cudaStream_t stream) {
+  key_ = key;
   ops_hash_ = key;
-  graph_mode_ = mode;
+  mode_ = mode;
   if (mode == GraphMode::kCapture)
-    CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeRelaxed));
+    CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeRelaxed));
 }
 
-bool CudaBackend::record_op(uint64_t tag, std::initializer_list<uint64_t> args) {
-  if (graph_mode_ == GraphMode::kEager) return true;
-  ops_hash_ = mix(ops_hash_, tag);
+bool StepGraphRecorder::record(Op op, std::initializer_list<uint64_t> args) {
+  if (mode_ == GraphMode::kEager) return true;
+  ops_hash_ = mix(ops_hash_, uint64_t(op));
   for (uint64_t a : args) ops_hash_ = mix(ops_hash_, a);
-  return graph_mode_ == GraphMode::kCapture;
+  return mode_ == GraphMode::kCapture;
 }
 
-void CudaBackend::finish_step() {
-  if (graph_mode_ == GraphMode::kEager) return;
-  const GraphMode mode = graph_mode_;
-  graph_mode_ = GraphMode::kEager;
+void StepGraphRecorder::finish(cudaStream_t stream) {
+  if (mode_ == GraphMode::kEager) return;
+  const GraphMode mode = mode_;
+  mode_ = GraphMode::kEager;
   if (mode == GraphMode::kCapture) {
     cudaGraph_t graph = nullptr;
-    CUDA_CHECK(cudaStreamEndCapture(stream_, &graph));
+    CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
     StepGraph g;
     g.ops_hash = ops_hash_;
     const cudaError_t err = cudaGraphInstantiate(&g.exec, graph, 0);
     cudaGraphDestroy(graph);
     CUDA_CHECK(err);
-    if (graphs_.size() >= kMaxGraphs) invalidate_graphs();
-    graphs_[step_key_] = g;
+    if (graphs_.size() >= kMaxGraphs) {
+      if (in_flight_) CUDA_CHECK(cudaStreamSynchronize(stream));
+      in_flight_ = false;
+      clear();
+    }
+    graphs_[key_] = g;
   }
-  const StepGraph& g = graphs_.at(step_key_);
+  const StepGraph& g = graphs_.at(key_);
   SELFENS_CHECK(g.ops_hash == ops_hash_,
                 "CUDA graph replay: the forward call's ops differ from the "
                 "recorded ones");
-  CUDA_CHECK(cudaGraphLaunch(g.exec, stream_));
-  graph_in_flight_ = true;
+  CUDA_CHECK(cudaGraphLaunch(g.exec, stream));
+  in_flight_ = true;
 }
 
-void CudaBackend::abort_capture() {
-  if (graph_mode_ == GraphMode::kCapture) {
+void StepGraphRecorder::abort(cudaStream_t stream) {
+  if (mode_ == GraphMode::kCapture) {
     cudaGraph_t graph = nullptr;
-    cudaStreamEndCapture(stream_,
-                         &graph);  // invalid after an error: discard either way
+    cudaStreamEndCapture(stream, &graph);  // invalid after an error: discard either way
     if (graph != nullptr) cudaGraphDestroy(graph);
     cudaGetLastError();
   }
-  graph_mode_ = GraphMode::kEager;
-  for (UploadBuffer& u : uploads_) u.cached = false;
+  mode_ = GraphMode::kEager;
 }
 
-void CudaBackend::invalidate_graphs() {
-  SELFENS_CHECK(graph_mode_ == GraphMode::kEager, "CUDA graph: invalidated while recording");
-  if (graph_in_flight_) sync();
+void StepGraphRecorder::clear() {
+  SELFENS_CHECK(mode_ == GraphMode::kEager, "CUDA graph: invalidated while recording");
+  SELFENS_CHECK(!in_flight_, "CUDA graph: invalidated while one may still run");
   for (auto& [key, g] : graphs_) cudaGraphExecDestroy(g.exec);
   graphs_.clear();
   keys_seen_.clear();
