@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "backend/cuda/cuda_attention_plan.h"
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/cuda_lt_gemm.h"
 #include "backend/cuda/cuda_profile.h"
@@ -82,20 +83,8 @@ class CudaBackend final : public Backend {
   const std::string& device_description() const { return device_desc_; }
 
  private:
-  // An attention plan validated and packed (pack_attention: header, arrays
-  // and tiles in plan_bytes_), then uploaded (upload_attention).
-  struct PackedAttention {
-    const AttentionBatch* source = nullptr;  // the plan it was packed from
-    std::array<size_t, 6> shape{};           // its sizes, q rows and heads
-    const AttnPlanDev* dev = nullptr;        // device header (null: not uploaded yet)
-    std::array<size_t, 9> offsets{};         // of the arrays in plan_bytes_
-    int32_t n_entries = 0;
-    float scale = 1.0f;
-    int n_tiles = 0;               // cascade tiles first, then own tiles
-    int n_cascade_tiles = 0, max_rows_cascade = 1;
-    int max_tile_rows = 1;         // of the own tiles
-    int n_parts = 0;               // partial results (key chunks) to merge
-  };
+  // The forward call's attention plan, packed (cuda_attention_plan.h) and
+  // uploaded through the kPlan buffer.
   PackedAttention pack_attention(const AttentionBatch& plan, int64_t q_rows, int n_heads);
   void upload_attention(PackedAttention& pa);
   void reserve_attention_state(size_t lse_count, size_t part_count, size_t head_dim);

@@ -127,84 +127,13 @@ void CudaBackend::gather_rows(const Tensor& x, std::span<const int32_t> rows, Te
   launch_gather_rows(x.f32(), dr, int64_t(rows.size()), x.cols, out.f32(), stream_);
 }
 
-namespace {
-
-// Appends `bytes` to `buf` at a 16-byte aligned offset; returns that offset.
-size_t append_aligned(std::vector<char>& buf, const void* data, size_t bytes) {
-  const size_t at = (buf.size() + 15) / 16 * 16;
-  buf.resize(at + bytes);
-  if (bytes > 0) std::memcpy(buf.data() + at, data, bytes);
-  return at;
-}
-
-template <typename T>
-size_t append_vec(std::vector<char>& buf, const std::vector<T>& v) {
-  return append_aligned(buf, v.data(), v.size() * sizeof(T));
-}
-
-}  // namespace
-
-// Validates the plan against a batch of q_rows rows, packs it with its tiles
-// into one buffer and uploads it. Done once per forward call (prepare_step):
-// every layer's attention call then reuses it.
-CudaBackend::PackedAttention CudaBackend::pack_attention(const AttentionBatch& plan, int64_t q_rows,
-                                                         int n_heads) {
-  SELFENS_CHECK(plan.rows.size() == plan.self_limit.size(), "attention plan rows/self_limit");
-  // Entry -> group, to validate each entry against its group's last segment
-  // (here once; the kernels trust the plan and read groups through tiles).
-  std::vector<int32_t> entry_group(plan.rows.size(), -1);
-  for (size_t g = 0; g < plan.groups.size(); ++g) {
-    const AttnGroup& gr = plan.groups[g];
-    SELFENS_CHECK(gr.seg_begin < gr.seg_end && gr.seg_end <= int32_t(plan.segments.size()) &&
-                      gr.row_begin <= gr.row_end && gr.row_end <= int32_t(plan.rows.size()),
-                  "attention plan group ranges");
-    for (int32_t e = gr.row_begin; e < gr.row_end; ++e) entry_group[size_t(e)] = int32_t(g);
-  }
-  for (size_t e = 0; e < plan.rows.size(); ++e)
-    SELFENS_CHECK(
-        entry_group[e] >= 0 && plan.rows[e] >= 0 && plan.rows[e] < q_rows &&
-            plan.self_limit[e] >= 1 &&
-            plan.self_limit[e] <=
-                plan.segments[size_t(plan.groups[size_t(entry_group[e])].seg_end - 1)].n_tokens,
-        "attention plan entry");
-  for (const AttnSegment& s : plan.segments)
-    SELFENS_CHECK(s.n_tokens >= 0 && s.page_begin >= 0 &&
-                      size_t(s.page_begin) + size_t((s.n_tokens + kv_shape_.page_size - 1) /
-                                                    kv_shape_.page_size) <=
-                          plan.pages.size(),
-                  "attention plan segment pages");
-  for (int32_t p : plan.pages)
-    SELFENS_CHECK(p >= 0 && p < kv_shape_.n_pages, "attention plan page id");
-
-  // Tiles (attention_tiles.h): cascade and key splits on the tensor-core path.
-  AttnTilingOptions opt = kv_bf16_ ? tiling_ : AttnTilingOptions{};
-  opt.rows_per_tile = kv_bf16_ ? attention_mma_rows_per_tile(n_heads, kv_shape_.n_kv_heads)
-                               : attention_rows_per_tile(n_heads, kv_shape_.n_kv_heads);
-  opt.page_size = kv_shape_.page_size;
-  opt.n_kv_heads = kv_shape_.n_kv_heads;
-  tiling_result_ = plan_attention_tiles(plan, opt);
-  const AttnTiling& t = tiling_result_;
-
-  // The buffer: the device header (filled in by upload_attention, which
-  // knows the device address), then the arrays it points to.
-  std::vector<char>& buf = plan_bytes_;
-  buf.assign(sizeof(AttnPlanDev), 0);
-  PackedAttention pa;
-  pa.offsets = {append_vec(buf, plan.groups),       append_vec(buf, plan.segments),
-                append_vec(buf, plan.pages),        append_vec(buf, plan.rows),
-                append_vec(buf, plan.self_limit),   append_vec(buf, t.tiles),
-                append_vec(buf, t.entry_cascaded),  append_vec(buf, t.entry_part_begin),
-                append_vec(buf, t.entry_parts)};
-  pa.source = &plan;
-  pa.shape = {plan.groups.size(), plan.segments.size(), plan.pages.size(),
-              plan.rows.size(),   size_t(q_rows),       size_t(n_heads)};
-  pa.n_entries = int32_t(plan.rows.size());
-  pa.scale = plan.scale;
-  pa.n_tiles = int(t.tiles.size());
-  pa.n_cascade_tiles = t.n_cascade_tiles;
-  pa.max_rows_cascade = std::max(1, t.max_rows_cascade);
-  pa.max_tile_rows = std::max(1, t.max_rows_own);
-  pa.n_parts = t.n_parts;
+// Validates and packs the plan for a batch of q_rows rows
+// (cuda_attention_plan.h). Done once per forward call (prepare_step): every
+// layer's attention call then reuses it.
+PackedAttention CudaBackend::pack_attention(const AttentionBatch& plan, int64_t q_rows,
+                                            int n_heads) {
+  PackedAttention pa = pack_attention_plan(plan, q_rows, n_heads, kv_shape_, kv_bf16_, tiling_,
+                                           tiling_result_, plan_bytes_);
   reserve_attention_state(size_t(pa.n_entries) * size_t(n_heads),
                           size_t(pa.n_parts) * size_t(n_heads), size_t(kv_shape_.head_dim));
   return pa;
@@ -235,20 +164,7 @@ void CudaBackend::reserve_attention_state(size_t lse_count, size_t part_count, s
 // uploads the packed plan.
 void CudaBackend::upload_attention(PackedAttention& pa) {
   reserve_upload(kPlan, plan_bytes_.size());
-  const char* dev = uploads_[kPlan].dev;
-  AttnPlanDev d{};
-  d.groups = reinterpret_cast<const GroupDev*>(dev + pa.offsets[0]);
-  d.segments = reinterpret_cast<const SegDev*>(dev + pa.offsets[1]);
-  d.pages = reinterpret_cast<const int32_t*>(dev + pa.offsets[2]);
-  d.rows = reinterpret_cast<const int32_t*>(dev + pa.offsets[3]);
-  d.self_limit = reinterpret_cast<const int32_t*>(dev + pa.offsets[4]);
-  d.tiles = reinterpret_cast<const AttnTile*>(dev + pa.offsets[5]);
-  d.entry_cascaded = reinterpret_cast<const int32_t*>(dev + pa.offsets[6]);
-  d.entry_part_begin = reinterpret_cast<const int32_t*>(dev + pa.offsets[7]);
-  d.entry_parts = reinterpret_cast<const int32_t*>(dev + pa.offsets[8]);
-  d.n_entries = pa.n_entries;
-  d.scale = pa.scale;
-  std::memcpy(plan_bytes_.data(), &d, sizeof d);
+  write_plan_header(pa, uploads_[kPlan].dev, plan_bytes_);
   pa.dev = static_cast<const AttnPlanDev*>(upload(kPlan, plan_bytes_.data(), plan_bytes_.size()));
 }
 
@@ -258,9 +174,7 @@ void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const Atten
   SELFENS_CHECK(q.cols == int64_t(n_heads) * hd && out.cols == q.cols, "attention shapes");
   SELFENS_CHECK(n_heads % kv_shape_.n_kv_heads == 0, "GQA head ratio");
   // The plan prepare_step packed, when this is it (same object, same sizes).
-  const std::array<size_t, 6> shape{plan.groups.size(), plan.segments.size(), plan.pages.size(),
-                                    plan.rows.size(),   size_t(q.rows),       size_t(n_heads)};
-  if (packed_.source != &plan || packed_.shape != shape || packed_.dev == nullptr) {
+  if (packed_.source != &plan || packed_.shape != attention_plan_shape(plan, q.rows, n_heads) || packed_.dev == nullptr) {
     prepared_heads_ = n_heads;  // later prepare_steps pack for this head count
     packed_ = pack_attention(plan, q.rows, n_heads);
     upload_attention(packed_);
