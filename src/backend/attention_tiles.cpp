@@ -16,7 +16,9 @@ int32_t ceil_div(int32_t a, int32_t b) { return (a + b - 1) / b; }
 // Whether two segments are the same keys: same pages, length and bias.
 bool same_keys(const AttentionBatch& plan, const AttnSegment& a, const AttnSegment& b,
                int page_size) {
-  if (a.n_tokens != b.n_tokens || std::memcmp(&a.bias, &b.bias, sizeof a.bias) != 0) return false;
+  if (a.n_tokens != b.n_tokens || std::memcmp(&a.bias, &b.bias, sizeof a.bias) != 0 ||
+      std::memcmp(&a.scale, &b.scale, sizeof a.scale) != 0)
+    return false;
   if (a.page_begin == b.page_begin) return true;
   const int32_t n_pages = ceil_div(a.n_tokens, std::max(1, page_size));
   return std::equal(plan.pages.begin() + a.page_begin, plan.pages.begin() + a.page_begin + n_pages,

@@ -55,6 +55,7 @@ struct AttnSegment {
   int32_t page_begin = 0;  // index into AttentionBatch::pages
   int32_t n_tokens = 0;
   float bias = 0.0f;       // added to the scaled scores of these keys
+  float scale = 1.0f;      // multiplies their scaled scores (before the bias)
 };
 
 // The query rows of one span in this batch and the key segments they see

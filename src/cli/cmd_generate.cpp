@@ -38,7 +38,7 @@ constexpr const char* kUsage =
     "  --max_new_tokens N (20)   --threads T   --output-dir DIR (datasets)\n"
     "  --device auto|cpu|cuda|cuda-f32 (auto: cuda when a GPU is usable, else cpu;\n"
     "                  cuda: bf16 weights, cuda-f32: fp32 weights, the CPU's predictions)\n"
-    "  --layout shared|concat   --positions parallel|sequential   --fusion-bias none|mean\n"
+    "%s"
     "  --overwrite   --lemmaize   --quiet\n"
     "  --checkpoint_seconds S (10)  --checkpoint_questions K (50)  the partial file is saved\n"
     "                  after K new questions or S seconds, whichever comes first (at most once\n"
@@ -57,9 +57,12 @@ MethodConfig method_config(const Args& a) {
                   a.integer("num_ensemble", m.method == Method::kOrigin ? 1 : 5, 1, 1000), 1, 1000);
   if (m.method == Method::kOrigin) m.n = 1;
   m.indexs = a.int_list("indexs");
-  m.layout = parse_layout(a.str("layout", "shared"));
-  m.positions = parse_positions(a.str("positions", "parallel"));
-  m.fusion_bias = parse_fusion_bias(a.str("fusion_bias", "none"));
+  const PlanOptions plan = plan_options(a);
+  m.layout = plan.layout;
+  m.positions = plan.positions;
+  m.fusion_bias = plan.fusion_bias;
+  m.fusion_temperature = plan.fusion_temperature;
+  m.fusion_scale = plan.fusion_scale;
   m.max_new_tokens = a.integer("max_new_tokens", 20, 1, 1 << 20);
   m.stop_at_newline = !a.flag("no_newline_stop");
   return m;
@@ -67,8 +70,9 @@ MethodConfig method_config(const Args& a) {
 
 std::set<std::string> generate_option_names() {
   std::set<std::string> options(std::begin(kJobOptionNames), std::end(kJobOptionNames));
-  options.insert({"method", "num_paraphrases", "num_ensemble", "indexs", "max_new_tokens", "layout",
-                  "positions", "fusion_bias", "checkpoint_seconds", "checkpoint_questions"});
+  options.insert(std::begin(kPlanOptionNames), std::end(kPlanOptionNames));
+  options.insert({"method", "num_paraphrases", "num_ensemble", "indexs", "max_new_tokens",
+                  "checkpoint_seconds", "checkpoint_questions"});
   return options;
 }
 const std::set<std::string> kGenerateFlags = {"quiet",   "overwrite",       "lemmaize",
@@ -93,7 +97,7 @@ GenerateOptions parse_generate_options(const std::vector<std::string>& args) {
 int cmd_generate(int argc, char** argv) {
   Args a("generate", argc, argv, 2, generate_option_names(), kGenerateFlags);
   if (a.flag("help")) {
-    std::printf(kUsage, method_lines().c_str());
+    std::printf(kUsage, method_lines().c_str(), kPlanOptionsUsage);
     return 0;
   }
   GenerateOptions o = generate_options(a);

@@ -1,10 +1,12 @@
 // `selfens analyze` and `selfens mask`: reading results and picturing plans.
 #include <cstdio>
+#include <iterator>
 #include <string>
 
 #include "cli/args.h"
 #include "cli/command_options.h"
 #include "cli/commands.h"
+#include "cli/job_options.h"
 #include "report/analyze.h"
 #include "report/mask.h"
 #include "util/check.h"
@@ -39,7 +41,7 @@ constexpr const char* kMaskUsage =
     "  --method M           %s\n"
     "                       (default flex_attention)\n"
     "  --num_paraphrases N  (default: the number of --question_lens, else 3)\n"
-    "  --layout shared|concat   --positions parallel|sequential   --fusion_bias none|mean\n"
+    "%s"
     "  --prefix_len L (8)   --question_lens 5,6,7 (6 each; the answer cue \"A:\", one token,\n"
     "                       included: flex_attention moves it to G)   --generated_len G (4)\n"
     "  --format ascii|svg|png (ascii; --ascii, --svg, --png also work)\n"
@@ -91,10 +93,12 @@ report::AnalyzeOptions analyze_options(const Args& a) {
   return o;
 }
 
-const std::set<std::string> kMaskOptions = {"method",        "num_paraphrases", "layout",
-                                            "positions",     "fusion_bias",     "format",
-                                            "output",        "prefix_len",      "question_lens",
-                                            "generated_len"};
+const std::set<std::string> kMaskOptions = [] {
+  std::set<std::string> o(std::begin(kPlanOptionNames), std::end(kPlanOptionNames));
+  o.insert({"method", "num_paraphrases", "format", "output", "prefix_len", "question_lens",
+            "generated_len"});
+  return o;
+}();
 const std::set<std::string> kMaskFlags = {"ascii", "svg", "png", "help"};
 
 report::MaskOptions mask_options(const Args& a) {
@@ -103,9 +107,7 @@ report::MaskOptions mask_options(const Args& a) {
   report::MaskOptions o;
   o.method = a.str("method", o.method);
   o.n = a.integer("num_paraphrases", 0, 1, 64);
-  o.plan.layout = parse_layout(a.str("layout", "shared"));
-  o.plan.positions = parse_positions(a.str("positions", "parallel"));
-  o.plan.fusion_bias = parse_fusion_bias(a.str("fusion_bias", "none"));
+  o.plan = plan_options(a);
   o.format = mask_format(a);
   o.output = a.str("output", "");
   o.prefix_len = a.integer("prefix_len", o.prefix_len);
@@ -140,7 +142,7 @@ int cmd_analyze(int argc, char** argv) {
 int cmd_mask(int argc, char** argv) {
   Args a("mask", argc, argv, 2, kMaskOptions, kMaskFlags);
   if (a.flag("help")) {
-    std::printf(kMaskUsage, method_list(" | ").c_str());
+    std::printf(kMaskUsage, method_list(" | ").c_str(), kPlanOptionsUsage);
     return 0;
   }
   return report::run_mask(mask_options(a));

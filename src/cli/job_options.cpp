@@ -24,4 +24,14 @@ CheckpointPolicy checkpoint_policy(const Args& a) {
   return p;
 }
 
+PlanOptions plan_options(const Args& a) {
+  PlanOptions o;
+  o.layout = parse_layout(a.str("layout", "shared"));
+  o.positions = parse_positions(a.str("positions", "parallel"));
+  o.fusion_bias = parse_fusion_bias(a.str("fusion_bias", "none"));
+  o.fusion_temperature = float(a.real("fusion_temperature", 1.0, 1e-3, 1e3));
+  o.fusion_scale = float(a.real("fusion_scale", 1.0, 1e-6, 1e6));
+  return o;
+}
+
 }  // namespace selfens::cli

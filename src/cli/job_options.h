@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/args.h"
+#include "plan/method_recipe.h"
 #include "util/checkpoint.h"
 
 namespace selfens::cli {
@@ -34,6 +35,16 @@ void read_job_options(const Args& a, Options& o) {
   o.quiet = a.flag("quiet");
   o.overwrite = a.flag("overwrite");
 }
+
+// The options of a fused plan (generate and mask): --layout, --positions,
+// --fusion_bias, --fusion_temperature, --fusion_scale, and their usage lines.
+inline constexpr const char* kPlanOptionNames[] = {"layout", "positions", "fusion_bias",
+                                                   "fusion_temperature", "fusion_scale"};
+inline constexpr const char* kPlanOptionsUsage =
+    "  --layout shared|concat   --positions parallel|sequential   --fusion_bias none|mean\n"
+    "  --fusion_temperature T (1)  --fusion_scale S (1)   fused plans: G scores each\n"
+    "                  paraphrase's keys as q.k/sqrt(d)/T + log S (+ -log N with mean)\n";
+PlanOptions plan_options(const Args& a);
 
 // --checkpoint_seconds and --checkpoint_questions (generate, confidence).
 CheckpointPolicy checkpoint_policy(const Args& a);

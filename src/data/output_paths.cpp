@@ -48,15 +48,16 @@ fs::path OutputPaths::ensemble(const std::string& method, int n) const {
 
 fs::path OutputPaths::flex_attention(int n) const { return run_file("flex_attention", n); }
 
-fs::path OutputPaths::run_file(const std::string& method, int n,
-                               const std::vector<int>& indexs) const {
+fs::path OutputPaths::run_file(const std::string& method, int n, const std::vector<int>& indexs,
+                               const std::string& variant) const {
   if (method == "confidence") return confidence();
   const MethodRecipe& r = recipe(std::string_view(method));  // InputError for other names
   const std::string stem = r.file_stem;
   if (r.first_view_only) return dir() / (stem + ".feather");  // origin: one file, indices or not
-  if (!indexs.empty()) return dir() / "diversity" / (stem + "-" + join_indexs(indexs) + ".feather");
-  if (!r.numbered) return dir() / (stem + ".feather");
-  return dir() / (stem + "-" + std::to_string(n) + ".feather");
+  const std::string tail = (variant.empty() ? "" : "_" + variant) + ".feather";
+  if (!indexs.empty()) return dir() / "diversity" / (stem + "-" + join_indexs(indexs) + tail);
+  if (!r.numbered) return dir() / (stem + tail);
+  return dir() / (stem + "-" + std::to_string(n) + tail);
 }
 
 }  // namespace selfens::data

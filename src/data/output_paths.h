@@ -39,10 +39,12 @@ class OutputPaths {
   // method: avg | max | weighted_avg | weighted_max (else InputError).
   std::filesystem::path ensemble(const std::string& method, int n) const;
   std::filesystem::path flex_attention(int n) const;
-  // Any method by name (origin, per_prompt, the four ensembles,
-  // flex_attention), with n paraphrases, or in diversity/ when indexs is given.
+  // Any method by name (method_recipe.h), with n paraphrases, or in
+  // diversity/ when indexs is given; a fused plan's non-default options
+  // (fusion_variant) end the name: flex_attention-5_mean_T0.5.feather.
   std::filesystem::path run_file(const std::string& method, int n,
-                                 const std::vector<int>& indexs = {}) const;
+                                 const std::vector<int>& indexs = {},
+                                 const std::string& variant = {}) const;
 
   const std::filesystem::path& root() const { return root_; }
   const std::string& dataset() const { return dataset_; }

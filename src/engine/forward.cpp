@@ -72,6 +72,7 @@ AttentionBatch plan_attention(const SpanGraph& plan, const KvPages& kv, const Pl
       seg.page_begin = int32_t(a.pages.size());
       seg.n_tokens = len;
       seg.bias = vis.bias;
+      seg.scale = vis.scale;
       const std::vector<int32_t>& pages = kv.pages(vis.id);
       const size_t n_pages = (size_t(len) + kv.page_size() - 1) / kv.page_size();
       SELFENS_CHECK(pages.size() >= n_pages, "span KV pages missing");

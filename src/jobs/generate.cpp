@@ -161,6 +161,8 @@ RunIdentity run_identity(const GenerateOptions& o, const data::Dataset& ds,
       .add("layout", layout_name(m.layout))
       .add("positions", positions_name(m.positions))
       .add("fusion_bias", fusion_bias_name(m.fusion_bias))
+      .add("fusion_temperature", fusion_number(m.fusion_temperature))
+      .add("fusion_scale", fusion_number(m.fusion_scale))
       .add("max_new_tokens", std::to_string(m.max_new_tokens))
       .add("stop_at_newline", m.stop_at_newline ? "true" : "false")
       .add("dataset", ds.name)
@@ -339,7 +341,8 @@ GenerateResult run_generate(const GenerateOptions& o) {
   if (uses_paraphrases(o.method.method)) data::require_paraphrases(ds, selected, method, o.model);
   data::OutputPaths paths(o.output_dir, ds.name, o.model);
   GenerateResult res;
-  res.path = paths.run_file(method, o.method.views(), o.method.indexs);
+  res.path = paths.run_file(method, o.method.views(), o.method.indexs,
+                            fusion_variant(o.method.plan_options()));
   io::OutputLock lock(res.path);  // and the directory exists and is writable
 
   Confidences conf;

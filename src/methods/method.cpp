@@ -12,8 +12,10 @@ void validate(const MethodConfig& c) {
                   "--layout concat applies to flex_attention only");
   SELFENS_REQUIRE(flex || c.positions == Positions::kParallel,
                   "--positions sequential applies to flex_attention only");
-  SELFENS_REQUIRE(flex || c.fusion_bias == FusionBias::kNone,
-                  "--fusion-bias applies to flex_attention only");
+  validate_fusion(c.plan_options());
+  SELFENS_REQUIRE(flex || fusion_variant(c.plan_options()).empty(),
+                  "--fusion_bias, --fusion_temperature and --fusion_scale apply to "
+                  "flex_attention and weighted_flex only");
   SELFENS_REQUIRE(!recipe(c.method).first_view_only || c.indexs.size() <= 1,
                   "origin asks one paraphrase: give at most one index in --indexs");
 }

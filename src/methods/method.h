@@ -16,6 +16,8 @@ struct MethodConfig {
   Layout layout = Layout::kShared;
   Positions positions = Positions::kParallel;
   FusionBias fusion_bias = FusionBias::kNone;
+  float fusion_temperature = 1.0f;  // PlanOptions
+  float fusion_scale = 1.0f;
   int max_new_tokens = 20;
   // false: answers run to max_new_tokens (or EOS) after their first line has
   // ended (the prediction, that first line, is the same; benchmarks that
@@ -23,7 +25,9 @@ struct MethodConfig {
   bool stop_at_newline = true;
   // Paraphrases asked per question: indexs.size() when given, else n.
   int views() const { return indexs.empty() ? n : static_cast<int>(indexs.size()); }
-  PlanOptions plan_options() const { return {layout, positions, fusion_bias}; }
+  PlanOptions plan_options() const {
+    return {layout, positions, fusion_bias, fusion_temperature, fusion_scale};
+  }
 };
 
 // Checks option combinations (e.g. concat/sequential only for flex_attention).

@@ -92,10 +92,11 @@ void MethodRunner::admit(const QuestionInput& q, StepBatch& batch, std::vector<A
                                 std::span<const KeyBias> bias) {
     return engine_.create_span(parents, start_pos, bias);
   };
+  QuestionShape shape = question_shape(int64_t(prefix_.size()), *q.views, cue_len_);
+  if (recipe_.weighted && recipe_.plan == PlanKind::kFused) shape.view_weights = q.weights;
   std::vector<int32_t> tokens;
   for (const PlannedSpan& s :
-       plan_question(recipe_, config_.plan_options(), prefix_span_,
-                     question_shape(int64_t(prefix_.size()), *q.views, cue_len_), make)) {
+       plan_question(recipe_, config_.plan_options(), prefix_span_, shape, make)) {
     a.owned.push_back(s.id);
     const auto& view = (*q.views)[s.view < 0 ? 0 : size_t(s.view)];
     tokens.clear();
@@ -244,7 +245,7 @@ int64_t kv_pages_needed(const MethodConfig& config, int64_t prefix_len, int64_t 
   auto pages = [&](int64_t tokens) { return (tokens + page_size - 1) / page_size; };
   int64_t per_view = config.layout == Layout::kConcat ? prefix_len + max_view_len : max_view_len;
   int64_t per_question = views * pages(per_view + config.max_new_tokens + 1);
-  if (config.method == Method::kFlexAttention) per_question += pages(config.max_new_tokens + 8);
+  if (recipe(config.method).plan == PlanKind::kFused) per_question += pages(config.max_new_tokens + 8);
   return pages(prefix_len) + int64_t(batch_size) * per_question + 4;
 }
 

@@ -1,5 +1,7 @@
 #include "plan/method_recipe.h"
 
+#include <cmath>
+#include <cstdio>
 #include <utility>
 
 #include "util/check.h"
@@ -25,6 +27,8 @@ const std::vector<MethodRecipe> kRecipes = {
      false, true, Fusion::kWeightedMax, true, "the logit row of the most confident paraphrase"},
     {Method::kFlexAttention, "flex_attention", "flex_attention", true, PK::kFused, false, false,
      false, Fusion::kAvg, false, "the N paraphrases in one attention plan, one row per step"},
+    {Method::kWeightedFlex, "weighted_flex", "weighted_flex", true, PK::kFused, false, false,
+     false, Fusion::kAvg, true, "flex_attention, each paraphrase's keys weighted by confidence"},
 };
 
 template <typename E, size_t K>
@@ -91,6 +95,29 @@ Positions parse_positions(const std::string& s) { return parse_enum(s, "position
 std::string positions_name(Positions p) { return enum_name(p, kPositions); }
 FusionBias parse_fusion_bias(const std::string& s) { return parse_enum(s, "fusion bias", kBiases); }
 std::string fusion_bias_name(FusionBias b) { return enum_name(b, kBiases); }
+
+std::string fusion_number(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", double(v));
+  return buf;
+}
+
+std::string fusion_variant(const PlanOptions& o) {
+  std::string tag;
+  auto add = [&](const std::string& part) { tag += (tag.empty() ? "" : "_") + part; };
+  if (o.fusion_bias != FusionBias::kNone) add(fusion_bias_name(o.fusion_bias));
+  if (o.fusion_temperature != 1.0f) add("T" + fusion_number(o.fusion_temperature));
+  if (o.fusion_scale != 1.0f) add("S" + fusion_number(o.fusion_scale));
+  return tag;
+}
+
+void validate_fusion(const PlanOptions& o) {
+  SELFENS_REQUIRE(std::isfinite(o.fusion_temperature) && o.fusion_temperature > 0.0f,
+                  "--fusion_temperature must be a positive number, got " +
+                      fusion_number(o.fusion_temperature));
+  SELFENS_REQUIRE(std::isfinite(o.fusion_scale) && o.fusion_scale > 0.0f,
+                  "--fusion_scale must be a positive number, got " + fusion_number(o.fusion_scale));
+}
 
 bool is_logit_ensemble(Method m) { return recipe(m).fuses; }
 bool is_logit_ensemble(std::string_view method) {

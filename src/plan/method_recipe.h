@@ -12,13 +12,17 @@
 //   avg, max,       P -> Qi (answers appended)   N               N rows fused into one
 //   weighted_*                                                   token, appended to all
 //   flex_attention  P -> Qi; G over all Qi       1               argmax
+//   weighted_flex   as flex_attention, G's scores on each Qi's keys raised by
+//                   log of its confidence weight (the twin of weighted_avg)
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace selfens {
 
-enum class Method { kOrigin, kPerPrompt, kAvg, kMax, kWeightedAvg, kWeightedMax, kFlexAttention };
+enum class Method {
+  kOrigin, kPerPrompt, kAvg, kMax, kWeightedAvg, kWeightedMax, kFlexAttention, kWeightedFlex
+};
 enum class Layout { kShared, kConcat };  // shared prefix span P, or full prompts (flex only)
 enum class Positions { kParallel, kSequential };
 enum class FusionBias { kNone, kMean };  // mean: -log N on each Qi for G
@@ -41,12 +45,12 @@ struct MethodRecipe {
   bool answer_per_view;   // per_prompt: every Qi answered on its own (N groups)
   bool fuses;             // the N rows of a step are fused into one token...
   Fusion fusion;          // ...this way (when fuses)
-  bool weighted;          // reads confidence.feather
+  bool weighted;          // reads confidence.feather (fused plans: as biases on the Qi keys)
   const char* summary;    // one line for usage texts
 };
 
 // Every method, in report order: origin, per_prompt, avg, max, weighted_avg,
-// weighted_max, flex_attention.
+// weighted_max, flex_attention, weighted_flex.
 const std::vector<MethodRecipe>& method_recipes();
 const MethodRecipe& recipe(Method m);
 // InputError "unknown method 'X' (valid: origin, ...)" for other names.
@@ -69,12 +73,27 @@ bool is_logit_ensemble(std::string_view method);
 bool is_weighted(Method m);
 bool uses_paraphrases(Method m);   // every method but origin
 
-// The options that shape a fused plan (layout, positions and bias apply to
-// flex_attention only).
+// The options that shape a fused plan (flex_attention, weighted_flex only).
+// The fused span G scores the keys of each paraphrase span Qi as
+//   q.k / sqrt(d) / fusion_temperature + log(fusion_scale) + b_i
+// with b_i = -log N under the `mean` bias, plus log(w_i / sum w) for
+// weighted_flex; P and G's own keys keep plain scores. Temperature and scale
+// follow Adaptive Parallel Encoding (Yang et al., ICLR 2025) as a per-key
+// transform (docs/decisions.md says how it differs from APE's).
 struct PlanOptions {
   Layout layout = Layout::kShared;
   Positions positions = Positions::kParallel;
   FusionBias fusion_bias = FusionBias::kNone;
+  float fusion_temperature = 1.0f;  // > 0
+  float fusion_scale = 1.0f;        // > 0: multiplies the Qi keys' total weight
 };
+
+// The part of a result file's name that names non-default fusion options,
+// e.g. "mean_T0.5_S2" ("" for the defaults, which keep today's file names).
+std::string fusion_variant(const PlanOptions& o);
+// A temperature or scale as written in file names and metadata ("%g": 0.5, 2).
+std::string fusion_number(float v);
+// Checks temperature and scale (InputError naming the option).
+void validate_fusion(const PlanOptions& o);
 
 }  // namespace selfens

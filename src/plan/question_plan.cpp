@@ -24,6 +24,29 @@ std::vector<PlannedSpan> plan_independent(const QuestionShape& shape, SpanId pre
   return out;
 }
 
+// G's score transform on each Qi's keys (PlanOptions); none when neutral,
+// so that default plans stay exactly today's.
+std::vector<KeyBias> fused_key_transforms(const QuestionShape& shape, const PlanOptions& o,
+                                          const std::vector<SpanId>& qs) {
+  std::vector<float> bias(qs.size(), std::log(o.fusion_scale));
+  if (o.fusion_bias == FusionBias::kMean)
+    for (float& b : bias) b -= std::log(static_cast<float>(qs.size()));
+  if (!shape.view_weights.empty()) {
+    SELFENS_CHECK(shape.view_weights.size() == qs.size(), "one weight per paraphrase");
+    double total = 0;
+    for (float w : shape.view_weights) total += std::max(0.0f, w);
+    // A zero weight would hide its paraphrase entirely: floor it (log 1e-6 ~ -13.8).
+    for (size_t i = 0; i < qs.size(); ++i)
+      bias[i] += total > 0 ? std::log(std::max(1e-6, std::max(0.0f, shape.view_weights[i]) / total))
+                           : -std::log(static_cast<float>(qs.size()));
+  }
+  const float scale = 1.0f / o.fusion_temperature;
+  std::vector<KeyBias> out;
+  for (size_t i = 0; i < qs.size(); ++i)
+    if (bias[i] != 0.0f || scale != 1.0f) out.push_back({qs[i], bias[i], scale});
+  return out;
+}
+
 std::vector<PlannedSpan> plan_fused(const QuestionShape& shape, const PlanOptions& o,
                                     SpanId prefix, const SpanMaker& make) {
   const bool concat = o.layout == Layout::kConcat;
@@ -46,11 +69,8 @@ std::vector<PlannedSpan> plan_fused(const QuestionShape& shape, const PlanOption
     qs.push_back(s.id);
     out.push_back(s);
   }
-  std::vector<KeyBias> bias;
-  if (o.fusion_bias == FusionBias::kMean)
-    for (SpanId q : qs) bias.push_back({q, -std::log(static_cast<float>(qs.size()))});
   PlannedSpan g;
-  g.id = make(qs, sequential ? pos : max_end, bias);
+  g.id = make(qs, sequential ? pos : max_end, fused_key_transforms(shape, o, qs));
   g.view = -1;
   g.from = shape.view_lens[0] - shape.cue_len;
   g.to = shape.view_lens[0];
@@ -71,9 +91,9 @@ std::vector<PlannedSpan> plan_question(const MethodRecipe& recipe, const PlanOpt
                                              ": a paraphrase has no tokens before the answer cue");
   if (recipe.plan == PlanKind::kFused) return plan_fused(shape, options, prefix, make);
   SELFENS_REQUIRE(options.layout == Layout::kShared && options.positions == Positions::kParallel &&
-                      options.fusion_bias == FusionBias::kNone,
-                  std::string("--layout, --positions and --fusion-bias apply to fused plans "
-                              "(flex_attention) only, not to ") + recipe.name);
+                      fusion_variant(options).empty(),
+                  std::string("--layout, --positions and the --fusion_* options apply to fused "
+                              "plans (flex_attention, weighted_flex) only, not to ") + recipe.name);
   return plan_independent(shape, prefix, make);
 }
 

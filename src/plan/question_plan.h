@@ -28,6 +28,7 @@ struct QuestionShape {
   int32_t prefix_len = 0;          // |P|
   std::vector<int32_t> view_lens;  // tokens after P of each paraphrase asked, cue included
   int32_t cue_len = 1;             // trailing tokens of every view that spell the cue "A:"
+  std::vector<float> view_weights;  // weighted fused plans: confidence per view (>= 0)
 };
 
 // Makes spans (parents, start position, score biases -> id): the engine's

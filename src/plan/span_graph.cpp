@@ -79,12 +79,15 @@ std::vector<VisibleSpan> SpanGraph::visible(SpanId query) const {
   std::vector<VisibleSpan> out;
   out.reserve(order.size() + 1);
   for (SpanId k : order) {
-    float bias = 0.0f;
+    float bias = 0.0f, scale = 1.0f;
     for (const KeyBias& b : q.bias)
-      if (b.key == k) bias += b.bias;
-    out.push_back({k, bias, false});
+      if (b.key == k) {
+        bias += b.bias;
+        scale *= b.scale;
+      }
+    out.push_back({k, bias, scale, false});
   }
-  out.push_back({query, 0.0f, true});
+  out.push_back({query, 0.0f, 1.0f, true});
   return out;
 }
 
@@ -114,6 +117,7 @@ DenseMask build_dense_mask(const SpanGraph& graph, std::span<const SpanSegment> 
   }
   m.mask.assign(size_t(m.n) * m.n, 0);
   m.bias.assign(size_t(m.n) * m.n, 0.0f);
+  m.scale.assign(size_t(m.n) * m.n, 1.0f);
   for (int q = 0; q < m.n; ++q) {
     const std::vector<VisibleSpan> visible = graph.visible(m.span_of[q]);
     for (int k = 0; k < m.n; ++k) {
@@ -122,6 +126,7 @@ DenseMask build_dense_mask(const SpanGraph& graph, std::span<const SpanSegment> 
         const size_t at = size_t(q) * m.n + k;
         m.mask[at] = 1;
         m.bias[at] = v.bias;
+        m.scale[at] = v.scale;
       }
     }
   }

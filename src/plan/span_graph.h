@@ -19,10 +19,12 @@ namespace selfens {
 using SpanId = int32_t;
 constexpr SpanId kNoSpan = -1;
 
-// A bias added to the attention scores of a query span on one key span.
+// A transform of the attention scores of a query span on one key span:
+// score = q.k / sqrt(d) * scale + bias.
 struct KeyBias {
   SpanId key = kNoSpan;  // an ancestor of the query span
-  float bias = 0.0f;     // added to q.k / sqrt(d), e.g. -log N
+  float bias = 0.0f;     // added, e.g. -log N
+  float scale = 1.0f;    // multiplies q.k / sqrt(d): 1 / temperature
 };
 
 struct Span {
@@ -38,6 +40,7 @@ struct Span {
 struct VisibleSpan {
   SpanId id = kNoSpan;
   float bias = 0.0f;
+  float scale = 1.0f;
   bool self = false;  // the query span itself (causal within)
 };
 
@@ -71,6 +74,7 @@ struct DenseMask {
   int n = 0;                     // total tokens
   std::vector<uint8_t> mask;     // [n, n] 1 = visible
   std::vector<float> bias;       // [n, n] score bias (0 where not visible)
+  std::vector<float> scale;      // [n, n] score scale (1 where not visible)
   std::vector<int32_t> position; // [n] start_pos + index
   std::vector<SpanId> span_of;   // [n] span of each token
   bool visible(int q, int k) const { return mask[size_t(q) * n + k] != 0; }

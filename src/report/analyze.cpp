@@ -154,12 +154,13 @@ void score_on(MethodResult& r, const Loaded& l, int n, const Loaded* origin, con
 
 MethodResult score_method(Cache& cache, const data::OutputPaths& paths,
                           const AnalyzeOptions& o, const std::string& method, int n,
-                          const Loaded* origin) {
+                          const Loaded* origin, const std::string& variant = {}) {
   MethodResult r;
   r.method = method;
+  r.variant = variant;
   const bool numbered = recipe(std::string_view(method)).numbered;
   r.n = numbered ? n : 0;
-  r.file = paths.run_file(method, std::max(r.n, 1));
+  r.file = paths.run_file(method, std::max(r.n, 1), {}, variant);
   r.command = generate_command(o, method, r.n > 0 ? r.n : 5);
   if ((numbered && r.n == 0) || !fs::exists(r.file)) return r;
   const Loaded& l = cache.get(r.file);
@@ -329,14 +330,20 @@ void accuracy_by_n(Analysis& a, Cache& cache, const std::vector<RunFile>& files)
     MethodResult r;
     r.method = f.method;
     score_on(r, cache.get(f.path), f.n, nullptr, &shared);
-    a.by_n[f.method].push_back({f.n, r.accuracy});
+    a.by_n[f.variant.empty() ? f.method : f.method + "_" + f.variant].push_back({f.n, r.accuracy});
   }
 }
 
 }  // namespace
 
+std::string method_label(const MethodResult& r) {
+  const std::string base = r.n > 0 ? r.method + "-" + std::to_string(r.n) : r.method;
+  return r.variant.empty() ? base : base + "_" + r.variant;
+}
+
 // The method and N a result file's name stands for (method_recipe.h's file
-// stems: STEM.feather, or STEM-N.feather for numbered methods).
+// stems: STEM.feather, or STEM-N.feather for numbered methods, then
+// _VARIANT for a fused plan's options: flex_attention-5_mean_T0.5.feather).
 std::optional<RunFile> run_file_of(const fs::path& path) {
   const std::string name = path.filename().string();
   for (const MethodRecipe& r : method_recipes()) {
@@ -349,9 +356,17 @@ std::optional<RunFile> run_file_of(const fs::path& path) {
     if (name.size() <= head.size() + tail.size() || name.compare(0, head.size(), head) != 0 ||
         name.compare(name.size() - tail.size(), tail.size(), tail) != 0)
       continue;
-    const std::string digits = name.substr(head.size(), name.size() - head.size() - tail.size());
-    if (digits.size() > 4 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-    return RunFile{r.name, std::stoi(digits), path};
+    std::string digits = name.substr(head.size(), name.size() - head.size() - tail.size());
+    std::string variant;
+    if (const size_t cut = digits.find('_'); cut != std::string::npos && r.plan == PlanKind::kFused) {
+      variant = digits.substr(cut + 1);
+      digits.resize(cut);
+      if (variant.empty()) continue;
+    }
+    if (digits.empty() || digits.size() > 4 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    return RunFile{r.name, std::stoi(digits), path, variant};
   }
   return std::nullopt;
 }
@@ -368,7 +383,8 @@ std::vector<RunFile> scan_results(const fs::path& dir) {
     return std::find(names.begin(), names.end(), r.method) - names.begin();
   };
   std::sort(out.begin(), out.end(), [&](const RunFile& a, const RunFile& b) {
-    return rank(a) != rank(b) ? rank(a) < rank(b) : a.n < b.n;
+    if (rank(a) != rank(b)) return rank(a) < rank(b);
+    return a.n != b.n ? a.n < b.n : a.variant < b.variant;
   });
   return out;
 }
@@ -407,8 +423,12 @@ Analysis analyze(const AnalyzeOptions& o) {
 
   Cache cache(o.lemma_dir);
   const Loaded* origin = fs::exists(paths.origin()) ? &cache.get(paths.origin()) : nullptr;
-  for (const std::string& m : method_names())
+  for (const std::string& m : method_names()) {
     a.comparison.push_back(score_method(cache, paths, o, m, a.n, origin));
+    for (const RunFile& f : files)  // the method's fusion variants at this N, after it
+      if (f.method == m && f.n == a.n && !f.variant.empty())
+        a.comparison.push_back(score_method(cache, paths, o, m, a.n, origin, f.variant));
+  }
   const std::optional<UuidSet> shared = match_question_sets(a, cache, origin);
   const UuidSet* only = shared ? &*shared : nullptr;
 

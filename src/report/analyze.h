@@ -40,6 +40,7 @@ struct RunFile {
   std::string method;  // one of method_names()
   int n = 0;           // paraphrases; 0 for origin and per_prompt
   std::filesystem::path path;
+  std::string variant;  // a fused plan's non-default options (fusion_variant), or ""
 };
 
 // Result files of `dir` with recognised names, in method_names() order then
@@ -52,6 +53,7 @@ std::string generate_command(const AnalyzeOptions& options, const std::string& m
 struct MethodResult {
   std::string method;
   int n = 0;
+  std::string variant;            // fusion options of a fused plan's file ("" default)
   std::filesystem::path file;     // expected path (present or not)
   bool present = false;
   // The compared figures: on the questions every compared file answers
@@ -70,6 +72,10 @@ struct MethodResult {
   std::optional<double> wall_seconds;  // schema metadata selfens.wall_seconds
   bool incomplete = false;        // metadata selfens.complete = "false"
 };
+
+// "flex_attention-5", "per_prompt", "flex_attention-5_mean_T0.5": a row's
+// name in every table (its file name without .feather).
+std::string method_label(const MethodResult& r);
 
 struct DatasetStats {
   std::string file;

@@ -32,9 +32,7 @@ std::string pad(std::string s, size_t w) {
   return s;
 }
 
-std::string label(const MethodResult& r) {
-  return r.n > 0 ? r.method + "-" + std::to_string(r.n) : r.method;
-}
+std::string label(const MethodResult& r) { return method_label(r); }
 
 void print_fused(std::ostringstream& out, const Analysis& a) {
   const MethodResult* f = a.find("flex_attention");
@@ -141,6 +139,7 @@ void print_by_n(std::ostringstream& out, const Analysis& a) {
 nlohmann::json method_json(const MethodResult& r) {
   nlohmann::json j = {{"method", r.method}, {"n", r.n}, {"file", r.file.string()},
                       {"present", r.present}};
+  if (!r.variant.empty()) j["variant"] = r.variant;
   if (!r.present) {
     j["command"] = r.command;
     return j;

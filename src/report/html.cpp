@@ -29,9 +29,7 @@ std::string seconds(double v) {
   return buf;
 }
 
-std::string label(const MethodResult& r) {
-  return r.n > 0 ? r.method + "-" + std::to_string(r.n) : r.method;
-}
+std::string label(const MethodResult& r) { return method_label(r); }
 
 const char* kStyle = R"(<style>
 body { font-family: sans-serif; margin: 24px; color: #222; background: #fff; max-width: 1150px; }

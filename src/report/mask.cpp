@@ -1,6 +1,7 @@
 #include "report/mask.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -42,16 +43,21 @@ std::string bias_text(const MethodPlan& plan, const Span& s) {
   for (const KeyBias& b : s.bias) {
     const PlanSpan* ps = plan.first_segment(b.key);
     if (!ps) continue;
-    char buf[64];
+    char buf[96];
     std::snprintf(buf, sizeof buf, "%s%s:%.4f", out.empty() ? "" : ",", ps->label.c_str(), b.bias);
     out += buf;
+    if (b.scale != 1.0f) {
+      std::snprintf(buf, sizeof buf, " x%.4g", double(b.scale));  // score scale, 1/T
+      out += buf;
+    }
   }
   return out;
 }
 
 char cell_char(const DenseMask& m, int q, int k) {
   if (!m.visible(q, k)) return '.';
-  return m.bias[size_t(q) * m.n + k] != 0.0f ? '+' : '#';
+  const size_t at = size_t(q) * m.n + k;
+  return m.bias[at] != 0.0f || m.scale[at] != 1.0f ? '+' : '#';
 }
 
 uint32_t kind_color(SegmentKind k) {
@@ -70,6 +76,22 @@ std::string hex_color(uint32_t rgb) {
 }
 
 constexpr uint32_t kVisible = 0x1f3b73, kBiased = 0xe08a1e, kHidden = 0xf4f4f4;
+
+// A cell's colour: hidden, visible, or (transformed scores) orange whose
+// strength shows the weight exp(bias) the transform gives the key: faint
+// for a small weight (-log 5: 0.2), full at weight 1 or more.
+uint32_t cell_color(const DenseMask& m, int q, int k) {
+  const char c = cell_char(m, q, k);
+  if (c != '+') return c == '.' ? kHidden : kVisible;
+  const float w = std::min(1.0f, std::exp(m.bias[size_t(q) * m.n + k]));
+  const float t = 0.25f + 0.75f * w;  // share of the full colour over white
+  uint32_t rgb = 0;
+  for (int shift : {16, 8, 0}) {
+    const float full = float((kBiased >> shift) & 0xFF);
+    rgb |= uint32_t(std::lround(255.0f + (full - 255.0f) * t)) << shift;
+  }
+  return rgb;
+}
 
 }  // namespace
 
@@ -122,6 +144,8 @@ std::string mask_title(std::string_view method, size_t n, const PlanOptions& p) 
   t += " layout=" + layout_name(p.layout);
   t += " positions=" + positions_name(p.positions);
   t += " fusion_bias=" + fusion_bias_name(p.fusion_bias);
+  if (p.fusion_temperature != 1.0f) t += " T=" + fusion_number(p.fusion_temperature);
+  if (p.fusion_scale != 1.0f) t += " S=" + fusion_number(p.fusion_scale);
   return t;
 }
 
@@ -189,11 +213,12 @@ std::string render_mask_svg(const MethodPlan& plan, std::string_view title,
     int k = 0;
     while (k < m.n) {
       const char c = cell_char(m, q, k);
+      const uint32_t color = cell_color(m, q, k);
       int e = k + 1;
-      while (e < m.n && cell_char(m, q, e) == c) ++e;
+      while (e < m.n && cell_char(m, q, e) == c && cell_color(m, q, e) == color) ++e;
       if (c != '.')
-        s << svg_rect(left + k * cell, top + q * cell, (e - k) * cell, cell,
-                      hex_color(c == '+' ? kBiased : kVisible), c == '+' ? "cell-bias" : "cell");
+        s << svg_rect(left + k * cell, top + q * cell, (e - k) * cell, cell, hex_color(color),
+                      c == '+' ? "cell-bias" : "cell");
       k = e;
     }
   }
@@ -206,8 +231,8 @@ std::string render_mask_svg(const MethodPlan& plan, std::string_view title,
   const double ly = top + side + 22;
   s << svg_rect(left, ly - 10, 12, 12, hex_color(kVisible)) << svg_text(left + 16, ly, "visible");
   s << svg_rect(left + 80, ly - 10, 12, 12, hex_color(kBiased))
-    << svg_text(left + 96, ly, "visible, score bias");
-  s << svg_text(left + 230, ly, "rows: query tokens, columns: key tokens");
+    << svg_text(left + 96, ly, "visible, scores transformed (fainter: less weight)");
+  s << svg_text(left + 430, ly, "rows: query tokens, columns: key tokens");
   s << "</svg>\n";
   return s.str();
 }
@@ -234,9 +259,7 @@ std::string render_mask_png(const MethodPlan& plan) {
   }
   for (int q = 0; q < m.n; ++q)
     for (int k = 0; k < m.n; ++k) {
-      const char c = cell_char(m, q, k);
-      img.fill_rect(left + k * cell, top + q * cell, cell, cell,
-                    c == '.' ? kHidden : c == '+' ? kBiased : kVisible);
+      img.fill_rect(left + k * cell, top + q * cell, cell, cell, cell_color(m, q, k));
     }
   for (const Block& b : blocks) {
     img.fill_rect(left + b.first * cell, top, 1, side, 0xCC3333);

@@ -49,6 +49,8 @@ MethodPlan build_method_plan(std::string_view method, const PlanShape& shape,
   q.cue_len = shape.cue_len;
   const size_t n = r.first_view_only ? 1 : shape.question_lens.size();
   q.view_lens.assign(shape.question_lens.begin(), shape.question_lens.begin() + long(n));
+  // weighted_flex: the picture has no confidences; equal weights (-log N each).
+  if (r.weighted && r.plan == PlanKind::kFused) q.view_weights.assign(n, 1.0f);
 
   MethodPlan plan;
   SpanId prefix = kNoSpan;

@@ -41,8 +41,9 @@ TestPlan make_plan(std::mt19937& rng, int n_groups, int max_rows, int prefix_len
   const std::vector<int32_t> other = pages_for(other_len);
   AttentionBatch& a = t.plan;
   a.scale = 1.0f / std::sqrt(float(kHeadDim));
-  auto add_seg = [&](const std::vector<int32_t>& pages, int32_t len, float bias) {
-    a.segments.push_back({int32_t(a.pages.size()), len, bias});
+  auto add_seg = [&](const std::vector<int32_t>& pages, int32_t len, float bias,
+                     float scale = 1.0f) {
+    a.segments.push_back({int32_t(a.pages.size()), len, bias, scale});
     a.pages.insert(a.pages.end(), pages.begin(), pages.end());
   };
   std::vector<int32_t> batch_rows;
@@ -50,7 +51,8 @@ TestPlan make_plan(std::mt19937& rng, int n_groups, int max_rows, int prefix_len
     AttnGroup grp;
     grp.seg_begin = int32_t(a.segments.size());
     add_seg(prefix, prefix_len, 0.0f);
-    if (rng() % 2) add_seg(other, other_len, -std::log(float(1 + rng() % 5)));
+    if (rng() % 2)
+      add_seg(other, other_len, -std::log(float(1 + rng() % 5)), 0.5f + float(rng() % 5) * 0.25f);
     const int rows = 1 + int(rng() % uint32_t(max_rows));
     const int32_t own_len = rows + int32_t(rng() % 40);
     add_seg(pages_for(own_len), own_len, 0.0f);
@@ -73,11 +75,17 @@ struct Keys {
   std::vector<float> k, v;
 };
 
-// The visible keys of `entry` among the tile's key range, each as (slot, bias).
-std::vector<std::pair<int64_t, float>> tile_keys(const AttentionBatch& p, const AttnTile& t,
+// A visible key: its KV slot and its segment's score transform.
+struct Key {
+  int64_t slot;
+  float bias, scale;
+};
+
+// The visible keys of `entry` among the tile's key range.
+std::vector<Key> tile_keys(const AttentionBatch& p, const AttnTile& t,
                                                  int32_t entry) {
   const int32_t own = p.groups[size_t(t.group)].seg_end - 1;
-  std::vector<std::pair<int64_t, float>> keys;
+  std::vector<Key> keys;
   int32_t index = 0;
   for (int32_t s = t.seg_begin; s < t.seg_end; ++s) {
     const AttnSegment& seg = p.segments[size_t(s)];
@@ -86,7 +94,7 @@ std::vector<std::pair<int64_t, float>> tile_keys(const AttentionBatch& p, const 
       if (s == own && i >= p.self_limit[size_t(entry)]) continue;
       const int64_t slot =
           int64_t(p.pages[size_t(seg.page_begin + i / kPageSize)]) * kPageSize + i % kPageSize;
-      keys.push_back({slot, seg.bias});
+      keys.push_back({slot, seg.bias, seg.scale});
     }
   }
   return keys;
@@ -99,16 +107,16 @@ struct State {
 };
 
 State attend(const float* q, const Keys& kv, int kv_head, float scale,
-             const std::vector<std::pair<int64_t, float>>& keys) {
+             const std::vector<Key>& keys) {
   State st;
   if (keys.empty()) return st;
   std::vector<double> s(keys.size());
   double mx = -INFINITY;
   for (size_t j = 0; j < keys.size(); ++j) {
-    const float* k = kv.k.data() + keys[j].first * kKvd + kv_head * kHeadDim;
+    const float* k = kv.k.data() + keys[j].slot * kKvd + kv_head * kHeadDim;
     double dot = 0;
     for (int d = 0; d < kHeadDim; ++d) dot += double(q[d]) * k[d];
-    s[j] = dot * scale + keys[j].second;
+    s[j] = dot * scale * keys[j].scale + keys[j].bias;
     mx = std::max(mx, s[j]);
   }
   double sum = 0;
@@ -116,7 +124,7 @@ State attend(const float* q, const Keys& kv, int kv_head, float scale,
   for (size_t j = 0; j < keys.size(); ++j) {
     const double p = std::exp(s[j] - mx);
     sum += p;
-    const float* v = kv.v.data() + keys[j].first * kKvd + kv_head * kHeadDim;
+    const float* v = kv.v.data() + keys[j].slot * kKvd + kv_head * kHeadDim;
     for (int d = 0; d < kHeadDim; ++d) o[size_t(d)] += p * v[d];
   }
   for (int d = 0; d < kHeadDim; ++d) st.o[size_t(d)] = float(o[size_t(d)] / sum);
@@ -190,14 +198,14 @@ void expect_keys_covered_once(const AttentionBatch& p, const AttnTiling& t) {
     for (int32_t e = tile.entry_begin; e < tile.entry_begin + tile.n_rows; ++e) {
       ASSERT_TRUE(tile.part == kTileToCascade || p.groups[size_t(tile.group)].row_begin <= e)
           << "own tile entry outside its group";
-      for (const auto& k : tile_keys(p, tile, e)) seen[size_t(e)].push_back(k.first);
+      for (const auto& k : tile_keys(p, tile, e)) seen[size_t(e)].push_back(k.slot);
     }
   for (size_t g = 0; g < p.groups.size(); ++g)
     for (int32_t e = p.groups[g].row_begin; e < p.groups[g].row_end; ++e) {
       AttnTile whole{int32_t(g),          e, 1,       p.groups[g].seg_begin,
                      p.groups[g].seg_end, 0, 1 << 30, kTileToOutput};
       std::vector<int64_t> want;
-      for (const auto& k : tile_keys(p, whole, e)) want.push_back(k.first);
+      for (const auto& k : tile_keys(p, whole, e)) want.push_back(k.slot);
       std::vector<int64_t> got = seen[size_t(e)];
       std::sort(want.begin(), want.end());
       std::sort(got.begin(), got.end());

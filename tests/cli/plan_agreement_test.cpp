@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "common/test_paths.h"
@@ -28,7 +29,7 @@ const std::vector<std::string> kParaphrases = {
 struct SpanRecord {
   int32_t start, length;
   std::vector<size_t> parents;           // creation ranks
-  std::vector<std::pair<size_t, float>> bias;
+  std::vector<std::tuple<size_t, float, float>> bias;  // key rank, bias, scale
   bool operator==(const SpanRecord&) const = default;
 };
 
@@ -42,7 +43,7 @@ std::vector<SpanRecord> records(const SpanGraph& g) {
     const Span& s = g.get(id);
     SpanRecord r{s.start_pos, s.length, {}, {}};
     for (SpanId p : s.parents) r.parents.push_back(rank(p));
-    for (const KeyBias& b : s.bias) r.bias.emplace_back(rank(b.key), b.bias);
+    for (const KeyBias& b : s.bias) r.bias.emplace_back(rank(b.key), b.bias, b.scale);
     out.push_back(r);
   }
   return out;
@@ -57,20 +58,24 @@ TEST(PlanAgreement, MaskDrawsThePlanTheRunnerBuilds) {
   for (const MethodRecipe& r : method_recipes()) {
     for (Layout layout : {Layout::kShared, Layout::kConcat})
       for (Positions pos : {Positions::kParallel, Positions::kSequential})
-        for (FusionBias bias : {FusionBias::kNone, FusionBias::kMean}) {
+        for (FusionBias bias : {FusionBias::kNone, FusionBias::kMean})
+          for (auto [temperature, scale] : {std::pair{1.0f, 1.0f}, std::pair{0.5f, 3.0f}}) {
           MethodConfig m;
           m.method = r.method;
           m.n = r.first_view_only ? 1 : 3;
           m.layout = layout;
           m.positions = pos;
           m.fusion_bias = bias;
+          m.fusion_temperature = temperature;
+          m.fusion_scale = scale;
           m.max_new_tokens = 4;
           const bool takes_options = r.plan == PlanKind::kFused;
           if (!takes_options && (layout != Layout::kShared || pos != Positions::kParallel ||
-                                 bias != FusionBias::kNone))
+                                 !fusion_variant(m.plan_options()).empty()))
             continue;
           const std::string what = std::string(r.name) + " " + layout_name(layout) + " " +
-                                   positions_name(pos) + " " + fusion_bias_name(bias);
+                                   positions_name(pos) + " " + fusion_bias_name(bias) + " T" +
+                                   fusion_number(temperature) + " S" + fusion_number(scale);
           std::vector<std::vector<int32_t>> views(tokens.views[0].begin(),
                                                   tokens.views[0].begin() + m.n);
           EngineOptions eo;
@@ -99,7 +104,8 @@ TEST(PlanAgreement, MaskDrawsThePlanTheRunnerBuilds) {
           ++compared;
         }
   }
-  EXPECT_EQ(compared, 6 + 8);  // six methods without options, flex with all eight
+  // Six methods without options; flex_attention and weighted_flex with all sixteen.
+  EXPECT_EQ(compared, 6 + 2 * 16);
 }
 
 }  // namespace

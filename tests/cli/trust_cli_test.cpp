@@ -67,7 +67,6 @@ TEST_F(TrustCli, ResumeRefusesAnySettingThatChangesRows) {
     std::string args, key;
   } cases[] = {{"--layout concat", "layout=shared, this run has layout=concat"},
                {"--max_new_tokens 3", "max_new_tokens=20, this run has max_new_tokens=3"},
-               {"--fusion-bias mean", "fusion_bias=none, this run has fusion_bias=mean"},
                {"--positions sequential", "positions=parallel"},
                {"--no_newline_stop", "stop_at_newline=true"}};
   for (const auto& c : cases) {
@@ -91,6 +90,44 @@ TEST_F(TrustCli, ResumeRefusesAnySettingThatChangesRows) {
   EXPECT_EQ(resumed.utf8("prediction"), t.utf8("prediction"));
   EXPECT_EQ(resumed.utf8("uuid"), t.utf8("uuid"));
   EXPECT_EQ(resumed.metadata_value("selfens.complete"), "true");
+}
+
+// Fusion options are part of the file name (a sweep keeps every variant),
+// recorded in the metadata, named by analyze, and checked.
+TEST_F(TrustCli, FusionVariantsHaveTheirOwnFiles) {
+  const std::string flex = "--method flex_attention --num_paraphrases 3 --max_samples 4 ";
+  ASSERT_EQ(generate(flex).code, 0);
+  ASSERT_EQ(generate(flex + "--fusion-bias mean --fusion_temperature 0.5").code, 0);
+  ASSERT_EQ(generate(flex + "--fusion_scale 2").code, 0);
+  EXPECT_TRUE(fs::exists(file("flex_attention-3.feather")));
+  const io::Table t = io::read_feather(file("flex_attention-3_mean_T0.5.feather"));
+  EXPECT_EQ(t.metadata_value("selfens.fusion_temperature"), "0.5");
+  EXPECT_EQ(t.metadata_value("selfens.fusion_bias"), "mean");
+  EXPECT_EQ(io::read_feather(file("flex_attention-3_S2.feather")).metadata_value("selfens.fusion_scale"),
+            "2");
+  Result a = cli("analyze --quiet --json --dataset demo --model " + tiny() + " --output-dir " +
+                 dir_.string() + " --num_paraphrases 3");
+  ASSERT_EQ(a.code, 0) << a.out;
+  EXPECT_NE(a.out.find("\"variant\": \"mean_T0.5\""), std::string::npos) << a.out;
+  EXPECT_NE(a.out.find("\"variant\": \"S2\""), std::string::npos) << a.out;
+  Result text = cli("analyze --dataset demo --model " + tiny() + " --output-dir " + dir_.string() +
+                    " --num_paraphrases 3");
+  EXPECT_NE(text.out.find("flex_attention-3_mean_T0.5"), std::string::npos) << text.out;
+
+  struct Bad {
+    std::string args, says;
+  } bad[] = {{"--fusion_temperature 0", "--fusion_temperature"},
+             {"--fusion_scale abc", "--fusion_scale"},
+             {"--fusion_scale 2 --method avg", "apply to flex_attention and weighted_flex only"}};
+  for (const auto& b : bad) {
+    Result r = generate(flex + b.args);
+    EXPECT_EQ(r.code, 2) << b.args << ": " << r.out;
+    EXPECT_NE(r.out.find(b.says), std::string::npos) << b.args << ": " << r.out;
+  }
+  Result mask = cli("mask --num_paraphrases 2 --fusion_temperature 0.5 --fusion_bias mean");
+  ASSERT_EQ(mask.code, 0) << mask.out;
+  EXPECT_NE(mask.out.find("T=0.5"), std::string::npos) << mask.out;
+  EXPECT_NE(mask.out.find(" x2"), std::string::npos) << mask.out;  // score scale 1/T on Q1, Q2
 }
 
 // Case 2: a complete file of a smaller selection is extended; a smaller

@@ -220,8 +220,12 @@ TEST(Equivalence, QuestionIndependentOfBatch) {
 }
 
 // flex_attention: G with parents Q1..QN sees P once, all Qi and itself, with
-// a -log N bias on the Qi keys; compared with the plan's dense mask.
-TEST(FlexAttention, FusedSpanMatchesDenseMaskReference) {
+// a -log N bias on the Qi keys (and, as a fusion option, a temperature on
+// them and a bias per Qi); compared with the plan's dense mask.
+class FlexAttention : public ::testing::TestWithParam<float> {};  // the Qi keys' score scale
+
+TEST_P(FlexAttention, FusedSpanMatchesDenseMaskReference) {
+  const float key_scale = GetParam();
   auto model = make_tiny_model({false, false, false, 2, 31});
   Engine engine(model, small_options());
   std::mt19937 rng(9);
@@ -235,7 +239,9 @@ TEST(FlexAttention, FusedSpanMatchesDenseMaskReference) {
   size_t max_q = 0;
   for (const auto& q : qs) {
     q_ids.push_back(engine.create_span(std::array{sp}, int32_t(p.size())));
-    bias.push_back({q_ids.back(), -std::log(float(qs.size()))});
+    // Neutral scale: today's -log N; otherwise a different bias per Qi too.
+    const float extra = key_scale == 1.0f ? 0.0f : 0.3f * float(q_ids.size()) - 0.5f;
+    bias.push_back({q_ids.back(), -std::log(float(qs.size())) + extra, key_scale});
     max_q = std::max(max_q, q.size());
   }
   const SpanId g = engine.create_span(q_ids, int32_t(p.size() + max_q), bias);
@@ -262,15 +268,21 @@ TEST(FlexAttention, FusedSpanMatchesDenseMaskReference) {
   for (const auto& q : qs) all.insert(all.end(), q.begin(), q.end());
   all.insert(all.end(), gen.begin(), gen.end());
   ASSERT_EQ(mask.n, int(all.size()));
-  const test::RefOutput ref = test::ref_forward(*model, all, mask.position, mask.mask, mask.bias);
+  const test::RefOutput ref =
+      test::ref_forward(*model, all, mask.position, mask.mask, mask.bias, mask.scale);
   const size_t g0 = all.size() - gen.size();
   for (size_t t = 0; t < gen.size(); ++t)
     expect_near(got[t], ref.logits[g0 + t], 1e-4, "G token " + std::to_string(t));
   // The mask itself: G sees P and every Qi fully, biased on the Qi only.
   for (int k = 0; k < int(g0); ++k) EXPECT_TRUE(mask.visible(int(g0), k)) << k;
   EXPECT_FLOAT_EQ(mask.bias[g0 * mask.n + 0], 0.0f);
-  EXPECT_FLOAT_EQ(mask.bias[g0 * mask.n + p.size()], -std::log(3.0f));
+  EXPECT_FLOAT_EQ(mask.bias[g0 * mask.n + p.size()],
+                  -std::log(3.0f) + (key_scale == 1.0f ? 0.0f : -0.2f));
+  EXPECT_FLOAT_EQ(mask.scale[g0 * mask.n + 0], 1.0f);
+  EXPECT_FLOAT_EQ(mask.scale[g0 * mask.n + p.size()], key_scale);
 }
+
+INSTANTIATE_TEST_SUITE_P(KeyScale, FlexAttention, ::testing::Values(1.0f, 1.6f, 0.5f));
 
 TEST(Greedy, GenerateEqualsFullRecomputeEachStep) {
   auto model = make_tiny_model({true, false, true, 2, 41});

@@ -143,10 +143,12 @@ inline void ref_rope(Mat& x, int heads, int hd, const std::vector<int>& pos,
       }
 }
 
-// mask[i*n + j] = 1 when token i sees token j; bias[i*n + j] added to the score.
+// mask[i*n + j] = 1 when token i sees token j; the score is
+// q.k / sqrt(d) * scale[i*n + j] + bias[i*n + j] (scale empty: 1).
 inline RefOutput ref_forward(const Model& m, const std::vector<int>& tokens,
                              const std::vector<int>& pos, const std::vector<uint8_t>& mask,
-                             const std::vector<float>& bias) {
+                             const std::vector<float>& bias,
+                             const std::vector<float>& scale = {}) {
   const ModelConfig& c = m.config;
   const ModelWeights& w = m.weights;
   const size_t n = tokens.size(), d = size_t(c.hidden_size);
@@ -179,7 +181,8 @@ inline RefOutput ref_forward(const Model& m, const std::vector<int>& tokens,
           if (!mask[i * n + j]) continue;
           double dot = 0;
           for (int e = 0; e < hd; ++e) dot += q[i][size_t(hh * hd + e)] * k[j][size_t(kh * hd + e)];
-          s[j] = dot / std::sqrt(double(hd)) + bias[i * n + j];
+          const double sc = scale.empty() ? 1.0 : double(scale[i * n + j]);
+          s[j] = dot / std::sqrt(double(hd)) * sc + bias[i * n + j];
           mx = std::max(mx, s[j]);
         }
         double z = 0;

@@ -147,6 +147,43 @@ TEST_P(MethodEquivalence, FlexOfIdenticalParaphrasesWithMeanBiasIsOrigin) {  // 
   }
 }
 
+// weighted_flex normalises its weights: identical paraphrases weighted in any
+// way are one paraphrase seen once, as the mean bias makes them.
+TEST_P(MethodEquivalence, WeightedFlexOfIdenticalParaphrasesIsOrigin) {
+  varied_weights_ = true;
+  MethodRun origin = run(cfg(Method::kOrigin, 1), same_views({2}), 4);
+  MethodRun flex = run(cfg(Method::kWeightedFlex, 3), same_views({2, 2, 2}), 4);
+  for (size_t q = 0; q < kQuestions.size(); ++q) {
+    EXPECT_EQ(flex.answers[q][0], origin.answers[q][0]) << "question " << q;
+    EXPECT_LT(max_abs_diff(flex.first_scores[{q, 0}], origin.first_scores[{q, 0}]), 1e-4);
+  }
+}
+
+// Equal confidences: weighted_flex is flex_attention with the mean bias, and
+// fusion_scale N cancels the mean bias (today's plain flex_attention).
+TEST_P(MethodEquivalence, FusionOptionsWithNeutralSettings) {
+  const auto views = same_views({0, 1, 2});
+  MethodRun mean = run(cfg(Method::kFlexAttention, 3, FusionBias::kMean), views, 4);
+  MethodRun weighted = run(cfg(Method::kWeightedFlex, 3), views, 4);
+  MethodRun plain = run(cfg(Method::kFlexAttention, 3), views, 4);
+  MethodConfig cancel = cfg(Method::kFlexAttention, 3, FusionBias::kMean);
+  cancel.fusion_scale = 3.0f;
+  MethodRun cancelled = run(cancel, views, 4);
+  MethodConfig hot = cfg(Method::kFlexAttention, 3);
+  hot.fusion_temperature = 0.25f;
+  MethodRun sharp = run(hot, views, 4);
+  int differs = 0;
+  for (size_t q = 0; q < kQuestions.size(); ++q) {
+    EXPECT_EQ(weighted.answers[q][0], mean.answers[q][0]) << "question " << q;
+    EXPECT_LT(max_abs_diff(weighted.first_scores[{q, 0}], mean.first_scores[{q, 0}]), 1e-5);
+    EXPECT_EQ(cancelled.answers[q][0], plain.answers[q][0]) << "question " << q;
+    EXPECT_EQ(max_abs_diff(cancelled.first_scores[{q, 0}], plain.first_scores[{q, 0}]), 0.0f)
+        << "question " << q;
+    differs += max_abs_diff(sharp.first_scores[{q, 0}], plain.first_scores[{q, 0}]) > 1e-3;
+  }
+  EXPECT_GT(differs, 0) << "a temperature of 0.25 changed no score";
+}
+
 TEST_P(MethodEquivalence, PerPromptRowIsOriginWithThatParaphrase) {  // equivalence 5
   MethodRun per = run(cfg(Method::kPerPrompt, 3), same_views({0, 1, 2}), 4);
   for (int v = 0; v < 3; ++v) {

@@ -104,7 +104,7 @@ void CpuBackend::attend_one(int layer, const float* q, int kv_head, const Attent
       }
       float bm = m;
       for (int j = 0; j < cnt; ++j) {
-        s[j] = s[j] * plan.scale + seg.bias;
+        s[j] = s[j] * (plan.scale * seg.scale) + seg.bias;
         bm = std::max(bm, s[j]);
       }
       const float corr = std::exp(m - bm);  // 0 on the first block (m = -inf)

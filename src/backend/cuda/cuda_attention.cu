@@ -157,7 +157,7 @@ __global__ void __launch_bounds__(kWarps * 32, kSlots == 1 ? 6 : 3)
             const float4 kv = kr[d], qv = q4[d];
             dot += qv.x * kv.x + qv.y * kv.y + qv.z * kv.z + qv.w * kv.w;
           }
-          sc = dot + seg.bias;
+          sc = dot * seg.scale + seg.bias;
         }
         const float m_new = fmaxf(m[s], warp_max(sc));
         const float corr = expf(m[s] - m_new);

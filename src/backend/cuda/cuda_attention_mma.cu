@@ -112,6 +112,7 @@ __global__ void __launch_bounds__(WARPS * 32)
   __shared__ alignas(16) __nv_bfloat16 vs[kKeyTile * S];
   __shared__ int64_t key_row[kKeyTile];  // page * page_size + offset of each key of the tile
   __shared__ float key_bias[kKeyTile];
+  __shared__ float key_scale[kKeyTile];
   __shared__ int key_own[kKeyTile];  // index in the own segment, or -1
 
   const AttnPlanDev plan = *plan_ptr;
@@ -188,6 +189,7 @@ __global__ void __launch_bounds__(WARPS * 32)
       key_row[j] =
           int64_t(plan.pages[seg.page_begin + rem / page_size]) * page_size + rem % page_size;
       key_bias[j] = seg.bias;
+      key_scale[j] = seg.scale;
       key_own[j] = si == own_seg ? rem : -1;
     }
     __syncthreads();
@@ -233,7 +235,7 @@ __global__ void __launch_bounds__(WARPS * 32)
         const int key = n * 8 + 2 * t + (e & 1);
         const int i = e / 2;
         const bool valid = key < cnt && (key_own[key] < 0 || key_own[key] < limit[i]);
-        s[n][e] = valid ? s[n][e] + key_bias[key] : -INFINITY;
+        s[n][e] = valid ? s[n][e] * key_scale[key] + key_bias[key] : -INFINITY;
         mx[i] = fmaxf(mx[i], s[n][e]);
       }
     float corr[2], ref[2];

@@ -16,6 +16,7 @@ struct SegDev {
   int32_t page_begin;  // index into the pages array
   int32_t n_tokens;    // keys of this segment
   float bias;          // added to the scaled scores
+  float scale;         // multiplies them first
 };
 // Device copy of one AttnGroup (same layout).
 struct GroupDev {
