@@ -30,9 +30,9 @@ __all__ = ["Model", "InputError", "analyze", "lemmatize", "match", "mask", "METH
 #: Raised for bad input (options, data sets, files); a subclass of ValueError.
 InputError = _selfens.InputError
 
-#: The seven methods, as `generate(method=...)` names them.
+#: The methods, as `generate(method=...)` names them.
 METHODS = ("origin", "per_prompt", "avg", "max", "weighted_avg", "weighted_max",
-           "flex_attention")
+           "flex_attention", "weighted_flex")
 
 Dataset = Union[str, os.PathLike, Sequence[dict], pd.DataFrame]
 

@@ -39,6 +39,8 @@ constexpr const char* kUsage =
     "  --device auto|cpu|cuda|cuda-f32 (auto: cuda when a GPU is usable, else cpu;\n"
     "                  cuda: bf16 weights, cuda-f32: fp32 weights, the CPU's predictions)\n"
     "%s"
+    "  --paraphrase_order original|file  MyriadLAMA: manual templates, then the auto ones in\n"
+    "                  the original's seeded draw (default), or in file order\n"
     "  --overwrite   --lemmaize   --quiet\n"
     "  --checkpoint_seconds S (10)  --checkpoint_questions K (50)  the partial file is saved\n"
     "                  after K new questions or S seconds, whichever comes first (at most once\n"
@@ -72,7 +74,7 @@ std::set<std::string> generate_option_names() {
   std::set<std::string> options(std::begin(kJobOptionNames), std::end(kJobOptionNames));
   options.insert(std::begin(kPlanOptionNames), std::end(kPlanOptionNames));
   options.insert({"method", "num_paraphrases", "num_ensemble", "indexs", "max_new_tokens",
-                  "checkpoint_seconds", "checkpoint_questions"});
+                  "checkpoint_seconds", "checkpoint_questions", "paraphrase_order"});
   return options;
 }
 const std::set<std::string> kGenerateFlags = {"quiet",   "overwrite",       "lemmaize",
@@ -82,6 +84,7 @@ GenerateOptions generate_options(const Args& a) {
   GenerateOptions o;
   o.method = method_config(a);
   read_job_options(a, o);
+  o.paraphrase_order = paraphrase_order_option(a);
   o.checkpoint = checkpoint_policy(a);
   o.lemmaize = a.flag("lemmaize");
   o.margins = a.flag("margins");

@@ -28,6 +28,7 @@ constexpr const char* kConfidenceUsage =
     "  --num_paraphrases N  first N paraphrases of each question (default all)\n"
     "  --temperature T --top_p P --top_k K   (default: the model's generation config)\n"
     "  --seed N (0)   --max_samples K first K questions   --batch_size B prompts in flight (4)\n"
+    "  --paraphrase_order original|file (MyriadLAMA; default original, as generate)\n"
     "  --max_new_tokens N (20)   --threads T   --output-dir DIR (datasets)\n"
     "  --device auto|cpu|cuda|cuda-f32 (auto: the GPU when present)   --overwrite   --quiet\n"
     "  --checkpoint_seconds S (10)  --checkpoint_questions K (50)  the partial file is saved\n"
@@ -63,7 +64,8 @@ namespace {
 std::set<std::string> confidence_option_names() {
   std::set<std::string> options(std::begin(kJobOptionNames), std::end(kJobOptionNames));
   options.insert({"num_samples", "num_paraphrases", "max_new_tokens", "temperature", "top_p",
-                  "top_k", "seed", "checkpoint_seconds", "checkpoint_questions"});
+                  "top_k", "seed", "checkpoint_seconds", "checkpoint_questions",
+                  "paraphrase_order"});
   return options;
 }
 const std::set<std::string> kConfidenceFlags = {"quiet", "overwrite", "help"};
@@ -71,6 +73,7 @@ const std::set<std::string> kConfidenceFlags = {"quiet", "overwrite", "help"};
 ConfidenceOptions confidence_options(const Args& a) {
   ConfidenceOptions o;
   read_job_options(a, o);
+  o.paraphrase_order = paraphrase_order_option(a);
   o.checkpoint = checkpoint_policy(a);
   o.num_samples = a.integer("num_samples", o.num_samples, 1, 100000);
   o.num_paraphrases = a.integer("num_paraphrases", -1, 1, 1000);

@@ -34,4 +34,8 @@ PlanOptions plan_options(const Args& a) {
   return o;
 }
 
+data::ParaphraseOrder paraphrase_order_option(const Args& a) {
+  return data::parse_paraphrase_order(a.str("paraphrase_order", "original"));
+}
+
 }  // namespace selfens::cli

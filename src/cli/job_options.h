@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/args.h"
+#include "data/dataset.h"
 #include "plan/method_recipe.h"
 #include "util/checkpoint.h"
 
@@ -45,6 +46,9 @@ inline constexpr const char* kPlanOptionsUsage =
     "  --fusion_temperature T (1)  --fusion_scale S (1)   fused plans: G scores each\n"
     "                  paraphrase's keys as q.k/sqrt(d)/T + log S (+ -log N with mean)\n";
 PlanOptions plan_options(const Args& a);
+
+// --paraphrase_order original|file (generate, confidence; MyriadLAMA).
+data::ParaphraseOrder paraphrase_order_option(const Args& a);
 
 // --checkpoint_seconds and --checkpoint_questions (generate, confidence).
 CheckpointPolicy checkpoint_policy(const Args& a);

@@ -7,6 +7,7 @@
 #include "data/paraphrase.h"
 #include "data/prompt.h"
 #include "util/check.h"
+#include "util/python_random.h"
 #include "util/fingerprint.h"
 
 namespace selfens::data {
@@ -28,24 +29,33 @@ class UuidIndex {
   std::unordered_map<std::string, int> line_;
 };
 
-Question myriadlama_question(const JsonlRecord& rec) {
+Question myriadlama_question(const JsonlRecord& rec, ParaphraseOrder order) {
   Question q;
   q.uuid = rec.str("uuid");
   q.answers = rec.str_list("answers");
   q.paraphrases = rec.str_list("manual");
-  for (auto& p : rec.str_list("auto", /*allow_empty=*/true)) q.paraphrases.push_back(std::move(p));
+  std::vector<std::string> autos = rec.str_list("auto", /*allow_empty=*/true);
+  if (order == ParaphraseOrder::kOriginal) {
+    // The original's collate_fn: random.seed(uuid); random.sample(auto, k).
+    // A sample's first picks do not depend on k, so all of them are drawn.
+    const uint32_t n = static_cast<uint32_t>(autos.size());
+    for (uint32_t i : PythonRandom(q.uuid).sample(n, n)) q.paraphrases.push_back(autos[i]);
+  } else {
+    for (auto& p : autos) q.paraphrases.push_back(std::move(p));
+  }
   q.question = q.paraphrases[0];
   return q;
 }
 
-Dataset load_myriadlama(const fs::path& data_dir) {
+Dataset load_myriadlama(const fs::path& data_dir, ParaphraseOrder order) {
   Dataset ds;
   ds.name = "myriadlama";
+  ds.paraphrase_order = paraphrase_order_name(order);
   fs::path fewshot = data_dir / "myriadlama" / "fewshot.txt";
   ds.block = block_from_file_text(read_text_file(fewshot), fewshot.string());
   UuidIndex uuids;
   for (const auto& rec : read_jsonl(data_dir / "myriadlama" / "test.jsonl")) {
-    ds.questions.push_back(myriadlama_question(rec));
+    ds.questions.push_back(myriadlama_question(rec, order));
     uuids.add(rec, ds.questions.back().uuid);
   }
   ds.fingerprint =
@@ -156,15 +166,26 @@ Dataset parse_generic_jsonl(std::string_view text, const std::string& source, st
   return ds;
 }
 
+ParaphraseOrder parse_paraphrase_order(const std::string& s) {
+  if (s == "original") return ParaphraseOrder::kOriginal;
+  if (s == "file") return ParaphraseOrder::kFile;
+  throw InputError("unknown paraphrase order '" + s + "' (valid: original, file)");
+}
+
+std::string paraphrase_order_name(ParaphraseOrder o) {
+  return o == ParaphraseOrder::kOriginal ? "original" : "file";
+}
+
 Dataset load_dataset(const std::string& name_or_path, const fs::path& data_dir,
-                     const std::string& model_name, const fs::path& output_dir) {
+                     const std::string& model_name, const fs::path& output_dir,
+                     ParaphraseOrder order) {
   if (name_or_path == "myriadlama" || name_or_path == "webqa") {
     std::error_code ec;
     SELFENS_REQUIRE(fs::is_directory(data_dir / name_or_path, ec),
                     (data_dir / name_or_path).string() + ": no such folder; point --data-dir at " +
                         "the folder that holds myriadlama/ and webqa/ (e.g. ../shared/data)");
   }
-  if (name_or_path == "myriadlama") return load_myriadlama(data_dir);
+  if (name_or_path == "myriadlama") return load_myriadlama(data_dir, order);
   if (name_or_path == "webqa") return load_webqa(data_dir, model_name, output_dir);
   if (name_or_path == "demo")
     return parse_generic_jsonl(demo_jsonl_text(), "<demo>/demo.jsonl", "demo",

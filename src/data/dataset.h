@@ -46,11 +46,23 @@ struct Dataset {
   // then has one paraphrase (itself). See require_paraphrases().
   bool has_paraphrases = true;
   std::string paraphrase_source;  // the file the paraphrases came from ("" if none)
+  // The order its paraphrases are in: "original" (MyriadLAMA's drawn
+  // order) or "file" (part of a run's identity).
+  std::string paraphrase_order = "file";
   // Fingerprint (util/fingerprint.h) of the files the questions, answers and
   // block were read from (not webqa's generated paraphrases, which may grow;
   // result rows keep their prompts and a resume compares those).
   std::string fingerprint;
 };
+
+// The order of MyriadLAMA's paraphrases. kOriginal (default): the manual
+// templates, then the auto ones in the order the original's loader draws
+// them (random.seed(uuid); random.sample(auto, k): its first N paraphrases,
+// for every k). kFile: manual then auto as the file lists them (selfens
+// before 2026-12-06). Other data sets keep their file order.
+enum class ParaphraseOrder { kOriginal, kFile };
+ParaphraseOrder parse_paraphrase_order(const std::string& s);  // InputError naming the values
+std::string paraphrase_order_name(ParaphraseOrder o);
 
 // Loads a data set by name ("myriadlama", "webqa", "demo") or from a path
 // ending in ".jsonl". `data_dir` holds myriadlama/ and webqa/; `output_dir` is
@@ -58,7 +70,8 @@ struct Dataset {
 // generated paraphrases live; `model_name` selects them (see
 // output_model_name()). Throws InputError naming file, line and field.
 Dataset load_dataset(const std::string& name_or_path, const std::filesystem::path& data_dir,
-                     const std::string& model_name, const std::filesystem::path& output_dir);
+                     const std::string& model_name, const std::filesystem::path& output_dir,
+                     ParaphraseOrder order = ParaphraseOrder::kOriginal);
 
 // Generic JSONL loader ("source" names the text in messages; block given).
 Dataset parse_generic_jsonl(std::string_view text, const std::string& source,

@@ -138,6 +138,7 @@ RunIdentity run_identity(const ConfidenceOptions& o, const data::Dataset& ds,
   RunIdentity id;
   id.add("dataset", ds.name)
       .add("dataset_fingerprint", ds.fingerprint)
+      .add("paraphrase_order", ds.paraphrase_order)
       .add("model_fingerprint", model_fingerprint(resolve_model_path(o.model)))
       .add("precision", backend_precision(backend));
   for (const auto& [k, v] : sampling_settings(o, sp)) id.add(k, v);
@@ -340,7 +341,8 @@ ConfidenceResult run_confidence(const ConfidenceOptions& o) {
   validate_options(o);
   const std::string backend = resolve_backend_kind(o.device);
   const auto start = Clock::now();
-  data::Dataset ds = data::load_dataset(o.dataset, o.data_dir, o.model, o.output_dir);
+  data::Dataset ds =
+      data::load_dataset(o.dataset, o.data_dir, o.model, o.output_dir, o.paraphrase_order);
   const size_t total = ds.questions.size();
   const Selection selected = selection_of(ds, o);
   data::require_paraphrases(ds, selected.questions, "confidence", o.model);

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "data/dataset.h"
 #include "eval/match.h"
 #include "io/feather.h"
 #include "jobs/job_loop.h"
@@ -37,6 +38,7 @@ struct ConfidenceOptions {
   std::filesystem::path data_dir = "data";
   std::filesystem::path output_dir = "datasets";
   int num_samples = 100;                     // sampled answers per paraphrase
+  data::ParaphraseOrder paraphrase_order = data::ParaphraseOrder::kOriginal;  // MyriadLAMA
   int num_paraphrases = -1;                  // first N paraphrases; < 0: all
   int max_samples = -1;                      // first K questions; < 0: all
   int batch_size = 4;                        // prompts in flight (each with 1 + S streams)

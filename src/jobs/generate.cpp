@@ -167,6 +167,7 @@ RunIdentity run_identity(const GenerateOptions& o, const data::Dataset& ds,
       .add("stop_at_newline", m.stop_at_newline ? "true" : "false")
       .add("dataset", ds.name)
       .add("dataset_fingerprint", ds.fingerprint)
+      .add("paraphrase_order", ds.paraphrase_order)
       .add("model_fingerprint", model_fingerprint(resolve_model_path(o.model)))
       .add("precision", backend_precision(backend));
   if (conf) id.add("confidence", conf->settings);
@@ -335,7 +336,8 @@ GenerateResult run_generate(const GenerateOptions& o) {
   const auto start = Clock::now();
   const bool per_prompt = o.method.method == Method::kPerPrompt;
   const std::string method = method_name(o.method.method);
-  data::Dataset ds = data::load_dataset(o.dataset, o.data_dir, o.model, o.output_dir);
+  data::Dataset ds =
+      data::load_dataset(o.dataset, o.data_dir, o.model, o.output_dir, o.paraphrase_order);
   const size_t total = ds.questions.size();
   const size_t selected = o.max_samples < 0 ? total : std::min(total, size_t(o.max_samples));
   if (uses_paraphrases(o.method.method)) data::require_paraphrases(ds, selected, method, o.model);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "data/dataset.h"
 #include "methods/method.h"
 #include "jobs/job_loop.h"
 #include "util/checkpoint.h"
@@ -24,6 +25,7 @@ struct GenerateOptions {
   std::filesystem::path data_dir = "data";  // holds myriadlama/ and webqa/
   std::filesystem::path output_dir = "datasets";
   MethodConfig method;
+  data::ParaphraseOrder paraphrase_order = data::ParaphraseOrder::kOriginal;  // MyriadLAMA
   int max_samples = -1;  // the first K questions; -1: all (other negatives: InputError)
   int batch_size = 16;   // questions in flight
   int threads = 0;       // CPU threads (0: all cores)

@@ -27,10 +27,11 @@ std::string error_of(F f) {
   return "";
 }
 
-TEST(Dataset, MyriadlamaParaphrasesAreManualThenAuto) {
+TEST(Dataset, MyriadlamaParaphrasesInFileOrder) {
   auto dir = test::shared_data_dir();
-  Dataset ds = load_dataset("myriadlama", dir, "m", "/nonexistent-out");
+  Dataset ds = load_dataset("myriadlama", dir, "m", "/nonexistent-out", ParaphraseOrder::kFile);
   EXPECT_EQ(ds.name, "myriadlama");
+  EXPECT_EQ(ds.paraphrase_order, "file");
   ASSERT_EQ(ds.questions.size(), 2000u);
   auto raw = read_jsonl(dir / "myriadlama" / "test.jsonl");
   for (size_t i : {size_t{0}, size_t{1}, size_t{1999}}) {
@@ -46,6 +47,34 @@ TEST(Dataset, MyriadlamaParaphrasesAreManualThenAuto) {
     EXPECT_EQ(q.question, q.paraphrases[0]);
   }
   for (const auto& q : ds.questions) EXPECT_GE(q.paraphrases.size(), 10u);
+}
+
+// The default: manual templates, then the auto ones as the original's loader
+// draws them (random.seed(uuid); random.sample(auto, k)); the expected
+// orders were computed with CPython 3.11.
+TEST(Dataset, MyriadlamaParaphrasesInTheOriginalsOrder) {
+  auto dir = test::shared_data_dir();
+  Dataset ds = load_dataset("myriadlama", dir, "m", "/nonexistent-out");
+  EXPECT_EQ(ds.paraphrase_order, "original");
+  auto raw = read_jsonl(dir / "myriadlama" / "test.jsonl");
+  const std::vector<std::vector<size_t>> drawn = {{0, 3, 7, 8, 1, 9, 5, 2, 6, 4, 10},
+                                                  {4, 8, 1, 5, 9, 0, 10, 6, 7, 2, 3}};
+  for (size_t i = 0; i < drawn.size(); ++i) {
+    auto manual = raw[i].str_list("manual");
+    auto autos = raw[i].str_list("auto");
+    const Question& q = ds.questions[i];
+    ASSERT_EQ(q.paraphrases.size(), manual.size() + autos.size());
+    for (size_t m = 0; m < manual.size(); ++m) EXPECT_EQ(q.paraphrases[m], manual[m]);
+    for (size_t a = 0; a < drawn[i].size(); ++a)
+      EXPECT_EQ(q.paraphrases[manual.size() + a], autos[drawn[i][a]]) << i << " " << a;
+  }
+  // Question 5 has four manual templates: its fifth paraphrase is the draw's.
+  EXPECT_EQ(ds.questions[4].uuid, "703b74b9c96d4e5-fd2c6d248ec9c51");
+  EXPECT_EQ(raw[4].str_list("manual").size(), 4u);
+  EXPECT_EQ(ds.questions[4].paraphrases[4],
+            "Queen Maud Land is found on the geographical entity of [MASK].");
+  EXPECT_EQ(raw[4].str_list("auto")[0], "[MASK] is the landmass that includes Queen Maud Land.");
+  EXPECT_THROW(parse_paraphrase_order("sorted"), InputError);
 }
 
 TEST(Dataset, WebqaWithoutParaphrasesFile) {

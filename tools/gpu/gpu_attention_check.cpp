@@ -24,7 +24,7 @@ struct AttnCase {
 };
 
 // A random plan for n query rows: up to 4 groups, each sees 0-3 of 4 shared
-// ancestor spans (random bias) and its own span, whose last c rows are the
+// ancestor spans (random bias and score scale) and its own span, whose last c rows are the
 // new ones (self_limit = its length - c + 1 .. its length).
 AttentionBatch random_plan(const AttnCase& c, std::mt19937& rng, int64_t* n_pages_needed) {
   // Enough pages for 4 shared spans (<= 500 tokens) and 4 own ones (<= 400).
@@ -53,16 +53,20 @@ AttentionBatch random_plan(const AttnCase& c, std::mt19937& rng, int64_t* n_page
   for (int g = 0; g < n_groups; ++g) {
     AttnGroup grp;
     grp.seg_begin = int32_t(a.segments.size());
-    auto add_seg = [&](const SpanKeys& s, float bias) {
+    auto add_seg = [&](const SpanKeys& s, float bias, float scale = 1.0f) {
       AttnSegment seg;
       seg.page_begin = int32_t(a.pages.size());
       seg.n_tokens = s.n_tokens;
       seg.bias = bias;
+      seg.scale = scale;  // fusion temperature (1 / T) on ancestor keys
       a.pages.insert(a.pages.end(), s.pages.begin(), s.pages.end());
       a.segments.push_back(seg);
     };
     for (size_t i = 0; i < shared.size(); ++i)
-      if (rng() % 2) add_seg(shared[i], (rng() % 2) ? -std::log(float(2 + rng() % 4)) : 0.0f);
+      if (rng() % 2) {
+        const float bias = (rng() % 2) ? -std::log(float(2 + rng() % 4)) : 0.0f;
+        add_seg(shared[i], bias, (rng() % 3) ? 1.0f : 0.5f + float(rng() % 4) * 0.5f);
+      }
     const int cnt = counts[size_t(g)];
     const SpanKeys own = make_span(cnt + int32_t(rng() % 100));
     add_seg(own, 0.0f);
