@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/job_options.h"
 #include "report/analyze.h"
+#include "report/export.h"
 #include "report/mask.h"
 #include "util/check.h"
 #include "util/log.h"
@@ -31,6 +32,8 @@ constexpr const char* kAnalyzeUsage =
     "  that answer different question sets instead.\n"
     "  --json               one JSON object on stdout instead of the text report\n"
     "  --html FILE          also write a self-contained HTML report\n"
+    "  --export FILE.csv|FILE.feather  one row per question and result file (uuid, method, n,\n"
+    "                       prediction, answers, correct, per_prompt's paraphrase predictions)\n"
     "  --samples K (3)   --max_error_rows R (50)   --lemma-dir DIR   --quiet\n";
 
 constexpr const char* kMaskUsage =
@@ -70,7 +73,7 @@ namespace {
 
 const std::set<std::string> kAnalyzeOptions = {"dataset", "model",          "output_dir",
                                                "num_paraphrases", "html", "samples",
-                                               "max_error_rows", "lemma_dir"};
+                                               "max_error_rows", "lemma_dir", "export"};
 const std::set<std::string> kAnalyzeFlags = {"compare_all", "json", "quiet", "help", "strict"};
 
 report::AnalyzeOptions analyze_options(const Args& a) {
@@ -85,6 +88,8 @@ report::AnalyzeOptions analyze_options(const Args& a) {
   o.compare_all = a.flag("compare_all");
   o.json = a.flag("json");
   o.html_path = a.str("html", "");
+  o.export_path = a.str("export", "");
+  if (!o.export_path.empty()) report::check_export_path(o.export_path);
   o.quiet = a.flag("quiet");
   o.samples = a.integer("samples", o.samples, 0, 100000);
   o.max_error_rows = a.integer("max_error_rows", o.max_error_rows, 0);

@@ -13,6 +13,8 @@
 #include "io/atomic_file.h"
 #include "io/feather.h"
 #include "report/accuracy.h"
+#include "report/export.h"
+#include "report/result_cache.h"
 #include "util/check.h"
 
 namespace selfens::report {
@@ -21,28 +23,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A read and scored result file.
-struct Loaded {
-  io::Table table;
-  std::vector<bool> correct;  // [rows]
-};
-
-class Cache {
- public:
-  explicit Cache(fs::path lemma_dir) : lemmas_(std::move(lemma_dir)) {}
-  const Loaded& get(const fs::path& path) {
-    auto it = loaded_.find(path.string());
-    if (it != loaded_.end()) return it->second;
-    Loaded l{io::read_feather(path), {}};
-    l.correct = row_correctness(l.table, lemmas_);
-    return loaded_.emplace(path.string(), std::move(l)).first->second;
-  }
-
- private:
-  LemmaSource lemmas_;
-  std::unordered_map<std::string, Loaded> loaded_;
-};
-
+using Loaded = LoadedResult;
+using Cache = ResultCache;
 
 std::string join(const std::vector<std::string>& v, const std::string& sep) {
   std::string out;
@@ -77,15 +59,6 @@ std::string question_of(const io::Table& t, size_t i) {
   }
   return "";
 }
-
-std::unordered_map<std::string, size_t> uuid_index(const io::Table& t) {
-  std::unordered_map<std::string, size_t> m;
-  const auto& ids = t.utf8("uuid");
-  for (size_t i = 0; i < ids.size(); ++i) m.emplace(ids[i], i);
-  return m;
-}
-
-using UuidSet = std::unordered_set<std::string>;
 
 bool kept(const UuidSet* only, const std::string& uuid) { return !only || only->count(uuid); }
 
@@ -449,6 +422,23 @@ Analysis analyze(const AnalyzeOptions& o) {
         best = &r;
     if (best) a.gain_over_ensemble = fused->accuracy - best->accuracy, a.best_ensemble = best->method;
     if (origin) error_rows(a, *fused_l, *origin, only);
+  }
+  std::vector<FusedFile> fused_files;
+  for (const MethodResult& r : a.comparison)
+    if (r.present && r.n == a.n && r.n > 0) fused_files.push_back({method_label(r), r.file});
+  a.paraphrases = paraphrase_figures(cache, paths.run_file("per_prompt", 1), paths.origin(),
+                                     fused_files, a.n, only);
+  if (!a.paraphrases.present)
+    a.paraphrases.missing = fs::exists(paths.run_file("per_prompt", 1))
+                                ? "per_prompt.feather has no question with all " +
+                                      std::to_string(a.n) + " paraphrases answered"
+                                : "needs per_prompt.feather: " + generate_command(o, "per_prompt", a.n) +
+                                      " --num_paraphrases " + std::to_string(a.n);
+  if (!o.export_path.empty()) {
+    std::vector<FusedFile> all;
+    for (const MethodResult& r : a.comparison)
+      if (r.present) all.push_back({method_label(r), r.file});
+    export_rows(cache, all, paths.run_file("per_prompt", 1), a.n, only, o.export_path);
   }
   a.has_by_n = o.compare_all || !o.html_path.empty();
   if (a.has_by_n) accuracy_by_n(a, cache, files);

@@ -17,6 +17,8 @@
 
 #include "report/method_plan.h"
 
+#include "report/paraphrase_figures.h"
+
 namespace selfens::report {
 
 // Options of `selfens analyze` (CLI flags in brackets).
@@ -28,6 +30,7 @@ struct AnalyzeOptions {
   bool compare_all = false;   // [--compare_all] accuracy against N, every N found
   bool json = false;          // [--json] one JSON object on stdout instead of text
   std::filesystem::path html_path;  // [--html FILE] also write the HTML report
+  std::filesystem::path export_path;  // [--export FILE.csv|FILE.feather] per-row export (export.h)
   bool quiet = false;         // [--quiet] print nothing on stdout unless --json
   int samples = 3;            // [--samples] sample generations shown
   int max_error_rows = 50;    // [--max_error_rows] rows per error table (JSON/HTML)
@@ -111,6 +114,8 @@ struct Analysis {
   std::optional<double> gain_over_origin;    // fused - origin (fraction)
   std::optional<double> gain_over_ensemble;  // fused - best logit ensemble
   std::string best_ensemble;
+  // per_prompt against the fused files at n (report/paraphrase_figures.h).
+  ParaphraseFigures paraphrases;
   std::map<std::string, std::vector<std::pair<int, double>>> by_n;  // method -> (N, acc)
   bool has_by_n = false;
   size_t by_n_questions = 0;  // by_n is on the questions all its files answer

@@ -4,28 +4,11 @@
 #include <sstream>
 
 #include "report/analyze.h"
+#include "report/number_format.h"
 
 namespace selfens::report {
 
 namespace {
-
-std::string pct(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f%%", 100.0 * v);
-  return buf;
-}
-
-std::string points(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%+.2f points", 100.0 * v);
-  return buf;
-}
-
-std::string fixed(double v, int digits) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
 
 std::string pad(std::string s, size_t w) {
   if (s.size() < w) s.resize(w, ' ');
@@ -162,6 +145,90 @@ nlohmann::json method_json(const MethodResult& r) {
   return j;
 }
 
+void print_paraphrases(std::ostringstream& out, const Analysis& a) {
+  const ParaphraseFigures& p = a.paraphrases;
+  out << "Paraphrases (per_prompt, N = " << a.n << ")";
+  if (!p.present) {
+    out << ": " << p.missing << "\n\n";
+    return;
+  }
+  out << ", on the " << p.questions << " questions with all " << p.n
+      << " paraphrases and every fused file\n";
+  out << "  single paraphrase accuracy:";
+  for (size_t k = 0; k < p.per_index.size(); ++k) out << " [" << k << "] " << pct(p.per_index[k]);
+  out << "\n  mean " << pct(p.mean) << ", min " << pct(p.min) << ", max " << pct(p.max)
+      << " (paraphrase " << p.best_index << ")";
+  if (p.origin) out << "; origin " << pct(*p.origin);
+  out << "\n  gain of each fused file over the mean / the best single paraphrase:\n";
+  for (const EnsembleGain& g : p.gains)
+    out << "    " << pad(g.label, 28) << pad(pct(g.accuracy), 9) << points(g.over_mean) << " / "
+        << points(g.over_best) << "\n";
+  out << "  oracle: any of the first n right (OR) / all of them right (AND):\n";
+  for (const OraclePoint& o : p.oracle)
+    out << "    n = " << o.n << ": " << pct(o.any_right) << " / " << pct(o.all_right) << "\n";
+  out << "  agreement: " << pct(p.consistency) << " of questions get one answer from all "
+      << p.n << " paraphrases; pairwise " << pct(p.pairwise_agreement) << "; diversity (mean "
+      << "Jaccard distance of lemma sets) " << fixed(p.diversity, 3) << "\n";
+  out << "  by the largest agreeing group (of " << p.n << "): questions, mean single accuracy";
+  for (const EnsembleGain& g : p.gains) out << ", " << g.label;
+  out << "\n";
+  for (const AgreementBucket& b : p.buckets) {
+    out << "    " << b.agreeing << ": " << b.questions << ", " << pct(b.single_accuracy);
+    for (const EnsembleGain& g : p.gains) {
+      auto it = b.fused.find(g.label);
+      out << ", " << (it != b.fused.end() ? pct(it->second) : "-");
+    }
+    out << "\n";
+  }
+  out << "  new facts (fused right, every paraphrase wrong) / lost facts (fused wrong, most right):\n";
+  for (const FactChange& f : p.facts) {
+    out << "    " << pad(f.label, 28) << f.new_facts << " / " << f.lost_facts << "\n";
+    for (const FactExample& e : f.new_examples)
+      out << "      new:  " << e.question << " -> '" << e.fused_prediction << "' (gold " << e.gold << ")\n";
+    for (const FactExample& e : f.lost_examples)
+      out << "      lost: " << e.question << " -> '" << e.fused_prediction << "' (gold " << e.gold << ")\n";
+  }
+  out << "\n";
+}
+
+nlohmann::json paraphrases_json(const ParaphraseFigures& p) {
+  if (!p.present) return {{"present", false}, {"missing", p.missing}};
+  nlohmann::json j = {{"present", true},      {"n", p.n},
+                      {"questions", p.questions}, {"per_index", p.per_index},
+                      {"mean", p.mean},       {"min", p.min},
+                      {"max", p.max},         {"best_index", p.best_index},
+                      {"origin", p.origin ? nlohmann::json(*p.origin) : nlohmann::json()},
+                      {"consistency", p.consistency},
+                      {"pairwise_agreement", p.pairwise_agreement},
+                      {"diversity", p.diversity}};
+  j["gains"] = nlohmann::json::array();
+  for (const EnsembleGain& g : p.gains)
+    j["gains"].push_back({{"label", g.label}, {"accuracy", g.accuracy},
+                          {"over_mean", g.over_mean}, {"over_best", g.over_best}});
+  j["oracle"] = nlohmann::json::array();
+  for (const OraclePoint& o : p.oracle)
+    j["oracle"].push_back({{"n", o.n}, {"any_right", o.any_right}, {"all_right", o.all_right}});
+  j["buckets"] = nlohmann::json::array();
+  for (const AgreementBucket& b : p.buckets)
+    j["buckets"].push_back({{"agreeing", b.agreeing}, {"questions", b.questions},
+                            {"single_accuracy", b.single_accuracy}, {"fused", b.fused}});
+  auto examples = [](const std::vector<FactExample>& v) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const FactExample& e : v)
+      a.push_back({{"uuid", e.uuid}, {"question", e.question}, {"gold", e.gold},
+                   {"fused_prediction", e.fused_prediction},
+                   {"paraphrase_predictions", e.paraphrase_predictions}});
+    return a;
+  };
+  j["facts"] = nlohmann::json::array();
+  for (const FactChange& f : p.facts)
+    j["facts"].push_back({{"label", f.label}, {"questions", f.questions},
+                          {"new_facts", f.new_facts}, {"lost_facts", f.lost_facts},
+                          {"new_examples", examples(f.new_examples)},
+                          {"lost_examples", examples(f.lost_examples)}});
+  return j;
+}
+
 nlohmann::json errors_json(const std::vector<ErrorRow>& rows) {
   nlohmann::json out = nlohmann::json::array();
   for (const ErrorRow& e : rows)
@@ -187,6 +254,7 @@ std::string analysis_text(const Analysis& a) {
   print_samples(out, a);
   print_comparison(out, a);
   print_gains(out, a);
+  print_paraphrases(out, a);
   if (a.options.compare_all) print_by_n(out, a);
   return out.str();
 }
@@ -223,6 +291,7 @@ nlohmann::json analysis_json(const Analysis& a) {
                  {"origin_right_fused_wrong_count", a.origin_only_count},
                  {"fused_right_origin_wrong", errors_json(a.fused_only)},
                  {"origin_right_fused_wrong", errors_json(a.origin_only)}};
+  j["paraphrases"] = paraphrases_json(a.paraphrases);
   if (a.has_by_n) {
     nlohmann::json by = nlohmann::json::object();
     for (const auto& [m, pts] : a.by_n) {

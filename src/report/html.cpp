@@ -4,24 +4,13 @@
 #include <sstream>
 
 #include "report/analyze.h"
+#include "report/number_format.h"
 #include "report/mask.h"
 #include "report/svg.h"
 
 namespace selfens::report {
 
 namespace {
-
-std::string pct(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f%%", 100.0 * v);
-  return buf;
-}
-
-std::string points(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%+.2f points", 100.0 * v);
-  return buf;
-}
 
 std::string seconds(double v) {
   char buf[32];
@@ -103,6 +92,69 @@ std::string by_n_chart(const Analysis& a) {
                         "number of paraphrases N", "accuracy");
 }
 
+// per_prompt against the fused files (report/paraphrase_figures.h).
+void paraphrase_section(std::ostringstream& h, const Analysis& a) {
+  const ParaphraseFigures& p = a.paraphrases;
+  h << "<h2>Paraphrases: single accuracy, oracle, agreement, new and lost facts</h2>\n";
+  if (!p.present) {
+    h << "<p class=\"missing\">" << xml_escape(p.missing) << "</p>\n";
+    return;
+  }
+  h << "<p class=\"note\">on the " << p.questions << " questions with all " << p.n
+    << " paraphrases in per_prompt.feather and an answer in every fused file</p>\n";
+  h << "<table id=\"per-paraphrase\"><tr><th>paraphrase</th><th>accuracy</th></tr>\n";
+  for (size_t k = 0; k < p.per_index.size(); ++k)
+    h << "<tr><td>" << k << "</td><td>" << pct(p.per_index[k]) << "</td></tr>\n";
+  h << "<tr><td>mean / min / max</td><td>" << pct(p.mean) << " / " << pct(p.min) << " / "
+    << pct(p.max) << "</td></tr>\n";
+  if (p.origin) h << "<tr><td>origin</td><td>" << pct(*p.origin) << "</td></tr>\n";
+  h << "</table>\n<table id=\"fused-gains\"><tr><th>fused file</th><th>accuracy</th>"
+       "<th>over the mean single</th><th>over the best single</th><th>new facts</th>"
+       "<th>lost facts</th></tr>\n";
+  for (size_t i = 0; i < p.gains.size(); ++i)
+    h << "<tr><td>" << xml_escape(p.gains[i].label) << "</td><td>" << pct(p.gains[i].accuracy)
+      << "</td><td>" << points(p.gains[i].over_mean) << "</td><td>" << points(p.gains[i].over_best)
+      << "</td><td>" << p.facts[i].new_facts << "</td><td>" << p.facts[i].lost_facts << "</td></tr>\n";
+  h << "</table>\n";
+  std::vector<Series> series = {{"any of the first n right (OR)", {}, false},
+                                {"all of them right (AND)", {}, false}};
+  for (const OraclePoint& o : p.oracle) {
+    series[0].points.push_back({double(o.n), o.any_right});
+    series[1].points.push_back({double(o.n), o.all_right});
+  }
+  for (const EnsembleGain& g : p.gains) series.push_back({g.label, {{double(p.n), g.accuracy}}, true});
+  h << svg_line_chart(series, "Oracle curves and the fused files", "chart-oracle",
+                      "first n paraphrases", "accuracy");
+  h << "<p>agreement: " << pct(p.consistency) << " of questions get one answer from all " << p.n
+    << " paraphrases; pairwise agreement " << pct(p.pairwise_agreement)
+    << "; diversity (mean Jaccard distance of lemma sets) " << fixed(p.diversity, 3) << "</p>\n";
+  h << "<table id=\"agreement-buckets\"><tr><th>largest agreeing group</th><th>questions</th>"
+       "<th>mean single</th>";
+  for (const EnsembleGain& g : p.gains) h << "<th>" << xml_escape(g.label) << "</th>";
+  h << "</tr>\n";
+  for (const AgreementBucket& b : p.buckets) {
+    h << "<tr><td>" << b.agreeing << " of " << p.n << "</td><td>" << b.questions << "</td><td>"
+      << pct(b.single_accuracy) << "</td>";
+    for (const EnsembleGain& g : p.gains) {
+      auto it = b.fused.find(g.label);
+      h << "<td>" << (it != b.fused.end() ? pct(it->second) : "-") << "</td>";
+    }
+    h << "</tr>\n";
+  }
+  h << "</table>\n<table id=\"fact-examples\"><tr><th>fused file</th><th>kind</th><th>question</th>"
+       "<th>gold</th><th>fused</th><th>paraphrase predictions</th></tr>\n";
+  for (const FactChange& f : p.facts)
+    for (const auto* list : {&f.new_examples, &f.lost_examples})
+      for (const FactExample& e : *list) {
+        std::string preds;
+        for (const std::string& s : e.paraphrase_predictions) preds += (preds.empty() ? "" : " | ") + s;
+        h << "<tr><td>" << xml_escape(f.label) << "</td><td>" << (list == &f.new_examples ? "new" : "lost")
+          << "</td><td>" << xml_escape(e.question) << "</td><td>" << xml_escape(e.gold) << "</td><td>"
+          << xml_escape(e.fused_prediction) << "</td><td>" << xml_escape(preds) << "</td></tr>\n";
+      }
+  h << "</table>\n";
+}
+
 void error_table(std::ostringstream& h, const std::vector<ErrorRow>& rows, size_t count,
                  const std::string& id, const std::string& title) {
   h << "<h3>" << xml_escape(title) << " (" << count << ")</h3>\n";
@@ -164,6 +216,7 @@ std::string analysis_html(const Analysis& a) {
   h << accuracy_chart(a);
   h << "<h2>Accuracy against number of paraphrases</h2>\n" << by_n_chart(a);
   h << "<h2>Agreement with origin</h2>\n" << agreement_chart(a);
+  paraphrase_section(h, a);
   h << "<h2>Dataset statistics and sample generations</h2>\n";
   stats_section(h, a);
   h << "<h2>Error analysis (flex_attention-" << a.n << " against origin)</h2>\n";

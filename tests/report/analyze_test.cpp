@@ -162,10 +162,11 @@ TEST_F(AnalyzeTest, HtmlHasChartsTablesAndPlan) {
   const std::string html = read_text(o.html_path);
   for (const char* id : {"id=\"chart-accuracy\"", "id=\"chart-by-n\"", "id=\"chart-agreement\"",
                          "id=\"attention-plan\"", "id=\"errors-fused-right\"",
-                         "id=\"errors-origin-right\"", "id=\"comparison\""})
+                         "id=\"errors-origin-right\"", "id=\"comparison\"", "id=\"chart-oracle\"",
+                         "id=\"per-paraphrase\"", "id=\"fused-gains\"", "id=\"agreement-buckets\""})
     EXPECT_NE(html.find(id), std::string::npos) << id;
-  EXPECT_EQ(count(html, "<svg "), 4u);
-  EXPECT_EQ(count(html, "</svg>"), 4u);
+  EXPECT_EQ(count(html, "<svg "), 5u);  // accuracy, by N, agreement, oracle, plan
+  EXPECT_EQ(count(html, "</svg>"), 5u);
   EXPECT_GE(count(html, "class=\"bar\""), 5u);     // 5 methods present at N = 3
   EXPECT_GE(count(html, "<polyline"), 1u);         // flex_attention over N = 2, 3
   EXPECT_GE(count(html, "class=\"cell\""), 10u);   // the plan heatmap

@@ -1,0 +1,148 @@
+"""`selfens analyze`'s paraphrase figures (per-paraphrase accuracy, oracle
+curves, agreement, new and lost facts) and `--export`, checked against an
+independent computation with pandas on the same files. The result files are
+written here with pandas (Feather, the columns selfens writes), with
+predictions chosen so that every figure has something to count."""
+import itertools
+import json
+import os
+import random
+import subprocess
+
+import pandas as pd
+import pytest
+
+import selfens
+
+CLI = os.environ.get("SELFENS_CLI", "build/selfens")
+N = 3
+ANSWERS = ["Paris", "Rome", "Berlin", "Madrid", "Lisbon", "Vienna", "Oslo", "Athens"]
+
+
+def write_results(folder):
+    rng = random.Random(7)
+    questions = [(f"q{i:03d}", ANSWERS[i % len(ANSWERS)]) for i in range(60)]
+    wrong = ["London", "the city", "Prague"]
+    guess = lambda gold: gold if rng.random() < 0.45 else rng.choice(wrong)
+    rows = {"origin": [], "per_prompt": [], "ensemble_avg-3": [], "flex_attention-3": []}
+    for uuid, gold in questions:
+        answers = [gold, gold.lower()]
+        paras = [f"Capital {k} of {uuid}?" for k in range(N)]
+        preds = [guess(gold) for _ in range(N)]
+        for k in range(N):
+            rows["per_prompt"].append(dict(uuid=uuid, answers=answers, paraphrases=[paras[k]],
+                                           prompts=[paras[k]], prediction=preds[k],
+                                           generation=preds[k], paraphrase_index=k))
+        rows["origin"].append(dict(uuid=uuid, answers=answers, paraphrases=paras[:1],
+                                   prompts=paras[:1], prediction=preds[0], generation=preds[0]))
+        for name in ("ensemble_avg-3", "flex_attention-3"):
+            p = guess(gold)
+            rows[name].append(dict(uuid=uuid, answers=answers, paraphrases=paras, prompts=paras,
+                                   prediction=p, generation=p))
+    os.makedirs(folder, exist_ok=True)
+    for name, r in rows.items():
+        pd.DataFrame(r).to_feather(os.path.join(folder, name + ".feather"))
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    root = tmp_path_factory.mktemp("analyses")
+    write_results(os.path.join(root, "demo", "m"))
+    export = os.path.join(root, "rows.feather")
+    r = subprocess.run([CLI, "analyze", "--dataset", "demo", "--model", "m", "--output-dir",
+                        str(root), "--json", "--export", export], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return root, json.loads(r.stdout), pd.read_feather(export)
+
+
+def frames(root):
+    folder = os.path.join(root, "demo", "m")
+    read = lambda name: pd.read_feather(os.path.join(folder, name + ".feather"))
+    pp = read("per_prompt")
+    pp["right"] = [selfens.match(p, list(a)) for p, a in zip(pp.prediction, pp.answers)]
+    pp["lemmas"] = [tuple(selfens.lemmatize(p)) for p in pp.prediction]
+    fused = {}
+    for name, label in (("ensemble_avg-3", "avg-3"), ("flex_attention-3", "flex_attention-3")):
+        f = read(name)
+        fused[label] = dict(zip(f.uuid, (selfens.match(p, list(a)) for p, a in zip(f.prediction, f.answers))))
+    o = read("origin")
+    origin = dict(zip(o.uuid, (selfens.match(p, list(a)) for p, a in zip(o.prediction, o.answers))))
+    return pp, fused, origin
+
+
+def test_per_paraphrase_oracle_and_gains(results):
+    root, got, _ = results
+    p = got["paraphrases"]
+    assert p["present"] and p["n"] == N
+    pp, fused, origin = frames(root)
+    per_index = pp.groupby("paraphrase_index").right.mean()
+    assert p["per_index"] == pytest.approx(list(per_index))
+    assert p["mean"] == pytest.approx(per_index.mean())
+    assert (p["min"], p["max"]) == pytest.approx((per_index.min(), per_index.max()))
+    assert p["origin"] == pytest.approx(sum(origin.values()) / len(origin))
+    table = pp.pivot(index="uuid", columns="paraphrase_index", values="right")
+    for point in p["oracle"]:
+        first = table[list(range(point["n"]))]
+        assert point["any_right"] == pytest.approx(first.any(axis=1).mean())
+        assert point["all_right"] == pytest.approx(first.all(axis=1).mean())
+    for gain in p["gains"]:
+        acc = sum(fused[gain["label"]].values()) / len(fused[gain["label"]])
+        assert gain["accuracy"] == pytest.approx(acc)
+        assert gain["over_mean"] == pytest.approx(acc - per_index.mean())
+        assert gain["over_best"] == pytest.approx(acc - per_index.max())
+
+
+def test_agreement_and_facts(results):
+    root, got, _ = results
+    p = got["paraphrases"]
+    pp, fused, _ = frames(root)
+    by_q = pp.sort_values("paraphrase_index").groupby("uuid")
+    lemmas = by_q.lemmas.apply(list)
+    largest = lemmas.apply(lambda ls: max(ls.count(x) for x in ls))
+    assert p["consistency"] == pytest.approx((largest == N).mean())
+    pairs = lambda ls: list(itertools.combinations(ls, 2))
+    agree = lemmas.apply(lambda ls: sum(a == b for a, b in pairs(ls)) / len(pairs(ls)))
+    assert p["pairwise_agreement"] == pytest.approx(agree.mean())
+
+    def jaccard(a, b):
+        a, b = set(a), set(b)
+        return 0.0 if not a and not b else 1 - len(a & b) / len(a | b)
+    dist = lemmas.apply(lambda ls: sum(jaccard(a, b) for a, b in pairs(ls)) / len(pairs(ls)))
+    assert p["diversity"] == pytest.approx(dist.mean())
+    rights = by_q.right.sum()
+    for bucket in p["buckets"]:
+        qs = largest[largest == bucket["agreeing"]].index
+        assert bucket["questions"] == len(qs)
+        assert bucket["single_accuracy"] == pytest.approx((rights[qs] / N).mean())
+        for label, acc in bucket["fused"].items():
+            assert acc == pytest.approx(sum(fused[label][q] for q in qs) / len(qs))
+    for fact in p["facts"]:
+        f = fused[fact["label"]]
+        assert fact["new_facts"] == sum(f[q] and rights[q] == 0 for q in rights.index)
+        assert fact["lost_facts"] == sum(not f[q] and 2 * rights[q] > N for q in rights.index)
+    assert sum(f["new_facts"] + f["lost_facts"] for f in p["facts"]) > 0, "nothing was counted"
+
+
+def test_export_rows(results):
+    root, _, rows = results
+    pp, fused, origin = frames(root)
+    assert sorted(rows.method.unique()) == ["avg-3", "flex_attention-3", "origin", "per_prompt"]
+    assert len(rows) == len(pp) + 3 * len(origin)
+    for label, truth in [("origin", origin)] + list(fused.items()):
+        part = rows[rows.method == label]
+        assert dict(zip(part.uuid, part.correct)) == truth
+    row = rows[(rows.method == "avg-3")].iloc[0]
+    want = list(pp[pp.uuid == row.uuid].sort_values("paraphrase_index").prediction)
+    assert list(row.paraphrase_predictions) == want
+    assert (rows[rows.method == "per_prompt"].paraphrase_index >= 0).all()
+
+
+def test_missing_per_prompt_says_which_command(tmp_path):
+    folder = tmp_path / "demo" / "m"
+    write_results(str(folder))
+    os.remove(folder / "per_prompt.feather")
+    r = subprocess.run([CLI, "analyze", "--dataset", "demo", "--model", "m", "--output-dir",
+                        str(tmp_path), "--json"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    p = json.loads(r.stdout)["paraphrases"]
+    assert not p["present"] and "--method per_prompt" in p["missing"]
