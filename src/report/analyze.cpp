@@ -434,6 +434,11 @@ Analysis analyze(const AnalyzeOptions& o) {
                                       std::to_string(a.n) + " paraphrases answered"
                                 : "needs per_prompt.feather: " + generate_command(o, "per_prompt", a.n) +
                                       " --num_paraphrases " + std::to_string(a.n);
+  a.calibration = calibration(paths.confidence(), only);
+  if (!a.calibration.present)
+    a.calibration.missing = "needs confidence.feather: selfens confidence --dataset " + o.dataset +
+                            " --model " + o.model +
+                            (o.output_dir != "datasets" ? " --output_dir " + o.output_dir.string() : "");
   if (!o.export_path.empty()) {
     std::vector<FusedFile> all;
     for (const MethodResult& r : a.comparison)

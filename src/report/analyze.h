@@ -17,6 +17,7 @@
 
 #include "report/method_plan.h"
 
+#include "report/calibration.h"
 #include "report/paraphrase_figures.h"
 
 namespace selfens::report {
@@ -116,6 +117,8 @@ struct Analysis {
   std::string best_ensemble;
   // per_prompt against the fused files at n (report/paraphrase_figures.h).
   ParaphraseFigures paraphrases;
+  // confidence.feather's calibration on the shared questions (calibration.h).
+  Calibration calibration;
   std::map<std::string, std::vector<std::pair<int, double>>> by_n;  // method -> (N, acc)
   bool has_by_n = false;
   size_t by_n_questions = 0;  // by_n is on the questions all its files answer

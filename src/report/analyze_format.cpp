@@ -191,6 +191,33 @@ void print_paraphrases(std::ostringstream& out, const Analysis& a) {
   out << "\n";
 }
 
+void print_calibration(std::ostringstream& out, const Analysis& a) {
+  const Calibration& c = a.calibration;
+  out << "Confidence calibration (confidence.feather, greedy answer per paraphrase)";
+  if (!c.present) {
+    out << ": " << c.missing << "\n\n";
+    return;
+  }
+  out << ": " << c.rows << " rows, accuracy " << pct(c.accuracy) << ", mean confidence "
+      << pct(c.confidence) << ", expected calibration error " << fixed(c.ece, 4) << "\n";
+  for (const CalibrationBin& b : c.bins) {
+    if (b.rows == 0) continue;
+    out << "    [" << fixed(b.low, 1) << ", " << fixed(b.high, 1) << "): " << b.rows
+        << " rows, confidence " << pct(b.confidence) << ", accuracy " << pct(b.accuracy) << "\n";
+  }
+  out << "\n";
+}
+
+nlohmann::json calibration_json(const Calibration& c) {
+  if (!c.present) return {{"present", false}, {"missing", c.missing}};
+  nlohmann::json bins = nlohmann::json::array();
+  for (const CalibrationBin& b : c.bins)
+    bins.push_back({{"low", b.low}, {"high", b.high}, {"rows", b.rows},
+                    {"confidence", b.confidence}, {"accuracy", b.accuracy}});
+  return {{"present", true}, {"rows", c.rows}, {"accuracy", c.accuracy},
+          {"confidence", c.confidence}, {"ece", c.ece}, {"bins", bins}};
+}
+
 nlohmann::json paraphrases_json(const ParaphraseFigures& p) {
   if (!p.present) return {{"present", false}, {"missing", p.missing}};
   nlohmann::json j = {{"present", true},      {"n", p.n},
@@ -255,6 +282,7 @@ std::string analysis_text(const Analysis& a) {
   print_comparison(out, a);
   print_gains(out, a);
   print_paraphrases(out, a);
+  print_calibration(out, a);
   if (a.options.compare_all) print_by_n(out, a);
   return out.str();
 }
@@ -292,6 +320,7 @@ nlohmann::json analysis_json(const Analysis& a) {
                  {"fused_right_origin_wrong", errors_json(a.fused_only)},
                  {"origin_right_fused_wrong", errors_json(a.origin_only)}};
   j["paraphrases"] = paraphrases_json(a.paraphrases);
+  j["calibration"] = calibration_json(a.calibration);
   if (a.has_by_n) {
     nlohmann::json by = nlohmann::json::object();
     for (const auto& [m, pts] : a.by_n) {

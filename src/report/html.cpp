@@ -155,6 +155,28 @@ void paraphrase_section(std::ostringstream& h, const Analysis& a) {
   h << "</table>\n";
 }
 
+// The reliability diagram: accuracy against mean confidence per bin.
+void calibration_section(std::ostringstream& h, const Analysis& a) {
+  const Calibration& c = a.calibration;
+  h << "<h2>Confidence calibration</h2>\n";
+  if (!c.present) {
+    h << "<p class=\"missing\">" << xml_escape(c.missing) << "</p>\n";
+    return;
+  }
+  h << "<p>" << c.rows << " paraphrase answers: accuracy " << pct(c.accuracy)
+    << ", mean confidence " << pct(c.confidence) << ", expected calibration error <b>"
+    << fixed(c.ece, 4) << "</b></p>\n";
+  std::vector<Series> series = {{"accuracy of the greedy answer", {}, false},
+                                {"mean confidence", {}, false}};
+  for (size_t b = 0; b < c.bins.size(); ++b) {
+    if (c.bins[b].rows == 0) continue;
+    series[0].points.push_back({double(b + 1), c.bins[b].accuracy});
+    series[1].points.push_back({double(b + 1), c.bins[b].confidence});
+  }
+  h << svg_line_chart(series, "Reliability diagram", "chart-calibration",
+                      "confidence bin (1: [0, 0.1) ... 10: [0.9, 1])", "fraction");
+}
+
 void error_table(std::ostringstream& h, const std::vector<ErrorRow>& rows, size_t count,
                  const std::string& id, const std::string& title) {
   h << "<h3>" << xml_escape(title) << " (" << count << ")</h3>\n";
@@ -217,6 +239,7 @@ std::string analysis_html(const Analysis& a) {
   h << "<h2>Accuracy against number of paraphrases</h2>\n" << by_n_chart(a);
   h << "<h2>Agreement with origin</h2>\n" << agreement_chart(a);
   paraphrase_section(h, a);
+  calibration_section(h, a);
   h << "<h2>Dataset statistics and sample generations</h2>\n";
   stats_section(h, a);
   h << "<h2>Error analysis (flex_attention-" << a.n << " against origin)</h2>\n";

@@ -39,7 +39,13 @@ def write_results(folder):
             p = guess(gold)
             rows[name].append(dict(uuid=uuid, answers=answers, paraphrases=paras, prompts=paras,
                                    prediction=p, generation=p))
+    conf = [dict(uuid=r["uuid"], paraphrase=r["paraphrases"][0],
+                 greedy_lemma=selfens.lemmatize(r["prediction"]),
+                 answer_lemmas=[selfens.lemmatize(a) for a in r["answers"]],
+                 confidence=rng.choice([0.0, 0.2, 0.4, 0.6, 0.8, 1.0]))
+            for r in rows["per_prompt"]]
     os.makedirs(folder, exist_ok=True)
+    pd.DataFrame(conf).to_feather(os.path.join(folder, "confidence.feather"))
     for name, r in rows.items():
         pd.DataFrame(r).to_feather(os.path.join(folder, name + ".feather"))
 
@@ -121,6 +127,32 @@ def test_agreement_and_facts(results):
         assert fact["new_facts"] == sum(f[q] and rights[q] == 0 for q in rights.index)
         assert fact["lost_facts"] == sum(not f[q] and 2 * rights[q] > N for q in rights.index)
     assert sum(f["new_facts"] + f["lost_facts"] for f in p["facts"]) > 0, "nothing was counted"
+
+
+def test_calibration(results):
+    root, got, _ = results
+    c = got["calibration"]
+    conf = pd.read_feather(os.path.join(root, "demo", "m", "confidence.feather"))
+    conf["right"] = [any(_contains(list(g), list(a)) for a in ans)
+                     for g, ans in zip(conf.greedy_lemma, conf.answer_lemmas)]
+    conf["bin"] = (conf.confidence * 10).astype(int).clip(0, 9)
+    assert c["present"] and c["rows"] == len(conf)
+    assert c["accuracy"] == pytest.approx(conf.right.mean())
+    ece = 0.0
+    for b, part in conf.groupby("bin"):
+        got_bin = c["bins"][b]
+        assert got_bin["rows"] == len(part)
+        assert got_bin["accuracy"] == pytest.approx(part.right.mean())
+        assert got_bin["confidence"] == pytest.approx(part.confidence.mean())
+        ece += len(part) / len(conf) * abs(part.right.mean() - part.confidence.mean())
+    assert c["ece"] == pytest.approx(ece)
+    assert 0 < conf.right.sum() < len(conf)
+
+
+def _contains(pred, answer):
+    """The original's partial match: the answer's lemmas as a contiguous run of the prediction's."""
+    n = len(answer)
+    return n > 0 and any(pred[i:i + n] == answer for i in range(len(pred) - n + 1))
 
 
 def test_export_rows(results):
