@@ -166,7 +166,7 @@ void calibration_section(std::ostringstream& h, const Analysis& a) {
   h << "<p>" << c.rows << " paraphrase answers: accuracy " << pct(c.accuracy)
     << ", mean confidence " << pct(c.confidence) << ", expected calibration error <b>"
     << fixed(c.ece, 4) << "</b></p>\n";
-  std::vector<Series> series = {{"accuracy of the greedy answer", {}, false},
+  std::vector<Series> series = {{"accuracy", {}, false},
                                 {"mean confidence", {}, false}};
   for (size_t b = 0; b < c.bins.size(); ++b) {
     if (c.bins[b].rows == 0) continue;
