@@ -75,6 +75,26 @@ TEST(Notebook, RunsOnGenerateSchemaAndAgreesWithAnalyze) {
           << m;
   EXPECT_EQ(nb["fused_right_origin_wrong"], a["errors"]["fused_right_origin_wrong_count"]);
   EXPECT_EQ(nb["origin_right_fused_wrong"], a["errors"]["origin_right_fused_wrong_count"]);
+  // What the paraphrases say: the notebook's pandas against analyze.
+  const nlohmann::json& ap = a["paraphrases"];
+  const nlohmann::json& np = nb["paraphrases"];
+  ASSERT_TRUE(ap["present"].get<bool>());
+  ASSERT_TRUE(np.contains("per_index")) << np.dump();
+  EXPECT_EQ(np["questions"], ap["questions"]);
+  for (size_t k = 0; k < ap["per_index"].size(); ++k)
+    EXPECT_NEAR(np["per_index"][k].get<double>(), ap["per_index"][k].get<double>(), 1e-12) << k;
+  for (size_t i = 0; i < ap["oracle"].size(); ++i) {
+    EXPECT_NEAR(np["oracle_any"][i].get<double>(), ap["oracle"][i]["any_right"].get<double>(), 1e-12);
+    EXPECT_NEAR(np["oracle_all"][i].get<double>(), ap["oracle"][i]["all_right"].get<double>(), 1e-12);
+  }
+  for (const char* key : {"consistency", "pairwise_agreement", "diversity"})
+    EXPECT_NEAR(np[key].get<double>(), ap[key].get<double>(), 1e-12) << key;
+  for (const auto& f : ap["facts"]) {
+    const std::string label = f["label"];
+    ASSERT_TRUE(np["facts"].contains(label)) << label;
+    EXPECT_EQ(np["facts"][label]["new"], f["new_facts"]) << label;
+    EXPECT_EQ(np["facts"][label]["lost"], f["lost_facts"]) << label;
+  }
   // The executed notebook holds its plots.
   const std::string executed = read_text(dir / "executed.ipynb");
   EXPECT_NE(executed.find("image/png"), std::string::npos);
