@@ -451,7 +451,45 @@ Analysis analyze(const AnalyzeOptions& o) {
   return a;
 }
 
+namespace {
+
+std::vector<std::string> split_models(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t comma = s.find(',', start);
+    const std::string m = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    SELFENS_REQUIRE(!m.empty(), "--model '" + s + "': an empty name in the list");
+    out.push_back(m);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+int run_analyze_models(const AnalyzeOptions& o, const std::vector<std::string>& models) {
+  SELFENS_REQUIRE(o.export_path.empty(), "--export takes one --model, not a list");
+  std::vector<Analysis> all;
+  for (const std::string& m : models) {
+    AnalyzeOptions one = o;
+    one.model = m;
+    one.html_path.clear();
+    all.push_back(analyze(one));
+  }
+  if (!o.html_path.empty()) io::atomic_write_file(o.html_path, models_html(all));
+  if (o.json)
+    std::cout << models_json(all).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << std::endl;
+  else if (!o.quiet)
+    std::cout << models_text(all) << std::flush;
+  return 0;
+}
+
+}  // namespace
+
 int run_analyze(const AnalyzeOptions& o) {
+  if (const auto models = split_models(o.model); models.size() > 1)
+    return run_analyze_models(o, models);
   const Analysis a = analyze(o);
   if (!o.html_path.empty()) io::atomic_write_file(o.html_path, analysis_html(a));
   if (o.json) {

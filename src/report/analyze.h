@@ -139,6 +139,17 @@ std::string analysis_text(const Analysis& a);
 nlohmann::json analysis_json(const Analysis& a);
 std::string analysis_html(const Analysis& a);
 
+// `--model a,b,c`: the accuracy of every method (and fusion variant) at each
+// model's N, side by side, one column per model (each on its own shared
+// questions), then each model's own report.
+std::string models_text(const std::vector<Analysis>& analyses);
+// The rows of that table: labels of the files present for some model, in
+// report order; and one model's accuracy for a label (none: not run).
+std::vector<std::string> side_by_side_labels(const std::vector<Analysis>& analyses);
+std::optional<double> accuracy_of(const Analysis& a, const std::string& label);
+nlohmann::json models_json(const std::vector<Analysis>& analyses);
+std::string models_html(const std::vector<Analysis>& analyses);
+
 // Runs analyze, prints text or JSON on stdout, writes the HTML page
 // (atomically) when html_path is set. Returns 0; throws InputError.
 int run_analyze(const AnalyzeOptions& options);

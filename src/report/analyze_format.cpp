@@ -1,4 +1,5 @@
 // Text and JSON forms of an Analysis.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -330,6 +331,62 @@ nlohmann::json analysis_json(const Analysis& a) {
     j["accuracy_by_n"] = by;
     j["accuracy_by_n_questions"] = a.by_n_questions;
   }
+  return j;
+}
+
+std::vector<std::string> side_by_side_labels(const std::vector<Analysis>& analyses) {
+  std::vector<std::string> labels;
+  for (const std::string& m : method_names())
+    for (const Analysis& a : analyses)
+      for (const MethodResult& r : a.comparison)
+        if (r.present && r.method == m &&
+            std::find(labels.begin(), labels.end(), method_label(r)) == labels.end())
+          labels.push_back(method_label(r));
+  return labels;
+}
+
+std::optional<double> accuracy_of(const Analysis& a, const std::string& label) {
+  for (const MethodResult& r : a.comparison)
+    if (r.present && method_label(r) == label) return r.accuracy;
+  return std::nullopt;
+}
+
+std::string models_text(const std::vector<Analysis>& analyses) {
+  std::ostringstream out;
+  out << "=== selfens analysis: " << analyses.size() << " models side by side ===\n";
+  out << "accuracy (lemmatized) of each method, on each model's shared questions\n  "
+      << pad("method", 30);
+  for (const Analysis& a : analyses) out << pad(a.model_dir, 24);
+  out << "\n  " << pad("", 30);
+  for (const Analysis& a : analyses)
+    out << pad(std::to_string(a.shared_questions) + " questions, N = " + std::to_string(a.n), 24);
+  out << "\n";
+  for (const std::string& label : side_by_side_labels(analyses)) {
+    out << "  " << pad(label, 30);
+    for (const Analysis& a : analyses) {
+      const auto acc = accuracy_of(a, label);
+      out << pad(acc ? pct(*acc) : "-", 24);
+    }
+    out << "\n";
+  }
+  for (const Analysis& a : analyses) out << "\n" << analysis_text(a);
+  return out.str();
+}
+
+nlohmann::json models_json(const std::vector<Analysis>& analyses) {
+  nlohmann::json j;
+  j["models"] = nlohmann::json::array();
+  for (const Analysis& a : analyses) j["models"].push_back(analysis_json(a));
+  nlohmann::json table = nlohmann::json::object();
+  for (const std::string& label : side_by_side_labels(analyses)) {
+    nlohmann::json row = nlohmann::json::object();
+    for (const Analysis& a : analyses) {
+      const auto acc = accuracy_of(a, label);
+      row[a.model_dir] = acc ? nlohmann::json(*acc) : nlohmann::json();
+    }
+    table[label] = row;
+  }
+  j["side_by_side"] = table;
   return j;
 }
 

@@ -261,4 +261,31 @@ std::string analysis_html(const Analysis& a) {
   return h.str();
 }
 
+std::string models_html(const std::vector<Analysis>& analyses) {
+  std::ostringstream h;
+  const std::string title = "selfens: " + std::to_string(analyses.size()) + " models side by side";
+  h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>"
+    << xml_escape(title) << "</title>\n" << kStyle << "</head><body>\n<h1>" << xml_escape(title)
+    << "</h1>\n<p class=\"note\">accuracy (lemmatized) of each method, on each model's shared "
+       "questions; each model's own report: <code>selfens analyze --model M --html FILE</code></p>\n"
+    << "<table id=\"models\"><tr><th>method</th>";
+  for (const Analysis& a : analyses)
+    h << "<th>" << xml_escape(a.model_dir) << "<br><span class=\"note\">" << a.shared_questions
+      << " questions, N = " << a.n << "</span></th>";
+  h << "</tr>\n";
+  std::vector<Bar> bars;
+  for (const std::string& label : side_by_side_labels(analyses)) {
+    h << "<tr><td>" << xml_escape(label) << "</td>";
+    for (const Analysis& a : analyses) {
+      const auto acc = accuracy_of(a, label);
+      h << "<td>" << (acc ? pct(*acc) : "-") << "</td>";
+      if (acc) bars.push_back({a.model_dir + ": " + label, *acc, false});
+    }
+    h << "</tr>\n";
+  }
+  h << "</table>\n" << svg_bar_chart(bars, "Accuracy by model and method", "chart-models", "accuracy")
+    << "</body></html>\n";
+  return h.str();
+}
+
 }  // namespace selfens::report

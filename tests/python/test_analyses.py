@@ -178,3 +178,25 @@ def test_missing_per_prompt_says_which_command(tmp_path):
     assert r.returncode == 0, r.stderr
     p = json.loads(r.stdout)["paraphrases"]
     assert not p["present"] and "--method per_prompt" in p["missing"]
+
+
+def test_models_side_by_side(tmp_path):
+    for model in ("m1", "m2"):
+        write_results(str(tmp_path / "demo" / model))
+    os.remove(tmp_path / "demo" / "m2" / "flex_attention-3.feather")
+    run = lambda *extra: subprocess.run(
+        [CLI, "analyze", "--dataset", "demo", "--model", "m1,m2", "--output-dir", str(tmp_path), *extra],
+        capture_output=True, text=True)
+    r = run("--json", "--html", str(tmp_path / "models.html"))
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert [m["model"] for m in got["models"]] == ["m1", "m2"]
+    for report in got["models"]:
+        for row in report["comparison"]:
+            if row["present"]:
+                label = row["method"] + (f"-{row['n']}" if row["n"] else "")
+                assert got["side_by_side"][label][report["model"]] == pytest.approx(row["accuracy"])
+    assert got["side_by_side"]["flex_attention-3"]["m2"] is None
+    assert 'id="models"' in (tmp_path / "models.html").read_text()
+    text = run().stdout
+    assert "2 models side by side" in text and "m2" in text
