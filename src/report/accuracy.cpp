@@ -12,26 +12,30 @@ const eval::Lemmatizer& LemmaSource::get() {
   return *lemmatizer_;
 }
 
+const eval::LemmaSeq& LemmaSource::lemmas(const std::string& text) {
+  auto it = memo_.find(text);
+  if (it == memo_.end()) it = memo_.emplace(text, get().lemmas(text)).first;
+  return it->second;
+}
+
 TableLemmas table_lemmas(const io::Table& table, LemmaSource& source) {
   TableLemmas out;
   if (table.has("predict_lemma")) {
     out.predict = table.list_utf8("predict_lemma");
   } else {
     const io::Strings& pred = table.utf8("prediction");
-    const eval::Lemmatizer& lem = source.get();
     out.predict.reserve(pred.size());
-    for (const std::string& p : pred) out.predict.push_back(lem.lemmas(p));
+    for (const std::string& p : pred) out.predict.push_back(source.lemmas(p));
     out.computed = true;
   }
   if (table.has("answer_lemmas")) {
     out.answers = table.list_list_utf8("answer_lemmas");
   } else {
     const std::vector<io::Strings>& answers = table.list_utf8("answers");
-    const eval::Lemmatizer& lem = source.get();
     out.answers.reserve(answers.size());
     for (const io::Strings& row : answers) {
       std::vector<eval::LemmaSeq> seqs;
-      for (const std::string& a : row) seqs.push_back(lem.lemmas(a));
+      for (const std::string& a : row) seqs.push_back(source.lemmas(a));
       out.answers.push_back(std::move(seqs));
     }
     out.computed = true;

@@ -11,6 +11,8 @@
 // resource). Errors name the file (Table::origin) and the column.
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "eval/lemmatizer.h"
@@ -26,10 +28,15 @@ class LemmaSource {
   explicit LemmaSource(std::filesystem::path dir = {}) : dir_(std::move(dir)) {}
   const eval::Lemmatizer& get();  // throws the Lemmatizer's InputError
   bool loaded() const { return lemmatizer_ != nullptr; }
+  // The lemmas of `text`, remembered: a report's files repeat the same
+  // answers (every method's file lists each question's gold answers) and
+  // many of the same predictions.
+  const eval::LemmaSeq& lemmas(const std::string& text);
 
  private:
   std::filesystem::path dir_;
   std::unique_ptr<eval::Lemmatizer> lemmatizer_;
+  std::unordered_map<std::string, eval::LemmaSeq> memo_;
 };
 
 struct TableLemmas {
