@@ -1,5 +1,5 @@
 #pragma once
-// The seven methods, each defined once (DESIGN section 2): its name, how a
+// The methods (the seven of the original and weighted_flex), each defined once (DESIGN section 2): its name, how a
 // question becomes spans and rows, how each step's token is chosen, and
 // where its results go. The runner builds its live spans from these recipes
 // (plan/question_plan.h), and `selfens mask`, the output paths, analyze's
