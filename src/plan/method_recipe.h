@@ -1,6 +1,6 @@
 #pragma once
-// The methods (the seven of the original and weighted_flex), each defined once (DESIGN section 2): its name, how a
-// question becomes spans and rows, how each step's token is chosen, and
+// The methods (the original's seven and weighted_flex), each defined once
+// (DESIGN section 2): its name, how a question becomes spans and rows, how each step's token is chosen, and
 // where its results go. The runner builds its live spans from these recipes
 // (plan/question_plan.h), and `selfens mask`, the output paths, analyze's
 // file discovery and the usage text read the same table: adding a method
