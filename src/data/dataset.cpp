@@ -169,7 +169,7 @@ Dataset parse_generic_jsonl(std::string_view text, const std::string& source, st
 ParaphraseOrder parse_paraphrase_order(const std::string& s) {
   if (s == "original") return ParaphraseOrder::kOriginal;
   if (s == "file") return ParaphraseOrder::kFile;
-  throw InputError("unknown paraphrase order '" + s + "' (valid: original, file)");
+  throw InputError("unknown --paraphrase_order '" + s + "' (valid: original, file)");
 }
 
 std::string paraphrase_order_name(ParaphraseOrder o) {
