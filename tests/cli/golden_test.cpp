@@ -23,6 +23,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/test_paths.h"
+#include "data/dataset.h"
+#include "data/prompt.h"
 #include "engine/engine.h"
 #include "model/gguf.h"
 #include "model/loader.h"
@@ -135,6 +137,18 @@ Loaded load(const std::string& path) {
   return l;
 }
 
+// A golden row's prompt text: "prompt", or for a data-set prompt stored by
+// reference, {"myriadlama_question": i}, question i's first paraphrase in
+// the MyriadLAMA prompt, built from the data folder (the repository keeps no
+// copy of the data).
+std::string prompt_text(const json& row) {
+  if (row.contains("prompt")) return row["prompt"];
+  static const data::Dataset ds = data::load_dataset(
+      "myriadlama", test::shared_data_dir(), "m", "/nonexistent-out", data::ParaphraseOrder::kFile);
+  const size_t i = row["myriadlama_question"].get<size_t>();
+  return data::build_prompt(ds.block, ds.questions.at(i).paraphrases[0]);
+}
+
 // Checks every prompt of the golden; `one_at_a_time` also runs each prompt
 // alone (batch of one) besides all prompts in one batch.
 void check_golden(const std::string& golden_name, const std::string& model_path,
@@ -147,8 +161,10 @@ void check_golden(const std::string& golden_name, const std::string& model_path,
   Engine engine(l.model, {.threads = 2});
   const int new_tokens = g["new_tokens"].get<int>();
   std::vector<std::vector<int32_t>> prompts;
+  std::vector<std::string> texts;
   for (const json& row : g["prompts"]) {
-    const std::string text = row["prompt"];
+    const std::string text = prompt_text(row);
+    texts.push_back(text);
     prompts.push_back(row["ids"].get<std::vector<int32_t>>());
     EXPECT_EQ(l.tokenizer->encode(text, true), prompts.back())
         << golden_name << ": tokenizer ids differ for " << json(text).dump();
@@ -165,14 +181,15 @@ void check_golden(const std::string& golden_name, const std::string& model_path,
   for (const auto& [mode, runs] : modes) {
     for (size_t i = 0; i < prompts.size(); ++i) {
       const json& row = g["prompts"][i];
-      SCOPED_TRACE(golden_name + " (" + mode + ") prompt " + row["prompt"].dump());
+      SCOPED_TRACE(golden_name + " (" + mode + ") prompt " + json(texts[i]).dump());
       worst_diff = std::max(worst_diff, check_run(g, row, runs[i]));
     }
   }
-  for (const json& row : g["prompts"]) {
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    const json& row = g["prompts"][i];
     EXPECT_EQ(l.tokenizer->decode(row["greedy"].get<std::vector<int32_t>>(), false),
               row["greedy_text"].get<std::string>())
-        << golden_name << ": decode differs for the continuation of " << row["prompt"].dump();
+        << golden_name << ": decode differs for the continuation of " << json(texts[i]).dump();
   }
   const auto t2 = std::chrono::steady_clock::now();
   std::printf("[ golden   ] %s: %zu prompts, max |logit - golden| %.3g (load %.1f s, run %.1f s)\n",

@@ -10,6 +10,7 @@
 #include "data/prompt.h"
 #include "data/test_util.h"
 #include "util/check.h"
+#include "util/python_random.h"
 
 namespace selfens::data {
 namespace {
@@ -50,30 +51,27 @@ TEST(Dataset, MyriadlamaParaphrasesInFileOrder) {
 }
 
 // The default: manual templates, then the auto ones as the original's loader
-// draws them (random.seed(uuid); random.sample(auto, k)); the expected
-// orders were computed with CPython 3.11.
+// draws them (random.seed(uuid); random.sample(auto, k)), with PythonRandom
+// (tested against CPython in tests/util; tests/python/test_paraphrase_order.py
+// checks these orders against CPython itself). Read from the data folder.
 TEST(Dataset, MyriadlamaParaphrasesInTheOriginalsOrder) {
   auto dir = test::shared_data_dir();
   Dataset ds = load_dataset("myriadlama", dir, "m", "/nonexistent-out");
   EXPECT_EQ(ds.paraphrase_order, "original");
   auto raw = read_jsonl(dir / "myriadlama" / "test.jsonl");
-  const std::vector<std::vector<size_t>> drawn = {{0, 3, 7, 8, 1, 9, 5, 2, 6, 4, 10},
-                                                  {4, 8, 1, 5, 9, 0, 10, 6, 7, 2, 3}};
-  for (size_t i = 0; i < drawn.size(); ++i) {
+  size_t fifth_changed = 0;  // four manual templates: the fifth paraphrase is the draw's
+  for (size_t i = 0; i < ds.questions.size(); ++i) {
     auto manual = raw[i].str_list("manual");
     auto autos = raw[i].str_list("auto");
     const Question& q = ds.questions[i];
     ASSERT_EQ(q.paraphrases.size(), manual.size() + autos.size());
     for (size_t m = 0; m < manual.size(); ++m) EXPECT_EQ(q.paraphrases[m], manual[m]);
-    for (size_t a = 0; a < drawn[i].size(); ++a)
-      EXPECT_EQ(q.paraphrases[manual.size() + a], autos[drawn[i][a]]) << i << " " << a;
+    const auto drawn = PythonRandom(q.uuid).sample(uint32_t(autos.size()), uint32_t(autos.size()));
+    for (size_t a = 0; a < drawn.size(); ++a)
+      ASSERT_EQ(q.paraphrases[manual.size() + a], autos[drawn[a]]) << i << " " << a;
+    fifth_changed += manual.size() == 4 && q.paraphrases[4] != autos[0];
   }
-  // Question 5 has four manual templates: its fifth paraphrase is the draw's.
-  EXPECT_EQ(ds.questions[4].uuid, "703b74b9c96d4e5-fd2c6d248ec9c51");
-  EXPECT_EQ(raw[4].str_list("manual").size(), 4u);
-  EXPECT_EQ(ds.questions[4].paraphrases[4],
-            "Queen Maud Land is found on the geographical entity of [MASK].");
-  EXPECT_EQ(raw[4].str_list("auto")[0], "[MASK] is the landmass that includes Queen Maud Land.");
+  EXPECT_GT(fifth_changed, 0u);
   EXPECT_THROW(parse_paraphrase_order("sorted"), InputError);
 }
 

@@ -92,16 +92,18 @@ TEST(Prompt, MyriadlamaPromptIsByteIdentical) {
   std::string file = read_text_file(dir / "myriadlama" / "fewshot.txt");
   Dataset ds = load_dataset("myriadlama", dir, "m", "/nonexistent-out");
   EXPECT_EQ(ds.block, file);  // the file has no trailing newline: used verbatim
+  // The data is read from the data folder, not copied here.
+  const auto raw = read_jsonl(dir / "myriadlama" / "test.jsonl");
+  const auto manual = raw[0].str_list("manual");
   const Question& q = ds.questions[0];
-  EXPECT_EQ(q.question, "This Is Your Life was originally aired on [MASK].");
-  std::string want = file + "\n\nQ: This Is Your Life was originally aired on [MASK].\nA:";
-  EXPECT_EQ(build_prompt(ds.block, q.question), want);
+  EXPECT_EQ(q.question, manual[0]);
+  EXPECT_NE(q.question.find("[MASK]"), std::string::npos);  // test questions keep "[MASK]"
+  EXPECT_EQ(build_prompt(ds.block, q.question), file + "\n\nQ: " + manual[0] + "\nA:");
   PromptParts parts = prompt_parts(ds.block, q.paraphrases[2]);
   EXPECT_EQ(parts.prefix, file + "\n\n");
-  EXPECT_EQ(parts.question_part, "Q: [MASK] is the first air channel of This Is Your Life.\nA:");
-  // Few-shot questions keep "[MASK]" in the text, and so do test questions.
-  EXPECT_NE(file.find("Q: [MASK] is the higher-level concept of adit.\nA: tunnel"),
-            std::string::npos);
+  EXPECT_EQ(parts.question_part, "Q: " + manual[2] + "\nA:");
+  // Few-shot questions keep "[MASK]" in the text too.
+  EXPECT_NE(file.find("Q: [MASK]"), std::string::npos);
 }
 
 }  // namespace

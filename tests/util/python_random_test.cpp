@@ -61,12 +61,13 @@ TEST(PythonRandom, StringSeedsAsCPython) {
   }
 }
 
-// MyriadLAMA uuids: the order the original's loader draws their auto templates in.
-TEST(PythonRandom, MyriadlamaUuids) {
-  EXPECT_EQ(PythonRandom("5d09424876ba7f4-15e8746c51e1d4c").sample(11, 11),
-            (std::vector<uint32_t>{0, 3, 7, 8, 1, 9, 5, 2, 6, 4, 10}));
-  EXPECT_EQ(PythonRandom("846cc35c6fe6013-279430e3ef1ffac").sample(10, 10),
-            (std::vector<uint32_t>{5, 8, 2, 1, 6, 0, 4, 3, 9, 7}));
+// Seeds shaped like MyriadLAMA uuids (15 hex digits, '-', 15 more): the
+// order the original's loader would draw 11 auto templates in.
+TEST(PythonRandom, UuidShapedSeeds) {
+  EXPECT_EQ(PythonRandom("q-000000000000001-aaaaaaaaaaaaaaa").sample(11, 11),
+            (std::vector<uint32_t>{6, 0, 8, 10, 9, 5, 4, 7, 2, 1, 3}));
+  EXPECT_EQ(PythonRandom("q-000000000000002-bbbbbbbbbbbbbbb").sample(11, 11),
+            (std::vector<uint32_t>{10, 2, 9, 4, 5, 3, 6, 0, 1, 8, 7}));
   EXPECT_THROW(PythonRandom(1).sample(3, 4), InputError);
 }
 
