@@ -14,6 +14,7 @@
 #include "io/feather.h"
 #include "report/accuracy.h"
 #include "report/export.h"
+#include "report/number_format.h"
 #include "report/result_cache.h"
 #include "util/check.h"
 
@@ -25,12 +26,6 @@ namespace {
 
 using Loaded = LoadedResult;
 using Cache = ResultCache;
-
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
-  return out;
-}
 
 size_t word_count(const std::string& s) {
   std::istringstream in(s);
@@ -322,7 +317,7 @@ std::optional<RunFile> run_file_of(const fs::path& path) {
   for (const MethodRecipe& r : method_recipes()) {
     const std::string stem = r.file_stem;
     if (!r.numbered) {
-      if (name == stem + ".feather") return RunFile{r.name, 0, path};
+      if (name == stem + ".feather") return RunFile{r.name, 0, path, ""};
       continue;
     }
     const std::string head = stem + "-", tail = ".feather";
@@ -362,13 +357,18 @@ std::vector<RunFile> scan_results(const fs::path& dir) {
   return out;
 }
 
+std::string confidence_command(const AnalyzeOptions& o) {
+  const std::string out = o.output_dir != "datasets" ? " --output_dir " + o.output_dir.string() : "";
+  return "selfens confidence --dataset " + o.dataset + " --model " + o.model + out;
+}
+
 std::string generate_command(const AnalyzeOptions& o, const std::string& method, int n) {
   const std::string common = " --dataset " + o.dataset + " --model " + o.model;
   const std::string out = o.output_dir != "datasets" ? " --output_dir " + o.output_dir.string() : "";
   std::string cmd;
   const MethodRecipe& r = recipe(std::string_view(method));
   // The weighted ensembles read the confidence scores of `selfens confidence`.
-  if (r.weighted) cmd = "selfens confidence" + common + out + " && ";
+  if (r.weighted) cmd = confidence_command(o) + " && ";
   cmd += "selfens generate" + common + " --method " + method;
   if (r.numbered) cmd += " --num_paraphrases " + std::to_string(n);
   return cmd + out;
@@ -436,9 +436,7 @@ Analysis analyze(const AnalyzeOptions& o) {
                                       " --num_paraphrases " + std::to_string(a.n);
   a.calibration = calibration(paths.confidence(), only);
   if (!a.calibration.present)
-    a.calibration.missing = "needs confidence.feather: selfens confidence --dataset " + o.dataset +
-                            " --model " + o.model +
-                            (o.output_dir != "datasets" ? " --output_dir " + o.output_dir.string() : "");
+    a.calibration.missing = "needs confidence.feather: " + confidence_command(o);
   if (!o.export_path.empty()) {
     std::vector<FusedFile> all;
     for (const MethodResult& r : a.comparison)

@@ -53,6 +53,8 @@ std::vector<RunFile> scan_results(const std::filesystem::path& dir);
 
 // The command that makes a method's file.
 std::string generate_command(const AnalyzeOptions& options, const std::string& method, int n);
+// The command that makes confidence.feather.
+std::string confidence_command(const AnalyzeOptions& options);
 
 struct MethodResult {
   std::string method;

@@ -5,6 +5,7 @@
 
 #include "io/atomic_file.h"
 #include "io/feather.h"
+#include "report/number_format.h"
 #include "util/check.h"
 
 namespace selfens::report {
@@ -18,12 +19,6 @@ std::string csv_field(const std::string& s) {
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
-}
-
-std::string joined(const std::vector<std::string>& v) {
-  std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? " | " : "") + v[i];
-  return s;
 }
 
 // uuid -> per_prompt's predictions for paraphrases 0..n-1 ("" where missing).
@@ -97,8 +92,8 @@ void export_rows(ResultCache& cache, const std::vector<FusedFile>& files, const 
   csv << "uuid,method,n,paraphrase_index,prediction,answers,correct,paraphrase_predictions\n";
   for (size_t r = 0; r < uuid.size(); ++r)
     csv << csv_field(uuid[r]) << ',' << csv_field(method[r]) << ',' << ns[r] << ',' << index[r] << ','
-        << csv_field(prediction[r]) << ',' << csv_field(joined(answers[r])) << ','
-        << (correct[r] ? "True" : "False") << ',' << csv_field(joined(para[r])) << '\n';
+        << csv_field(prediction[r]) << ',' << csv_field(join(answers[r])) << ','
+        << (correct[r] ? "True" : "False") << ',' << csv_field(join(para[r])) << '\n';
   io::atomic_write_file(out, csv.str());
 }
 

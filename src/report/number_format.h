@@ -1,7 +1,10 @@
 #pragma once
-// How reports write numbers: accuracies as percentages, gains in points.
+// How reports write numbers (accuracies as percentages, gains in points)
+// and lists (gold answers joined with " | ").
 #include <cstdio>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace selfens::report {
 
@@ -21,6 +24,12 @@ inline std::string fixed(double v, int digits) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
   return buf;
+}
+
+inline std::string join(const std::vector<std::string>& items, std::string_view sep = " | ") {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) (out += i ? sep : "") += items[i];
+  return out;
 }
 
 }  // namespace selfens::report

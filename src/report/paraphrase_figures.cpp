@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "report/number_format.h"
+
 namespace selfens::report {
 
 namespace fs = std::filesystem;
@@ -77,12 +79,6 @@ int largest_agreeing(const std::vector<const eval::LemmaSeq*>& preds) {
   return best;
 }
 
-std::string join_answers(const std::vector<std::string>& answers) {
-  std::string s;
-  for (size_t i = 0; i < answers.size(); ++i) s += (i ? " | " : "") + answers[i];
-  return s;
-}
-
 FactExample example(const LoadedResult& pp, const LoadedResult& f, const QuestionRows& q,
                     size_t file) {
   FactExample e;
@@ -90,7 +86,7 @@ FactExample example(const LoadedResult& pp, const LoadedResult& f, const Questio
   const size_t r0 = q.rows[0];
   if (pp.table.has("paraphrases") && !pp.table.list_utf8("paraphrases")[r0].empty())
     e.question = pp.table.list_utf8("paraphrases")[r0][0];
-  e.gold = join_answers(pp.table.list_utf8("answers")[r0]);
+  e.gold = join(pp.table.list_utf8("answers")[r0]);
   e.fused_prediction = f.table.utf8("prediction")[q.fused_rows[file]];
   for (size_t r : q.rows) e.paraphrase_predictions.push_back(pp.table.utf8("prediction")[r]);
   return e;
