@@ -34,6 +34,16 @@ constexpr const char* kUsage =
     "  --model         name, .gguf file or HF directory (default smollm2_135m_it)\n"
     "  --num_paraphrases N / --num_ensemble N   paraphrases per question (default 5)\n"
     "  --indexs 0,2,4  explicit paraphrase indices (repeats allowed)\n"
+    "  --num_manual M --num_auto A --num_samples S  (MyriadLAMA) the original's pools: M of\n"
+    "                  the 5 manual slots, A of the auto templates, then S of that pool;\n"
+    "                  file ensemble_{method}-mMaAsS.feather, column paraphrase_indices\n"
+    "  --pool_order draw|first  draw (default): CPython's random.seed(f\"{uuid}:{seed}\");\n"
+    "                  first: the templates in order (m5a0sN = the first N)\n"
+    "  --seed K (0)    --allow_short_pools  a question short of A auto templates takes\n"
+    "                  what it has (else an error naming it)\n"
+    "  --synced_samples S [--repeat_paras]  S asks per question, each N paraphrases drawn\n"
+    "                  as g_ori_sample_sync_xzhao.py (random.seed(uuid) over permutations);\n"
+    "                  file syncedsample_ensemble_{method}-Nparas-Ssamples.feather\n"
     "  --max_samples K first K questions      --batch_size B  questions in flight (16)\n"
     "  --max_new_tokens N (20)   --threads T   --output-dir DIR (datasets)\n"
     "  --device auto|cpu|cuda|cuda-f32 (auto: cuda when a GPU is usable, else cpu;\n"
@@ -50,15 +60,43 @@ constexpr const char* kUsage =
     "  --margins       add column `margin`: the smallest gap between the best and the\n"
     "                  second-best fused score over the answer (slower: host-side choice)\n";
 
+// --num_paraphrases/--num_ensemble N or --indexs; a pool when any of
+// --num_manual/--num_auto/--num_samples is given (the others default to 5,
+// as in the original's generate_original.py); or --synced_samples S of N.
+data::ParaphraseSelection paraphrase_selection(const Args& a, Method method) {
+  data::ParaphraseSelection s;
+  SELFENS_REQUIRE(!(a.has("num_paraphrases") && a.has("num_ensemble")),
+                  "generate: give --num_paraphrases or --num_ensemble, not both");
+  s.n = a.integer("num_paraphrases",
+                  a.integer("num_ensemble", method == Method::kOrigin ? 1 : 5, 1, 1000), 1, 1000);
+  if (method == Method::kOrigin) s.n = 1;
+  s.indexs = a.int_list("indexs");
+  if (a.has("num_manual") || a.has("num_auto") || a.has("num_samples")) {
+    data::PoolSpec p;
+    p.manual = a.integer("num_manual", 5);
+    p.autos = a.integer("num_auto", 5);
+    p.samples = a.integer("num_samples", 5);
+    p.order = data::parse_pool_order(a.str("pool_order", "draw"));
+    p.seed = static_cast<uint64_t>(a.integer("seed", 0, 0));
+    p.allow_short = a.flag("allow_short_pools");
+    s.pool = p;
+  } else {
+    for (const char* name : {"pool_order", "seed", "allow_short_pools"})
+      SELFENS_REQUIRE(!a.has(name), std::string("generate: --") + name +
+                                        " applies to paraphrase pools (--num_manual, --num_auto, "
+                                        "--num_samples)");
+  }
+  if (a.has("synced_samples")) s.synced = data::SyncedSpec{a.integer("synced_samples", 5),
+                                                           a.flag("repeat_paras")};
+  SELFENS_REQUIRE(s.synced || !a.has("repeat_paras"),
+                  "generate: --repeat_paras applies to --synced_samples");
+  return s;
+}
+
 MethodConfig method_config(const Args& a) {
   MethodConfig m;
   m.method = parse_method(a.str("method", "origin"));
-  SELFENS_REQUIRE(!(a.has("num_paraphrases") && a.has("num_ensemble")),
-                  "generate: give --num_paraphrases or --num_ensemble, not both");
-  m.n = a.integer("num_paraphrases",
-                  a.integer("num_ensemble", m.method == Method::kOrigin ? 1 : 5, 1, 1000), 1, 1000);
-  if (m.method == Method::kOrigin) m.n = 1;
-  m.indexs = a.int_list("indexs");
+  m.paraphrases = paraphrase_selection(a, m.method);
   const PlanOptions plan = plan_options(a);
   m.layout = plan.layout;
   m.positions = plan.positions;
@@ -74,11 +112,13 @@ std::set<std::string> generate_option_names() {
   std::set<std::string> options(std::begin(kJobOptionNames), std::end(kJobOptionNames));
   options.insert(std::begin(kPlanOptionNames), std::end(kPlanOptionNames));
   options.insert({"method", "num_paraphrases", "num_ensemble", "indexs", "max_new_tokens",
-                  "checkpoint_seconds", "checkpoint_questions", "paraphrase_order"});
+                  "checkpoint_seconds", "checkpoint_questions", "paraphrase_order", "num_manual",
+                  "num_auto", "num_samples", "pool_order", "seed", "synced_samples"});
   return options;
 }
-const std::set<std::string> kGenerateFlags = {"quiet",   "overwrite",       "lemmaize",
-                                              "margins", "no_newline_stop", "help"};
+const std::set<std::string> kGenerateFlags = {
+    "quiet", "overwrite", "lemmaize", "margins", "no_newline_stop", "allow_short_pools",
+    "repeat_paras", "help"};
 
 GenerateOptions generate_options(const Args& a) {
   GenerateOptions o;

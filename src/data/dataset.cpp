@@ -5,6 +5,7 @@
 #include "data/jsonl.h"
 #include "data/output_paths.h"
 #include "data/paraphrase.h"
+#include "data/paraphrase_selection.h"
 #include "data/prompt.h"
 #include "util/check.h"
 #include "util/python_random.h"
@@ -39,7 +40,7 @@ Question myriadlama_question(const JsonlRecord& rec, ParaphraseOrder order) {
     // The original's collate_fn: random.seed(uuid); random.sample(auto, k).
     // A sample's first picks do not depend on k, so all of them are drawn.
     const uint32_t n = static_cast<uint32_t>(autos.size());
-    for (uint32_t i : PythonRandom(q.uuid).sample(n, n)) q.paraphrases.push_back(autos[i]);
+    for (uint64_t i : PythonRandom(q.uuid).sample(n, n)) q.paraphrases.push_back(autos[i]);
   } else {
     for (auto& p : autos) q.paraphrases.push_back(std::move(p));
   }
@@ -51,6 +52,7 @@ Dataset load_myriadlama(const fs::path& data_dir, ParaphraseOrder order) {
   Dataset ds;
   ds.name = "myriadlama";
   ds.paraphrase_order = paraphrase_order_name(order);
+  ds.manual_slots = kManualSlots;
   fs::path fewshot = data_dir / "myriadlama" / "fewshot.txt";
   ds.block = block_from_file_text(read_text_file(fewshot), fewshot.string());
   UuidIndex uuids;
@@ -216,24 +218,5 @@ void require_paraphrases(const Dataset& ds, size_t count, const std::string& met
   }
 }
 
-std::vector<std::string> select_paraphrases(const Question& q, int n,
-                                            const std::vector<int>& indexs) {
-  const int k = static_cast<int>(q.paraphrases.size());
-  std::vector<std::string> out;
-  if (indexs.empty()) {
-    SELFENS_REQUIRE(n >= 1, "number of paraphrases must be at least 1, got " + std::to_string(n));
-    SELFENS_REQUIRE(n <= k, "question " + q.uuid + " has only " + std::to_string(k) +
-                                " paraphrases, " + std::to_string(n) + " requested");
-    out.assign(q.paraphrases.begin(), q.paraphrases.begin() + n);
-    return out;
-  }
-  for (int i : indexs) {
-    SELFENS_REQUIRE(i >= 0 && i < k, "question " + q.uuid + ": paraphrase index " +
-                                         std::to_string(i) + " out of range (" +
-                                         std::to_string(k) + " paraphrases)");
-    out.push_back(q.paraphrases[i]);
-  }
-  return out;
-}
 
 }  // namespace selfens::data

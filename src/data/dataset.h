@@ -49,6 +49,10 @@ struct Dataset {
   // The order its paraphrases are in: "original" (MyriadLAMA's drawn
   // order) or "file" (part of a run's identity).
   std::string paraphrase_order = "file";
+  // How many leading positions of each question's list are manual templates
+  // for paraphrase pools (paraphrase_selection.h): MyriadLAMA 5, the
+  // original's `range(5)`; 0 for data sets without manual/auto templates.
+  int manual_slots = 0;
   // Fingerprint (util/fingerprint.h) of the files the questions, answers and
   // block were read from (not webqa's generated paraphrases, which may grow;
   // result rows keep their prompts and a resume compares those).
@@ -87,11 +91,5 @@ std::string_view demo_fewshot_text();
 void require_paraphrases(const Dataset& ds, size_t count, const std::string& method,
                          const std::string& model_name);
 
-// The N paraphrases a question is asked with: the first n by default, or the
-// given indices (repeats allowed, e.g. {0,0,0}) when `indexs` is non-empty, in
-// which case n is ignored. InputError "question UUID has only K paraphrases,
-// N requested" / "... index I out of range (K paraphrases)".
-std::vector<std::string> select_paraphrases(const Question& q, int n,
-                                            const std::vector<int>& indexs = {});
 
 }  // namespace selfens::data

@@ -60,4 +60,14 @@ fs::path OutputPaths::run_file(const std::string& method, int n, const std::vect
   return dir() / (stem + "-" + std::to_string(n) + tail);
 }
 
+fs::path OutputPaths::selection_file(const std::string& method, const ParaphraseSelection& s,
+                                    const std::string& variant) const {
+  const std::string tag = s.file_tag();
+  if (tag.empty()) return run_file(method, s.views(), s.indexs, variant);
+  const MethodRecipe& r = recipe(std::string_view(method));
+  const std::string tail = (variant.empty() ? "" : "_" + variant) + ".feather";
+  const std::string prefix = s.synced ? "syncedsample_" : "";
+  return dir() / (prefix + r.file_stem + "-" + tag + tail);
+}
+
 }  // namespace selfens::data

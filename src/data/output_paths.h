@@ -10,10 +10,17 @@
 //   ROOT/{dataset}/{model}/diversity/{stem}-{indexs}.feather
 // where {indexs} is the list joined by commas ("0,2,4"), exactly the string the
 // original passed on its command line (generate.py: f"ensemble_{method}-{indexs}").
+// Paraphrase pools and synced samples (paraphrase_selection.h), as the
+// original's generate_original.py and g_ori_sample_sync_xzhao.py named them:
+//   ROOT/{dataset}/{model}/{stem}-m{M}a{A}s{S}.feather
+//   ROOT/{dataset}/{model}/syncedsample_{stem}-{N}paras-{S}samples[-repeat].feather
+// ({stem}: ensemble_avg, flex_attention, per_prompt, ...).
 // ROOT defaults to "datasets" (the original's DATATASET_ROOT).
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "data/paraphrase_selection.h"
 
 namespace selfens::data {
 
@@ -45,6 +52,10 @@ class OutputPaths {
   std::filesystem::path run_file(const std::string& method, int n,
                                  const std::vector<int>& indexs = {},
                                  const std::string& variant = {}) const;
+  // The file of a run asking each question as `selection` says.
+  std::filesystem::path selection_file(const std::string& method,
+                                       const ParaphraseSelection& selection,
+                                       const std::string& variant = {}) const;
 
   const std::filesystem::path& root() const { return root_; }
   const std::string& dataset() const { return dataset_; }

@@ -40,7 +40,9 @@ std::string block_from_file_text(std::string text, const std::string& source) {
 }
 
 std::vector<uint32_t> python_random_sample(uint64_t seed, uint32_t n, uint32_t k) {
-  return PythonRandom(seed).sample(n, k);
+  std::vector<uint32_t> picks;
+  for (uint64_t i : PythonRandom(seed).sample(n, k)) picks.push_back(static_cast<uint32_t>(i));
+  return picks;
 }
 
 }  // namespace selfens::data

@@ -73,37 +73,52 @@ Confidences load_confidences(const fs::path& path, const std::string& dataset) {
 
 struct Job {
   size_t question = 0;
+  data::Ask ask;  // the paraphrase positions asked, and the synced sample
   std::vector<std::string> paraphrases;
   std::vector<std::string> prompts;
   std::vector<float> weights;
 };
 
-// The paraphrases question q is asked with under this method.
-std::vector<std::string> paraphrases_of(const data::Question& q, const MethodConfig& m) {
-  return m.method == Method::kOrigin ? data::select_paraphrases(q, 1, m.indexs)
-                                     : data::select_paraphrases(q, m.n, m.indexs);
+// A row group's key in `done`: the uuid, and for synced samples the sample.
+std::string ask_key(const std::string& uuid, int64_t sample) {
+  return sample < 0 ? uuid : uuid + '\x1f' + std::to_string(sample);
 }
 
-// A job for each of the first `selected` questions not in `done`.
+// The file's optional columns for this run.
+ResultColumns result_columns(const GenerateOptions& o) {
+  const data::ParaphraseSelection& s = o.method.paraphrases;
+  ResultColumns c;
+  c.paraphrase_index = o.method.method == Method::kPerPrompt;
+  c.paraphrase_indices = s.pool.has_value() || s.synced.has_value();
+  c.sample_index = s.synced.has_value();
+  c.margin = o.margins;
+  return c;
+}
+
+// A job for each ask of the first `selected` questions not in `done`.
 std::vector<Job> make_jobs(const data::Dataset& ds, const MethodConfig& m, size_t selected,
                            const std::unordered_set<std::string>& done, const Confidences& conf,
                            const fs::path& conf_path) {
   std::vector<Job> jobs;
   for (size_t i = 0; i < selected; ++i) {
     const auto& q = ds.questions[i];
-    if (done.count(q.uuid)) continue;
-    Job j;
-    j.question = i;
-    j.paraphrases = paraphrases_of(q, m);
-    for (const auto& p : j.paraphrases) {
-      j.prompts.push_back(data::build_prompt(ds.block, p));
-      if (!is_weighted(m.method)) continue;
-      auto it = conf.by_key.find(confidence_key(q.uuid, p));
-      SELFENS_REQUIRE(it != conf.by_key.end(), conf_path.string() + ": no confidence for question " +
-                                                   q.uuid + " paraphrase '" + p + "'");
-      j.weights.push_back(static_cast<float>(it->second));
+    for (data::Ask& ask : data::asks_of(q, m.paraphrases)) {
+      if (done.count(ask_key(q.uuid, ask.sample))) continue;
+      Job j;
+      j.question = i;
+      j.paraphrases = data::ask_paraphrases(q, ask);
+      j.ask = std::move(ask);
+      for (const auto& p : j.paraphrases) {
+        j.prompts.push_back(data::build_prompt(ds.block, p));
+        if (!is_weighted(m.method)) continue;
+        auto it = conf.by_key.find(confidence_key(q.uuid, p));
+        SELFENS_REQUIRE(it != conf.by_key.end(), conf_path.string() +
+                                                     ": no confidence for question " + q.uuid +
+                                                     " paraphrase '" + p + "'");
+        j.weights.push_back(static_cast<float>(it->second));
+      }
+      jobs.push_back(std::move(j));
     }
-    jobs.push_back(std::move(j));
   }
   return jobs;
 }
@@ -122,6 +137,11 @@ void add_rows(const data::Question& q, const Job& job, const QuestionOutput& out
     r.paraphrases = per_prompt ? std::vector<std::string>{job.paraphrases[g]} : job.paraphrases;
     r.prompts = per_prompt ? std::vector<std::string>{job.prompts[g]} : job.prompts;
     r.paraphrase_index = per_prompt ? static_cast<int64_t>(g) : -1;
+    if (per_prompt)
+      r.paraphrase_indices = {job.ask.indices[g]};
+    else
+      r.paraphrase_indices.assign(job.ask.indices.begin(), job.ask.indices.end());
+    r.sample_index = job.ask.sample;
     r.generation = tok.decode(out.answers[g], true);
     r.prediction = prediction_from_generation(r.generation);
     rows.push_back(std::move(r));
@@ -142,6 +162,11 @@ double top2_gap(std::span<const float> scores) {
   return double(best) - double(second);
 }
 
+// Rows in data set order, a question's synced samples in sample order.
+bool row_order(const ResultRow& a, const ResultRow& b) {
+  return a.question != b.question ? a.question < b.question : a.sample_index < b.sample_index;
+}
+
 struct RunCounters {
   double wall = 0;        // whole call, model loading included
   double decoding = 0;    // the scheduler's run (prefix encoding and questions)
@@ -157,7 +182,7 @@ RunIdentity run_identity(const GenerateOptions& o, const data::Dataset& ds,
   RunIdentity id;
   id.add("method", method_name(m.method))
       .add("n", std::to_string(m.method == Method::kOrigin ? 1 : m.views()))
-      .add("indexs", data::join_indexs(m.indexs))
+      .add("indexs", data::join_indexs(m.paraphrases.indexs))
       .add("layout", layout_name(m.layout))
       .add("positions", positions_name(m.positions))
       .add("fusion_bias", fusion_bias_name(m.fusion_bias))
@@ -171,6 +196,9 @@ RunIdentity run_identity(const GenerateOptions& o, const data::Dataset& ds,
       .add("model_fingerprint", model_fingerprint(resolve_model_path(o.model)))
       .add("precision", backend_precision(backend));
   if (conf) id.add("confidence", conf->settings);
+  // Pools and synced samples only: files of first-N runs stay as they were.
+  const std::string selection = m.paraphrases.identity();
+  if (!selection.empty()) id.add("paraphrase_selection", selection);
   return id;
 }
 
@@ -206,7 +234,7 @@ std::vector<ResultRow> previous_rows(const io::Table& file, const fs::path& path
   const bool per_prompt = o.method.method == Method::kPerPrompt;
   std::vector<ResultRow> rows;
   try {
-    rows = rows_from_table(file, per_prompt);
+    rows = rows_from_table(file, result_columns(o));
   } catch (const InputError& e) {
     throw InputError(path.string() + ": cannot read the existing result file (" + e.what() +
                      "); use --overwrite to replace it");
@@ -220,7 +248,12 @@ std::vector<ResultRow> previous_rows(const io::Table& file, const fs::path& path
                                            "' is not in data set '" + ds.name + "'" + redo);
     r.question = it->second;
     const auto& q = ds.questions[r.question];
-    std::vector<std::string> paras = paraphrases_of(q, o.method);
+    const std::vector<data::Ask> asks = data::asks_of(q, o.method.paraphrases);
+    const size_t ask = r.sample_index < 0 ? 0 : size_t(r.sample_index);
+    SELFENS_REQUIRE(ask < asks.size(), path.string() + ": question uuid '" + r.uuid +
+                                           "': sample_index " + std::to_string(r.sample_index) +
+                                           " out of range" + redo);
+    std::vector<std::string> paras = data::ask_paraphrases(q, asks[ask]);
     if (per_prompt) {
       SELFENS_REQUIRE(r.paraphrase_index >= 0 && size_t(r.paraphrase_index) < paras.size(),
                       path.string() + ": question uuid '" + r.uuid + "': paraphrase_index " +
@@ -234,15 +267,22 @@ std::vector<ResultRow> previous_rows(const io::Table& file, const fs::path& path
                         "' was asked with other prompts than this run builds (the data set or " +
                         "its paraphrases changed since)" + redo);
   }
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const ResultRow& a, const ResultRow& b) { return a.question < b.question; });
+  std::stable_sort(rows.begin(), rows.end(), row_order);
   return rows;
 }
 
-// Whether the first `count` questions all have rows.
-bool covers(const data::Dataset& ds, size_t count, const std::unordered_set<std::string>& done) {
-  for (size_t i = 0; i < count; ++i)
-    if (!done.count(ds.questions[i].uuid)) return false;
+// Whether every ask of the first `count` questions has its rows.
+bool covers(const data::Dataset& ds, size_t count, const data::ParaphraseSelection& selection,
+            const std::unordered_set<std::string>& done) {
+  for (size_t i = 0; i < count; ++i) {
+    const auto& q = ds.questions[i];
+    if (!selection.synced) {
+      if (!done.count(q.uuid)) return false;
+      continue;
+    }
+    for (const data::Ask& a : data::asks_of(q, selection))
+      if (!done.count(ask_key(q.uuid, a.sample))) return false;
+  }
   return true;
 }
 
@@ -292,7 +332,7 @@ bool answer_jobs(const GenerateOptions& o, const std::string& backend, const dat
     const data::Question& q = ds.questions[job.question];
     add_rows(q, job, out, *session.tokenizer, per_prompt, margins_of[out.index], rows);
     margins_of.erase(out.index);
-    done.insert(q.uuid);
+    done.insert(ask_key(q.uuid, job.ask.sample));
     ++res.new_questions;
     loop.finished_one();
   }, interrupted);
@@ -330,21 +370,22 @@ void check_context(const ModelConfig& config, const GenerateOptions& o, const da
 
 }  // namespace
 
-GenerateResult run_generate(const GenerateOptions& o) {
-  validate_options(o);
-  const std::string backend = resolve_backend_kind(o.device);
+GenerateResult run_generate(const GenerateOptions& options) {
+  validate_options(options);
+  const std::string backend = resolve_backend_kind(options.device);
   const auto start = Clock::now();
-  const bool per_prompt = o.method.method == Method::kPerPrompt;
-  const std::string method = method_name(o.method.method);
-  data::Dataset ds =
-      data::load_dataset(o.dataset, o.data_dir, o.model, o.output_dir, o.paraphrase_order);
+  const std::string method = method_name(options.method.method);
+  data::Dataset ds = data::load_dataset(options.dataset, options.data_dir, options.model,
+                                        options.output_dir, options.paraphrase_order);
+  GenerateOptions o = options;  // with the pool sizes checked against the data set
+  o.method.paraphrases = data::checked_selection(options.method.paraphrases, ds);
   const size_t total = ds.questions.size();
   const size_t selected = o.max_samples < 0 ? total : std::min(total, size_t(o.max_samples));
   if (uses_paraphrases(o.method.method)) data::require_paraphrases(ds, selected, method, o.model);
   data::OutputPaths paths(o.output_dir, ds.name, o.model);
   GenerateResult res;
-  res.path = paths.run_file(method, o.method.views(), o.method.indexs,
-                            fusion_variant(o.method.plan_options()));
+  res.path = paths.selection_file(method, o.method.paraphrases,
+                                  fusion_variant(o.method.plan_options()));
   io::OutputLock lock(res.path);  // and the directory exists and is writable
 
   Confidences conf;
@@ -354,7 +395,7 @@ GenerateResult run_generate(const GenerateOptions& o) {
   std::vector<ResultRow> rows;
   if (file) rows = previous_rows(*file, res.path, ds, o, id);
   std::unordered_set<std::string> done;
-  for (const auto& r : rows) done.insert(r.uuid);
+  for (const auto& r : rows) done.insert(ask_key(r.uuid, r.sample_index));
   // The file's selection grows to this run's; it never shrinks.
   const size_t selection = std::max(selected, file ? recorded_selection(*file, total) : 0);
   std::vector<Job> jobs = make_jobs(ds, o.method, selected, done, conf, paths.confidence());
@@ -383,13 +424,11 @@ GenerateResult run_generate(const GenerateOptions& o) {
   std::optional<eval::Lemmatizer> lemmatizer;
   if (o.lemmaize) lemmatizer = eval::Lemmatizer::load_default();
   std::function<bool(bool)> save = [&](bool run_finished) {
-    std::stable_sort(rows.begin(), rows.end(), [](const ResultRow& a, const ResultRow& b) {
-      return a.question < b.question;
-    });
+    std::stable_sort(rows.begin(), rows.end(), row_order);
     counters.wall = std::chrono::duration<double>(Clock::now() - start).count();
-    const bool complete = run_finished && covers(ds, selection, done);
-    io::Table t = rows_to_table(rows, per_prompt,
-                                run_metadata(o, id, selection, total, complete, counters), o.margins);
+    const bool complete = run_finished && covers(ds, selection, o.method.paraphrases, done);
+    io::Table t = rows_to_table(rows, result_columns(o),
+                                run_metadata(o, id, selection, total, complete, counters));
     if (lemmatizer) eval::add_lemma_columns(t, *lemmatizer);
     io::write_feather(res.path, t);
     return complete;

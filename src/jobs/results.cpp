@@ -2,11 +2,12 @@
 
 namespace selfens {
 
-io::Table rows_to_table(const std::vector<ResultRow>& rows, bool per_prompt,
-                        const io::Metadata& metadata, bool with_margins) {
+io::Table rows_to_table(const std::vector<ResultRow>& rows, const ResultColumns& columns,
+                        const io::Metadata& metadata) {
   io::Strings uuid, prediction, generation;
   std::vector<io::Strings> answers, paraphrases, prompts;
-  std::vector<int64_t> index;
+  std::vector<int64_t> index, sample;
+  std::vector<std::vector<int64_t>> indices;
   std::vector<double> margin;
   for (const auto& r : rows) {
     margin.push_back(r.margin);
@@ -15,30 +16,36 @@ io::Table rows_to_table(const std::vector<ResultRow>& rows, bool per_prompt,
     paraphrases.push_back(r.paraphrases);
     prompts.push_back(r.prompts);
     index.push_back(r.paraphrase_index);
+    indices.push_back(r.paraphrase_indices);
+    sample.push_back(r.sample_index);
     prediction.push_back(r.prediction);
     generation.push_back(r.generation);
   }
   io::Table t;
   t.set("uuid", std::move(uuid));
+  if (columns.sample_index) t.set("sample_index", std::move(sample));
   t.set("answers", std::move(answers));
   t.set("paraphrases", std::move(paraphrases));
   t.set("prompts", std::move(prompts));
-  if (per_prompt) t.set("paraphrase_index", std::move(index));
+  if (columns.paraphrase_index) t.set("paraphrase_index", std::move(index));
+  if (columns.paraphrase_indices) t.set("paraphrase_indices", std::move(indices));
   t.set("prediction", std::move(prediction));
   t.set("generation", std::move(generation));
-  if (with_margins) t.set("margin", std::move(margin));
+  if (columns.margin) t.set("margin", std::move(margin));
   t.metadata = metadata;
   return t;
 }
 
-std::vector<ResultRow> rows_from_table(const io::Table& table, bool per_prompt) {
+std::vector<ResultRow> rows_from_table(const io::Table& table, const ResultColumns& columns) {
   const auto& uuid = table.utf8("uuid");
   const auto& answers = table.list_utf8("answers");
   const auto& paraphrases = table.list_utf8("paraphrases");
   const auto& prompts = table.list_utf8("prompts");
   const auto& prediction = table.utf8("prediction");
   const auto& generation = table.utf8("generation");
-  const std::vector<int64_t>* index = per_prompt ? &table.int64("paraphrase_index") : nullptr;
+  const auto* index = columns.paraphrase_index ? &table.int64("paraphrase_index") : nullptr;
+  const auto* indices = columns.paraphrase_indices ? &table.list_int64("paraphrase_indices") : nullptr;
+  const auto* sample = columns.sample_index ? &table.int64("sample_index") : nullptr;
   const std::vector<double>* margin = table.has("margin") ? &table.float64("margin") : nullptr;
   std::vector<ResultRow> rows(table.num_rows());
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -47,6 +54,8 @@ std::vector<ResultRow> rows_from_table(const io::Table& table, bool per_prompt) 
     rows[i].paraphrases = paraphrases[i];
     rows[i].prompts = prompts[i];
     rows[i].paraphrase_index = index ? (*index)[i] : -1;
+    if (indices) rows[i].paraphrase_indices = (*indices)[i];
+    rows[i].sample_index = sample ? (*sample)[i] : -1;
     rows[i].prediction = prediction[i];
     rows[i].generation = generation[i];
     if (margin) rows[i].margin = (*margin)[i];

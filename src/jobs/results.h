@@ -1,8 +1,10 @@
 #pragma once
 // Result rows of a generate run and their Feather table, with the original's
 // columns: uuid, answers, paraphrases, prompts, prediction, generation
-// (per_prompt adds paraphrase_index: one row per question and paraphrase),
-// and after lemmatizing predict_lemma, answer_lemmas.
+// (per_prompt adds paraphrase_index: one row per question and paraphrase;
+// pool and synced-sample runs add paraphrase_indices, the positions in the
+// question's list each row asked, and synced samples sample_index), and
+// after lemmatizing predict_lemma, answer_lemmas.
 #include <cstdint>
 #include <filesystem>
 #include <set>
@@ -21,6 +23,8 @@ struct ResultRow {
   std::vector<std::string> paraphrases;
   std::vector<std::string> prompts;
   int64_t paraphrase_index = -1;  // per_prompt only
+  std::vector<int64_t> paraphrase_indices;  // positions asked (pools, synced samples)
+  int64_t sample_index = -1;                // synced samples only
   std::string prediction;
   std::string generation;
   // --margins: the smallest gap between the best and the second-best fused
@@ -29,12 +33,18 @@ struct ResultRow {
   double margin = std::numeric_limits<double>::quiet_NaN();
 };
 
-// Rows in question order -> table with metadata. per_prompt: with
-// paraphrase_index column.
-// with_margins: also the `margin` column (float64).
-io::Table rows_to_table(const std::vector<ResultRow>& rows, bool per_prompt,
-                        const io::Metadata& metadata, bool with_margins = false);
+// The optional columns of a result file.
+struct ResultColumns {
+  bool paraphrase_index = false;    // per_prompt
+  bool paraphrase_indices = false;  // pools, synced samples
+  bool sample_index = false;        // synced samples
+  bool margin = false;              // --margins (float64)
+};
+
+// Rows in question order -> table with metadata.
+io::Table rows_to_table(const std::vector<ResultRow>& rows, const ResultColumns& columns,
+                        const io::Metadata& metadata);
 // Reads back rows of an earlier (possibly interrupted) run of the same file.
-std::vector<ResultRow> rows_from_table(const io::Table& table, bool per_prompt);
+std::vector<ResultRow> rows_from_table(const io::Table& table, const ResultColumns& columns);
 
 }  // namespace selfens

@@ -1,18 +1,19 @@
 #pragma once
 // A run's method configuration: the method (its recipe in
-// plan/method_recipe.h), N or explicit indices, the plan options and the
-// answer length.
+// plan/method_recipe.h), which paraphrases each question is asked with
+// (data/paraphrase_selection.h: first N, indices, a pool or synced samples),
+// the plan options and the answer length.
 #include <string>
 #include <vector>
 
+#include "data/paraphrase_selection.h"
 #include "plan/method_recipe.h"
 
 namespace selfens {
 
 struct MethodConfig {
   Method method = Method::kOrigin;
-  int n = 1;                   // paraphrases per question (origin: 1)
-  std::vector<int> indexs;     // explicit paraphrase indices (repeats allowed)
+  data::ParaphraseSelection paraphrases;  // origin: first 1 (or one index)
   Layout layout = Layout::kShared;
   Positions positions = Positions::kParallel;
   FusionBias fusion_bias = FusionBias::kNone;
@@ -23,8 +24,8 @@ struct MethodConfig {
   // ended (the prediction, that first line, is the same; benchmarks that
   // time exactly max_new_tokens tokens per question use it).
   bool stop_at_newline = true;
-  // Paraphrases asked per question: indexs.size() when given, else n.
-  int views() const { return indexs.empty() ? n : static_cast<int>(indexs.size()); }
+  // Paraphrases per ask, as file names count them.
+  int views() const { return paraphrases.views(); }
   PlanOptions plan_options() const {
     return {layout, positions, fusion_bias, fusion_temperature, fusion_scale};
   }

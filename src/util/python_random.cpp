@@ -10,7 +10,7 @@ namespace selfens {
 namespace {
 
 // random.sample's switch between a pool and a set of picks.
-uint64_t sample_setsize(uint32_t k) {
+uint64_t sample_setsize(uint64_t k) {
   uint64_t setsize = 21;
   if (k > 5) {
     uint64_t p = 1;  // 4 ** ceil(log(3k, 4)); 3k is never a power of 4
@@ -62,34 +62,42 @@ uint32_t PythonRandom::next32() {
   return y;
 }
 
+// random.getrandbits(bits) for 0 < bits <= 64: 32-bit words, least
+// significant first, the last one keeping its top bits.
+uint64_t PythonRandom::bits(int count) {
+  if (count <= 32) return next32() >> (32 - count);
+  const uint64_t low = next32();
+  return low | (uint64_t{next32() >> (64 - count)} << 32);
+}
+
 // random._randbelow_with_getrandbits(n): k = n.bit_length() bits until < n.
-uint32_t PythonRandom::below(uint32_t n) {
-  int bits = 0;
-  while (bits < 32 && (uint64_t{1} << bits) <= n) ++bits;
-  if (bits == 0) return 0;
+uint64_t PythonRandom::below(uint64_t n) {
+  int count = 0;
+  while (count < 64 && (uint64_t{1} << count) <= n) ++count;
+  if (count == 0) return 0;
   for (;;) {
-    const uint32_t r = next32() >> (32 - bits);
+    const uint64_t r = bits(count);
     if (r < n) return r;
   }
 }
 
-std::vector<uint32_t> PythonRandom::sample(uint32_t n, uint32_t k) {
+std::vector<uint64_t> PythonRandom::sample(uint64_t n, uint64_t k) {
   SELFENS_REQUIRE(k <= n, "random sample: k=" + std::to_string(k) + " larger than population " +
                               std::to_string(n));
-  std::vector<uint32_t> out(k);
+  std::vector<uint64_t> out(k);
   if (n <= sample_setsize(k)) {
-    std::vector<uint32_t> pool(n);
-    for (uint32_t i = 0; i < n; ++i) pool[i] = i;
-    for (uint32_t i = 0; i < k; ++i) {
-      const uint32_t j = below(n - i);
+    std::vector<uint64_t> pool(n);
+    for (uint64_t i = 0; i < n; ++i) pool[i] = i;
+    for (uint64_t i = 0; i < k; ++i) {
+      const uint64_t j = below(n - i);
       out[i] = pool[j];
       pool[j] = pool[n - i - 1];
     }
     return out;
   }
-  std::unordered_set<uint32_t> picked;
-  for (uint32_t i = 0; i < k; ++i) {
-    uint32_t j = below(n);
+  std::unordered_set<uint64_t> picked;
+  for (uint64_t i = 0; i < k; ++i) {
+    uint64_t j = below(n);
     while (picked.count(j)) j = below(n);
     picked.insert(j);
     out[i] = j;

@@ -18,13 +18,14 @@ class PythonRandom {
   explicit PythonRandom(uint64_t seed);        // random.seed(int), seed >= 0
   explicit PythonRandom(std::string_view seed);  // random.seed(str)
 
-  uint32_t next32();  // getrandbits(32)
-  // random._randbelow(n) for 0 < n < 2^32 (0 for n == 0).
-  uint32_t below(uint32_t n);
+  uint32_t next32();         // getrandbits(32)
+  uint64_t bits(int count);  // getrandbits(count), 0 < count <= 64
+  // random._randbelow(n) for 0 < n < 2^64 (0 for n == 0).
+  uint64_t below(uint64_t n);
   // random.sample(range(n), k): k distinct indices in draw order; also the
   // indices random.sample(seq, k) picks from a sequence of length n.
   // InputError when k > n.
-  std::vector<uint32_t> sample(uint32_t n, uint32_t k);
+  std::vector<uint64_t> sample(uint64_t n, uint64_t k);
 
  private:
   static constexpr int kN = 624;

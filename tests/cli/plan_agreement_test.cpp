@@ -62,7 +62,7 @@ TEST(PlanAgreement, MaskDrawsThePlanTheRunnerBuilds) {
           for (auto [temperature, scale] : {std::pair{1.0f, 1.0f}, std::pair{0.5f, 3.0f}}) {
           MethodConfig m;
           m.method = r.method;
-          m.n = r.first_view_only ? 1 : 3;
+          m.paraphrases.n = r.first_view_only ? 1 : 3;
           m.layout = layout;
           m.positions = pos;
           m.fusion_bias = bias;
@@ -77,7 +77,7 @@ TEST(PlanAgreement, MaskDrawsThePlanTheRunnerBuilds) {
                                    positions_name(pos) + " " + fusion_bias_name(bias) + " T" +
                                    fusion_number(temperature) + " S" + fusion_number(scale);
           std::vector<std::vector<int32_t>> views(tokens.views[0].begin(),
-                                                  tokens.views[0].begin() + m.n);
+                                                  tokens.views[0].begin() + m.paraphrases.n);
           EngineOptions eo;
           eo.threads = 1;
           eo.kv_pages = kv_pages_needed(m, int64_t(tokens.prefix.size()), tokens.max_view_len(), 3,

@@ -1,4 +1,5 @@
 #include "data/dataset.h"
+#include "data/paraphrase_selection.h"
 
 #include <gtest/gtest.h>
 
@@ -17,16 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The InputError message of `f()`, or "" when it does not throw.
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
 
 TEST(Dataset, MyriadlamaParaphrasesInFileOrder) {
   auto dir = test::shared_data_dir();
@@ -91,8 +83,10 @@ TEST(Dataset, WebqaWithoutParaphrasesFile) {
   std::string msg = error_of([&] { require_paraphrases(ds, 1, "avg", "SmolLM2-135M-Instruct"); });
   EXPECT_NE(msg.find("run `selfens paraphrase --dataset webqa --model SmolLM2-135M-Instruct` first"),
             std::string::npos) << msg;
-  EXPECT_NO_THROW(select_paraphrases(q, 1));
-  EXPECT_THROW(select_paraphrases(q, 2), InputError);
+  EXPECT_NO_THROW(asks_of(q, ParaphraseSelection{}));
+  ParaphraseSelection two;
+  two.n = 2;
+  EXPECT_THROW(asks_of(q, two), InputError);
 }
 
 // Writes OUT/webqa/MODEL/paraphrases.jsonl for the first `count` test questions.
@@ -251,19 +245,6 @@ TEST(Dataset, MalformedLinesNameFileLineAndField) {
             std::string::npos);
 }
 
-TEST(Dataset, SelectParaphrases) {
-  Question q{"u1", "p0", {"p0", "p1", "p2"}, {"a"}};
-  EXPECT_EQ(select_paraphrases(q, 2), (std::vector<std::string>{"p0", "p1"}));
-  EXPECT_EQ(select_paraphrases(q, 3), q.paraphrases);
-  EXPECT_EQ(select_paraphrases(q, 99, {0, 0, 0}), (std::vector<std::string>{"p0", "p0", "p0"}));
-  EXPECT_EQ(select_paraphrases(q, 1, {2, 0}), (std::vector<std::string>{"p2", "p0"}));
-  EXPECT_EQ(error_of([&] { select_paraphrases(q, 4); }), "question u1 has only 3 paraphrases, 4 requested");
-  EXPECT_EQ(error_of([&] { select_paraphrases(q, 0); }), "number of paraphrases must be at least 1, got 0");
-  EXPECT_EQ(error_of([&] { select_paraphrases(q, 1, {1, 3}); }),
-            "question u1: paraphrase index 3 out of range (3 paraphrases)");
-  EXPECT_THROW(select_paraphrases(q, 1, {-1}), InputError);
-}
-
 TEST(OutputPaths, NamesAsTheOriginal) {
   OutputPaths out("datasets", "myriadlama", "HuggingFaceTB/SmolLM2-135M-Instruct");
   const fs::path d = "datasets/myriadlama/SmolLM2-135M-Instruct";
@@ -279,6 +260,19 @@ TEST(OutputPaths, NamesAsTheOriginal) {
   EXPECT_EQ(out.run_file("flex_attention", 2, {1, 1}), d / "diversity" / "flex_attention-1,1.feather");
   EXPECT_EQ(out.run_file("origin", 5, {0, 2}), d / "origin.feather");
   EXPECT_EQ(out.run_file("per_prompt", 5), d / "per_prompt.feather");
+  ParaphraseSelection pool;
+  pool.pool = PoolSpec{5, 5, 3};
+  EXPECT_EQ(out.selection_file("avg", pool), d / "ensemble_avg-m5a5s3.feather");
+  EXPECT_EQ(out.selection_file("flex_attention", pool), d / "flex_attention-m5a5s3.feather");
+  EXPECT_EQ(out.selection_file("per_prompt", pool), d / "per_prompt-m5a5s3.feather");
+  ParaphraseSelection synced;
+  synced.n = 5;
+  synced.synced = SyncedSpec{5, false};
+  EXPECT_EQ(out.selection_file("max", synced), d / "syncedsample_ensemble_max-5paras-5samples.feather");
+  synced.synced->repeat = true;
+  EXPECT_EQ(out.selection_file("flex_attention", synced, "mean"),
+            d / "syncedsample_flex_attention-5paras-5samples-repeat_mean.feather");
+  EXPECT_EQ(out.selection_file("avg", ParaphraseSelection{}), d / "ensemble_avg-1.feather");
   EXPECT_THROW(out.ensemble("mean", 2), InputError);
   EXPECT_THROW(out.run_file("bogus", 2), InputError);
   EXPECT_EQ(output_model_name("llama3.2_3b_it"), "llama3.2_3b_it");

@@ -8,6 +8,8 @@
 
 #include <unistd.h>
 
+#include "util/check.h"
+
 namespace selfens::test {
 
 // stdout of `cmd` (throws when it cannot run or exits non-zero).
@@ -42,5 +44,16 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// The InputError message of `f()`, or "" when it does not throw.
+template <class F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
 
 }  // namespace selfens::test

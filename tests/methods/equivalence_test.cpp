@@ -98,7 +98,7 @@ class MethodEquivalence : public ::testing::TestWithParam<std::string> {
   static MethodConfig cfg(Method m, int n, FusionBias bias = FusionBias::kNone) {
     MethodConfig c;
     c.method = m;
-    c.n = n;
+    c.paraphrases.n = n;
     c.fusion_bias = bias;
     c.max_new_tokens = 12;
     return c;

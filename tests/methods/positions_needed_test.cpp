@@ -45,12 +45,12 @@ TEST(PositionsNeeded, EqualsThePositionsTheRunnerUses) {
   for (const Case& c : cases) {
     MethodConfig m;
     m.method = c.method;
-    m.n = c.method == Method::kOrigin ? 1 : 3;
+    m.paraphrases.n = c.method == Method::kOrigin ? 1 : 3;
     m.layout = c.layout;
     m.positions = c.positions;
     m.max_new_tokens = 9;
     m.stop_at_newline = false;
-    std::vector<std::vector<int32_t>> views(tokens.views[0].begin(), tokens.views[0].begin() + m.n);
+    std::vector<std::vector<int32_t>> views(tokens.views[0].begin(), tokens.views[0].begin() + m.paraphrases.n);
     EngineOptions eo;
     eo.threads = 1;
     eo.kv_pages = kv_pages_needed(m, int64_t(tokens.prefix.size()), tokens.max_view_len(), 3, 1,

@@ -32,7 +32,8 @@ TEST(Sha512, KnownDigests) {
 
 struct StringSeedCase {
   std::string seed;
-  std::vector<uint32_t> bits, perm12, sample1000;
+  std::vector<uint32_t> bits;
+  std::vector<uint64_t> perm12, sample1000;
 };
 
 TEST(PythonRandom, StringSeedsAsCPython) {
@@ -65,10 +66,24 @@ TEST(PythonRandom, StringSeedsAsCPython) {
 // order the original's loader would draw 11 auto templates in.
 TEST(PythonRandom, UuidShapedSeeds) {
   EXPECT_EQ(PythonRandom("q-000000000000001-aaaaaaaaaaaaaaa").sample(11, 11),
-            (std::vector<uint32_t>{6, 0, 8, 10, 9, 5, 4, 7, 2, 1, 3}));
+            (std::vector<uint64_t>{6, 0, 8, 10, 9, 5, 4, 7, 2, 1, 3}));
   EXPECT_EQ(PythonRandom("q-000000000000002-bbbbbbbbbbbbbbb").sample(11, 11),
-            (std::vector<uint32_t>{10, 2, 9, 4, 5, 3, 6, 0, 1, 8, 7}));
+            (std::vector<uint64_t>{10, 2, 9, 4, 5, 3, 6, 0, 1, 8, 7}));
   EXPECT_THROW(PythonRandom(1).sample(3, 4), InputError);
+}
+
+// Populations beyond 32 bits (the permutations synced samples draw from):
+// random.seed("abc"); getrandbits(40), getrandbits(64), getrandbits(33);
+// random.sample(range(19*18*17*16*15), 5); random.sample(range(2**40 + 7), 4).
+TEST(PythonRandom, WideDrawsAsCPython) {
+  PythonRandom r("abc");
+  EXPECT_EQ(r.bits(40), 1089942546431ull);
+  EXPECT_EQ(r.bits(64), 8489244102664399922ull);
+  EXPECT_EQ(r.bits(33), 7342386315ull);
+  EXPECT_EQ(PythonRandom("abc").sample(19 * 18 * 17 * 16 * 15, 5),
+            (std::vector<uint64_t>{1170565, 965115, 743076, 743687, 337656}));
+  EXPECT_EQ(PythonRandom("abc").sample((uint64_t{1} << 40) + 7, 4),
+            (std::vector<uint64_t>{1011714632754, 781293385085, 356247415405, 121402159198}));
 }
 
 }  // namespace
