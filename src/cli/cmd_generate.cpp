@@ -7,7 +7,10 @@
 #include "cli/command_options.h"
 #include "cli/commands.h"
 #include "cli/job_options.h"
+#include "backend/backend.h"
 #include "jobs/generate.h"
+#include "jobs/job_loop.h"
+#include "methods/session.h"
 #include "util/check.h"
 #include "util/log.h"
 
@@ -29,6 +32,7 @@ constexpr const char* kUsage =
     "usage: selfens generate [--method M] [--dataset D] [--model M] [options]\n"
     "  --method M      (default origin):\n"
     "%s"
+    "      all             origin, then per_prompt, on one loaded model\n"
     "  --dataset       webqa | myriadlama | demo | PATH.jsonl (default demo)\n"
     "  --data-dir      folder with myriadlama/ and webqa/ (default data)\n"
     "  --model         name, .gguf file or HF directory (default smollm2_135m_it)\n"
@@ -52,6 +56,8 @@ constexpr const char* kUsage =
     "  --paraphrase_order original|file  MyriadLAMA: manual templates, then the auto ones in\n"
     "                  the original's seeded draw (default), or in file order\n"
     "  --overwrite   --lemmaize   --quiet\n"
+    "  --csv           also write FILE.csv beside the Feather file, as pandas' to_csv\n"
+    "                  (index=False) writes it; with --lemmaize, a correctness column\n"
     "  --checkpoint_seconds S (10)  --checkpoint_questions K (50)  the partial file is saved\n"
     "                  after K new questions or S seconds, whichever comes first (at most once\n"
     "                  a second; 0 turns one off); Ctrl+C saves too, and the same command resumes\n"
@@ -77,7 +83,7 @@ data::ParaphraseSelection paraphrase_selection(const Args& a, Method method) {
     p.autos = a.integer("num_auto", 5);
     p.samples = a.integer("num_samples", 5);
     p.order = data::parse_pool_order(a.str("pool_order", "draw"));
-    p.seed = static_cast<uint64_t>(a.integer("seed", 0, 0));
+    p.seed = seed_option(a);
     p.allow_short = a.flag("allow_short_pools");
     s.pool = p;
   } else {
@@ -93,9 +99,9 @@ data::ParaphraseSelection paraphrase_selection(const Args& a, Method method) {
   return s;
 }
 
-MethodConfig method_config(const Args& a) {
+MethodConfig method_config(const Args& a, Method method) {
   MethodConfig m;
-  m.method = parse_method(a.str("method", "origin"));
+  m.method = method;
   m.paraphrases = paraphrase_selection(a, m.method);
   const PlanOptions plan = plan_options(a);
   m.layout = plan.layout;
@@ -118,23 +124,41 @@ std::set<std::string> generate_option_names() {
 }
 const std::set<std::string> kGenerateFlags = {
     "quiet", "overwrite", "lemmaize", "margins", "no_newline_stop", "allow_short_pools",
-    "repeat_paras", "help"};
+    "repeat_paras", "csv", "help"};
 
-GenerateOptions generate_options(const Args& a) {
+// --method all: the original's generate_baseline.py `--method all`.
+constexpr const char* kAllMethods = "all";
+
+GenerateOptions generate_options(const Args& a, Method method) {
   GenerateOptions o;
-  o.method = method_config(a);
+  o.method = method_config(a, method);
   read_job_options(a, o);
   o.paraphrase_order = paraphrase_order_option(a);
   o.checkpoint = checkpoint_policy(a);
   o.lemmaize = a.flag("lemmaize");
   o.margins = a.flag("margins");
+  o.csv = a.flag("csv");
   return o;
+}
+
+// Runs one method's job and reports it; false when interrupted.
+bool run_and_report(const GenerateOptions& o) {
+  GenerateResult r = run_generate(o);
+  if (!r.skipped)
+    log::info("wrote " + std::to_string(r.rows) + " rows (" + std::to_string(r.new_questions) +
+              " new questions, " + std::to_string(r.generated_tokens) + " generated tokens, " +
+              std::to_string(r.wall_seconds).substr(0, 6) + " s)" +
+              (r.interrupted ? "; interrupted: run the same command again to resume" : ""));
+  std::printf("%s\n", r.path.c_str());
+  std::fflush(stdout);
+  return !r.interrupted;
 }
 
 }  // namespace
 
 GenerateOptions parse_generate_options(const std::vector<std::string>& args) {
-  return generate_options(Args("generate", args, generate_option_names(), kGenerateFlags));
+  Args a("generate", args, generate_option_names(), kGenerateFlags);
+  return generate_options(a, parse_method(a.str("method", "origin")));
 }
 
 int cmd_generate(int argc, char** argv) {
@@ -143,19 +167,25 @@ int cmd_generate(int argc, char** argv) {
     std::printf(kUsage, method_lines().c_str(), kPlanOptionsUsage);
     return 0;
   }
-  GenerateOptions o = generate_options(a);
-  if (o.quiet) log::set_level(log::Level::kWarn);
-  GenerateResult r = run_generate(o);
-  if (r.skipped) {
-    std::printf("%s\n", r.path.c_str());
-    return 0;
+  const std::string name = a.str("method", "origin");
+  if (name != kAllMethods) {
+    GenerateOptions o = generate_options(a, parse_method(name));
+    if (o.quiet) log::set_level(log::Level::kWarn);
+    return run_and_report(o) ? 0 : static_cast<int>(ExitCode::kInterrupted);
   }
-  log::info("wrote " + std::to_string(r.rows) + " rows (" + std::to_string(r.new_questions) +
-            " new questions, " + std::to_string(r.generated_tokens) + " generated tokens, " +
-            std::to_string(r.wall_seconds).substr(0, 6) + " s)" +
-            (r.interrupted ? "; interrupted: run the same command again to resume" : ""));
-  std::printf("%s\n", r.path.c_str());
-  return r.interrupted ? static_cast<int>(ExitCode::kInterrupted) : 0;
+  // origin, then per_prompt on one loaded model.
+  std::vector<GenerateOptions> jobs = {generate_options(a, Method::kOrigin),
+                                       generate_options(a, Method::kPerPrompt)};
+  if (jobs[0].quiet) log::set_level(log::Level::kWarn);
+  const std::string backend = resolve_backend_kind(jobs[0].device);
+  auto loaded = std::make_shared<LoadedModel>(
+      open_session(jobs[0].model, load_options_for(backend)));
+  for (GenerateOptions& o : jobs) {
+    o.device = backend;
+    o.preloaded = loaded;
+    if (!run_and_report(o)) return static_cast<int>(ExitCode::kInterrupted);
+  }
+  return 0;
 }
 
 }  // namespace selfens::cli

@@ -49,13 +49,6 @@ constexpr const char* kParaphraseUsage =
     "  --overwrite   --quiet\n"
     "  An existing file is extended by the selected questions it lacks.\n";
 
-uint64_t parse_seed(const Args& a) {
-  std::string s = a.str("seed", "0");
-  SELFENS_REQUIRE(!s.empty() && s.find_first_not_of("0123456789") == std::string::npos &&
-                      s.size() <= 19,
-                  "--seed must be a non-negative integer, got '" + s + "'");
-  return std::stoull(s);
-}
 
 }  // namespace
 
@@ -68,7 +61,7 @@ std::set<std::string> confidence_option_names() {
                   "paraphrase_order"});
   return options;
 }
-const std::set<std::string> kConfidenceFlags = {"quiet", "overwrite", "help"};
+const std::set<std::string> kConfidenceFlags = {"quiet", "overwrite", "csv", "help"};
 
 ConfidenceOptions confidence_options(const Args& a) {
   ConfidenceOptions o;
@@ -81,7 +74,8 @@ ConfidenceOptions confidence_options(const Args& a) {
   if (a.has("temperature")) o.temperature = static_cast<float>(a.real("temperature", 1, 0));
   if (a.has("top_p")) o.top_p = static_cast<float>(a.real("top_p", 1, 0, 1));
   if (a.has("top_k")) o.top_k = a.integer("top_k", 0, 0);
-  o.seed = parse_seed(a);
+  o.seed = seed_option(a);
+  o.csv = a.flag("csv");
   return o;
 }
 

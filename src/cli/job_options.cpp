@@ -38,4 +38,12 @@ data::ParaphraseOrder paraphrase_order_option(const Args& a) {
   return data::parse_paraphrase_order(a.str("paraphrase_order", "original"));
 }
 
+uint64_t seed_option(const Args& a) {
+  std::string s = a.str("seed", "0");
+  SELFENS_REQUIRE(!s.empty() && s.find_first_not_of("0123456789") == std::string::npos &&
+                      s.size() <= 19,
+                  "--seed must be a non-negative integer, got '" + s + "'");
+  return std::stoull(s);
+}
+
 }  // namespace selfens::cli

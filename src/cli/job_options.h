@@ -2,6 +2,7 @@
 // The options the job commands (generate, confidence, paraphrase) share,
 // read and range-checked in one place so that every command accepts the
 // same values and rejects the same mistakes with the same message.
+#include <cstdint>
 #include <string>
 
 #include "cli/args.h"
@@ -49,6 +50,9 @@ PlanOptions plan_options(const Args& a);
 
 // --paraphrase_order original|file (generate, confidence; MyriadLAMA).
 data::ParaphraseOrder paraphrase_order_option(const Args& a);
+
+// --seed: a non-negative integer below 2^64 (InputError naming the option).
+uint64_t seed_option(const Args& a);
 
 // --checkpoint_seconds and --checkpoint_questions (generate, confidence).
 CheckpointPolicy checkpoint_policy(const Args& a);

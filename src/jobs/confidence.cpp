@@ -20,6 +20,7 @@
 #include "methods/session.h"
 #include "backend/backend.h"
 #include "io/output_lock.h"
+#include "jobs/results.h"
 #include "jobs/job_loop.h"
 #include "jobs/run_identity.h"
 #include "model/resolve.h"
@@ -374,6 +375,7 @@ ConfidenceResult run_confidence(const ConfidenceOptions& o) {
     log::info(res.path.string() + " already holds the selected prompts" +
               (res.complete ? "" : " (it is an unfinished run of more: give its options to finish it)") +
               "; skipping (use --overwrite to redo)");
+    if (o.csv) write_csv_copy(res.path, *file);
     return res;
   }
   if (!done.empty())
@@ -383,7 +385,9 @@ ConfidenceResult run_confidence(const ConfidenceOptions& o) {
   auto save = [&](bool run_finished) {
     const double wall = std::chrono::duration<double>(Clock::now() - start).count();
     const bool complete = run_finished && covers(ds, selection, rows);
-    io::write_feather(res.path, rows_to_table(rows, run_metadata(o, id, selection, total, complete, wall)));
+    const io::Table t = rows_to_table(rows, run_metadata(o, id, selection, total, complete, wall));
+    io::write_feather(res.path, t);
+    if (o.csv) write_csv_copy(res.path, t);
     return complete;
   };
   bool finished = true;

@@ -47,6 +47,7 @@ struct ConfidenceOptions {
   std::string device = "auto";               // auto | cpu | cuda | cuda-f32
   bool quiet = false;
   bool overwrite = false;
+  bool csv = false;  // also FILE.csv beside the Feather file (results.h: write_csv_copy)
   CheckpointPolicy checkpoint;
   // Overrides of the model's generation defaults (generation_config.json).
   std::optional<float> temperature;

@@ -412,6 +412,7 @@ GenerateResult run_generate(const GenerateOptions& options) {
               " selected questions (" + std::to_string(rows.size()) + " rows" +
               (res.complete ? ", complete" : "") + unfinished +
               "); skipping (use --overwrite to redo)");
+    if (o.csv) write_csv_copy(res.path, *file);
     return res;
   }
   if (!done.empty())
@@ -431,6 +432,7 @@ GenerateResult run_generate(const GenerateOptions& options) {
                                 run_metadata(o, id, selection, total, complete, counters));
     if (lemmatizer) eval::add_lemma_columns(t, *lemmatizer);
     io::write_feather(res.path, t);
+    if (o.csv) write_csv_copy(res.path, t);
     return complete;
   };
   if (!jobs.empty()) {

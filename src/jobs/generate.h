@@ -33,6 +33,7 @@ struct GenerateOptions {
   bool quiet = false;
   bool overwrite = false;
   bool lemmaize = false;
+  bool csv = false;  // also FILE.csv beside the Feather file (results.h: write_csv_copy)
   // Record each row's smallest top-1/top-2 gap of the fused scores (column
   // `margin`): the diagnostic that explains bf16-vs-fp32 differences. The
   // token choice then happens on the host (full logits are downloaded).

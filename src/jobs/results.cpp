@@ -1,5 +1,8 @@
 #include "jobs/results.h"
 
+#include "eval/match.h"
+#include "io/csv.h"
+
 namespace selfens {
 
 io::Table rows_to_table(const std::vector<ResultRow>& rows, const ResultColumns& columns,
@@ -61,6 +64,22 @@ std::vector<ResultRow> rows_from_table(const io::Table& table, const ResultColum
     if (margin) rows[i].margin = (*margin)[i];
   }
   return rows;
+}
+
+void write_csv_copy(const std::filesystem::path& feather_path, const io::Table& table) {
+  std::filesystem::path csv = feather_path;
+  csv.replace_extension(".csv");
+  if (!table.has("predict_lemma") || !table.has("answer_lemmas")) {
+    io::write_csv(csv, table);
+    return;
+  }
+  io::Table copy = table;
+  const auto& pred = table.list_utf8("predict_lemma");
+  const auto& answers = table.list_list_utf8("answer_lemmas");
+  std::vector<bool> correct;
+  for (size_t i = 0; i < pred.size(); ++i) correct.push_back(eval::is_correct(pred[i], answers[i]));
+  copy.set("correctness", std::move(correct));
+  io::write_csv(csv, copy);
 }
 
 }  // namespace selfens

@@ -44,6 +44,12 @@ struct ResultColumns {
 // Rows in question order -> table with metadata.
 io::Table rows_to_table(const std::vector<ResultRow>& rows, const ResultColumns& columns,
                         const io::Metadata& metadata);
+// The CSV copy of a result file the original wrote beside each Feather file:
+// `feather_path` with .csv, pandas' to_csv(index=False) of `table`
+// (io/csv.h), plus a `correctness` column (True/False, the lemmatized
+// partial match) when the table has predict_lemma and answer_lemmas.
+void write_csv_copy(const std::filesystem::path& feather_path, const io::Table& table);
+
 // Reads back rows of an earlier (possibly interrupted) run of the same file.
 std::vector<ResultRow> rows_from_table(const io::Table& table, const ResultColumns& columns);
 
