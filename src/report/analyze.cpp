@@ -210,7 +210,8 @@ void picture_shape(Analysis& a, const Loaded* l, int n) {
       s.prefix_len = int(word_count(prefix));
       s.question_lens.clear();
       for (const std::string& p : prompts)
-        s.question_lens.push_back(std::max<int>(1, int(word_count(p)) - s.prefix_len));
+        // at least 2: a question segment holds its answer cue and something before it
+        s.question_lens.push_back(std::max<int>(2, int(word_count(p)) - s.prefix_len));
       s.generated_len = std::max<int>(1, int(word_count(l->table.utf8("prediction")[0])));
       a.picture_note = "segment sizes in words of the first question (uuid " +
                        l->table.utf8("uuid")[0] + ")";
@@ -218,12 +219,12 @@ void picture_shape(Analysis& a, const Loaded* l, int n) {
   }
   const int total = s.prefix_len + s.generated_len +
                     [&] { int t = 0; for (int q : s.question_lens) t += q; return t; }();
-  if (total > 120) {  // scale down, each segment keeps at least one token
+  if (total > 120) {  // scale down, each segment keeps at least one token (questions two)
     const double f = 120.0 / total;
-    auto scale = [&](int& v) { v = std::max(1, int(std::lround(v * f))); };
-    scale(s.prefix_len);
-    scale(s.generated_len);
-    for (int& q : s.question_lens) scale(q);
+    auto scale = [&](int& v, int least) { v = std::max(least, int(std::lround(v * f))); };
+    scale(s.prefix_len, 1);
+    scale(s.generated_len, 1);
+    for (int& q : s.question_lens) scale(q, 2);
     a.picture_note += ", scaled down";
   }
   a.picture_shape = s;
@@ -389,12 +390,13 @@ Analysis analyze(const AnalyzeOptions& o) {
   a.dir = paths.dir();
   a.model_dir = paths.model();
   const std::vector<RunFile> files = scan_results(a.dir);
-  SELFENS_REQUIRE(!files.empty(), missing_message(o, a.dir));
+  Cache cache(o.lemma_dir);
+  a.pools = pool_grid(cache, a.dir);
+  SELFENS_REQUIRE(!files.empty() || !a.pools.empty(), missing_message(o, a.dir));
   a.n = o.num_paraphrases;
   for (const RunFile& f : files)
     if (o.num_paraphrases == 0) a.n = std::max(a.n, f.n);
 
-  Cache cache(o.lemma_dir);
   const Loaded* origin = fs::exists(paths.origin()) ? &cache.get(paths.origin()) : nullptr;
   for (const std::string& m : method_names()) {
     a.comparison.push_back(score_method(cache, paths, o, m, a.n, origin));
@@ -410,7 +412,10 @@ Analysis analyze(const AnalyzeOptions& o) {
   const Loaded* main = fused_l;
   for (const MethodResult& r : a.comparison)
     if (!main && r.present) main = &cache.get(r.file);
-  if (!main) main = &cache.get(files.front().path);  // nothing at this N
+  if (!main)  // nothing at this N, or only the grid's files
+    main = &cache.get(!files.empty()            ? files.front().path
+                      : !a.pools.cells.empty() ? a.pools.cells.front().file
+                                               : a.pools.synced.front().file);
   a.stats = dataset_stats(*main);
   a.samples = sample_rows(*main, o.samples);
 

@@ -6,7 +6,8 @@
 // Files read from {output_dir}/{dataset}/{model}/ (model through
 // data::output_model_name): origin.feather, per_prompt.feather,
 // ensemble_{avg|max|weighted_avg|weighted_max}-{N}.feather,
-// flex_attention-{N}.feather. Accuracy: report/accuracy.h.
+// flex_attention-{N}.feather, and the pool and synced-sample files of the
+// original's grid (report/pool_grid.h). Accuracy: report/accuracy.h.
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -19,6 +20,7 @@
 
 #include "report/calibration.h"
 #include "report/paraphrase_figures.h"
+#include "report/pool_grid.h"
 
 namespace selfens::report {
 
@@ -124,6 +126,7 @@ struct Analysis {
   std::map<std::string, std::vector<std::pair<int, double>>> by_n;  // method -> (N, acc)
   bool has_by_n = false;
   size_t by_n_questions = 0;  // by_n is on the questions all its files answer
+  PoolGrid pools;             // pool and synced-sample files (pool_grid.h)
   size_t fused_only_count = 0, origin_only_count = 0;
   std::vector<ErrorRow> fused_only;   // fused right, origin wrong (capped)
   std::vector<ErrorRow> origin_only;  // origin right, fused wrong (capped)

@@ -284,6 +284,7 @@ std::string analysis_text(const Analysis& a) {
   print_gains(out, a);
   print_paraphrases(out, a);
   print_calibration(out, a);
+  if (!a.pools.empty()) out << "\n" << pool_grid_text(a.pools);
   if (a.options.compare_all) print_by_n(out, a);
   return out.str();
 }
@@ -322,6 +323,7 @@ nlohmann::json analysis_json(const Analysis& a) {
                  {"origin_right_fused_wrong", errors_json(a.origin_only)}};
   j["paraphrases"] = paraphrases_json(a.paraphrases);
   j["calibration"] = calibration_json(a.calibration);
+  j["pools"] = pool_grid_json(a.pools);
   if (a.has_by_n) {
     nlohmann::json by = nlohmann::json::object();
     for (const auto& [m, pts] : a.by_n) {

@@ -237,6 +237,7 @@ std::string analysis_html(const Analysis& a) {
   comparison_table(h, a);
   h << accuracy_chart(a);
   h << "<h2>Accuracy against number of paraphrases</h2>\n" << by_n_chart(a);
+  h << pool_grid_html(a.pools);
   h << "<h2>Agreement with origin</h2>\n" << agreement_chart(a);
   paraphrase_section(h, a);
   calibration_section(h, a);

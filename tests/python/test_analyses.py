@@ -200,3 +200,58 @@ def test_models_side_by_side(tmp_path):
     assert 'id="models"' in (tmp_path / "models.html").read_text()
     text = run().stdout
     assert "2 models side by side" in text and "m2" in text
+
+
+def test_pool_grid_and_synced_samples(tmp_path):
+    """The original's grid: pool files scored on the questions they all
+    answer, synced-sample files over all their rows and by sample index."""
+    folder = tmp_path / "myriadlama" / "m"
+    os.makedirs(folder)
+    rng = random.Random(11)
+    questions = [(f"q{i:03d}", ANSWERS[i % len(ANSWERS)]) for i in range(40)]
+    pools = {"ensemble_avg-m1a0s1": 40, "ensemble_avg-m5a5s3": 40, "ensemble_avg-m5a5s2": 30,
+             "flex_attention-m5a5s3": 40, "ensemble_max-m0a15s3": 40}
+    for name, count in pools.items():
+        rows = []
+        for uuid, gold in questions[:count]:
+            p = gold if rng.random() < 0.5 else "London"
+            rows.append(dict(uuid=uuid, answers=[gold], paraphrases=["x"], prompts=["x"],
+                             paraphrase_indices=[0], prediction=p, generation=p))
+        pd.DataFrame(rows).to_feather(folder / f"{name}.feather")
+    synced = []
+    for uuid, gold in questions[:20]:
+        for k in range(3):
+            p = gold if rng.random() < 0.6 else "Prague"
+            synced.append(dict(uuid=uuid, sample_index=k, answers=[gold], paraphrases=["a", "b"],
+                               prompts=["a", "b"], paraphrase_indices=[0, 1], prediction=p,
+                               generation=p))
+    pd.DataFrame(synced).to_feather(folder / "syncedsample_ensemble_avg-2paras-3samples.feather")
+    html = tmp_path / "grid.html"
+    r = subprocess.run([CLI, "analyze", "--dataset", "myriadlama", "--model", "m", "--output-dir",
+                        str(tmp_path), "--json", "--html", str(html)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)["pools"]
+
+    frames = {n: pd.read_feather(folder / f"{n}.feather") for n in pools}
+    shared = set.intersection(*(set(f.uuid) for f in frames.values()))
+    assert got["shared_questions"] == len(shared) == 30 and got["mismatched_sets"]
+    labels = {c["file"][:-len(".feather")]: c for c in got["pools"]}
+    assert set(labels) == set(pools)
+    for name, f in frames.items():
+        f = f[f.uuid.isin(shared)]
+        right = [selfens.match(p, list(a)) for p, a in zip(f.prediction, f.answers)]
+        assert labels[name]["questions"] == len(f)
+        assert labels[name]["accuracy"] == pytest.approx(sum(right) / len(right))
+        assert labels[name]["own_questions"] == pools[name]
+    assert [c["label"] for c in got["pools"]][:3] == ["avg-m1a0s1", "avg-m5a5s2", "avg-m5a5s3"]
+
+    s = pd.DataFrame(synced)
+    s["right"] = [selfens.match(p, list(a)) for p, a in zip(s.prediction, s.answers)]
+    (row,) = got["synced"]
+    assert (row["n"], row["samples"], row["rows"], row["questions"]) == (2, 3, 60, 20)
+    assert row["accuracy"] == pytest.approx(s.right.mean())
+    assert row["by_sample"] == pytest.approx(list(s.groupby("sample_index").right.mean()))
+    per_q = s.groupby("uuid").right.agg(["min", "max"])
+    assert row["order_sensitive"] == int((per_q["min"] != per_q["max"]).sum())
+    page = html.read_text()
+    assert 'id="pools"' in page and 'id="pool-heat-0"' in page and 'id="synced"' in page
