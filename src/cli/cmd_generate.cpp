@@ -103,12 +103,7 @@ MethodConfig method_config(const Args& a, Method method) {
   MethodConfig m;
   m.method = method;
   m.paraphrases = paraphrase_selection(a, m.method);
-  const PlanOptions plan = plan_options(a);
-  m.layout = plan.layout;
-  m.positions = plan.positions;
-  m.fusion_bias = plan.fusion_bias;
-  m.fusion_temperature = plan.fusion_temperature;
-  m.fusion_scale = plan.fusion_scale;
+  m.plan = plan_options(a);
   m.max_new_tokens = a.integer("max_new_tokens", 20, 1, 1 << 20);
   m.stop_at_newline = !a.flag("no_newline_stop");
   return m;

@@ -27,7 +27,10 @@ CheckpointPolicy checkpoint_policy(const Args& a) {
 PlanOptions plan_options(const Args& a) {
   PlanOptions o;
   o.layout = parse_layout(a.str("layout", "shared"));
-  o.positions = parse_positions(a.str("positions", "parallel"));
+  o.attention = parse_paraphrase_attention(a.str("paraphrase_attention", "isolated"));
+  // Causal attention lays the paraphrases out one after another.
+  const bool causal = o.attention == ParaphraseAttention::kCausal;
+  o.positions = parse_positions(a.str("positions", causal ? "sequential" : "parallel"));
   o.fusion_bias = parse_fusion_bias(a.str("fusion_bias", "none"));
   o.fusion_temperature = float(a.real("fusion_temperature", 1.0, 1e-3, 1e3));
   o.fusion_scale = float(a.real("fusion_scale", 1.0, 1e-6, 1e6));

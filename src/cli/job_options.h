@@ -40,12 +40,16 @@ void read_job_options(const Args& a, Options& o) {
 
 // The options of a fused plan (generate and mask): --layout, --positions,
 // --fusion_bias, --fusion_temperature, --fusion_scale, and their usage lines.
-inline constexpr const char* kPlanOptionNames[] = {"layout", "positions", "fusion_bias",
-                                                   "fusion_temperature", "fusion_scale"};
+inline constexpr const char* kPlanOptionNames[] = {
+    "layout", "positions", "fusion_bias", "fusion_temperature", "fusion_scale",
+    "paraphrase_attention"};
 inline constexpr const char* kPlanOptionsUsage =
     "  --layout shared|concat   --positions parallel|sequential   --fusion_bias none|mean\n"
     "  --fusion_temperature T (1)  --fusion_scale S (1)   fused plans: G scores each\n"
-    "                  paraphrase's keys as q.k/sqrt(d)/T + log S (+ -log N with mean)\n";
+    "                  paraphrase's keys as q.k/sqrt(d)/T + log S (+ -log N with mean)\n"
+    "  --paraphrase_attention isolated|causal  causal: no isolation, plain causal attention\n"
+    "                  over the concatenated paraphrases (the original's --normal_attention\n"
+    "                  ablation; positions sequential; file flex_attention-N_causal)\n";
 PlanOptions plan_options(const Args& a);
 
 // --paraphrase_order original|file (generate, confidence; MyriadLAMA).

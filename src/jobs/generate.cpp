@@ -183,11 +183,11 @@ RunIdentity run_identity(const GenerateOptions& o, const data::Dataset& ds,
   id.add("method", method_name(m.method))
       .add("n", std::to_string(m.method == Method::kOrigin ? 1 : m.views()))
       .add("indexs", data::join_indexs(m.paraphrases.indexs))
-      .add("layout", layout_name(m.layout))
-      .add("positions", positions_name(m.positions))
-      .add("fusion_bias", fusion_bias_name(m.fusion_bias))
-      .add("fusion_temperature", fusion_number(m.fusion_temperature))
-      .add("fusion_scale", fusion_number(m.fusion_scale))
+      .add("layout", layout_name(m.plan.layout))
+      .add("positions", positions_name(m.plan.positions))
+      .add("fusion_bias", fusion_bias_name(m.plan.fusion_bias))
+      .add("fusion_temperature", fusion_number(m.plan.fusion_temperature))
+      .add("fusion_scale", fusion_number(m.plan.fusion_scale))
       .add("max_new_tokens", std::to_string(m.max_new_tokens))
       .add("stop_at_newline", m.stop_at_newline ? "true" : "false")
       .add("dataset", ds.name)
@@ -196,6 +196,9 @@ RunIdentity run_identity(const GenerateOptions& o, const data::Dataset& ds,
       .add("model_fingerprint", model_fingerprint(resolve_model_path(o.model)))
       .add("precision", backend_precision(backend));
   if (conf) id.add("confidence", conf->settings);
+  // Recorded when not the default only, so that older files stay continuable.
+  if (m.plan.attention != ParaphraseAttention::kIsolated)
+    id.add("paraphrase_attention", paraphrase_attention_name(m.plan.attention));
   // Pools and synced samples only: files of first-N runs stay as they were.
   const std::string selection = m.paraphrases.identity();
   if (!selection.empty()) id.add("paraphrase_selection", selection);
@@ -385,7 +388,7 @@ GenerateResult run_generate(const GenerateOptions& options) {
   data::OutputPaths paths(o.output_dir, ds.name, o.model);
   GenerateResult res;
   res.path = paths.selection_file(method, o.method.paraphrases,
-                                  fusion_variant(o.method.plan_options()));
+                                  fusion_variant(o.method.plan));
   io::OutputLock lock(res.path);  // and the directory exists and is writable
 
   Confidences conf;

@@ -14,11 +14,7 @@ namespace selfens {
 struct MethodConfig {
   Method method = Method::kOrigin;
   data::ParaphraseSelection paraphrases;  // origin: first 1 (or one index)
-  Layout layout = Layout::kShared;
-  Positions positions = Positions::kParallel;
-  FusionBias fusion_bias = FusionBias::kNone;
-  float fusion_temperature = 1.0f;  // PlanOptions
-  float fusion_scale = 1.0f;
+  PlanOptions plan;  // fused plans' options (layout, positions, fusion transform)
   int max_new_tokens = 20;
   // false: answers run to max_new_tokens (or EOS) after their first line has
   // ended (the prediction, that first line, is the same; benchmarks that
@@ -26,9 +22,6 @@ struct MethodConfig {
   bool stop_at_newline = true;
   // Paraphrases per ask, as file names count them.
   int views() const { return paraphrases.views(); }
-  PlanOptions plan_options() const {
-    return {layout, positions, fusion_bias, fusion_temperature, fusion_scale};
-  }
 };
 
 // Checks option combinations (e.g. concat/sequential only for flex_attention).

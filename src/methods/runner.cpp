@@ -70,7 +70,7 @@ void MethodRunner::prepare(std::span<const QuestionInput> questions, int batch_s
                                        views, std::max(1, std::min<int>(batch_size, int(questions.size()))),
                                        engine_.kv_page_size()));
   }
-  if (prefix_span_ == kNoSpan && config_.layout == Layout::kShared && !prefix_.empty()) {
+  if (prefix_span_ == kNoSpan && config_.plan.layout == Layout::kShared && !prefix_.empty()) {
     prefix_span_ = engine_.create_span({}, 0);
     StepBatch b;
     b.add_tokens(prefix_, prefix_span_, false);
@@ -96,7 +96,7 @@ void MethodRunner::admit(const QuestionInput& q, StepBatch& batch, std::vector<A
   if (recipe_.weighted && recipe_.plan == PlanKind::kFused) shape.view_weights = q.weights;
   std::vector<int32_t> tokens;
   for (const PlannedSpan& s :
-       plan_question(recipe_, config_.plan_options(), prefix_span_, shape, make)) {
+       plan_question(recipe_, config_.plan, prefix_span_, shape, make)) {
     a.owned.push_back(s.id);
     const auto& view = (*q.views)[s.view < 0 ? 0 : size_t(s.view)];
     tokens.clear();
@@ -236,14 +236,14 @@ void MethodRunner::deliver(QuestionOutput&& out) { (*on_done_)(std::move(out)); 
 
 int64_t positions_needed(const MethodConfig& config, int64_t prefix_len,
                          const std::vector<std::vector<int32_t>>& views, int cue_len) {
-  return plan_positions(recipe(config.method), config.plan_options(),
+  return plan_positions(recipe(config.method), config.plan,
                         question_shape(prefix_len, views, cue_len), config.max_new_tokens);
 }
 
 int64_t kv_pages_needed(const MethodConfig& config, int64_t prefix_len, int64_t max_view_len,
                         int views, int batch_size, int page_size) {
   auto pages = [&](int64_t tokens) { return (tokens + page_size - 1) / page_size; };
-  int64_t per_view = config.layout == Layout::kConcat ? prefix_len + max_view_len : max_view_len;
+  int64_t per_view = config.plan.layout == Layout::kConcat ? prefix_len + max_view_len : max_view_len;
   int64_t per_question = views * pages(per_view + config.max_new_tokens + 1);
   if (recipe(config.method).plan == PlanKind::kFused) per_question += pages(config.max_new_tokens + 8);
   return pages(prefix_len) + int64_t(batch_size) * per_question + 4;

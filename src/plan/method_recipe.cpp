@@ -54,6 +54,8 @@ constexpr std::pair<const char*, Positions> kPositions[] = {
     {"parallel", Positions::kParallel}, {"sequential", Positions::kSequential}};
 constexpr std::pair<const char*, FusionBias> kBiases[] = {{"none", FusionBias::kNone},
                                                           {"mean", FusionBias::kMean}};
+constexpr std::pair<const char*, ParaphraseAttention> kAttentions[] = {
+    {"isolated", ParaphraseAttention::kIsolated}, {"causal", ParaphraseAttention::kCausal}};
 
 }  // namespace
 
@@ -95,6 +97,10 @@ Positions parse_positions(const std::string& s) { return parse_enum(s, "position
 std::string positions_name(Positions p) { return enum_name(p, kPositions); }
 FusionBias parse_fusion_bias(const std::string& s) { return parse_enum(s, "fusion bias", kBiases); }
 std::string fusion_bias_name(FusionBias b) { return enum_name(b, kBiases); }
+ParaphraseAttention parse_paraphrase_attention(const std::string& s) {
+  return parse_enum(s, "paraphrase attention", kAttentions);
+}
+std::string paraphrase_attention_name(ParaphraseAttention a) { return enum_name(a, kAttentions); }
 
 std::string fusion_number(float v) {
   char buf[32];
@@ -105,6 +111,7 @@ std::string fusion_number(float v) {
 std::string fusion_variant(const PlanOptions& o) {
   std::string tag;
   auto add = [&](const std::string& part) { tag += (tag.empty() ? "" : "_") + part; };
+  if (o.attention != ParaphraseAttention::kIsolated) add(paraphrase_attention_name(o.attention));
   if (o.fusion_bias != FusionBias::kNone) add(fusion_bias_name(o.fusion_bias));
   if (o.fusion_temperature != 1.0f) add("T" + fusion_number(o.fusion_temperature));
   if (o.fusion_scale != 1.0f) add("S" + fusion_number(o.fusion_scale));
@@ -117,6 +124,14 @@ void validate_fusion(const PlanOptions& o) {
                       fusion_number(o.fusion_temperature));
   SELFENS_REQUIRE(std::isfinite(o.fusion_scale) && o.fusion_scale > 0.0f,
                   "--fusion_scale must be a positive number, got " + fusion_number(o.fusion_scale));
+  if (o.attention == ParaphraseAttention::kCausal) {
+    SELFENS_REQUIRE(o.layout == Layout::kShared,
+                    "--paraphrase_attention causal takes --layout shared (each paraphrase already "
+                    "sees the prompt block through the ones before it)");
+    SELFENS_REQUIRE(o.positions == Positions::kSequential,
+                    "--paraphrase_attention causal lays the paraphrases one after another: it takes "
+                    "--positions sequential");
+  }
 }
 
 bool is_logit_ensemble(Method m) { return recipe(m).fuses; }

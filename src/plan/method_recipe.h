@@ -26,6 +26,10 @@ enum class Method {
 enum class Layout { kShared, kConcat };  // shared prefix span P, or full prompts (flex only)
 enum class Positions { kParallel, kSequential };
 enum class FusionBias { kNone, kMean };  // mean: -log N on each Qi for G
+// isolated: each Qi sees P and itself; causal: Qi also sees Q1..Q(i-1), plain
+// causal attention over the concatenated paraphrases (the original's
+// --normal_attention ablation; positions sequential).
+enum class ParaphraseAttention { kIsolated, kCausal };
 // How N logit rows become one token (methods/fusion.h computes them).
 enum class Fusion { kAvg, kMax, kWeightedAvg, kWeightedMax };
 
@@ -67,6 +71,8 @@ Positions parse_positions(const std::string& s);
 std::string positions_name(Positions p);
 FusionBias parse_fusion_bias(const std::string& s);
 std::string fusion_bias_name(FusionBias b);
+ParaphraseAttention parse_paraphrase_attention(const std::string& s);
+std::string paraphrase_attention_name(ParaphraseAttention a);
 
 bool is_logit_ensemble(Method m);  // a fusion of N rows: avg, max, weighted_avg, weighted_max
 bool is_logit_ensemble(std::string_view method);
@@ -86,14 +92,17 @@ struct PlanOptions {
   FusionBias fusion_bias = FusionBias::kNone;
   float fusion_temperature = 1.0f;  // > 0
   float fusion_scale = 1.0f;        // > 0: multiplies the Qi keys' total weight
+  ParaphraseAttention attention = ParaphraseAttention::kIsolated;
 };
 
 // The part of a result file's name that names non-default fusion options,
-// e.g. "mean_T0.5_S2" ("" for the defaults, which keep today's file names).
+// e.g. "mean_T0.5_S2", "causal_mean" ("" for the defaults, which keep
+// today's file names).
 std::string fusion_variant(const PlanOptions& o);
 // A temperature or scale as written in file names and metadata ("%g": 0.5, 2).
 std::string fusion_number(float v);
-// Checks temperature and scale (InputError naming the option).
+// Checks temperature and scale, and that causal paraphrase attention has the
+// shared layout and sequential positions (InputError naming the option).
 void validate_fusion(const PlanOptions& o);
 
 }  // namespace selfens

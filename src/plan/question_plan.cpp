@@ -51,6 +51,7 @@ std::vector<PlannedSpan> plan_fused(const QuestionShape& shape, const PlanOption
                                     SpanId prefix, const SpanMaker& make) {
   const bool concat = o.layout == Layout::kConcat;
   const bool sequential = o.positions == Positions::kSequential;
+  const bool causal = o.attention == ParaphraseAttention::kCausal;
   std::vector<SpanId> parents;
   if (prefix != kNoSpan) parents.push_back(prefix);
   const int32_t base = concat ? 0 : shape.prefix_len;
@@ -64,13 +65,15 @@ std::vector<PlannedSpan> plan_fused(const QuestionShape& shape, const PlanOption
     s.to = shape.view_lens[v] - shape.cue_len;
     const int32_t len = s.to + (concat ? shape.prefix_len : 0);
     s.id = make(parents, sequential ? pos : base, {});
+    if (causal) parents = {s.id};  // the next paraphrase sees this one (and all before)
     pos += len;
     max_end = std::max(max_end, base + len);
     qs.push_back(s.id);
     out.push_back(s);
   }
   PlannedSpan g;
-  g.id = make(qs, sequential ? pos : max_end, fused_key_transforms(shape, o, qs));
+  // Causal: G's one parent is the last Qi, whose ancestors are all the others.
+  g.id = make(causal ? parents : qs, sequential ? pos : max_end, fused_key_transforms(shape, o, qs));
   g.view = -1;
   g.from = shape.view_lens[0] - shape.cue_len;
   g.to = shape.view_lens[0];

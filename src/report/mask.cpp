@@ -146,6 +146,8 @@ std::string mask_title(std::string_view method, size_t n, const PlanOptions& p) 
   t += " fusion_bias=" + fusion_bias_name(p.fusion_bias);
   if (p.fusion_temperature != 1.0f) t += " T=" + fusion_number(p.fusion_temperature);
   if (p.fusion_scale != 1.0f) t += " S=" + fusion_number(p.fusion_scale);
+  if (p.attention != ParaphraseAttention::kIsolated)
+    t += " paraphrase_attention=" + paraphrase_attention_name(p.attention);
   return t;
 }
 

@@ -63,15 +63,11 @@ TEST(PlanAgreement, MaskDrawsThePlanTheRunnerBuilds) {
           MethodConfig m;
           m.method = r.method;
           m.paraphrases.n = r.first_view_only ? 1 : 3;
-          m.layout = layout;
-          m.positions = pos;
-          m.fusion_bias = bias;
-          m.fusion_temperature = temperature;
-          m.fusion_scale = scale;
+          m.plan = {layout, pos, bias, temperature, scale, ParaphraseAttention::kIsolated};
           m.max_new_tokens = 4;
           const bool takes_options = r.plan == PlanKind::kFused;
           if (!takes_options && (layout != Layout::kShared || pos != Positions::kParallel ||
-                                 !fusion_variant(m.plan_options()).empty()))
+                                 !fusion_variant(m.plan).empty()))
             continue;
           const std::string what = std::string(r.name) + " " + layout_name(layout) + " " +
                                    positions_name(pos) + " " + fusion_bias_name(bias) + " T" +
@@ -99,7 +95,7 @@ TEST(PlanAgreement, MaskDrawsThePlanTheRunnerBuilds) {
           for (const auto& v : views) shape.question_lens.push_back(int(v.size()));
           shape.generated_len = 0;  // read before any answer token is fed
           const report::MethodPlan picture =
-              report::build_method_plan(r.name, shape, m.plan_options());
+              report::build_method_plan(r.name, shape, m.plan);
           EXPECT_EQ(records(picture.graph), live) << what;
           ++compared;
         }

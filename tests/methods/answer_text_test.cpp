@@ -41,7 +41,7 @@ TEST(Method, NamesRoundTripAndBadNamesAreInputErrors) {
 TEST(Method, ConcatLayoutOnlyForFlex) {
   MethodConfig c;
   c.method = Method::kAvg;
-  c.layout = Layout::kConcat;
+  c.plan.layout = Layout::kConcat;
   EXPECT_THROW(validate(c), InputError);
   c.method = Method::kFlexAttention;
   EXPECT_NO_THROW(validate(c));

@@ -62,8 +62,32 @@ class MethodEquivalence : public ::testing::TestWithParam<std::string> {
     std::vector<std::vector<std::string>> prompts(questions);
     for (size_t q = 0; q < questions; ++q)
       for (int v : views[q]) prompts[q].push_back(data::build_prompt(kBlock, kQuestions[q][v]));
-    TokenizedRun tokens =
-        tokenize_run(*s.tokenizer, prompts, data::prompt_parts(kBlock, "").prefix);
+    return run_tokens(config, tokenize_run(*s.tokenizer, prompts,
+                                           data::prompt_parts(kBlock, "").prefix),
+                      batch);
+  }
+
+  // The tokens of the prompts of `run`, each question's paraphrases
+  // concatenated into one view: P, then each paraphrase without the answer
+  // cue, then the cue. What causal paraphrase attention must equal.
+  TokenizedRun concatenated_views(const std::vector<std::vector<int>>& views) {
+    Session& s = session();
+    std::vector<std::vector<std::string>> prompts(views.size());
+    for (size_t q = 0; q < views.size(); ++q)
+      for (int v : views[q]) prompts[q].push_back(data::build_prompt(kBlock, kQuestions[q][v]));
+    TokenizedRun t = tokenize_run(*s.tokenizer, prompts, data::prompt_parts(kBlock, "").prefix);
+    for (auto& question : t.views) {
+      std::vector<int32_t> one;
+      for (const auto& view : question) one.insert(one.end(), view.begin(), view.end() - t.cue_len);
+      one.insert(one.end(), question[0].end() - t.cue_len, question[0].end());
+      question = {one};
+    }
+    return t;
+  }
+
+  MethodRun run_tokens(const MethodConfig& config, const TokenizedRun& tokens, int batch) {
+    Session& s = session();
+    const size_t questions = tokens.views.size();
     EngineOptions eo;
     eo.threads = 2;
     eo.kv_pages = kv_pages_needed(config, static_cast<int64_t>(tokens.prefix.size()),
@@ -80,9 +104,10 @@ class MethodEquivalence : public ::testing::TestWithParam<std::string> {
     for (size_t q = 0; q < questions; ++q) {
       inputs[q].index = q;
       inputs[q].views = &tokens.views[q];
-      inputs[q].weights.assign(views[q].size(), 1.0f);
+      const size_t n = tokens.views[q].size();
+      inputs[q].weights.assign(n, 1.0f);
       if (varied_weights_)
-        for (size_t i = 0; i < views[q].size(); ++i) inputs[q].weights[i] = 1.0f / float(1 + (i + q) % 3);
+        for (size_t i = 0; i < n; ++i) inputs[q].weights[i] = 1.0f / float(1 + (i + q) % 3);
     }
     EXPECT_TRUE(runner.run(inputs, batch, [&](QuestionOutput&& o) {
       out.answers[o.index] = std::move(o.answers);
@@ -99,7 +124,7 @@ class MethodEquivalence : public ::testing::TestWithParam<std::string> {
     MethodConfig c;
     c.method = m;
     c.paraphrases.n = n;
-    c.fusion_bias = bias;
+    c.plan.fusion_bias = bias;
     c.max_new_tokens = 12;
     return c;
   }
@@ -167,10 +192,10 @@ TEST_P(MethodEquivalence, FusionOptionsWithNeutralSettings) {
   MethodRun weighted = run(cfg(Method::kWeightedFlex, 3), views, 4);
   MethodRun plain = run(cfg(Method::kFlexAttention, 3), views, 4);
   MethodConfig cancel = cfg(Method::kFlexAttention, 3, FusionBias::kMean);
-  cancel.fusion_scale = 3.0f;
+  cancel.plan.fusion_scale = 3.0f;
   MethodRun cancelled = run(cancel, views, 4);
   MethodConfig hot = cfg(Method::kFlexAttention, 3);
-  hot.fusion_temperature = 0.25f;
+  hot.plan.fusion_temperature = 0.25f;
   MethodRun sharp = run(hot, views, 4);
   int differs = 0;
   for (size_t q = 0; q < kQuestions.size(); ++q) {
@@ -182,6 +207,25 @@ TEST_P(MethodEquivalence, FusionOptionsWithNeutralSettings) {
     differs += max_abs_diff(sharp.first_scores[{q, 0}], plain.first_scores[{q, 0}]) > 1e-3;
   }
   EXPECT_GT(differs, 0) << "a temperature of 0.25 changed no score";
+}
+
+// Causal paraphrase attention (the original's --normal_attention ablation)
+// is one causal sequence: origin asked the concatenated paraphrases.
+TEST_P(MethodEquivalence, CausalParaphraseAttentionIsOriginOnTheConcatenation) {
+  const auto views = same_views({0, 1, 2});
+  MethodConfig causal = cfg(Method::kFlexAttention, 3);
+  causal.plan.attention = ParaphraseAttention::kCausal;
+  causal.plan.positions = Positions::kSequential;
+  MethodRun flex = run(causal, views, 4);
+  MethodRun origin = run_tokens(cfg(Method::kOrigin, 1), concatenated_views(views), 4);
+  MethodRun isolated = run(cfg(Method::kFlexAttention, 3), views, 4);
+  int differs = 0;
+  for (size_t q = 0; q < kQuestions.size(); ++q) {
+    EXPECT_EQ(flex.answers[q][0], origin.answers[q][0]) << "question " << q;
+    EXPECT_LT(max_abs_diff(flex.first_scores[{q, 0}], origin.first_scores[{q, 0}]), 1e-4);
+    differs += max_abs_diff(flex.first_scores[{q, 0}], isolated.first_scores[{q, 0}]) > 1e-3;
+  }
+  EXPECT_GT(differs, 0) << "causal attention scored as the isolated plan";
 }
 
 TEST_P(MethodEquivalence, PerPromptRowIsOriginWithThatParaphrase) {  // equivalence 5

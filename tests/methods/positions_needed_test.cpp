@@ -46,8 +46,8 @@ TEST(PositionsNeeded, EqualsThePositionsTheRunnerUses) {
     MethodConfig m;
     m.method = c.method;
     m.paraphrases.n = c.method == Method::kOrigin ? 1 : 3;
-    m.layout = c.layout;
-    m.positions = c.positions;
+    m.plan.layout = c.layout;
+    m.plan.positions = c.positions;
     m.max_new_tokens = 9;
     m.stop_at_newline = false;
     std::vector<std::vector<int32_t>> views(tokens.views[0].begin(), tokens.views[0].begin() + m.paraphrases.n);
