@@ -7,6 +7,8 @@
 #   CONF=1     tools/gpu/run_confidence_checks.sh (sampled answers vs the CPU)
 #   CONF_BENCH="K S B"  bench/run_gpu_confidence_bench.sh (device vs host sampling)
 #   OOM=1      tools/gpu/run_oom_check.sh (out of GPU memory: a clear message)
+#   GRID=1     tools/gpu/run_original_grid.sh (the original's avg grid: SmolLM2
+#              accuracy on cuda-f32, a random 3B shape's speed on cuda)
 #   BENCH="flex_attention per_prompt ..."  bench/run_gpu_bench.sh K=512 B=256
 #   PROFILE="flex_attention ..."  the same runs with SELFENS_CUDA_PROFILE=${PROFILE_MODE:-2}
 #   PEERS=1    transformers per_prompt (hf_peer.py), the original's approach
@@ -33,6 +35,9 @@ fi
 if [[ "${CONF:-0}" == 1 ]]; then
   step confidence
   OUT=/tmp tools/gpu/run_confidence_checks.sh 2>&1 | tee "$out/confidence.log" | grep -E "PASS|FAIL|INFO|status"
+fi
+if [[ "${GRID:-0}" == 1 ]]; then
+  step original grid; OUT="$out" tools/gpu/run_original_grid.sh | tail -25
 fi
 if [[ "${OOM:-0}" == 1 ]]; then
   step out of memory; tools/gpu/run_oom_check.sh 2>&1 | tee "$out/oom.log" | grep -E "PASS|FAIL"

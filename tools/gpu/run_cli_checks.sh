@@ -19,7 +19,10 @@ source tools/gpu/find_cublas.sh "$sel"
 out=${OUT:-/tmp/selfens-cli-checks}; work=$(mktemp -d)
 data=${DATA:-.carry/data}
 smollm2=${SMOLLM2:-$HOME/.cache/selfens/models/SmolLM2-135M-Instruct.Q4_1.gguf}
-methods=(${METHODS:-origin per_prompt avg max weighted_avg weighted_max flex_attention})
+# METHOD:VARIANT adds options: causal (--paraphrase_attention causal), pool
+# (MyriadLAMA only: --num_manual 5 --num_auto 5 --num_samples 3).
+methods=(${METHODS:-origin per_prompt avg max weighted_avg weighted_max flex_attention
+         flex_attention:causal avg:pool flex_attention:pool})
 models=(tests/fixtures/models/tiny-llama3 tests/fixtures/models/tiny-qwen2 tests/fixtures/models/tiny-qwen3)
 [[ -f "$smollm2" ]] && models+=("$smollm2") || echo "(no SmolLM2 GGUF at $smollm2: skipped)"
 datasets=(demo)
@@ -44,8 +47,13 @@ PY
       for m in "${methods[@]}"; do
         start=$(date +%s%N)
         extra=(); [[ $dev == cpu ]] && extra=(--margins)
+        case $m in
+          *:causal) extra+=(--paraphrase_attention causal) ;;
+          *:pool) [[ $ds == myriadlama ]] || continue
+                  extra+=(--num_manual 5 --num_auto 5 --num_samples 3) ;;
+        esac
         "$sel" generate --quiet --model "$model" --dataset "$ds" --data-dir "$data" \
-          --max_samples 50 --method "$m" --num_paraphrases 5 --batch_size 32 --device "$dev" \
+          --max_samples 50 --method "${m%%:*}" --num_paraphrases 5 --batch_size 32 --device "$dev" \
           --output-dir "$work/$dev" "${extra[@]}" >/dev/null ||
           { echo "FAIL: $model $ds $m on $dev"; status=1; }
         echo "$name $ds $m $dev $(( ($(date +%s%N) - start) / 1000000 )) ms"
