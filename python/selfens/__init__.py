@@ -162,7 +162,7 @@ class Model:
     def generate(self, dataset: Dataset = "demo", method: str = "flex_attention", *,
                  num_paraphrases: Optional[int] = 5, indexs: Optional[Sequence[int]] = None,
                  max_samples: Optional[int] = None, max_new_tokens: int = 20,
-                 batch_size: int = 16, layout: str = "shared", positions: str = "parallel",
+                 batch_size: int = 16, layout: str = "shared", positions: Optional[str] = None,
                  fusion_bias: str = "none", data_dir: Optional[str] = None,
                  output_dir: Optional[str] = None, overwrite: bool = False,
                  lemmaize: bool = False, margins: bool = False, no_newline_stop: bool = False,
@@ -248,8 +248,9 @@ def match(prediction: str, answers: Union[str, Iterable[str]], *,
 
 def mask(method: str = "flex_attention", num_paraphrases: int = 3, *,
          question_lens: Optional[Sequence[int]] = None, prefix_len: int = 8,
-         generated_len: int = 4, layout: str = "shared", positions: str = "parallel",
-         fusion_bias: str = "none", with_bias: bool = False):
+         generated_len: int = 4, layout: str = "shared", positions: Optional[str] = None,
+         fusion_bias: str = "none", paraphrase_attention: str = "isolated",
+         with_bias: bool = False):
     """The attention mask of one question's plan, as ``selfens mask`` draws it:
     an (n, n) boolean array (query token x key token) with ``labels`` (the
     segment of each token: P, Q1.., G..) as ``mask.labels``; with
@@ -257,7 +258,7 @@ def mask(method: str = "flex_attention", num_paraphrases: int = 3, *,
     args = _args(dict(method=method, num_paraphrases=num_paraphrases,
                       question_lens=question_lens, prefix_len=prefix_len,
                       generated_len=generated_len, layout=layout, positions=positions,
-                      fusion_bias=fusion_bias))
+                      fusion_bias=fusion_bias, paraphrase_attention=paraphrase_attention))
     n, visible, bias, labels = _selfens.mask(args)
     m = np.frombuffer(visible, dtype=np.uint8).reshape(n, n).astype(bool)
     m = _LabelledMask(m, labels)

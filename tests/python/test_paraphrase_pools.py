@@ -157,3 +157,22 @@ def test_pools_need_templates(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 2
     assert "data set 'demo' has no manual/auto templates" in r.stderr
+
+
+def test_python_api_takes_the_grid_options(tmp_path):
+    import selfens
+    model = selfens.Model(TINY, device="cpu")
+    opts = dict(method="avg", num_manual=2, num_auto=3, num_samples=4, seed=5, max_samples=4,
+                max_new_tokens=2, data_dir=DATA, quiet=True)
+    api = model.generate("myriadlama", **opts)
+    cli = table(generate(tmp_path, "--method", "avg", "--num_manual", 2, "--num_auto", 3,
+                         "--num_samples", 4, "--seed", 5, "--max_samples", 4))
+    pd.testing.assert_frame_equal(comparable(api), comparable(cli))
+    causal = model.generate("myriadlama", method="flex_attention", synced_samples=2,
+                            num_paraphrases=2, paraphrase_attention="causal", max_samples=2,
+                            max_new_tokens=2, data_dir=DATA, quiet=True)
+    assert list(causal.sample_index) == [0, 1, 0, 1]
+    m = selfens.mask("flex_attention", 3, paraphrase_attention="causal")
+    q2 = [i for i, l in enumerate(m.labels) if l == "Q2"]
+    q1 = [i for i, l in enumerate(m.labels) if l == "Q1"]
+    assert m[q2[0], q1].all()  # Q2 sees Q1: no isolation
