@@ -95,6 +95,16 @@ TEST(Notebook, RunsOnGenerateSchemaAndAgreesWithAnalyze) {
     EXPECT_EQ(np["facts"][label]["new"], f["new_facts"]) << label;
     EXPECT_EQ(np["facts"][label]["lost"], f["lost_facts"]) << label;
   }
+  // The pool grid: same labels and accuracies on the shared questions.
+  const nlohmann::json& pools = a["pools"]["pools"];
+  ASSERT_EQ(pools.size(), 4u);
+  EXPECT_EQ(pools[0]["label"], "avg-m0a5s2");  // the file answering three questions fewer
+  EXPECT_EQ(a["pools"]["shared_questions"], pools[0]["own_questions"]);
+  EXPECT_EQ(a["pools"]["shared_questions"].get<size_t>() + 3, pools[1]["own_questions"].get<size_t>());
+  ASSERT_EQ(nb["pools"].size(), pools.size());
+  for (const auto& c : pools)
+    EXPECT_NEAR(nb["pools"][c["label"].get<std::string>()].get<double>(),
+                c["accuracy"].get<double>(), 1e-12) << c["label"];
   // The executed notebook holds its plots.
   const std::string executed = read_text(dir / "executed.ipynb");
   EXPECT_NE(executed.find("image/png"), std::string::npos);

@@ -6,7 +6,9 @@ The rows are made up: they test the plumbing, not a model.
 
 usage: make_fake_results.py ROOT [--dataset webqa] [--model fake-model]
 writes ROOT/{dataset}/{model}/origin.feather, per_prompt.feather,
-ensemble_{avg,max}-{2,3}.feather, flex_attention-{2,3}.feather
+ensemble_{avg,max}-{2,3}.feather, flex_attention-{2,3}.feather and four pool
+files (ensemble_avg-m5a0s2, -m5a5s3, -m0a5s2 with three questions fewer,
+flex_attention-m5a5s3)
 (pyarrow's default LZ4 compression, lemma columns included).
 """
 import argparse
@@ -100,6 +102,12 @@ def main():
         write("flex_attention-%d.feather" % n,
               table("flex_attention", n,
                     [row(i, n, x) for i, x in enumerate(predictions(rng, 0.45 + 0.1 * n))]))
+    # Pool files of the original's grid (one answering fewer questions).
+    for name, s, count in (("ensemble_avg-m5a0s2", 2, None), ("ensemble_avg-m5a5s3", 3, None),
+                           ("ensemble_avg-m0a5s2", 2, len(QUESTIONS) - 3),
+                           ("flex_attention-m5a5s3", 3, None)):
+        rows = [row(i, s, x) for i, x in enumerate(predictions(rng, 0.5))][:count]
+        write(name + ".feather", table(name.split("-")[0], s, rows))
     print(out)
 
 
