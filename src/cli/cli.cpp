@@ -21,6 +21,7 @@ int usage(std::FILE* out) {
                "  paraphrase generate WebQA paraphrases (the original's 5 rounds)\n"
                "  analyze    accuracy report of a data set's result files (text, JSON, HTML)\n"
                "  mask       picture of a method's attention plan (ascii, svg, png)\n"
+               "  merge      join the shard files of --shard K/N runs\n"
                "  run        continue a prompt with greedy decoding\n"
                "  tokenize   print the token ids of a text\n"
                "  lemmatize  add lemma columns to result files\n"
@@ -46,6 +47,7 @@ int dispatch(int argc, char** argv) {
   if (cmd == "paraphrase") return cmd_paraphrase(argc, argv);
   if (cmd == "analyze") return cmd_analyze(argc, argv);
   if (cmd == "mask") return cmd_mask(argc, argv);
+  if (cmd == "merge") return cmd_merge(argc, argv);
   throw InputError("unknown command '" + cmd + "' (see selfens --help)");
 }
 

@@ -31,6 +31,8 @@ constexpr const char* kConfidenceUsage =
     "  --paraphrase_order original|file (MyriadLAMA; default original, as generate)\n"
     "  --max_new_tokens N (20)   --threads T   --output-dir DIR (datasets)\n"
     "  --device auto|cpu|cuda|cuda-f32 (auto: the GPU when present)   --overwrite   --quiet\n"
+    "  --csv  also confidence.csv (as pandas' to_csv)   --shard K/N  questions i mod N = K-1,\n"
+    "                  into confidence.shardKofN.feather; `selfens merge` joins them\n"
     "  --checkpoint_seconds S (10)  --checkpoint_questions K (50)  the partial file is saved\n"
     "                  after K new prompts or S seconds, whichever comes first (at most once\n"
     "                  a second; 0 turns one off); Ctrl+C saves too, and the same command resumes\n";
@@ -58,7 +60,7 @@ std::set<std::string> confidence_option_names() {
   std::set<std::string> options(std::begin(kJobOptionNames), std::end(kJobOptionNames));
   options.insert({"num_samples", "num_paraphrases", "max_new_tokens", "temperature", "top_p",
                   "top_k", "seed", "checkpoint_seconds", "checkpoint_questions",
-                  "paraphrase_order"});
+                  "paraphrase_order", "shard"});
   return options;
 }
 const std::set<std::string> kConfidenceFlags = {"quiet", "overwrite", "csv", "help"};
@@ -76,6 +78,7 @@ ConfidenceOptions confidence_options(const Args& a) {
   if (a.has("top_k")) o.top_k = a.integer("top_k", 0, 0);
   o.seed = seed_option(a);
   o.csv = a.flag("csv");
+  o.shard = shard_option(a);
   return o;
 }
 

@@ -11,5 +11,6 @@ int cmd_confidence(int argc, char** argv);
 int cmd_paraphrase(int argc, char** argv);
 int cmd_analyze(int argc, char** argv);
 int cmd_mask(int argc, char** argv);
+int cmd_merge(int argc, char** argv);
 
 }  // namespace selfens::cli

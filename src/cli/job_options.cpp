@@ -41,6 +41,10 @@ data::ParaphraseOrder paraphrase_order_option(const Args& a) {
   return data::parse_paraphrase_order(a.str("paraphrase_order", "original"));
 }
 
+Shard shard_option(const Args& a) {
+  return a.has("shard") ? parse_shard(a.str("shard", "")) : Shard{};
+}
+
 uint64_t seed_option(const Args& a) {
   std::string s = a.str("seed", "0");
   SELFENS_REQUIRE(!s.empty() && s.find_first_not_of("0123456789") == std::string::npos &&

@@ -7,6 +7,7 @@
 
 #include "cli/args.h"
 #include "data/dataset.h"
+#include "jobs/shard.h"
 #include "plan/method_recipe.h"
 #include "util/checkpoint.h"
 
@@ -54,6 +55,9 @@ PlanOptions plan_options(const Args& a);
 
 // --paraphrase_order original|file (generate, confidence; MyriadLAMA).
 data::ParaphraseOrder paraphrase_order_option(const Args& a);
+
+// --shard K/N (generate, confidence; jobs/shard.h).
+Shard shard_option(const Args& a);
 
 // --seed: a non-negative integer below 2^64 (InputError naming the option).
 uint64_t seed_option(const Args& a);

@@ -1,5 +1,7 @@
 #include "data/output_paths.h"
 
+#include <regex>
+
 #include "plan/method_recipe.h"
 #include "util/check.h"
 
@@ -26,6 +28,11 @@ std::string join_indexs(const std::vector<int>& indexs) {
     s += std::to_string(indexs[i]);
   }
   return s;
+}
+
+bool is_shard_file(const std::string& name) {
+  static const std::regex re(R"(\.shard\d{1,4}of\d{1,4}\.feather$)");
+  return std::regex_search(name, re);
 }
 
 OutputPaths::OutputPaths(fs::path root, std::string dataset, const std::string& model)

@@ -33,6 +33,10 @@ std::string output_model_name(const std::string& model);
 // "0,2,4"
 std::string join_indexs(const std::vector<int>& indexs);
 
+// Whether a file name is a shard's (NAME.shardKofN.feather, jobs/shard.h):
+// reports read merged files only.
+bool is_shard_file(const std::string& name);
+
 class OutputPaths {
  public:
   // `model` goes through output_model_name().

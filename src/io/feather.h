@@ -126,6 +126,12 @@ class Table {
   std::vector<std::pair<std::string, size_t>> null_counts_;
 };
 
+// A table of rows taken from tables of one schema: rows[i] = (table, row).
+// InputError naming both origins when the tables' column names or types
+// differ. Metadata is left empty.
+Table gather_rows(const std::vector<const Table*>& tables,
+                  const std::vector<std::pair<size_t, size_t>>& rows);
+
 struct FeatherWriteOptions {
   size_t max_rows_per_batch = 0;  // 0: one record batch for the whole table
 };

@@ -120,4 +120,33 @@ void Table::set_metadata(std::string key, std::string value) {
   metadata.emplace_back(std::move(key), std::move(value));
 }
 
+Table gather_rows(const std::vector<const Table*>& tables,
+                  const std::vector<std::pair<size_t, size_t>>& rows) {
+  Table out;
+  if (tables.empty()) return out;
+  const Table& first = *tables.front();
+  for (const Table* t : tables) {
+    bool same = t->num_columns() == first.num_columns();
+    for (size_t c = 0; same && c < first.num_columns(); ++c)
+      same = t->columns()[c].name == first.columns()[c].name &&
+             t->columns()[c].type() == first.columns()[c].type();
+    SELFENS_REQUIRE(same, t->origin() + ": its columns differ from " + first.origin() + "'s");
+  }
+  for (size_t c = 0; c < first.num_columns(); ++c) {
+    ColumnData data = std::visit(
+        [&](const auto& head) -> ColumnData {
+          std::decay_t<decltype(head)> v;
+          v.reserve(rows.size());
+          for (const auto& [t, r] : rows) {
+            const auto& src = std::get<std::decay_t<decltype(head)>>(tables[t]->columns()[c].data);
+            v.push_back(src[r]);
+          }
+          return v;
+        },
+        first.columns()[c].data);
+    out.set(first.columns()[c].name, std::move(data));
+  }
+  return out;
+}
+
 }  // namespace selfens::io

@@ -65,12 +65,13 @@ std::string real_text(double v) {
 // first `paraphrases` paraphrases (SIZE_MAX: all).
 struct Selection {
   size_t questions = 0, paraphrases = SIZE_MAX;
+  Shard shard;  // of those questions, the shard's (i mod N = K-1)
 };
 
 Selection selection_of(const data::Dataset& ds, const ConfidenceOptions& o) {
   const size_t total = ds.questions.size();
   return {o.max_samples < 0 ? total : std::min(total, static_cast<size_t>(o.max_samples)),
-          o.num_paraphrases < 0 ? SIZE_MAX : static_cast<size_t>(o.num_paraphrases)};
+          o.num_paraphrases < 0 ? SIZE_MAX : static_cast<size_t>(o.num_paraphrases), o.shard};
 }
 
 // The larger of this run's selection and the one the file records.
@@ -90,6 +91,7 @@ template <class F>
 void for_each_missing(const data::Dataset& ds, Selection sel,
                       const std::unordered_set<std::string>& done, F&& f) {
   for (size_t q = 0; q < sel.questions; ++q) {
+    if (!sel.shard.holds(q)) continue;
     const auto& question = ds.questions[q];
     const size_t n = std::min(question.paraphrases.size(), sel.paraphrases);
     std::unordered_set<std::string> seen;
@@ -156,6 +158,7 @@ io::Metadata run_metadata(const ConfidenceOptions& o, const RunIdentity& id, Sel
                  sel.paraphrases == SIZE_MAX ? "all" : std::to_string(sel.paraphrases));
   m.emplace_back("selfens.wall_seconds", real_text(wall));
   m.emplace_back("selfens.complete", complete ? "true" : "false");
+  if (o.shard.sharded()) m.emplace_back("selfens.shard", o.shard.text());
   return m;
 }
 
@@ -349,7 +352,7 @@ ConfidenceResult run_confidence(const ConfidenceOptions& o) {
   data::require_paraphrases(ds, selected.questions, "confidence", o.model);
   data::OutputPaths paths(o.output_dir, ds.name, o.model);
   ConfidenceResult res;
-  res.path = paths.confidence();
+  res.path = shard_path(paths.confidence(), o.shard);
   io::OutputLock lock(res.path);
   eval::Lemmatizer lem = eval::Lemmatizer::load_default();  // fail before the long part
   const Session session = job_session(o.preloaded, o.model, backend);

@@ -28,6 +28,7 @@
 #include "eval/match.h"
 #include "io/feather.h"
 #include "jobs/job_loop.h"
+#include "jobs/shard.h"
 #include "util/checkpoint.h"
 
 namespace selfens {
@@ -49,6 +50,7 @@ struct ConfidenceOptions {
   bool overwrite = false;
   bool csv = false;  // also FILE.csv beside the Feather file (results.h: write_csv_copy)
   CheckpointPolicy checkpoint;
+  Shard shard;  // --shard K/N (jobs/shard.h)
   // Overrides of the model's generation defaults (generation_config.json).
   std::optional<float> temperature;
   std::optional<float> top_p;

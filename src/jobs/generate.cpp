@@ -95,12 +95,13 @@ ResultColumns result_columns(const GenerateOptions& o) {
   return c;
 }
 
-// A job for each ask of the first `selected` questions not in `done`.
+// A job for each ask of the first `selected` questions (of the shard) not in `done`.
 std::vector<Job> make_jobs(const data::Dataset& ds, const MethodConfig& m, size_t selected,
-                           const std::unordered_set<std::string>& done, const Confidences& conf,
-                           const fs::path& conf_path) {
+                           const Shard& shard, const std::unordered_set<std::string>& done,
+                           const Confidences& conf, const fs::path& conf_path) {
   std::vector<Job> jobs;
   for (size_t i = 0; i < selected; ++i) {
+    if (!shard.holds(i)) continue;
     const auto& q = ds.questions[i];
     for (data::Ask& ask : data::asks_of(q, m.paraphrases)) {
       if (done.count(ask_key(q.uuid, ask.sample))) continue;
@@ -223,6 +224,7 @@ io::Metadata run_metadata(const GenerateOptions& o, const RunIdentity& id, size_
       {"finish_seconds", std::to_string(c.engine.finish_seconds)},
       {"complete", complete ? "true" : "false"}};
   for (const auto& [k, v] : rest) m.emplace_back("selfens." + k, v);
+  if (o.shard.sharded()) m.emplace_back("selfens.shard", o.shard.text());
   return m;
 }
 
@@ -276,8 +278,9 @@ std::vector<ResultRow> previous_rows(const io::Table& file, const fs::path& path
 
 // Whether every ask of the first `count` questions has its rows.
 bool covers(const data::Dataset& ds, size_t count, const data::ParaphraseSelection& selection,
-            const std::unordered_set<std::string>& done) {
+            const Shard& shard, const std::unordered_set<std::string>& done) {
   for (size_t i = 0; i < count; ++i) {
+    if (!shard.holds(i)) continue;
     const auto& q = ds.questions[i];
     if (!selection.synced) {
       if (!done.count(q.uuid)) return false;
@@ -387,8 +390,9 @@ GenerateResult run_generate(const GenerateOptions& options) {
   if (uses_paraphrases(o.method.method)) data::require_paraphrases(ds, selected, method, o.model);
   data::OutputPaths paths(o.output_dir, ds.name, o.model);
   GenerateResult res;
-  res.path = paths.selection_file(method, o.method.paraphrases,
-                                  fusion_variant(o.method.plan));
+  res.path = shard_path(paths.selection_file(method, o.method.paraphrases,
+                                             fusion_variant(o.method.plan)),
+                        o.shard);
   io::OutputLock lock(res.path);  // and the directory exists and is writable
 
   Confidences conf;
@@ -401,7 +405,7 @@ GenerateResult run_generate(const GenerateOptions& options) {
   for (const auto& r : rows) done.insert(ask_key(r.uuid, r.sample_index));
   // The file's selection grows to this run's; it never shrinks.
   const size_t selection = std::max(selected, file ? recorded_selection(*file, total) : 0);
-  std::vector<Job> jobs = make_jobs(ds, o.method, selected, done, conf, paths.confidence());
+  std::vector<Job> jobs = make_jobs(ds, o.method, selected, o.shard, done, conf, paths.confidence());
   if (jobs.empty() && file) {
     res.rows = rows.size();
     res.skipped = true;
@@ -430,7 +434,7 @@ GenerateResult run_generate(const GenerateOptions& options) {
   std::function<bool(bool)> save = [&](bool run_finished) {
     std::stable_sort(rows.begin(), rows.end(), row_order);
     counters.wall = std::chrono::duration<double>(Clock::now() - start).count();
-    const bool complete = run_finished && covers(ds, selection, o.method.paraphrases, done);
+    const bool complete = run_finished && covers(ds, selection, o.method.paraphrases, o.shard, done);
     io::Table t = rows_to_table(rows, result_columns(o),
                                 run_metadata(o, id, selection, total, complete, counters));
     if (lemmatizer) eval::add_lemma_columns(t, *lemmatizer);

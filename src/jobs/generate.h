@@ -15,6 +15,7 @@
 #include "data/dataset.h"
 #include "methods/method.h"
 #include "jobs/job_loop.h"
+#include "jobs/shard.h"
 #include "util/checkpoint.h"
 
 namespace selfens {
@@ -38,6 +39,9 @@ struct GenerateOptions {
   // `margin`): the diagnostic that explains bf16-vs-fp32 differences. The
   // token choice then happens on the host (full logits are downloaded).
   bool margins = false;
+  // --shard K/N: this run answers the selected questions i with i mod N = K-1,
+  // into its own file (jobs/shard.h).
+  Shard shard;
   // When the partial file is saved during the run.
   CheckpointPolicy checkpoint;
   // A model kept across jobs, loaded for `device` (the Python API's Model);

@@ -315,6 +315,7 @@ std::string method_label(const MethodResult& r) {
 // _VARIANT for a fused plan's options: flex_attention-5_mean_T0.5.feather).
 std::optional<RunFile> run_file_of(const fs::path& path) {
   const std::string name = path.filename().string();
+  if (data::is_shard_file(name)) return std::nullopt;
   for (const MethodRecipe& r : method_recipes()) {
     const std::string stem = r.file_stem;
     if (!r.numbered) {

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "data/output_paths.h"
 #include "plan/method_recipe.h"
 #include "report/number_format.h"
 #include "report/svg.h"
@@ -23,6 +24,7 @@ struct PoolName {
 };
 
 std::optional<PoolName> parse_name(const std::string& name) {
+  if (data::is_shard_file(name)) return std::nullopt;
   static const std::regex pool(R"(^([a-z_]+)-m(\d{1,3})a(\d{1,3})s(\d{1,3})(?:_([^/]+))?\.feather$)");
   static const std::regex synced(
       R"(^syncedsample_([a-z_]+)-(\d{1,3})paras-(\d{1,5})samples(-repeat)?(?:_([^/]+))?\.feather$)");
