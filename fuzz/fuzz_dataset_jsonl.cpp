@@ -7,6 +7,7 @@
 #include <string>
 
 #include "data/dataset.h"
+#include "data/paraphrase_selection.h"
 #include "util/check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -22,10 +23,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (q.uuid.empty() || !uuids.insert(q.uuid).second) std::abort();
     if (q.paraphrases.empty() || q.paraphrases[0] != q.question || q.question.empty()) std::abort();
     if (q.answers.empty()) std::abort();
+    selfens::data::ParaphraseSelection all;
+    all.n = static_cast<int>(q.paraphrases.size());
     try {
-      (void)selfens::data::select_paraphrases(q, static_cast<int>(q.paraphrases.size()));
+      (void)selfens::data::asks_of(q, all);
     } catch (const selfens::InputError&) {
       std::abort();  // every question has the paraphrases it lists
+    }
+    // Synced samples of 2: distinct ordered pairs of valid indices.
+    selfens::data::ParaphraseSelection pairs;
+    pairs.n = 2;
+    pairs.synced = selfens::data::SyncedSpec{3, false};
+    if (q.paraphrases.size() >= 2) {
+      std::set<std::vector<int>> seen;
+      for (const auto& a : selfens::data::asks_of(q, pairs)) {
+        if (a.indices.size() != 2 || a.indices[0] == a.indices[1]) std::abort();
+        for (int i : a.indices)
+          if (i < 0 || size_t(i) >= q.paraphrases.size()) std::abort();
+        if (!seen.insert(a.indices).second) std::abort();
+      }
     }
   }
   if (ds.fingerprint.size() != 16) std::abort();
