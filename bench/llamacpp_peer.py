@@ -72,7 +72,9 @@ def main():
             decode(ctx, [(toks[step], ctxlen + step, s, True) for s in range(nseq)], cp.n_seq_max)
         return nseq * a.decode_steps / (time.perf_counter() - t)
 
+    info = L.llama_print_system_info()
     res = {"peer": "llama.cpp (llama-cpp-python %s)" % L.__version__, "threads": a.threads,
+           "peer_kernels": (info.decode() if isinstance(info, bytes) else str(info)).strip(),
            "prefill_tok_s": prefill, "decode_b1_tok_s": decode_rate(1),
            f"decode_b{a.batch}_tok_s": decode_rate(a.batch)}
     print(json.dumps(res))

@@ -2,17 +2,46 @@
 # selfens CPU engine vs llama.cpp (llama-cpp-python) on the same GGUF file,
 # same threads, same workload, run one after the other on a quiet machine.
 #   bench/run_engine_bench.sh [BUILD_DIR] [THREADS]
+# When llama-cpp-python is missing it is built here for this machine's best
+# instruction set (GGML_NATIVE) with its AMX kernels off unless the kernel
+# grants AMX (they fault in sandboxes that do not); set CMAKE_ARGS to choose
+# yourself. Each result line records the CPU and its flags (bench/cpu_info.py)
+# and llama.cpp's own report of the kernels it runs. A crashing peer stops
+# the script with its signal and stderr, never silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"; threads="${2:-2}"
 model="${SELFENS_MODELS_DIR:-$HOME/.cache/selfens/models}/SmolLM2-135M-Instruct.Q4_1.gguf"
-python3 -c "import llama_cpp" 2>/dev/null || python3 -m pip install -q llama-cpp-python
+cpu=$(python3 bench/cpu_info.py)
+if ! python3 -c "import llama_cpp" 2>/dev/null; then
+  flags="-DGGML_NATIVE=ON"
+  python3 bench/cpu_info.py --amx-usable ||
+    flags+=" -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+  echo "building llama-cpp-python (CMAKE_ARGS=${CMAKE_ARGS:-$flags}); minutes on 2 cores" >&2
+  CMAKE_ARGS="${CMAKE_ARGS:-$flags}" python3 -m pip install -q --no-binary llama-cpp-python \
+    llama-cpp-python
+fi
 ours=$("$build/bench/bench_engine" "$model" --threads "$threads")
-peer=$(python3 bench/llamacpp_peer.py --model "$model" --threads "$threads" 2>/dev/null | tail -n 1)
-echo "$ours"; echo "$peer"
-python3 - "$ours" "$peer" <<'PY'
+err=$(mktemp); trap 'rm -f "$err"' EXIT
+set +e
+peer=$(python3 bench/llamacpp_peer.py --model "$model" --threads "$threads" 2>"$err" | tail -n 1)
+status=${PIPESTATUS[0]}
+set -e
+if [[ $status != 0 || -z $peer ]]; then
+  sig=""; (( status > 128 )) && sig=" (signal $(kill -l $((status - 128)) 2>/dev/null || echo $((status - 128))))"
+  echo "run_engine_bench: the llama.cpp peer failed with status $status$sig; its stderr ends:" >&2
+  tail -n 15 "$err" >&2
+  echo "(a fault in its AMX kernels means the kernel refuses AMX here: reinstall with" \
+       "CMAKE_ARGS=\"-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF\"" \
+       "pip install --force-reinstall --no-binary llama-cpp-python llama-cpp-python)" >&2
+  exit 1
+fi
+python3 - "$ours" "$peer" "$cpu" <<'PY'
 import json, sys
-a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+a, b, cpu = (json.loads(x) for x in sys.argv[1:4])
+for line in (a, b):
+    line.update(cpu)
+    print(json.dumps(line))
 for k in a:
     if k.endswith("tok_s") and k in b:
         print(f"{k}: selfens {a[k]:.1f}  llama.cpp {b[k]:.1f}  ratio {a[k]/b[k]:.2f}x")
