@@ -41,6 +41,14 @@ std::unique_ptr<Backend> make_backend(const std::string& kind, int threads) {
   return make_backend(kind, o);
 }
 
+int gpu_count() {
+#ifdef SELFENS_HAVE_CUDA
+  return cuda::device_count();
+#else
+  return 0;
+#endif
+}
+
 bool backend_keeps_bf16_weights(const std::string& kind) {
 #ifdef SELFENS_HAVE_CUDA
   return kind == "cuda" || (kind == "auto" && cuda::device_count() > 0);

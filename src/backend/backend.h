@@ -80,6 +80,10 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
+  // Makes the calling thread able to run this backend's ops (CUDA: sets
+  // its device current). An engine driven from another thread than the one
+  // that made it (--devices: one thread per engine) calls it first.
+  virtual void bind_thread() {}
 
   // --- memory ---
   // A weight on the device. The CPU backend aliases `host` (no copy) when
@@ -147,6 +151,8 @@ class Backend {
 std::unique_ptr<Backend> make_backend(const std::string& kind, const BackendOptions& options);
 // The same with backend_options_from_environment() and `threads`.
 std::unique_ptr<Backend> make_backend(const std::string& kind, int threads);
+// GPUs the CUDA backend can use (0 without a GPU or a CUDA build).
+int gpu_count();
 // Whether make_backend(kind) stores 2-D weights as bf16: then the loader
 // may hand it a bf16 file's bytes instead of fp32 (LoadOptions::bf16_views).
 bool backend_keeps_bf16_weights(const std::string& kind);

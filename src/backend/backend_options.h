@@ -7,6 +7,7 @@ namespace selfens {
 
 struct BackendOptions {
   int threads = 0;                      // CPU threads; <= 0: all cores
+  int cuda_device = 0;                  // the GPU (CUDA index) a CUDA backend runs on
   bool cuda_graphs = true;              // SELFENS_CUDA_GRAPHS=0: no CUDA graphs
   int cuda_profile = 0;                 // SELFENS_CUDA_PROFILE: 0 off, 1 synced, 2 events, 3 isolated
   bool cuda_device_sampling = true;     // SELFENS_CUDA_SAMPLE=0: the host draws sampled tokens

@@ -41,6 +41,22 @@ data::ParaphraseOrder paraphrase_order_option(const Args& a) {
   return data::parse_paraphrase_order(a.str("paraphrase_order", "original"));
 }
 
+std::vector<int> devices_option(const Args& a, const std::string& device) {
+  if (!a.has("devices")) return {};
+  if (a.str("devices", "") == "all") {
+    const int n = resolve_backend_kind(device) == "cpu" ? 1 : gpu_count();
+    SELFENS_REQUIRE(n > 0, "--devices all: this machine has no usable GPU");
+    std::vector<int> all(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) all[size_t(i)] = i;
+    return all;
+  }
+  std::vector<int> list = a.int_list("devices");
+  SELFENS_REQUIRE(!list.empty(), "--devices: give GPU indices (0,1,...) or all");
+  for (int d : list)
+    SELFENS_REQUIRE(d >= 0 && d < 64, "--devices: " + std::to_string(d) + " is not a GPU index");
+  return list;
+}
+
 Shard shard_option(const Args& a) {
   return a.has("shard") ? parse_shard(a.str("shard", "")) : Shard{};
 }

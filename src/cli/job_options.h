@@ -56,6 +56,10 @@ PlanOptions plan_options(const Args& a);
 // --paraphrase_order original|file (generate, confidence; MyriadLAMA).
 data::ParaphraseOrder paraphrase_order_option(const Args& a);
 
+// --devices 0,1,... | all (generate): GPU indices ("all": every GPU of
+// the machine; on the CPU a list of engines). Empty when not given.
+std::vector<int> devices_option(const Args& a, const std::string& device);
+
 // --shard K/N (generate, confidence; jobs/shard.h).
 Shard shard_option(const Args& a);
 

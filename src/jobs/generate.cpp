@@ -1,6 +1,10 @@
 #include "jobs/generate.h"
 
 #include <algorithm>
+#include <exception>
+#include <thread>
+#include <mutex>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -292,46 +296,70 @@ bool covers(const data::Dataset& ds, size_t count, const data::ParaphraseSelecti
   return true;
 }
 
-// Runs the jobs on the engine, appending each finished question's rows (and
-// uuid to `done`); saves checkpoints through `save`. False when interrupted.
+// Runs the jobs, appending each finished question's rows (and uuid to
+// `done`); saves checkpoints through `save`. One engine per --devices entry:
+// the jobs dealt out round robin, each engine's runner on its own thread,
+// rows, progress and checkpoints under one lock. False when interrupted.
 bool answer_jobs(const GenerateOptions& o, const std::string& backend, const data::Dataset& ds,
                  const std::vector<Job>& jobs, const TokenizedRun& tokens, const Session& session,
                  std::vector<ResultRow>& rows, std::unordered_set<std::string>& done,
                  RunCounters& counters, GenerateResult& res,
                  const std::function<bool(bool)>& save) {
   const bool per_prompt = o.method.method == Method::kPerPrompt;
-  const int batch = std::max(1, std::min<int>(o.batch_size, static_cast<int>(jobs.size())));
-  const JobEngine job_engine(o.preloaded, session, backend, o.threads);
-  Engine& engine = *job_engine;
+  std::vector<int> devices = o.devices.empty() ? std::vector<int>{0} : o.devices;
+  devices.resize(std::max<size_t>(1, std::min(devices.size(), jobs.size())));
+  const size_t n_engines = devices.size();
+  // CPU engines share the cores (each its own pool).
+  const int cores = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = backend == "cpu" && n_engines > 1 ? std::max(1, cores / int(n_engines)) : o.threads;
+  std::vector<std::unique_ptr<JobEngine>> engines;
+  for (int d : devices) engines.push_back(std::make_unique<JobEngine>(o.preloaded, session, backend, threads, d));
   const auto decode_start = Clock::now();
-  MethodRunner runner(engine, *session.tokenizer, o.method, tokens.prefix, tokens.cue_len);
-  counters.prefix_tokens = runner.prefix_tokens();
-  counters.device = engine.backend().name();
+  std::mutex mu;  // rows, done, counters, margins, progress and checkpoints
   // --margins: per question and group, the smallest gap between the best
   // and the second-best fused score over the generated tokens.
   std::unordered_map<size_t, std::vector<double>> margins_of;
-  if (o.margins)
-    runner.set_step_observer([&](size_t q, size_t g, int, std::span<const float> scores) {
-      auto& v = margins_of[q];
-      if (v.size() <= g) v.resize(g + 1, std::numeric_limits<double>::infinity());
-      v[g] = std::min(v[g], top2_gap(scores));
-    });
-  std::vector<QuestionInput> inputs(jobs.size());
+  std::vector<std::unique_ptr<MethodRunner>> runners;
+  std::vector<std::vector<QuestionInput>> inputs(n_engines);
+  for (size_t e = 0; e < n_engines; ++e) {
+    runners.push_back(std::make_unique<MethodRunner>(**engines[e], *session.tokenizer, o.method,
+                                                     tokens.prefix, tokens.cue_len));
+    counters.prefix_tokens += runners.back()->prefix_tokens();
+    if (o.margins)
+      runners.back()->set_step_observer([&](size_t q, size_t g, int, std::span<const float> scores) {
+        std::lock_guard<std::mutex> lock(mu);
+        auto& v = margins_of[q];
+        if (v.size() <= g) v.resize(g + 1, std::numeric_limits<double>::infinity());
+        v[g] = std::min(v[g], top2_gap(scores));
+      });
+  }
+  counters.device = (**engines[0]).backend().name();
   for (size_t i = 0; i < jobs.size(); ++i) {
-    inputs[i].index = i;
-    inputs[i].views = &tokens.views[i];
-    inputs[i].weights = jobs[i].weights;
+    QuestionInput in;
+    in.index = i;
+    in.views = &tokens.views[i];
+    in.weights = jobs[i].weights;
+    inputs[i % n_engines].push_back(std::move(in));
   }
   auto take_stats = [&] {
     counters.decoding = std::chrono::duration<double>(Clock::now() - decode_start).count();
-    counters.engine = engine.stats();
+    counters.engine = {};
+    for (const auto& e : engines) {
+      const EngineStats s = (**e).stats();
+      counters.engine.forward_calls += s.forward_calls;
+      counters.engine.rows += s.rows;
+      counters.engine.logit_rows += s.logit_rows;
+      counters.engine.enqueue_seconds += s.enqueue_seconds;
+      counters.engine.finish_seconds += s.finish_seconds;
+    }
   };
   JobLoop loop("generate " + method_name(o.method.method), static_cast<int64_t>(jobs.size()),
                o.quiet, o.checkpoint, [&] {
                  take_stats();
                  save(false);
                });
-  const bool finished = runner.run(inputs, batch, [&](QuestionOutput&& out) {
+  auto on_done = [&](QuestionOutput&& out) {
+    std::lock_guard<std::mutex> lock(mu);
     const Job& job = jobs[out.index];
     counters.forwarded += out.forwarded_tokens;
     for (const auto& a : out.answers) counters.generated += static_cast<int64_t>(a.size());
@@ -341,10 +369,34 @@ bool answer_jobs(const GenerateOptions& o, const std::string& backend, const dat
     done.insert(ask_key(q.uuid, job.ask.sample));
     ++res.new_questions;
     loop.finished_one();
-  }, interrupted);
+  };
+  // An engine that fails stops the others; its error is rethrown.
+  std::atomic<bool> failed{false};
+  auto stop = [&] { return failed.load() || interrupted(); };
+  std::vector<char> finished(n_engines, 0);
+  std::vector<std::exception_ptr> errors(n_engines);
+  auto drive = [&](size_t e) {
+    try {
+      (**engines[e]).backend().bind_thread();
+      const int batch = std::max(1, std::min<int>(o.batch_size, int(inputs[e].size())));
+      finished[e] = runners[e]->run(inputs[e], batch, on_done, stop);
+    } catch (...) {
+      errors[e] = std::current_exception();
+      failed = true;
+    }
+  };
+  if (n_engines == 1) {
+    drive(0);
+  } else {
+    std::vector<std::thread> workers;
+    for (size_t e = 0; e < n_engines; ++e) workers.emplace_back(drive, e);
+    for (auto& w : workers) w.join();
+  }
   loop.finish();
   take_stats();
-  return finished;
+  for (const auto& err : errors)
+    if (err) std::rethrow_exception(err);
+  return std::all_of(finished.begin(), finished.end(), [](char f) { return f != 0; });
 }
 
 void validate_options(const GenerateOptions& o) {

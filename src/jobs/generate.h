@@ -42,6 +42,11 @@ struct GenerateOptions {
   // --shard K/N: this run answers the selected questions i with i mod N = K-1,
   // into its own file (jobs/shard.h).
   Shard shard;
+  // --devices: one engine (model copy, KV pool, thread) per entry, a GPU
+  // index for CUDA (on the CPU each entry is one engine sharing the cores);
+  // the questions are dealt out round robin; the rows are those one engine
+  // writes. Empty: one engine on GPU 0.
+  std::vector<int> devices;
   // When the partial file is saved during the run.
   CheckpointPolicy checkpoint;
   // A model kept across jobs, loaded for `device` (the Python API's Model);

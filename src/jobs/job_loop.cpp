@@ -5,17 +5,18 @@
 namespace selfens {
 
 std::unique_ptr<Engine> open_job_engine(std::shared_ptr<const Model> model,
-                                        const std::string& backend, int threads) {
+                                        const std::string& backend, int threads, int device) {
   EngineOptions eo;
   eo.threads = threads;
+  eo.tuning.cuda_device = device;
   eo.backend = backend;
   eo.kv_pages = 0;  // the runner sizes the pool for its plan
   return std::make_unique<Engine>(std::move(model), eo);
 }
 
-Engine& LoadedModel::engine(const std::string& backend, int threads) {
-  std::unique_ptr<Engine>& e = engines_[{backend, threads}];
-  if (!e) e = open_job_engine(session_.model, backend, threads);
+Engine& LoadedModel::engine(const std::string& backend, int threads, int device) {
+  std::unique_ptr<Engine>& e = engines_[{backend, threads, device}];
+  if (!e) e = open_job_engine(session_.model, backend, threads, device);
   return *e;
 }
 
@@ -26,12 +27,12 @@ Session job_session(const std::shared_ptr<LoadedModel>& preloaded, const std::st
 }
 
 JobEngine::JobEngine(const std::shared_ptr<LoadedModel>& preloaded, const Session& session,
-                     const std::string& backend, int threads) {
+                     const std::string& backend, int threads, int device) {
   if (preloaded) {
-    engine_ = &preloaded->engine(backend, threads);
+    engine_ = &preloaded->engine(backend, threads, device);
     engine_->reset_stats();
   } else {
-    owned_ = open_job_engine(session.model, backend, threads);
+    owned_ = open_job_engine(session.model, backend, threads, device);
     engine_ = owned_.get();
   }
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <tuple>
 #include <memory>
 #include <string>
 #include <utility>
@@ -20,9 +21,10 @@
 namespace selfens {
 
 // An engine for a job on `backend` (resolve_backend_kind's name) with
-// `threads` CPU threads; its KV pool is sized by the job's runner.
+// `threads` CPU threads, on GPU `device` for CUDA; its KV pool is sized by
+// the job's runner.
 std::unique_ptr<Engine> open_job_engine(std::shared_ptr<const Model> model,
-                                        const std::string& backend, int threads);
+                                        const std::string& backend, int threads, int device = 0);
 
 // A model kept across jobs (the Python API's Model): its weights and
 // tokenizer loaded once, and one engine per (backend, threads) whose device
@@ -32,11 +34,11 @@ class LoadedModel {
  public:
   explicit LoadedModel(Session session) : session_(std::move(session)) {}
   const Session& session() const { return session_; }
-  Engine& engine(const std::string& backend, int threads);
+  Engine& engine(const std::string& backend, int threads, int device = 0);
 
  private:
   Session session_;
-  std::map<std::pair<std::string, int>, std::unique_ptr<Engine>> engines_;
+  std::map<std::tuple<std::string, int, int>, std::unique_ptr<Engine>> engines_;
 };
 
 // The session of a job: the preloaded one, or `model` loaded for `backend`.
@@ -47,8 +49,9 @@ Session job_session(const std::shared_ptr<LoadedModel>& preloaded, const std::st
 // one that the job owns.
 class JobEngine {
  public:
+  // device: the GPU of a CUDA backend (--devices).
   JobEngine(const std::shared_ptr<LoadedModel>& preloaded, const Session& session,
-            const std::string& backend, int threads);
+            const std::string& backend, int threads, int device = 0);
   Engine& operator*() const { return *engine_; }
   Engine* operator->() const { return engine_; }
 

@@ -61,6 +61,24 @@ PY
     done
   done
 done
+# --devices: two engines on the same GPU (one per listed entry, questions dealt
+# out) must write the one-engine file (the margins aside).
+for m in flex_attention avg; do
+  "$sel" generate --quiet --model "${models[-1]}" --dataset "${datasets[-1]}" --data-dir "$data" \
+    --max_samples 50 --method "$m" --num_paraphrases 5 --batch_size 32 --device cuda \
+    --devices 0,0 --output-dir "$work/devices" >/dev/null || { echo "FAIL: --devices 0,0 $m"; status=1; }
+done
+python3 - "$work" "${datasets[-1]}" "$(basename "${models[-1]}" .gguf)" <<'PY' || status=1
+import sys, pandas as pd
+work, ds, name = sys.argv[1:4]
+for f in ("flex_attention-5", "ensemble_avg-5"):
+    a = pd.read_feather(f"{work}/cuda/{ds}/{name}/{f}.feather")
+    b = pd.read_feather(f"{work}/devices/{ds}/{name}/{f}.feather")
+    same = a.drop(columns=["margin"], errors="ignore").equals(b.drop(columns=["margin"], errors="ignore"))
+    print(("PASS" if same else "FAIL") + f": --devices 0,0 {f} equals one engine on cuda ({len(a)} rows)")
+    if not same:
+        sys.exit(1)
+PY
 python3 tools/gpu/compare_predictions.py "$work" "$out" || status=1
 echo "== cli checks exit status $status"
 exit $status

@@ -63,10 +63,16 @@ void* device_malloc(size_t bytes, const std::string& device_desc) {
   return p;
 }
 
+void CudaBackend::bind_thread() { CUDA_CHECK(cudaSetDevice(device_)); }
+
 CudaBackend::CudaBackend(DType weight_dtype, const BackendOptions& options)
     : weight_dtype_(weight_dtype), trace_steps_(options.trace_steps) {
   if (device_count() == 0)
     throw InputError(describe_device(0) + "; this machine has no usable GPU: use --device cpu");
+  device_ = options.cuda_device;
+  if (device_ < 0 || device_ >= device_count())
+    throw InputError("--devices: GPU " + std::to_string(device_) + " does not exist (this machine has " +
+                     std::to_string(device_count()) + ": 0.." + std::to_string(device_count() - 1) + ")");
   CUDA_CHECK(cudaSetDevice(device_));
   device_desc_ = describe_device(device_);
   CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));

@@ -53,6 +53,7 @@ class CudaBackend final : public Backend {
   CudaBackend& operator=(const CudaBackend&) = delete;
 
   std::string name() const override;
+  void bind_thread() override;
   void prepare_step(std::span<const int32_t> tokens, std::span<const int32_t> positions,
                     std::span<const KvSlot> slots, const AttentionBatch& plan,
                     std::span<const int32_t> logit_rows) override;
