@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 mkdir -p .carry/bin .carry/data
 for f in build-gpu/bin/*; do xz -T2 -6 -c "$f" > ".carry/bin/$(basename "$f").xz"; done
-for d in myriadlama webqa; do rm -rf ".carry/data/$d" && cp -r "${DATA:-../shared/data}/$d" .carry/data/; done
+for d in myriadlama webqa reference; do rm -rf ".carry/data/$d" && cp -r "${DATA:-../shared/data}/$d" .carry/data/; done
 # spaCy's lemma tables (tools/lemma/fetch_lemma_resources.sh): `confidence` matches lemmas.
 lemma=${SELFENS_LEMMA_DIR:-$HOME/.cache/selfens/lemma}
 if [[ -d $lemma ]]; then rm -rf .carry/lemma && cp -r "$lemma" .carry/lemma; fi
