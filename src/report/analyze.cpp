@@ -376,6 +376,12 @@ std::string generate_command(const AnalyzeOptions& o, const std::string& method,
   return cmd + out;
 }
 
+bool Analysis::grid_only() const {
+  for (const MethodResult& r : comparison)
+    if (r.present) return false;
+  return !pools.empty();
+}
+
 const MethodResult* Analysis::find(const std::string& method) const {
   for (const MethodResult& r : comparison)
     if (r.method == method) return &r;

@@ -114,6 +114,9 @@ struct Analysis {
   size_t shared_questions = 0;
   bool mismatched_sets = false;  // some file answers other questions too
   const MethodResult* find(const std::string& method) const;
+  // Only the grid's files (pools, synced samples) are there: the reports
+  // show the grid and the data set figures, not empty method sections.
+  bool grid_only() const;
   DatasetStats stats;
   std::vector<SampleRow> samples;
   std::optional<double> gain_over_origin;    // fused - origin (fraction)

@@ -274,6 +274,13 @@ nlohmann::json opt(const std::optional<double>& v) {
 
 std::string analysis_text(const Analysis& a) {
   std::ostringstream out;
+  if (a.grid_only()) {
+    out << "=== selfens analysis: dataset " << a.options.dataset << ", model " << a.model_dir
+        << ", the original's grid ===\nresults: " << a.dir.string() << "\n\n";
+    print_stats(out, a);
+    out << "\n" << pool_grid_text(a.pools);
+    return out.str();
+  }
   out << "=== selfens analysis: dataset " << a.options.dataset << ", model " << a.model_dir
       << ", N = " << a.n << " ===\n";
   out << "results: " << a.dir.string() << "\n\n";

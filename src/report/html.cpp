@@ -221,6 +221,16 @@ std::string analysis_html(const Analysis& a) {
       std::to_string(a.n) + ")";
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>"
     << xml_escape(title) << "</title>\n" << kStyle << "</head><body>\n";
+  if (a.grid_only()) {  // pools and synced samples only: no empty method sections
+    const std::string grid = "selfens analysis: " + a.options.dataset + " / " + a.model_dir +
+                             ", the original's grid";
+    h << "<h1>" << xml_escape(grid) << "</h1>\n<p class=\"note\">results: "
+      << xml_escape(a.dir.string()) << "</p>\n" << pool_grid_html(a.pools)
+      << "<h2>Dataset statistics and sample generations</h2>\n";
+    stats_section(h, a);
+    h << "</body></html>\n";
+    return h.str();
+  }
   h << "<h1>" << xml_escape(title) << "</h1>\n<p class=\"note\">results: "
     << xml_escape(a.dir.string()) << "</p>\n";
   const MethodResult* f = a.find("flex_attention");

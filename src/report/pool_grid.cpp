@@ -118,7 +118,7 @@ std::vector<std::vector<const PoolCell*>> cells_by_method(const PoolGrid& g) {
   return out;
 }
 
-std::string heat_color(double v) {  // white (0) to dark blue (1)
+std::string heat_color(double v) {  // pale (0) to dark blue (1)
   const int r = int(235 - 200 * v), gch = int(242 - 150 * v), b = int(250 - 60 * v);
   char buf[16];
   std::snprintf(buf, sizeof buf, "#%02x%02x%02x", std::clamp(r, 0, 255), std::clamp(gch, 0, 255),
@@ -135,12 +135,21 @@ std::string heat_map(const std::vector<const PoolCell*>& cells, const std::strin
     sizes.insert(c->samples);
   }
   const std::vector<int> cols(sizes.begin(), sizes.end());
-  const double cw = 78, ch = 26, left = 90, top = 48;
-  const double width = left + cw * double(cols.size()) + 20, height = top + ch * double(pools.size()) + 16;
+  // Colours span this map's own range, so that a few points show.
+  double lo = 1, hi = 0;
+  for (const PoolCell* c : cells) lo = std::min(lo, c->accuracy), hi = std::max(hi, c->accuracy);
+  // 0.2..1: the palest cell stays distinguishable from an empty one.
+  auto shade = [&](double v) { return 0.2 + 0.8 * (hi > lo ? (v - lo) / (hi - lo) : 0.5); };
+  const std::string name = cells.front()->method +
+                           (cells.front()->variant.empty() ? "" : "_" + cells.front()->variant);
+  const std::string title = name + ": accuracy by pool (rows) and paraphrases asked S (columns)";
+  const std::string legend = "darker is higher: " + pct(lo) + " (palest) to " + pct(hi) + " (darkest)";
+  const double cw = 78, ch = 26, left = 90, top = 62;
+  const double width = std::max(left + cw * double(cols.size()) + 20, 16 + 6.8 * double(title.size()));
+  const double height = top + ch * double(pools.size()) + 16;
   std::string s = svg_open(width, height, id);
-  s += svg_text(left, 18, "accuracy of " + cells.front()->method +
-                              (cells.front()->variant.empty() ? "" : "_" + cells.front()->variant) +
-                              " by pool (rows) and paraphrases asked S (columns)", "start", 12, "#222", "bold");
+  s += svg_text(8, 18, title, "start", 12, "#222", "bold");
+  s += svg_text(8, 34, legend, "start", 11, "#555");
   for (size_t j = 0; j < cols.size(); ++j)
     s += svg_text(left + cw * (double(j) + 0.5), top - 8, "S = " + std::to_string(cols[j]), "middle");
   for (size_t i = 0; i < pools.size(); ++i) {
@@ -151,10 +160,10 @@ std::string heat_map(const std::vector<const PoolCell*>& cells, const std::strin
       const PoolCell* cell = nullptr;
       for (const PoolCell* c : cells)
         if (c->pool() == pools[i] && c->samples == cols[j]) cell = c;
-      s += svg_rect(x, y, cw - 2, ch - 2, cell ? heat_color(cell->accuracy) : "#f6f6f6");
+      s += svg_rect(x, y, cw - 2, ch - 2, cell ? heat_color(shade(cell->accuracy)) : "#f6f6f6");
       if (cell)
         s += svg_text(x + cw / 2 - 1, y + ch * 0.62, pct(cell->accuracy), "middle", 11,
-                      cell->accuracy > 0.55 ? "#fff" : "#222");
+                      shade(cell->accuracy) > 0.65 ? "#fff" : "#222");
     }
   }
   return s + "</svg>\n";
