@@ -255,3 +255,7 @@ def test_pool_grid_and_synced_samples(tmp_path):
     assert row["order_sensitive"] == int((per_q["min"] != per_q["max"]).sum())
     page = html.read_text()
     assert 'id="pools"' in page and 'id="pool-heat-0"' in page and 'id="synced"' in page
+    assert "not run" not in page  # grid files alone: no empty method sections
+    text = subprocess.run([CLI, "analyze", "--dataset", "myriadlama", "--model", "m", "--output-dir",
+                           str(tmp_path)], capture_output=True, text=True).stdout
+    assert "the original's grid" in text and "avg-m5a5s3" in text and "not run" not in text
