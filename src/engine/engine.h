@@ -40,6 +40,14 @@ struct EngineStats {
   int64_t logit_rows = 0;   // rows that produced logits
   double enqueue_seconds = 0;
   double finish_seconds = 0;
+  EngineStats& operator+=(const EngineStats& o) {  // several engines of one job
+    forward_calls += o.forward_calls;
+    rows += o.rows;
+    logit_rows += o.logit_rows;
+    enqueue_seconds += o.enqueue_seconds;
+    finish_seconds += o.finish_seconds;
+    return *this;
+  }
 };
 
 struct EngineOptions {

@@ -1,10 +1,8 @@
 #include "jobs/generate.h"
 
 #include <algorithm>
-#include <exception>
 #include <thread>
 #include <mutex>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -344,14 +342,7 @@ bool answer_jobs(const GenerateOptions& o, const std::string& backend, const dat
   auto take_stats = [&] {
     counters.decoding = std::chrono::duration<double>(Clock::now() - decode_start).count();
     counters.engine = {};
-    for (const auto& e : engines) {
-      const EngineStats s = (**e).stats();
-      counters.engine.forward_calls += s.forward_calls;
-      counters.engine.rows += s.rows;
-      counters.engine.logit_rows += s.logit_rows;
-      counters.engine.enqueue_seconds += s.enqueue_seconds;
-      counters.engine.finish_seconds += s.finish_seconds;
-    }
+    for (const auto& e : engines) counters.engine += (**e).stats();
   };
   JobLoop loop("generate " + method_name(o.method.method), static_cast<int64_t>(jobs.size()),
                o.quiet, o.checkpoint, [&] {
@@ -370,33 +361,15 @@ bool answer_jobs(const GenerateOptions& o, const std::string& backend, const dat
     ++res.new_questions;
     loop.finished_one();
   };
-  // An engine that fails stops the others; its error is rethrown.
-  std::atomic<bool> failed{false};
-  auto stop = [&] { return failed.load() || interrupted(); };
-  std::vector<char> finished(n_engines, 0);
-  std::vector<std::exception_ptr> errors(n_engines);
-  auto drive = [&](size_t e) {
-    try {
-      (**engines[e]).backend().bind_thread();
-      const int batch = std::max(1, std::min<int>(o.batch_size, int(inputs[e].size())));
-      finished[e] = runners[e]->run(inputs[e], batch, on_done, stop);
-    } catch (...) {
-      errors[e] = std::current_exception();
-      failed = true;
-    }
-  };
-  if (n_engines == 1) {
-    drive(0);
-  } else {
-    std::vector<std::thread> workers;
-    for (size_t e = 0; e < n_engines; ++e) workers.emplace_back(drive, e);
-    for (auto& w : workers) w.join();
-  }
+  // Each engine on its own thread; one that fails stops the others.
+  const bool finished = run_in_parallel(n_engines, [&](size_t e, const std::function<bool()>& stop) {
+    (**engines[e]).backend().bind_thread();
+    const int batch = std::max(1, std::min<int>(o.batch_size, int(inputs[e].size())));
+    return runners[e]->run(inputs[e], batch, on_done, stop);
+  });
   loop.finish();
   take_stats();
-  for (const auto& err : errors)
-    if (err) std::rethrow_exception(err);
-  return std::all_of(finished.begin(), finished.end(), [](char f) { return f != 0; });
+  return finished;
 }
 
 void validate_options(const GenerateOptions& o) {

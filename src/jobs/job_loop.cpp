@@ -1,5 +1,9 @@
 #include "jobs/job_loop.h"
 
+#include <atomic>
+#include <exception>
+#include <thread>
+
 #include "util/interrupt.h"
 
 namespace selfens {
@@ -35,6 +39,34 @@ JobEngine::JobEngine(const std::shared_ptr<LoadedModel>& preloaded, const Sessio
     owned_ = open_job_engine(session.model, backend, threads, device);
     engine_ = owned_.get();
   }
+}
+
+bool run_in_parallel(size_t count,
+                     const std::function<bool(size_t, const std::function<bool()>& stop)>& run) {
+  std::atomic<bool> failed{false};
+  const std::function<bool()> stop = [&] { return failed.load() || interrupted(); };
+  std::vector<char> finished(count, 0);
+  std::vector<std::exception_ptr> errors(count);
+  auto drive = [&](size_t i) {
+    try {
+      finished[i] = run(i, stop);
+    } catch (...) {
+      errors[i] = std::current_exception();
+      failed = true;
+    }
+  };
+  if (count == 1) {
+    drive(0);
+  } else {
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < count; ++i) threads.emplace_back(drive, i);
+    for (auto& t : threads) t.join();
+  }
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  for (char f : finished)
+    if (!f) return false;
+  return true;
 }
 
 JobLoop::JobLoop(const std::string& label, int64_t total, bool quiet, CheckpointPolicy checkpoint,

@@ -60,6 +60,13 @@ class JobEngine {
   Engine* engine_ = nullptr;
 };
 
+// Calls run(i, stop) for i in [0, count): inline for one, else one thread
+// each (--devices: an engine per thread). stop() turns true on Ctrl+C or
+// once some run threw; the first exception is rethrown after every thread
+// joined. Returns whether every run returned true (finished).
+bool run_in_parallel(size_t count,
+                     const std::function<bool(size_t, const std::function<bool()>& stop)>& run);
+
 class JobLoop {
  public:
   // `save` writes the partial output (called when a checkpoint is due; may
