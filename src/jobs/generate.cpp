@@ -52,9 +52,14 @@ std::string confidence_key(const std::string& uuid, const std::string& paraphras
 }
 
 Confidences load_confidences(const fs::path& path, const std::string& dataset) {
-  SELFENS_REQUIRE(fs::exists(path), path.string() +
-                                        ": not found; weighted methods need the confidence "
-                                        "scores of `selfens confidence` for this data set and model");
+  if (!fs::exists(path)) {
+    const auto sets = shard_sets(path.parent_path());
+    SELFENS_REQUIRE(std::find(sets.begin(), sets.end(), path) == sets.end(),
+                    path.string() + ": not found, but its shards are there: run `selfens merge " +
+                        path.string() + "` first");
+    throw InputError(path.string() + ": not found; weighted methods need the confidence "
+                     "scores of `selfens confidence` for this data set and model");
+  }
   io::Table t = io::read_feather(path);
   check_confidence_dataset(t, path, dataset);
   Confidences c;

@@ -89,3 +89,12 @@ def test_devices_deal_questions_and_keep_the_rows(tmp_path, method):
     assert (a.margin - b.margin).abs().max() < 1e-4
     r = run(*args, "--output-dir", tmp_path / "bad", "--devices", "x", check=False)
     assert r.returncode == 2 and "--devices" in r.stderr
+
+
+def test_weighted_run_names_the_merge_its_confidence_shards_need(tmp_path):
+    run("confidence", "--quiet", "--model", TINY, "--max_samples", 2, "--num_samples", 2,
+        "--max_new_tokens", 2, "--output-dir", tmp_path, "--shard", "1/2")
+    r = run("generate", "--quiet", "--model", TINY, "--method", "weighted_avg", "--max_samples", 2,
+            "--output-dir", tmp_path, check=False)
+    assert r.returncode == 2
+    assert "its shards are there: run `selfens merge" in r.stderr
