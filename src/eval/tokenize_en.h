@@ -20,11 +20,9 @@
 #include <string_view>
 #include <vector>
 
-namespace selfens::eval {
+#include "util/utf8.h"  // utf8_decode, utf8_encode
 
-// UTF-8 <-> code points. Invalid UTF-8 bytes decode to U+FFFD.
-std::u32string utf8_decode(std::string_view text);
-std::string utf8_encode(std::u32string_view text);
+namespace selfens::eval {
 
 // Python's str.lower() for one code point (single-code-point mappings only).
 char32_t lower_char(char32_t c);

@@ -6,42 +6,36 @@
 #include <cstdlib>
 
 #include "io/atomic_file.h"
+#include "util/utf8.h"
 
 namespace selfens::io {
 namespace {
 
-// The next UTF-8 code point of `s` at `i` (advancing i); invalid bytes are
-// returned one by one as themselves.
-uint32_t next_code_point(std::string_view s, size_t& i) {
-  const auto b = static_cast<unsigned char>(s[i]);
-  int len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 1;
-  if (i + size_t(len) > s.size()) len = 1;
-  uint32_t cp = len == 1 ? b : b & (0x7f >> len);
-  for (int k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + size_t(k)]) & 0x3f);
-  i += size_t(len);
-  return cp;
-}
-
-bool printable(uint32_t cp) {
+bool printable(char32_t cp) {
   if (cp < 0x20 || (cp >= 0x7f && cp <= 0xa0) || cp == 0xad) return false;
   if (cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202f)) return false;
   if ((cp >= 0x205f && cp <= 0x2064) || cp == 0x3000 || cp == 0xfeff) return false;
   return true;
 }
 
-void append_escape(std::string& out, uint32_t cp) {
+void append_escape(std::string& out, char32_t cp) {
   char buf[12];
-  if (cp <= 0xff) std::snprintf(buf, sizeof buf, "\\x%02x", cp);
-  else if (cp <= 0xffff) std::snprintf(buf, sizeof buf, "\\u%04x", cp);
-  else std::snprintf(buf, sizeof buf, "\\U%08x", cp);
+  const unsigned v = cp;
+  if (v <= 0xff) std::snprintf(buf, sizeof buf, "\\x%02x", v);
+  else if (v <= 0xffff) std::snprintf(buf, sizeof buf, "\\u%04x", v);
+  else std::snprintf(buf, sizeof buf, "\\U%08x", v);
   out += buf;
 }
 
-std::string list_repr(const Strings& items) {
+// "[a, b]" with each item as repr(item): Python's repr of a list.
+template <class T, class Repr>
+std::string list_repr(const std::vector<T>& items, Repr repr) {
   std::string s = "[";
-  for (size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + python_repr(items[i]);
+  for (size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + repr(items[i]);
   return s + "]";
 }
+
+std::string strings_repr(const Strings& items) { return list_repr(items, python_repr); }
 
 std::string field(const Column& c, size_t row) {
   switch (c.type()) {
@@ -52,26 +46,14 @@ std::string field(const Column& c, size_t row) {
       return std::isnan(v) ? "" : python_float_repr(v);
     }
     case ColumnType::kBool: return std::get<std::vector<bool>>(c.data)[row] ? "True" : "False";
-    case ColumnType::kListUtf8: return list_repr(std::get<std::vector<Strings>>(c.data)[row]);
-    case ColumnType::kListListUtf8: {
-      const auto& lists = std::get<std::vector<std::vector<Strings>>>(c.data)[row];
-      std::string s = "[";
-      for (size_t i = 0; i < lists.size(); ++i) s += (i ? ", " : "") + list_repr(lists[i]);
-      return s + "]";
-    }
-    case ColumnType::kListInt64: {
-      std::string s = "[";
-      const auto& v = std::get<std::vector<std::vector<int64_t>>>(c.data)[row];
-      for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
-      return s + "]";
-    }
-    case ColumnType::kListFloat64: {
-      std::string s = "[";
-      const auto& v = std::get<std::vector<std::vector<double>>>(c.data)[row];
-      for (size_t i = 0; i < v.size(); ++i)
-        s += (i ? ", " : "") + (std::isnan(v[i]) ? std::string("nan") : python_float_repr(v[i]));
-      return s + "]";
-    }
+    case ColumnType::kListUtf8: return strings_repr(std::get<std::vector<Strings>>(c.data)[row]);
+    case ColumnType::kListListUtf8:
+      return list_repr(std::get<std::vector<std::vector<Strings>>>(c.data)[row], strings_repr);
+    case ColumnType::kListInt64:
+      return list_repr(std::get<std::vector<std::vector<int64_t>>>(c.data)[row],
+                       [](int64_t v) { return std::to_string(v); });
+    case ColumnType::kListFloat64:
+      return list_repr(std::get<std::vector<std::vector<double>>>(c.data)[row], python_float_repr);
   }
   return "";
 }
@@ -96,10 +78,8 @@ std::string python_repr(std::string_view text) {
   const bool has_double = text.find('"') != std::string_view::npos;
   const char quote = has_single && !has_double ? '"' : '\'';
   std::string out(1, quote);
-  for (size_t i = 0; i < text.size();) {
-    const size_t start = i;
-    const uint32_t cp = next_code_point(text, i);
-    if (cp == uint32_t(quote) || cp == '\\') {
+  for (const char32_t cp : utf8_decode(text)) {
+    if (cp == char32_t(quote) || cp == '\\') {
       out += '\\';
       out += char(cp);
     } else if (cp == '\n') {
@@ -111,7 +91,7 @@ std::string python_repr(std::string_view text) {
     } else if (!printable(cp)) {
       append_escape(out, cp);
     } else {
-      out.append(text.substr(start, i - start));
+      out += utf8_encode(std::u32string_view(&cp, 1));
     }
   }
   return out + quote;

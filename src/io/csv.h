@@ -11,7 +11,7 @@
 // escapes the ASCII controls, C1 controls and the Unicode separators and
 // format characters found in text (U+00A0, U+00AD, U+1680, U+2000-U+200F,
 // U+2028-U+202F, U+205F-U+2064, U+3000, U+FEFF), not every unassigned code
-// point.
+// point. Invalid UTF-8 reads as U+FFFD (a Python str cannot hold it).
 #include <filesystem>
 #include <string>
 
