@@ -91,6 +91,37 @@ std::string ask_key(const std::string& uuid, int64_t sample) {
   return sample < 0 ? uuid : uuid + '\x1f' + std::to_string(sample);
 }
 
+// Each question's asks under the run's selection, drawn once per run (pool
+// and synced draws seed a generator per question) and shared by the jobs,
+// the check of a resumed file's rows and the completeness check.
+class AskTable {
+ public:
+  AskTable(const data::Dataset& ds, const data::ParaphraseSelection& selection)
+      : ds_(ds), selection_(selection) {}
+  const std::vector<data::Ask>& of(size_t question) {
+    auto it = asks_.find(question);
+    if (it == asks_.end())
+      it = asks_.emplace(question, data::asks_of(ds_.questions[question], selection_)).first;
+    return it->second;
+  }
+  // The asks of question i whose rows are not in `done`. Without synced
+  // samples a question has one ask, keyed by its uuid: no draw is needed to
+  // see that it is done.
+  std::vector<const data::Ask*> missing(size_t i, const std::unordered_set<std::string>& done) {
+    const std::string& uuid = ds_.questions[i].uuid;
+    std::vector<const data::Ask*> out;
+    if (!selection_.synced && done.count(uuid)) return out;
+    for (const data::Ask& a : of(i))
+      if (!done.count(ask_key(uuid, a.sample))) out.push_back(&a);
+    return out;
+  }
+
+ private:
+  const data::Dataset& ds_;
+  const data::ParaphraseSelection& selection_;
+  std::unordered_map<size_t, std::vector<data::Ask>> asks_;
+};
+
 // The file's optional columns for this run.
 ResultColumns result_columns(const GenerateOptions& o) {
   const data::ParaphraseSelection& s = o.method.paraphrases;
@@ -103,19 +134,19 @@ ResultColumns result_columns(const GenerateOptions& o) {
 }
 
 // A job for each ask of the first `selected` questions (of the shard) not in `done`.
-std::vector<Job> make_jobs(const data::Dataset& ds, const MethodConfig& m, size_t selected,
-                           const Shard& shard, const std::unordered_set<std::string>& done,
-                           const Confidences& conf, const fs::path& conf_path) {
+std::vector<Job> make_jobs(const data::Dataset& ds, const MethodConfig& m, AskTable& asks,
+                           size_t selected, const Shard& shard,
+                           const std::unordered_set<std::string>& done, const Confidences& conf,
+                           const fs::path& conf_path) {
   std::vector<Job> jobs;
   for (size_t i = 0; i < selected; ++i) {
     if (!shard.holds(i)) continue;
     const auto& q = ds.questions[i];
-    for (data::Ask& ask : data::asks_of(q, m.paraphrases)) {
-      if (done.count(ask_key(q.uuid, ask.sample))) continue;
+    for (const data::Ask* ask : asks.missing(i, done)) {
       Job j;
       j.question = i;
-      j.paraphrases = data::ask_paraphrases(q, ask);
-      j.ask = std::move(ask);
+      j.paraphrases = data::ask_paraphrases(q, *ask);
+      j.ask = *ask;
       for (const auto& p : j.paraphrases) {
         j.prompts.push_back(data::build_prompt(ds.block, p));
         if (!is_weighted(m.method)) continue;
@@ -241,7 +272,7 @@ io::Metadata run_metadata(const GenerateOptions& o, const RunIdentity& id, size_
 // been regenerated since).
 std::vector<ResultRow> previous_rows(const io::Table& file, const fs::path& path,
                                      const data::Dataset& ds, const GenerateOptions& o,
-                                     const RunIdentity& id) {
+                                     const RunIdentity& id, AskTable& asks_of_question) {
   id.require_same(file, path);
   const bool per_prompt = o.method.method == Method::kPerPrompt;
   std::vector<ResultRow> rows;
@@ -260,7 +291,7 @@ std::vector<ResultRow> previous_rows(const io::Table& file, const fs::path& path
                                            "' is not in data set '" + ds.name + "'" + redo);
     r.question = it->second;
     const auto& q = ds.questions[r.question];
-    const std::vector<data::Ask> asks = data::asks_of(q, o.method.paraphrases);
+    const std::vector<data::Ask>& asks = asks_of_question.of(r.question);
     const size_t ask = r.sample_index < 0 ? 0 : size_t(r.sample_index);
     SELFENS_REQUIRE(ask < asks.size(), path.string() + ": question uuid '" + r.uuid +
                                            "': sample_index " + std::to_string(r.sample_index) +
@@ -284,18 +315,10 @@ std::vector<ResultRow> previous_rows(const io::Table& file, const fs::path& path
 }
 
 // Whether every ask of the first `count` questions has its rows.
-bool covers(const data::Dataset& ds, size_t count, const data::ParaphraseSelection& selection,
-            const Shard& shard, const std::unordered_set<std::string>& done) {
-  for (size_t i = 0; i < count; ++i) {
-    if (!shard.holds(i)) continue;
-    const auto& q = ds.questions[i];
-    if (!selection.synced) {
-      if (!done.count(q.uuid)) return false;
-      continue;
-    }
-    for (const data::Ask& a : data::asks_of(q, selection))
-      if (!done.count(ask_key(q.uuid, a.sample))) return false;
-  }
+bool covers(size_t count, AskTable& asks, const Shard& shard,
+            const std::unordered_set<std::string>& done) {
+  for (size_t i = 0; i < count; ++i)
+    if (shard.holds(i) && !asks.missing(i, done).empty()) return false;
   return true;
 }
 
@@ -430,12 +453,13 @@ GenerateResult run_generate(const GenerateOptions& options) {
   const RunIdentity id = run_identity(o, ds, backend, is_weighted(o.method.method) ? &conf : nullptr);
   std::optional<io::Table> file = o.overwrite ? std::nullopt : read_existing_output(res.path);
   std::vector<ResultRow> rows;
-  if (file) rows = previous_rows(*file, res.path, ds, o, id);
+  AskTable asks(ds, o.method.paraphrases);
+  if (file) rows = previous_rows(*file, res.path, ds, o, id, asks);
   std::unordered_set<std::string> done;
   for (const auto& r : rows) done.insert(ask_key(r.uuid, r.sample_index));
   // The file's selection grows to this run's; it never shrinks.
   const size_t selection = std::max(selected, file ? recorded_selection(*file, total) : 0);
-  std::vector<Job> jobs = make_jobs(ds, o.method, selected, o.shard, done, conf, paths.confidence());
+  std::vector<Job> jobs = make_jobs(ds, o.method, asks, selected, o.shard, done, conf, paths.confidence());
   if (jobs.empty() && file) {
     res.rows = rows.size();
     res.skipped = true;
@@ -464,7 +488,7 @@ GenerateResult run_generate(const GenerateOptions& options) {
   std::function<bool(bool)> save = [&](bool run_finished) {
     std::stable_sort(rows.begin(), rows.end(), row_order);
     counters.wall = std::chrono::duration<double>(Clock::now() - start).count();
-    const bool complete = run_finished && covers(ds, selection, o.method.paraphrases, o.shard, done);
+    const bool complete = run_finished && covers(selection, asks, o.shard, done);
     io::Table t = rows_to_table(rows, result_columns(o),
                                 run_metadata(o, id, selection, total, complete, counters));
     if (lemmatizer) eval::add_lemma_columns(t, *lemmatizer);
