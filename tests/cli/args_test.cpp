@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error_of.h"
 #include "util/check.h"
 
 namespace selfens::cli {
@@ -19,14 +20,7 @@ Args parse(std::vector<std::string> words) {
               {"threads", "temperature", "max_samples"}, {"quiet"});
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
 
 TEST(Args, IntegerRanges) {
   EXPECT_EQ(parse({"--threads", "4"}).integer("threads", 0, 1, 4096), 4);

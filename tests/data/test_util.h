@@ -8,7 +8,7 @@
 
 #include <unistd.h>
 
-#include "util/check.h"
+#include "common/error_of.h"
 
 namespace selfens::test {
 
@@ -44,16 +44,5 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
-
-// The InputError message of `f()`, or "" when it does not throw.
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace selfens::test

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include "common/error_of.h"
 #include "data/output_paths.h"
 #include "io/feather.h"
 #include "util/check.h"
@@ -15,14 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
 
 TEST(Shard, ParsesKofN) {
   const Shard s = parse_shard("2/4");
