@@ -20,49 +20,22 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-models="" methods="" ns="5" shards=4 dataset="" out="" wait=0 sbatch_args="" extra=()
-while [[ $# -gt 0 ]]; do
-  case $1 in
-    --models) models=$2; shift 2 ;;
-    --methods) methods=$2; shift 2 ;;
-    --n) ns=$2; shift 2 ;;
-    --shards) shards=$2; shift 2 ;;
-    --dataset) dataset=$2; shift 2 ;;
-    --output-dir|--output_dir) out=$2; shift 2 ;;
-    --sbatch) sbatch_args=$2; shift 2 ;;
-    --wait) wait=1; shift ;;
-    --) shift; extra=("$@"); break ;;
-    *) echo "sweep.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
-  esac
-done
-for v in models methods dataset out; do
-  [[ -n ${!v} ]] || { echo "sweep.sh: --${v/out/output-dir} is required" >&2; exit 2; }
-done
-[[ $shards =~ ^[1-9][0-9]*$ ]] || { echo "sweep.sh: --shards must be a positive integer" >&2; exit 2; }
+export SWEEP_LIB=$here/sweep_lib.sh  # the array tasks source it too
+# shellcheck source=sweep_lib.sh
+source "$SWEEP_LIB"
+parse_sweep_options sweep.sh "$@"
 export SELFENS=${SELFENS:-$root/build/selfens}
 [[ -x $SELFENS ]] || { echo "sweep.sh: no selfens binary at $SELFENS (set SELFENS)" >&2; exit 2; }
-mkdir -p "$out/slurm"
-out=$(cd "$out" && pwd)
 list="$out/slurm/runs-$(date +%Y%m%d-%H%M%S)-$$.txt"
-: > "$list"
-for model in $models; do
-  for method in $methods; do
-    case $method in
-      origin|per_prompt|confidence) echo "$model $method 0" >> "$list" ;;
-      *) for n in $ns; do echo "$model $method $n" >> "$list"; done ;;
-    esac
-  done
-done
+sweep_runs > "$list"
 runs=$(wc -l < "$list")
 tasks=$(( runs * shards ))
 # shellcheck disable=SC2086
 array=$(sbatch --parsable $sbatch_args --array=0-$((tasks - 1)) \
   --output="$out/slurm/%x-%A_%a.log" "$here/shard_task.sbatch" "$list" "$shards" \
   --dataset "$dataset" --output-dir "$out" "${extra[@]}")
-# The result folder of each model, named as selfens names it (the last path
-# component, without .gguf).
 dirs=()
-while read -r m; do dirs+=("$out/$dataset/$(basename "${m%/}" .gguf)"); done < <(cut -d' ' -f1 "$list" | sort -u)
+for m in $models; do dirs+=("$(result_dir "$m")"); done
 echo "runs: $runs x $shards shards = $tasks tasks; array job $array (list $list)"
 # A failed shard cancels the merge (--kill-on-invalid-dep) instead of leaving it pending.
 waiting=(); [[ $wait == 1 ]] && waiting=(--wait)
