@@ -1,5 +1,6 @@
 #include "plan/method_recipe.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <utility>
@@ -83,6 +84,11 @@ const std::vector<std::string>& method_names() {
     return v;
   }();
   return names;
+}
+
+size_t method_rank(std::string_view method) {
+  const auto& names = method_names();
+  return size_t(std::find(names.begin(), names.end(), method) - names.begin());
 }
 
 std::string method_list(std::string_view sep) {

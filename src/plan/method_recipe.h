@@ -63,6 +63,8 @@ const MethodRecipe& recipe(std::string_view name);
 Method parse_method(const std::string& s);
 std::string method_name(Method m);
 const std::vector<std::string>& method_names();  // report order
+// A method's place in report order (method_names().size() for other names).
+size_t method_rank(std::string_view method);
 std::string method_list(std::string_view sep = " | ");  // "origin | per_prompt | ..."
 
 Layout parse_layout(const std::string& s);  // InputError naming the valid values

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 #include <optional>
@@ -348,13 +349,9 @@ std::vector<RunFile> scan_results(const fs::path& dir) {
   for (const auto& e : fs::directory_iterator(dir, ec))
     if (e.is_regular_file())
       if (auto f = run_file_of(e.path())) out.push_back(std::move(*f));
-  const auto& names = method_names();
-  auto rank = [&](const RunFile& r) {
-    return std::find(names.begin(), names.end(), r.method) - names.begin();
-  };
-  std::sort(out.begin(), out.end(), [&](const RunFile& a, const RunFile& b) {
-    if (rank(a) != rank(b)) return rank(a) < rank(b);
-    return a.n != b.n ? a.n < b.n : a.variant < b.variant;
+  std::sort(out.begin(), out.end(), [](const RunFile& a, const RunFile& b) {
+    return std::make_tuple(method_rank(a.method), a.n, a.variant) <
+           std::make_tuple(method_rank(b.method), b.n, b.variant);
   });
   return out;
 }

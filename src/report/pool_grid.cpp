@@ -49,11 +49,6 @@ std::optional<PoolName> parse_name(const std::string& name) {
   return std::nullopt;
 }
 
-size_t method_rank(const std::string& method) {
-  const auto& names = method_names();
-  return size_t(std::find(names.begin(), names.end(), method) - names.begin());
-}
-
 SyncedResult score_synced(const LoadedResult& l, const PoolName& p, const fs::path& path) {
   SyncedResult s;
   s.method = p.method, s.variant = p.variant, s.n = p.b, s.samples = p.c, s.repeat = p.repeat;
