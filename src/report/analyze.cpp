@@ -241,21 +241,6 @@ std::string missing_message(const AnalyzeOptions& o, const fs::path& dir) {
          generate_command(o, "flex_attention", n) + "`";
 }
 
-// The questions every file answers.
-UuidSet shared_uuids(const std::vector<const Loaded*>& files) {
-  UuidSet shared;
-  for (size_t f = 0; f < files.size(); ++f) {
-    const auto index = uuid_index(files[f]->table);
-    if (f == 0) {
-      for (const auto& [u, i] : index) shared.insert(u);
-      continue;
-    }
-    for (auto it = shared.begin(); it != shared.end();)
-      it = index.count(*it) ? std::next(it) : shared.erase(it);
-  }
-  return shared;
-}
-
 // Restricts the comparison to the questions every present file answers
 // (InputError under --strict when their sets differ). Returns the set, or
 // null when every file answers the same questions.

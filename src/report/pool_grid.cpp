@@ -75,24 +75,17 @@ SyncedResult score_synced(const LoadedResult& l, const PoolName& p, const fs::pa
 }
 
 void score_cells(PoolGrid& g, ResultCache& cache) {
-  std::optional<UuidSet> shared;
-  for (PoolCell& c : g.cells) {
-    const auto index = uuid_index(cache.get(c.file).table);
-    c.own_questions = index.size();
-    if (!shared) {
-      shared.emplace();
-      for (const auto& [u, row] : index) shared->insert(u);
-      continue;
-    }
-    std::erase_if(*shared, [&](const std::string& u) { return !index.count(u); });
-  }
-  if (!shared) return;
-  g.shared_questions = shared->size();
+  if (g.cells.empty()) return;
+  std::vector<const LoadedResult*> files;
+  for (const PoolCell& c : g.cells) files.push_back(&cache.get(c.file));
+  const UuidSet shared = shared_uuids(files);
+  g.shared_questions = shared.size();
   for (PoolCell& c : g.cells) {
     const LoadedResult& l = cache.get(c.file);
+    c.own_questions = uuid_index(l.table).size();
     const auto& ids = l.table.utf8("uuid");
     for (size_t i = 0; i < ids.size(); ++i) {
-      if (!shared->count(ids[i])) continue;
+      if (!shared.count(ids[i])) continue;
       ++c.questions;
       c.correct += l.correct[i];
     }

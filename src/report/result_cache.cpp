@@ -19,4 +19,18 @@ std::unordered_map<std::string, size_t> uuid_index(const io::Table& t) {
   return m;
 }
 
+UuidSet shared_uuids(const std::vector<const LoadedResult*>& files) {
+  UuidSet shared;
+  for (size_t f = 0; f < files.size(); ++f) {
+    const auto index = uuid_index(files[f]->table);
+    if (f == 0) {
+      for (const auto& [u, i] : index) shared.insert(u);
+      continue;
+    }
+    for (auto it = shared.begin(); it != shared.end();)
+      it = index.count(*it) ? std::next(it) : shared.erase(it);
+  }
+  return shared;
+}
+
 }  // namespace selfens::report

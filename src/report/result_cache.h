@@ -35,4 +35,7 @@ using UuidSet = std::unordered_set<std::string>;
 // uuid -> row (the first row of each uuid).
 std::unordered_map<std::string, size_t> uuid_index(const io::Table& t);
 
+// The questions (uuids) every one of `files` answers.
+UuidSet shared_uuids(const std::vector<const LoadedResult*>& files);
+
 }  // namespace selfens::report
