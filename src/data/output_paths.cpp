@@ -30,9 +30,15 @@ std::string join_indexs(const std::vector<int>& indexs) {
   return s;
 }
 
-bool is_shard_file(const std::string& name) {
-  static const std::regex re(R"(\.shard\d{1,4}of\d{1,4}\.feather$)");
-  return std::regex_search(name, re);
+std::string shard_file_name(const ShardFile& f) {
+  return f.stem + ".shard" + std::to_string(f.index) + "of" + std::to_string(f.count) + ".feather";
+}
+
+std::optional<ShardFile> parse_shard_file(const std::string& name) {
+  static const std::regex re(R"(^(.+)\.shard(\d{1,4})of(\d{1,4})\.feather$)");
+  std::smatch m;
+  if (!std::regex_match(name, m, re)) return std::nullopt;
+  return ShardFile{m[1].str(), std::stoi(m[2]), std::stoi(m[3])};
 }
 
 OutputPaths::OutputPaths(fs::path root, std::string dataset, const std::string& model)

@@ -17,6 +17,7 @@
 // ({stem}: ensemble_avg, flex_attention, per_prompt, ...).
 // ROOT defaults to "datasets" (the original's DATATASET_ROOT).
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,16 @@ std::string output_model_name(const std::string& model);
 // "0,2,4"
 std::string join_indexs(const std::vector<int>& indexs);
 
-// Whether a file name is a shard's (NAME.shardKofN.feather, jobs/shard.h):
-// reports read merged files only.
-bool is_shard_file(const std::string& name);
+// A shard's file name, STEM.shardKofN.feather (jobs/shard.h; K 1-based).
+struct ShardFile {
+  std::string stem;
+  int index = 0, count = 0;  // K, N
+};
+std::string shard_file_name(const ShardFile& f);
+// nullopt for other names.
+std::optional<ShardFile> parse_shard_file(const std::string& name);
+// Whether a file name is a shard's: reports read merged files only.
+inline bool is_shard_file(const std::string& name) { return parse_shard_file(name).has_value(); }
 
 class OutputPaths {
  public:

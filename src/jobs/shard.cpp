@@ -6,6 +6,7 @@
 #include <regex>
 #include <set>
 
+#include "data/output_paths.h"
 #include "io/feather.h"
 #include "util/check.h"
 
@@ -23,14 +24,6 @@ const std::set<std::string> kOwn = {"selfens.shard", "selfens.complete"};
 
 bool per_shard(const std::string& key) {
   return kIntegerCounters.count(key) || kSecondCounters.count(key) || kOwn.count(key);
-}
-
-// STEM.shardKofN.feather -> (K, N) for a file of `stem`.
-std::optional<std::pair<int, int>> shard_of(const std::string& name, const std::string& stem) {
-  static const std::regex re(R"(^(.+)\.shard(\d{1,4})of(\d{1,4})\.feather$)");
-  std::smatch m;
-  if (!std::regex_match(name, m, re) || m[1] != stem) return std::nullopt;
-  return std::pair{std::stoi(m[2]), std::stoi(m[3])};
 }
 
 // Consecutive rows of one uuid: a question's rows (per_prompt, synced
@@ -100,20 +93,16 @@ Shard parse_shard(const std::string& text) {
 fs::path shard_path(const fs::path& path, const Shard& shard) {
   if (!shard.sharded()) return path;
   fs::path p = path;
-  p.replace_filename(path.stem().string() + ".shard" + std::to_string(shard.index + 1) + "of" +
-                     std::to_string(shard.count) + ".feather");
+  p.replace_filename(data::shard_file_name({path.stem().string(), shard.index + 1, shard.count}));
   return p;
 }
 
 std::vector<fs::path> shard_sets(const fs::path& dir) {
-  static const std::regex re(R"(^(.+)\.shard\d{1,4}of\d{1,4}\.feather$)");
   std::set<fs::path> out;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    std::smatch m;
-    const std::string name = e.path().filename().string();
-    if (std::regex_match(name, m, re)) out.insert(dir / (m[1].str() + ".feather"));
-  }
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (const auto f = data::parse_shard_file(e.path().filename().string()))
+      out.insert(dir / (f->stem + ".feather"));
   return {out.begin(), out.end()};
 }
 
@@ -123,22 +112,21 @@ MergeResult merge_shards(const fs::path& path, bool overwrite) {
   int count = 0;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(path.parent_path().empty() ? "." : path.parent_path(), ec)) {
-    const auto k = shard_of(e.path().filename().string(), stem);
-    if (!k) continue;
-    SELFENS_REQUIRE(count == 0 || count == k->second,
+    const auto f = data::parse_shard_file(e.path().filename().string());
+    if (!f || f->stem != stem) continue;
+    SELFENS_REQUIRE(count == 0 || count == f->count,
                     "merge: " + path.string() + " has shards of " + std::to_string(count) +
-                        " and of " + std::to_string(k->second) + " (" + e.path().string() +
+                        " and of " + std::to_string(f->count) + " (" + e.path().string() +
                         "); remove one set");
-    count = k->second;
-    found[k->first] = e.path();
+    count = f->count;
+    found[f->index] = e.path();
   }
   SELFENS_REQUIRE(count > 0, "merge: no shard files of " + path.string() + " (expected " + stem +
                                  ".shardKofN.feather beside it)");
   for (int k = 1; k <= count; ++k)
     SELFENS_REQUIRE(found.count(k), "merge: " + path.string() + ": shard " + std::to_string(k) +
-                                        " of " + std::to_string(count) + " is missing (" + stem +
-                                        ".shard" + std::to_string(k) + "of" +
-                                        std::to_string(count) + ".feather); run it first");
+                                        " of " + std::to_string(count) + " is missing (" +
+                                        data::shard_file_name({stem, k, count}) + "); run it first");
   SELFENS_REQUIRE(overwrite || !fs::exists(path),
                   "merge: " + path.string() + " exists; --overwrite replaces it");
   std::vector<io::Table> shards;
