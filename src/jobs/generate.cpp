@@ -1,7 +1,6 @@
 #include "jobs/generate.h"
 
 #include <algorithm>
-#include <thread>
 #include <mutex>
 #include <chrono>
 #include <cmath>
@@ -29,6 +28,7 @@
 #include "jobs/job_loop.h"
 #include "jobs/run_identity.h"
 #include "model/resolve.h"
+#include "util/parallel.h"
 #include "util/check.h"
 #include "util/interrupt.h"
 #include "util/fingerprint.h"
@@ -336,7 +336,7 @@ bool answer_jobs(const GenerateOptions& o, const std::string& backend, const dat
   devices.resize(std::max<size_t>(1, std::min(devices.size(), jobs.size())));
   const size_t n_engines = devices.size();
   // CPU engines share the cores (each its own pool).
-  const int cores = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = o.threads > 0 ? o.threads : hardware_threads();
   const int threads = backend == "cpu" && n_engines > 1 ? std::max(1, cores / int(n_engines)) : o.threads;
   std::vector<std::unique_ptr<JobEngine>> engines;
   for (int d : devices) engines.push_back(std::make_unique<JobEngine>(o.preloaded, session, backend, threads, d));

@@ -61,7 +61,8 @@ class JobEngine {
 };
 
 // Calls run(i, stop) for i in [0, count): inline for one, else one thread
-// each (--devices: an engine per thread). stop() turns true on Ctrl+C or
+// each, however many cores there are (--devices: an engine per thread, a GPU
+// engine mostly waits; util/parallel.h splits CPU work over the cores instead). stop() turns true on Ctrl+C or
 // once some run threw; the first exception is rethrown after every thread
 // joined. Returns whether every run returned true (finished).
 bool run_in_parallel(size_t count,

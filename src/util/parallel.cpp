@@ -7,8 +7,10 @@
 
 namespace selfens {
 
+int hardware_threads() { return int(std::max(std::thread::hardware_concurrency(), 1u)); }
+
 void parallel_ranges(size_t n, size_t min_part, const std::function<void(size_t, size_t)>& body) {
-  const size_t hardware = std::max(std::thread::hardware_concurrency(), 1u);
+  const size_t hardware = size_t(hardware_threads());
   const size_t parts = std::min<size_t>({hardware, 16, n / std::max<size_t>(min_part, 1)});
   if (parts <= 1) {
     if (n > 0) body(0, n);

@@ -7,6 +7,9 @@
 
 namespace selfens {
 
+// The hardware threads of this machine (at least 1): what "all cores" means.
+int hardware_threads();
+
 // body(begin, end) over [0, n) in contiguous parts of at least min_part
 // items, on up to 16 threads (the hardware's count if fewer); the calling
 // thread runs the first part.

@@ -7,8 +7,8 @@
 #include <exception>
 #include <cmath>
 #include <cstring>
-#include <thread>
 
+#include "util/parallel.h"
 #include "util/check.h"
 
 namespace selfens::cpu {
@@ -17,7 +17,7 @@ namespace {
 
 int resolve_threads(int threads) {
   if (threads > 0) return threads;
-  return std::max(1, int(std::thread::hardware_concurrency()));
+  return hardware_threads();
 }
 
 // Rows per parallel chunk below which element-wise ops run inline.
