@@ -11,6 +11,19 @@
 
 namespace selfens {
 
+void Backend::add_rmsnorm(Tensor& x, const Tensor& y, const Tensor& w, float eps, Tensor& out) {
+  add(x, y);
+  rmsnorm(x, w, eps, out);
+}
+
+void Backend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tensor& w_up,
+                           const Tensor& w_down, Tensor& gate, Tensor& up, Tensor& out) {
+  matmul(h, w_gate, nullptr, gate);
+  matmul(h, w_up, nullptr, up);
+  silu_mul(gate, up);
+  matmul(gate, w_down, nullptr, out);
+}
+
 std::vector<int32_t> Backend::choose_tokens(const Tensor& logits, const ChoicePlan& plan) {
   std::vector<float> host(size_t(logits.rows) * size_t(logits.cols));
   download(logits, host);

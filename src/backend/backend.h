@@ -131,6 +131,16 @@ class Backend {
   virtual void silu_mul(Tensor& gate, const Tensor& up) = 0;
   // x += y; both [n, d].
   virtual void add(Tensor& x, const Tensor& y) = 0;
+  // Fused sequences of the ops above, for backends that can do them in
+  // fewer passes over memory; the defaults run the ops one by one.
+  // The residual add and the next norm: x += y, then out = x / rms(x) * w;
+  // x, y, out [n, d] (y and out may alias).
+  virtual void add_rmsnorm(Tensor& x, const Tensor& y, const Tensor& w, float eps, Tensor& out);
+  // The SwiGLU feed-forward block: out = (silu(h Wg^T) * (h Wu^T)) Wd^T;
+  // h [n, d], out [n, d]; gate, up [n, ffn] are its scratch (their contents
+  // afterwards are unspecified).
+  virtual void feed_forward(const Tensor& h, const Tensor& w_gate, const Tensor& w_up,
+                            const Tensor& w_down, Tensor& gate, Tensor& up, Tensor& out);
   // out[i] = x[rows[i]]; out [rows.size(), d].
   virtual void gather_rows(const Tensor& x, std::span<const int32_t> rows, Tensor& out) = 0;
   // Span attention of layer `layer` over the paged KV store: for each query

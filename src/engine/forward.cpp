@@ -105,7 +105,8 @@ Tensor Engine::compute_logits(const StepBatch& batch, std::vector<int32_t>& batc
   std::vector<std::pair<SpanId, int32_t>> requests(p.new_length.begin(), p.new_length.end());
   kv_.reserve(requests);
   std::vector<KvSlot> slots(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) slots[size_t(i)] = kv_.slot(batch.span[size_t(i)], p.index[size_t(i)]);
+  for (int64_t i = 0; i < n; ++i)
+    slots[size_t(i)] = kv_.slot(batch.span[size_t(i)], p.index[size_t(i)]);
   const AttentionBatch attn = plan_attention(plan_, kv_, p, batch, c.head_dim);
 
   batch_rows.clear();
@@ -178,10 +179,13 @@ void Engine::run_layers(int64_t n, std::span<const int32_t> positions,
   Tensor k = w.k.first_rows(n), v = w.v.first_rows(n), att = w.att.first_rows(n);
   Tensor gate = w.gate.first_rows(n), up = w.up.first_rows(n);
   auto bias = [](const Tensor& t) { return t.empty() ? nullptr : &t; };
+  // Each residual add is fused with the norm that reads its sum: the
+  // attention block's with the feed-forward norm, the feed-forward block's
+  // with the next layer's attention norm (the last one's add stands alone).
+  if (c.num_layers > 0) b.rmsnorm(x, layers_[0].attn_norm, c.rms_norm_eps, h);
   for (int l = 0; l < c.num_layers; ++l) {
     const LayerTensors& L = layers_[size_t(l)];
-    // Attention block.
-    b.rmsnorm(x, L.attn_norm, c.rms_norm_eps, h);
+    // Attention block (h holds its normed input).
     b.matmul(h, L.wq, bias(L.bq), q);
     b.matmul(h, L.wk, bias(L.bk), k);
     b.matmul(h, L.wv, bias(L.bv), v);
@@ -195,14 +199,13 @@ void Engine::run_layers(int64_t n, std::span<const int32_t> positions,
     b.write_kv(l, k, v, slots);
     b.attention(l, q, c.num_heads, attn, att);
     b.matmul(att, L.wo, nullptr, h);
-    b.add(x, h);
     // Feed-forward block (SwiGLU).
-    b.rmsnorm(x, L.ffn_norm, c.rms_norm_eps, h);
-    b.matmul(h, L.w_gate, nullptr, gate);
-    b.matmul(h, L.w_up, nullptr, up);
-    b.silu_mul(gate, up);
-    b.matmul(gate, L.w_down, nullptr, h);
-    b.add(x, h);
+    b.add_rmsnorm(x, h, L.ffn_norm, c.rms_norm_eps, h);
+    b.feed_forward(h, L.w_gate, L.w_up, L.w_down, gate, up, h);
+    if (l + 1 < c.num_layers)
+      b.add_rmsnorm(x, h, layers_[size_t(l) + 1].attn_norm, c.rms_norm_eps, h);
+    else
+      b.add(x, h);
   }
 }
 

@@ -40,9 +40,8 @@ void check_matmul(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt19937&
         Tensor co = cpu.alloc(n, out), go = gpu.alloc(n, out);
         cpu.matmul(cx, cw, with_bias ? &cb : nullptr, co);
         gpu.matmul(gx, gw, with_bias ? &gb : nullptr, go);
-        r.check("matmul/" + dt_name(dt) + " n=" + std::to_string(n) + " in=" +
-                    std::to_string(in) + " out=" + std::to_string(out) +
-                    (with_bias ? " +bias" : ""),
+        r.check("matmul/" + dt_name(dt) + " n=" + std::to_string(n) + " in=" + std::to_string(in) +
+                    " out=" + std::to_string(out) + (with_bias ? " +bias" : ""),
                 max_abs_diff(to_host(cpu, co), to_host(gpu, go)), 1e-4);
         for (Tensor* t : {&cx, &co}) cpu.release(*t);
         for (Tensor* t : {&gx, &go}) gpu.release(*t);
@@ -71,7 +70,7 @@ void check_embed(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt19937& 
 }
 
 void check_rmsnorm(Report& r, Backend& cpu, Backend& gpu, std::mt19937& rng) {
-  for (int d : {576, 4096})
+  for (int d : {575, 576, 4096})
     for (int n : {1, 7, 300}) {
       const std::vector<float> x = randv(rng, size_t(n) * d, 3.0f);
       const HostTensor hw = host_tensor({d}, randv(rng, size_t(d)));
@@ -88,6 +87,78 @@ void check_rmsnorm(Report& r, Backend& cpu, Backend& gpu, std::mt19937& rng) {
       for (Tensor* t : {&cx, &co}) cpu.release(*t);
       for (Tensor* t : {&gx, &go}) gpu.release(*t);
     }
+}
+
+// The fused residual add and norm against the CPU's add then rmsnorm, with
+// out apart from y and (as the engine calls it) out == y; rows of a
+// multiple of 4 floats and not (the kernel's float4 and scalar paths).
+void check_add_rmsnorm(Report& r, Backend& cpu, Backend& gpu, std::mt19937& rng) {
+  for (int d : {575, 576, 3072})
+    for (int n : {1, 7, 300})
+      for (bool alias : {false, true}) {
+        const std::vector<float> x = randv(rng, size_t(n) * d, 3.0f), y = randv(rng, size_t(n) * d);
+        const HostTensor hw = host_tensor({d}, randv(rng, size_t(d)));
+        Tensor cw = cpu.upload_weight(hw), gw = gpu.upload_weight(hw);
+        Tensor cx = to_backend(cpu, x, n, d), gx = to_backend(gpu, x, n, d);
+        Tensor cy = to_backend(cpu, y, n, d), gy = to_backend(gpu, y, n, d);
+        Tensor co = cpu.alloc(n, d), go = alias ? gy : gpu.alloc(n, d);
+        cpu.add(cx, cy);
+        cpu.rmsnorm(cx, cw, 1e-5f, co);
+        gpu.add_rmsnorm(gx, gy, gw, 1e-5f, go);
+        const std::string name =
+            " n=" + std::to_string(n) + " d=" + std::to_string(d) + (alias ? " out=y" : "");
+        r.check("add_rmsnorm sum" + name, max_abs_diff(to_host(cpu, cx), to_host(gpu, gx)), 1e-6);
+        r.check("add_rmsnorm norm" + name, max_abs_diff(to_host(cpu, co), to_host(gpu, go)), 1e-5);
+        for (Tensor* t : {&cx, &cy, &co}) cpu.release(*t);
+        for (Tensor* t : {&gx, &gy}) gpu.release(*t);
+        if (!alias) gpu.release(go);
+      }
+}
+
+// The SwiGLU block. fp32 weights: the CPU's matmul, silu_mul, matmul. bf16
+// weights: the CPU gets the same bf16 weights and input and the roundings
+// the CUDA block makes (gate and up to bf16, silu(gate) * up to bf16), so
+// only the products' summation order differs; tolerance relative to the
+// output's size.
+void check_feed_forward(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt19937& rng) {
+  auto rounded = [&](Backend& b, const Tensor& t) {
+    std::vector<float> v = to_host(b, t);
+    if (dt == DType::kBF16) round_bf16(v);
+    return v;
+  };
+  const int d = 576, ffn = 1536;
+  std::vector<float> wg = randv(rng, size_t(ffn) * d, 1.0f / std::sqrt(float(d)));
+  std::vector<float> wu = randv(rng, size_t(ffn) * d, 1.0f / std::sqrt(float(d)));
+  std::vector<float> wd = randv(rng, size_t(d) * ffn, 1.0f / std::sqrt(float(ffn)));
+  if (dt == DType::kBF16)
+    for (auto* w : {&wg, &wu, &wd}) round_bf16(*w);
+  const HostTensor hg = host_tensor({ffn, d}, wg), hu = host_tensor({ffn, d}, wu),
+                   hd = host_tensor({d, ffn}, wd);
+  Tensor cg = cpu.upload_weight(hg), cu = cpu.upload_weight(hu), cd = cpu.upload_weight(hd);
+  Tensor gg = gpu.upload_weight(hg), gu = gpu.upload_weight(hu), gd = gpu.upload_weight(hd);
+  for (int n : {1, 7, 300}) {
+    std::vector<float> h = randv(rng, size_t(n) * d, 2.0f);
+    if (dt == DType::kBF16) round_bf16(h);
+    Tensor ch = to_backend(cpu, h, n, d), gh = to_backend(gpu, h, n, d);
+    Tensor c1 = cpu.alloc(n, ffn), c2 = cpu.alloc(n, ffn), co = cpu.alloc(n, d);
+    cpu.matmul(ch, cg, nullptr, c1);
+    cpu.matmul(ch, cu, nullptr, c2);
+    Tensor gate = to_backend(cpu, rounded(cpu, c1), n, ffn),
+           up = to_backend(cpu, rounded(cpu, c2), n, ffn);
+    cpu.silu_mul(gate, up);
+    Tensor act = to_backend(cpu, rounded(cpu, gate), n, ffn);
+    cpu.matmul(act, cd, nullptr, co);
+    Tensor g1 = gpu.alloc(n, ffn), g2 = gpu.alloc(n, ffn);
+    gpu.feed_forward(gh, gg, gu, gd, g1, g2,
+                     gh);  // out == h, as the engine calls it
+    const std::vector<float> want = to_host(cpu, co);
+    float size = 0.0f;
+    for (float v : want) size = std::max(size, std::fabs(v));
+    r.check("feed_forward/" + dt_name(dt) + " n=" + std::to_string(n),
+            max_abs_diff(want, to_host(gpu, gh)), (dt == DType::kBF16 ? 1e-2 : 1e-4) * size);
+    for (Tensor* t : {&ch, &c1, &c2, &co, &gate, &up, &act}) cpu.release(*t);
+    for (Tensor* t : {&gh, &g1, &g2}) gpu.release(*t);
+  }
 }
 
 void check_rope(Report& r, Backend& cpu, Backend& gpu, std::mt19937& rng) {
@@ -118,29 +189,28 @@ void check_rope(Report& r, Backend& cpu, Backend& gpu, std::mt19937& rng) {
 }
 
 void check_elementwise(Report& r, Backend& cpu, Backend& gpu, std::mt19937& rng) {
-  for (int n : {1, 300}) {
-    const int d = 1536;
-    const std::vector<float> a = randv(rng, size_t(n) * d, 6.0f), b = randv(rng, size_t(n) * d);
-    Tensor ca = to_backend(cpu, a, n, d), cb = to_backend(cpu, b, n, d);
-    Tensor ga = to_backend(gpu, a, n, d), gb = to_backend(gpu, b, n, d);
-    cpu.silu_mul(ca, cb);
-    gpu.silu_mul(ga, gb);
-    r.check("silu_mul n=" + std::to_string(n), max_abs_diff(to_host(cpu, ca), to_host(gpu, ga)),
-            1e-6);
-    cpu.add(ca, cb);
-    gpu.add(ga, gb);
-    r.check("add n=" + std::to_string(n), max_abs_diff(to_host(cpu, ca), to_host(gpu, ga)), 1e-6);
-    std::vector<int32_t> rows(static_cast<size_t>(std::min(n, 17)));
-    for (int32_t& x : rows) x = int32_t(rng() % n);
-    const int64_t m = int64_t(rows.size());
-    Tensor co = cpu.alloc(m, d), go = gpu.alloc(m, d);
-    cpu.gather_rows(ca, rows, co);
-    gpu.gather_rows(ga, rows, go);
-    r.check("gather_rows n=" + std::to_string(n), max_abs_diff(to_host(cpu, co), to_host(gpu, go)),
-            1e-6);
-    for (Tensor* t : {&ca, &cb, &co}) cpu.release(*t);
-    for (Tensor* t : {&ga, &gb, &go}) gpu.release(*t);
-  }
+  for (int n : {1, 300})
+    for (int d : {1535, 1536}) {  // scalar and float4 kernels
+      const std::vector<float> a = randv(rng, size_t(n) * d, 6.0f), b = randv(rng, size_t(n) * d);
+      Tensor ca = to_backend(cpu, a, n, d), cb = to_backend(cpu, b, n, d);
+      Tensor ga = to_backend(gpu, a, n, d), gb = to_backend(gpu, b, n, d);
+      cpu.silu_mul(ca, cb);
+      gpu.silu_mul(ga, gb);
+      const std::string shape = " n=" + std::to_string(n) + " d=" + std::to_string(d);
+      r.check("silu_mul" + shape, max_abs_diff(to_host(cpu, ca), to_host(gpu, ga)), 1e-6);
+      cpu.add(ca, cb);
+      gpu.add(ga, gb);
+      r.check("add" + shape, max_abs_diff(to_host(cpu, ca), to_host(gpu, ga)), 1e-6);
+      std::vector<int32_t> rows(static_cast<size_t>(std::min(n, 17)));
+      for (int32_t& x : rows) x = int32_t(rng() % n);
+      const int64_t m = int64_t(rows.size());
+      Tensor co = cpu.alloc(m, d), go = gpu.alloc(m, d);
+      cpu.gather_rows(ca, rows, co);
+      gpu.gather_rows(ga, rows, go);
+      r.check("gather_rows" + shape, max_abs_diff(to_host(cpu, co), to_host(gpu, go)), 1e-6);
+      for (Tensor* t : {&ca, &cb, &co}) cpu.release(*t);
+      for (Tensor* t : {&ga, &gb, &go}) gpu.release(*t);
+    }
 }
 
 // write_kv then read_kv gives back what was written, in any order: exactly
@@ -233,6 +303,8 @@ void run_op_checks(Report& r, Backend& cpu, Backend& gpu, DType gpu_dtype) {
   check_matmul(r, cpu, gpu, gpu_dtype, rng);
   check_embed(r, cpu, gpu, gpu_dtype, rng);
   check_rmsnorm(r, cpu, gpu, rng);
+  check_add_rmsnorm(r, cpu, gpu, rng);
+  check_feed_forward(r, cpu, gpu, gpu_dtype, rng);
   check_rope(r, cpu, gpu, rng);
   check_elementwise(r, cpu, gpu, rng);
   check_kv(r, gpu, gpu_dtype, rng);

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """The GPU's ceilings and the best possible questions/s for the minimal work
-of flex_attention: measured device-to-device copy bandwidth and bf16 matmul
-rate (torch), then, for the model directory's architecture and the prompts
-of a selfens flex_attention run, the FLOPs of the minimal work (the shared
-prefix once, each question's N paraphrase segments, NEW generated tokens
-with their logits) and the questions/s at the measured matmul rate.
+of each kind of method: measured device-to-device copy bandwidth and bf16
+matmul rate (torch), then, for the model directory's architecture and the
+prompts of a selfens flex_attention run, the FLOPs of the minimal work and
+the questions/s at the measured matmul rate:
+  flex_attention: the shared prefix once, each question's N paraphrase
+    segments, NEW generated tokens with their logits (one row per step);
+  per_prompt and the logit ensembles: the same segments, but N rows per
+    generated token, each with its logits (N x NEW rows and logit rows).
 
   limits.py MODEL_DIR FLEX.feather [--n 5] [--new 20]
 """
@@ -67,6 +70,7 @@ def main():
     flops_q = per_token * (seg + a.new) + logits * a.new
     flops_prefix = per_token * shared
     best = flops_rate / flops_q
+    flops_n_rows = per_token * (seg + a.n * a.new) + logits * a.n * a.new
     print(json.dumps({
         "copy_bandwidth_tb_s": round(bandwidth / 1e12, 2),
         "bf16_matmul_tflop_s": round(flops_rate / 1e12, 1),
@@ -74,6 +78,8 @@ def main():
         "new_tokens": a.new, "gflop_per_question": round(flops_q / 1e9, 1),
         "gflop_shared_prefix_once": round(flops_prefix / 1e9, 1),
         "best_questions_per_s_compute_bound": round(best, 1),
+        "gflop_per_question_n_rows": round(flops_n_rows / 1e9, 1),
+        "best_questions_per_s_n_rows": round(flops_rate / flops_n_rows, 1),
         "weights_gib": round((per_token / 2) * 2 / 2**30, 2),
     }), flush=True)
 

@@ -89,6 +89,8 @@ CudaBackend::CudaBackend(DType weight_dtype, const BackendOptions& options)
   graphs_.set_enabled(!profile_ && options.cuda_graphs);
   tiling_ = tiling_for(device_, options);
   device_sampling_ = options.cuda_device_sampling;
+  fused_norm_ = options.cuda_fused_norm;
+  bf16_ffn_ = options.cuda_bf16_ffn;
 }
 
 CudaBackend::~CudaBackend() {

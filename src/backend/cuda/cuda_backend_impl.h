@@ -76,6 +76,9 @@ class CudaBackend final : public Backend {
             std::span<const int32_t> positions) override;
   void silu_mul(Tensor& gate, const Tensor& up) override;
   void add(Tensor& x, const Tensor& y) override;
+  void add_rmsnorm(Tensor& x, const Tensor& y, const Tensor& w, float eps, Tensor& out) override;
+  void feed_forward(const Tensor& h, const Tensor& w_gate, const Tensor& w_up, const Tensor& w_down,
+                    Tensor& gate, Tensor& up, Tensor& out) override;
   void gather_rows(const Tensor& x, std::span<const int32_t> rows, Tensor& out) override;
   void attention(int layer, const Tensor& q, int n_heads, const AttentionBatch& plan,
                  Tensor& out) override;
@@ -121,6 +124,11 @@ class CudaBackend final : public Backend {
   // (q, k and v of one norm; gate and up) skip their conversion. Any other
   // write to the tensor drops the copy. bf16 weights only.
   void* shadow_for(const Tensor& out, int64_t rows);  // scratch for out's first rows, or null
+  // The bf16 copy of x a product reads: its current copy, or scratch that
+  // must first be filled from x (*convert; the copy is x's from then on).
+  void* bf16_copy_of(const Tensor& x, bool* convert);
+  // out [n, nout] = xb [n, in] (bf16) W^T (bf16), fp32 or bf16 (out_bf16) out.
+  void gemm_bf16(const void* xb, const Tensor& w, void* out, bool out_bf16, int64_t n);
   void wrote(const Tensor& t) {
     if (t.data == shadow_of_) shadow_of_ = nullptr;
   }
@@ -152,6 +160,8 @@ class CudaBackend final : public Backend {
   // Sampled choices drawn on the device (default); SELFENS_CUDA_SAMPLE=0:
   // the host draws them from downloaded logits (same samples, slower).
   bool device_sampling_ = true;
+  bool fused_norm_ = true;  // add_rmsnorm as one kernel (BackendOptions::cuda_fused_norm)
+  bool bf16_ffn_ = true;    // feed_forward with bf16 gate/up (BackendOptions::cuda_bf16_ffn)
   StepGraphRecorder graphs_{true};  // enabled unless profiling or options say no
 
   std::unordered_set<void*> owned_;  // weights and alloc()ed tensors

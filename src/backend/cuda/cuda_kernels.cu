@@ -3,6 +3,8 @@
 #include <cuda_bf16.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <initializer_list>
 
 #include "backend/cuda/cuda_check.h"
 #include "backend/cuda/cuda_kernels.h"
@@ -52,22 +54,94 @@ __device__ float block_sum(float v) {
   return v;  // every thread holds the total
 }
 
+// Row kernels over float4 groups when a row's length is a multiple of 4
+// (then every row starts 16-byte aligned: rows of whole float4s), else one
+// float at a time. The arithmetic per element is the same either way.
+template <int V>
+struct Vec;
+template <>
+struct Vec<1> {
+  using T = float;
+  __device__ static float get(const T& v, int) { return v; }
+  __device__ static void set(T& v, int, float f) { v = f; }
+};
+template <>
+struct Vec<4> {
+  using T = float4;
+  __device__ static float get(const T& v, int i) {
+    return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
+  }
+  __device__ static void set(T& v, int i, float f) {
+    (i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w) = f;
+  }
+};
+
+// The normalised row written as fp32 (and its bf16 copy): out = w * x * inv.
+template <int V>
+__device__ void write_normed_row(const float* xr, const float* __restrict__ w, float inv, int64_t d,
+                                 float* o, __nv_bfloat16* ob) {
+  using VT = typename Vec<V>::T;
+  const VT* xv = reinterpret_cast<const VT*>(xr);
+  const VT* wv = reinterpret_cast<const VT*>(w);
+  VT* ov = reinterpret_cast<VT*>(o);
+  for (int64_t i = threadIdx.x; i < d / V; i += blockDim.x) {
+    const VT a = xv[i], b = wv[i];
+    VT y;
+#pragma unroll
+    for (int j = 0; j < V; ++j) Vec<V>::set(y, j, Vec<V>::get(b, j) * (Vec<V>::get(a, j) * inv));
+    ov[i] = y;
+    if (ob != nullptr)
+#pragma unroll
+      for (int j = 0; j < V; ++j) ob[i * V + j] = __float2bfloat16_rn(Vec<V>::get(y, j));
+  }
+}
+
 // One block per row. x, out [n, d] (may alias: each thread reads its own
 // elements before writing them), w [d].
+template <int V>
 __global__ void rmsnorm_kernel(const float* x, const float* __restrict__ w, float eps, int64_t d,
                                float* out, __nv_bfloat16* __restrict__ out_bf16) {
+  using VT = typename Vec<V>::T;
   const int64_t r = blockIdx.x;
   const float* xr = x + r * d;
+  const VT* xv = reinterpret_cast<const VT*>(xr);
   float ss = 0.0f;
-  for (int64_t i = threadIdx.x; i < d; i += blockDim.x) ss += xr[i] * xr[i];
+  for (int64_t i = threadIdx.x; i < d / V; i += blockDim.x) {
+    const VT a = xv[i];
+#pragma unroll
+    for (int j = 0; j < V; ++j) ss += Vec<V>::get(a, j) * Vec<V>::get(a, j);
+  }
   ss = block_sum(ss);
   const float inv = 1.0f / sqrtf(ss / float(d) + eps);
-  float* o = out + r * d;
-  for (int64_t i = threadIdx.x; i < d; i += blockDim.x) {
-    const float y = w[i] * (xr[i] * inv);
-    o[i] = y;
-    if (out_bf16 != nullptr) out_bf16[r * d + i] = __float2bfloat16_rn(y);
+  write_normed_row<V>(xr, w, inv, d, out + r * d, out_bf16 == nullptr ? nullptr : out_bf16 + r * d);
+}
+
+// One block per row: x += y, then out = x / rms(x) * w. x, y, out [n, d]
+// (y and out may alias: a thread reads y's elements before it writes
+// out's, the same elements), w [d].
+template <int V>
+__global__ void add_rmsnorm_kernel(float* x, const float* y, const float* __restrict__ w, float eps,
+                                   int64_t d, float* out, __nv_bfloat16* __restrict__ out_bf16) {
+  using VT = typename Vec<V>::T;
+  const int64_t r = blockIdx.x;
+  float* xr = x + r * d;
+  VT* xv = reinterpret_cast<VT*>(xr);
+  const VT* yv = reinterpret_cast<const VT*>(y + r * d);
+  float ss = 0.0f;
+  for (int64_t i = threadIdx.x; i < d / V; i += blockDim.x) {
+    VT a = xv[i];
+    const VT b = yv[i];
+#pragma unroll
+    for (int j = 0; j < V; ++j) {
+      const float s = Vec<V>::get(a, j) + Vec<V>::get(b, j);
+      Vec<V>::set(a, j, s);
+      ss += s * s;
+    }
+    xv[i] = a;
   }
+  ss = block_sum(ss);  // each thread reads back only the x elements it wrote
+  const float inv = 1.0f / sqrtf(ss / float(d) + eps);
+  write_normed_row<V>(xr, w, inv, d, out + r * d, out_bf16 == nullptr ? nullptr : out_bf16 + r * d);
 }
 
 // src [count] fp32 -> dst [count] bf16 (round to nearest even).
@@ -110,23 +184,56 @@ __global__ void rope_kernel(float* __restrict__ q, float* __restrict__ k, int n_
   }
 }
 
-// gate, up [count]: gate = silu(gate) * up.
+__device__ __forceinline__ float silu_times(float g, float u) { return g / (1.0f + expf(-g)) * u; }
+
+// gate, up [count]: gate = silu(gate) * up (V elements per step; count a
+// multiple of V).
+template <int V>
 __global__ void silu_mul_kernel(float* __restrict__ gate, const float* __restrict__ up,
                                 int64_t count, __nv_bfloat16* __restrict__ gate_bf16) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
+  using VT = typename Vec<V>::T;
+  VT* gv = reinterpret_cast<VT*>(gate);
+  const VT* uv = reinterpret_cast<const VT*>(up);
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count / V;
        i += int64_t(gridDim.x) * blockDim.x) {
-    const float g = gate[i];
-    const float y = g / (1.0f + expf(-g)) * up[i];
-    gate[i] = y;
-    if (gate_bf16 != nullptr) gate_bf16[i] = __float2bfloat16_rn(y);
+    VT g = gv[i];
+    const VT u = uv[i];
+#pragma unroll
+    for (int j = 0; j < V; ++j) Vec<V>::set(g, j, silu_times(Vec<V>::get(g, j), Vec<V>::get(u, j)));
+    gv[i] = g;
+    if (gate_bf16 != nullptr)
+#pragma unroll
+      for (int j = 0; j < V; ++j) gate_bf16[i * V + j] = __float2bfloat16_rn(Vec<V>::get(g, j));
   }
 }
 
-// x, y [count]: x += y.
+// gate, up [count] bf16 (the GEMMs' bf16 outputs): out = bf16(silu(gate) * up),
+// two elements per step (count even); out may be gate (element i is read
+// before it is written, by the same thread).
+__global__ void silu_mul_bf16_kernel(const __nv_bfloat162* gate,
+                                     const __nv_bfloat162* __restrict__ up, int64_t pairs,
+                                     __nv_bfloat162* out) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < pairs;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    const float2 g = __bfloat1622float2(gate[i]), u = __bfloat1622float2(up[i]);
+    out[i] = __floats2bfloat162_rn(silu_times(g.x, u.x), silu_times(g.y, u.y));
+  }
+}
+
+// x, y [count]: x += y (V elements per step; count a multiple of V).
+template <int V>
 __global__ void add_kernel(float* __restrict__ x, const float* __restrict__ y, int64_t count) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
-       i += int64_t(gridDim.x) * blockDim.x)
-    x[i] += y[i];
+  using VT = typename Vec<V>::T;
+  VT* xv = reinterpret_cast<VT*>(x);
+  const VT* yv = reinterpret_cast<const VT*>(y);
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count / V;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    VT a = xv[i];
+    const VT b = yv[i];
+#pragma unroll
+    for (int j = 0; j < V; ++j) Vec<V>::set(a, j, Vec<V>::get(a, j) + Vec<V>::get(b, j));
+    xv[i] = a;
+  }
 }
 
 // One block per output row. x [*, d], rows [n], out [n, d].
@@ -196,11 +303,33 @@ void launch_embed(const void* table, bool table_bf16, const int32_t* tokens, int
   CUDA_CHECK_LAUNCH();
 }
 
+// Whether rows of length d (and flat arrays of d elements) go as float4s.
+bool by_float4(int64_t d, std::initializer_list<const void*> ptrs) {
+  if (d % 4 != 0) return false;
+  for (const void* p : ptrs)
+    if (reinterpret_cast<uintptr_t>(p) % 16 != 0) return false;
+  return true;
+}
+
 void launch_rmsnorm(const float* x, const float* w, float eps, int64_t n, int64_t d, float* out,
                     void* out_bf16, cudaStream_t stream) {
   if (n == 0) return;
-  rmsnorm_kernel<<<unsigned(n), row_threads(d), 0, stream>>>(x, w, eps, d, out,
-                                                             static_cast<__nv_bfloat16*>(out_bf16));
+  auto* ob = static_cast<__nv_bfloat16*>(out_bf16);
+  if (by_float4(d, {x, w, out}))
+    rmsnorm_kernel<4><<<unsigned(n), row_threads(d / 4), 0, stream>>>(x, w, eps, d, out, ob);
+  else
+    rmsnorm_kernel<1><<<unsigned(n), row_threads(d), 0, stream>>>(x, w, eps, d, out, ob);
+  CUDA_CHECK_LAUNCH();
+}
+
+void launch_add_rmsnorm(float* x, const float* y, const float* w, float eps, int64_t n, int64_t d,
+                        float* out, void* out_bf16, cudaStream_t stream) {
+  if (n == 0) return;
+  auto* ob = static_cast<__nv_bfloat16*>(out_bf16);
+  if (by_float4(d, {x, y, w, out}))
+    add_rmsnorm_kernel<4><<<unsigned(n), row_threads(d / 4), 0, stream>>>(x, y, w, eps, d, out, ob);
+  else
+    add_rmsnorm_kernel<1><<<unsigned(n), row_threads(d), 0, stream>>>(x, y, w, eps, d, out, ob);
   CUDA_CHECK_LAUNCH();
 }
 
@@ -230,14 +359,30 @@ void launch_rope(float* q, float* k, int n_heads, int n_kv_heads, int half, cons
 void launch_silu_mul(float* gate, const float* up, int64_t count, void* gate_bf16,
                      cudaStream_t stream) {
   if (count == 0) return;
-  silu_mul_kernel<<<blocks_for(count), kThreads, 0, stream>>>(
-      gate, up, count, static_cast<__nv_bfloat16*>(gate_bf16));
+  auto* gb = static_cast<__nv_bfloat16*>(gate_bf16);
+  if (by_float4(count, {gate, up}))
+    silu_mul_kernel<4><<<blocks_for(count / 4), kThreads, 0, stream>>>(gate, up, count, gb);
+  else
+    silu_mul_kernel<1><<<blocks_for(count), kThreads, 0, stream>>>(gate, up, count, gb);
+  CUDA_CHECK_LAUNCH();
+}
+
+void launch_silu_mul_bf16(const void* gate, const void* up, int64_t count, void* out,
+                          cudaStream_t stream) {
+  if (count == 0) return;
+  SELFENS_CHECK(count % 2 == 0, "silu_mul_bf16: an even element count");
+  silu_mul_bf16_kernel<<<blocks_for(count / 2), kThreads, 0, stream>>>(
+      static_cast<const __nv_bfloat162*>(gate), static_cast<const __nv_bfloat162*>(up), count / 2,
+      static_cast<__nv_bfloat162*>(out));
   CUDA_CHECK_LAUNCH();
 }
 
 void launch_add(float* x, const float* y, int64_t count, cudaStream_t stream) {
   if (count == 0) return;
-  add_kernel<<<blocks_for(count), kThreads, 0, stream>>>(x, y, count);
+  if (by_float4(count, {x, y}))
+    add_kernel<4><<<blocks_for(count / 4), kThreads, 0, stream>>>(x, y, count);
+  else
+    add_kernel<1><<<blocks_for(count), kThreads, 0, stream>>>(x, y, count);
   CUDA_CHECK_LAUNCH();
 }
 

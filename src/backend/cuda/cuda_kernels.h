@@ -49,6 +49,10 @@ void launch_embed(const void* table, bool table_bf16, const int32_t* tokens, int
 // out_bf16 (may be null): a bf16 copy of out [n, d], the next GEMM's input.
 void launch_rmsnorm(const float* x, const float* w, float eps, int64_t n, int64_t d, float* out,
                     void* out_bf16, cudaStream_t stream);
+// x += y, then out = x / rms(x) * w; x, y, out [n, d] (y and out may alias);
+// out_bf16 (may be null) as for launch_rmsnorm.
+void launch_add_rmsnorm(float* x, const float* y, const float* w, float eps, int64_t n, int64_t d,
+                        float* out, void* out_bf16, cudaStream_t stream);
 // dst[i] = bf16(src[i]) for i < count; dst is __nv_bfloat16 [count].
 void launch_f32_to_bf16(const float* src, void* dst, int64_t count, cudaStream_t stream);
 // out[r, o] += bias[o]; out [n, d], bias [d].
@@ -62,6 +66,9 @@ void launch_rope(float* q, float* k, int n_heads, int n_kv_heads, int half, cons
 void launch_silu_mul(float* gate, const float* up, int64_t count, void* gate_bf16,
                      cudaStream_t stream);
 // x += y; both [count].
+// out = bf16(silu(gate) * up); gate, up, out bf16 [count] (count even; out may be gate).
+void launch_silu_mul_bf16(const void* gate, const void* up, int64_t count, void* out,
+                          cudaStream_t stream);
 void launch_add(float* x, const float* y, int64_t count, cudaStream_t stream);
 // out[i] = x[rows[i]]; x [*, d], rows [n], out [n, d].
 void launch_gather_rows(const float* x, const int32_t* rows, int64_t n, int64_t d, float* out,

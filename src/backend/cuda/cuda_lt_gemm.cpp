@@ -23,8 +23,8 @@ void LtGemm::init(size_t workspace_bytes, const std::string& device_desc) {
 }
 
 // Column-major view (cuBLAS's): out^T [nout, n] = op_T(W^T as [in, nout]) * x^T [in, n].
-LtGemm::Plan& LtGemm::plan(int64_t n, int64_t in, int64_t nout) {
-  auto [it, fresh] = plans_.try_emplace({n, in, nout});
+LtGemm::Plan& LtGemm::plan(int64_t n, int64_t in, int64_t nout, bool out_bf16) {
+  auto [it, fresh] = plans_.try_emplace({n, in, nout, out_bf16});
   Plan& p = it->second;
   if (!fresh) return p;
   CUBLAS_CHECK(cublasLtMatmulDescCreate(&p.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
@@ -35,7 +35,8 @@ LtGemm::Plan& LtGemm::plan(int64_t n, int64_t in, int64_t nout) {
                                               sizeof transb));
   CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.a, CUDA_R_16BF, uint64_t(in), uint64_t(nout), in));
   CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.b, CUDA_R_16BF, uint64_t(in), uint64_t(n), in));
-  CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.c, CUDA_R_32F, uint64_t(nout), uint64_t(n), nout));
+  CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.c, out_bf16 ? CUDA_R_16BF : CUDA_R_32F,
+                                          uint64_t(nout), uint64_t(n), nout));
   cublasLtMatmulPreference_t pref = nullptr;
   CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&pref));
   CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(
@@ -50,10 +51,10 @@ LtGemm::Plan& LtGemm::plan(int64_t n, int64_t in, int64_t nout) {
   return p;
 }
 
-bool LtGemm::run(const void* w, const void* x, float* out, int64_t n, int64_t in, int64_t nout,
-                 cudaStream_t stream) {
+bool LtGemm::run(const void* w, const void* x, void* out, bool out_bf16, int64_t n, int64_t in,
+                 int64_t nout, cudaStream_t stream) {
   if (handle_ == nullptr) return false;
-  Plan& p = plan(n, in, nout);
+  Plan& p = plan(n, in, nout, out_bf16);
   if (!p.ok) return false;
   const float alpha = 1.0f, beta = 0.0f;
   CUBLAS_CHECK(cublasLtMatmul(handle_, p.desc, &alpha, w, p.a, x, p.b, &beta, out, p.c, out, p.c,

@@ -4,8 +4,8 @@
 // per GEMM, 196 GEMMs per decode step of a 28-layer model); here the
 // descriptors, layouts and algorithm of each (rows, in, out) are cached.
 //
-//   out [n, nout] fp32 (row-major) = x [n, in] bf16 * W [nout, in]^T bf16,
-//   fp32 accumulation, on `stream`.
+//   out [n, nout] (row-major) = x [n, in] bf16 * W [nout, in]^T bf16,
+//   fp32 accumulation, out fp32 or (out_bf16) rounded to bf16, on `stream`.
 #include <cublasLt.h>
 #include <cuda_runtime.h>
 
@@ -28,8 +28,8 @@ class LtGemm {
   void init(size_t workspace_bytes, const std::string& device_desc);
   // False when cublasLt offers no algorithm for the shape (then the caller
   // uses cublasGemmEx).
-  bool run(const void* w, const void* x, float* out, int64_t n, int64_t in, int64_t nout,
-           cudaStream_t stream);
+  bool run(const void* w, const void* x, void* out, bool out_bf16, int64_t n, int64_t in,
+           int64_t nout, cudaStream_t stream);
 
  private:
   struct Plan {
@@ -38,12 +38,12 @@ class LtGemm {
     cublasLtMatmulAlgo_t algo{};
     bool ok = false;
   };
-  Plan& plan(int64_t n, int64_t in, int64_t nout);
+  Plan& plan(int64_t n, int64_t in, int64_t nout, bool out_bf16);
 
   cublasLtHandle_t handle_ = nullptr;
   void* workspace_ = nullptr;
   size_t workspace_bytes_ = 0;
-  std::map<std::tuple<int64_t, int64_t, int64_t>, Plan> plans_;
+  std::map<std::tuple<int64_t, int64_t, int64_t, bool>, Plan> plans_;
 };
 
 }  // namespace selfens::cuda

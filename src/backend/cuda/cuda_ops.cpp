@@ -8,7 +8,6 @@
 
 namespace selfens::cuda {
 
-
 void CudaBackend::embed(const Tensor& table, std::span<const int32_t> tokens, Tensor& out) {
   auto prof_scope = prof("embed");
   SELFENS_CHECK(out.cols == table.cols && int64_t(tokens.size()) <= out.rows, "embed shapes");
@@ -29,12 +28,33 @@ void CudaBackend::rmsnorm(const Tensor& x, const Tensor& w, float eps, Tensor& o
       w.cols == x.cols && out.cols == x.cols && out.rows >= x.rows && w.dtype == DType::kF32,
       "rmsnorm shapes");
   void* out_bf16 = shadow_for(out, x.rows);
-  if (!record_op(Op::kRmsNorm, {ptr(x), ptr(w), ptr(out), uint64_t(x.rows), uint64_t(x.cols)})) return;
+  if (!record_op(Op::kRmsNorm, {ptr(x), ptr(w), ptr(out), uint64_t(x.rows), uint64_t(x.cols)}))
+    return;
   launch_rmsnorm(x.f32(), w.f32(), eps, x.rows, x.cols, out.f32(), out_bf16, stream_);
+}
+
+void* CudaBackend::bf16_copy_of(const Tensor& x, bool* convert) {
+  const int64_t count = x.rows * x.cols;
+  *convert = !(x.data == shadow_of_ && shadow_count_ == count);
+  if (!*convert) return scratch_;
+  void* xb = scratch(size_t(count) * 2);
+  shadow_of_ = x.data;
+  shadow_count_ = count;
+  return xb;
 }
 
 // out [n, nout] (row-major) = x [n, in] W^T, W [nout, in]. In cuBLAS's
 // column-major terms: out^T [nout, n] = W^T(op T of W's [in, nout]) x^T.
+void CudaBackend::gemm_bf16(const void* xb, const Tensor& w, void* out, bool out_bf16, int64_t n) {
+  const int64_t in = w.cols, nout = w.rows;
+  if (lt_.run(w.data, xb, out, out_bf16, n, in, nout, stream_)) return;
+  const float alpha = 1.0f, beta = 0.0f;
+  CUBLAS_CHECK(cublasGemmEx(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, int(nout), int(n), int(in), &alpha,
+                            w.data, CUDA_R_16BF, int(in), xb, CUDA_R_16BF, int(in), &beta, out,
+                            out_bf16 ? CUDA_R_16BF : CUDA_R_32F, int(nout), CUBLAS_COMPUTE_32F,
+                            CUBLAS_GEMM_DEFAULT));
+}
+
 void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out) {
   auto prof_scope =
       prof(profile_ ? "matmul out=" + std::to_string(w.rows) + (x.rows > 1024 ? " prefill" : "")
@@ -43,43 +63,64 @@ void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, T
   SELFENS_CHECK(w.cols == in && out.cols == nout && out.rows >= n, "matmul shapes");
   SELFENS_CHECK(x.dtype == DType::kF32, "matmul input must be fp32");
   if (n == 0) return;
-  const float alpha = 1.0f, beta = 0.0f;
   const Tensor* b = bias != nullptr && !bias->empty() ? bias : nullptr;
   // bf16 weights: x as bf16, from the copy its producer wrote (or an earlier
   // product converted) when there is one, else converted here.
   const bool bf16 = w.dtype == DType::kBF16;
-  const bool convert = bf16 && !(x.data == shadow_of_ && shadow_count_ == n * in);
-  void* xb = nullptr;
-  if (convert) {
-    xb = scratch(size_t(n * in) * 2);
-    shadow_of_ = x.data;
-    shadow_count_ = n * in;
-  } else if (bf16) {
-    xb = scratch_;
-  }
+  bool convert = false;
+  void* xb = bf16 ? bf16_copy_of(x, &convert) : nullptr;
   wrote(out);
   if (!record_op(Op::kMatmul, {ptr(x), ptr(w), b ? ptr(*b) : 0, ptr(out), uint64_t(n), uint64_t(in),
-                     uint64_t(nout), scratch_generation_, uint64_t(convert)}))
+                               uint64_t(nout), scratch_generation_, uint64_t(convert)}))
     return;
   if (bf16) {
     // bf16 x bf16 on the tensor cores, fp32 accumulate and output.
     if (convert) launch_f32_to_bf16(x.f32(), xb, n * in, stream_);
-    if (!lt_.run(w.data, xb, out.f32(), n, in, nout, stream_))
-      CUBLAS_CHECK(cublasGemmEx(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, int(nout), int(n), int(in),
-                                &alpha, w.data, CUDA_R_16BF, int(in), xb, CUDA_R_16BF, int(in),
-                                &beta, out.data, CUDA_R_32F, int(nout), CUBLAS_COMPUTE_32F,
-                                CUBLAS_GEMM_DEFAULT));
+    gemm_bf16(xb, w, out.data, false, n);
   } else {
     // Plain fp32 (CUBLAS_COMPUTE_32F_PEDANTIC: never TF32, whatever the environment says).
+    const float alpha = 1.0f, beta = 0.0f;
     CUBLAS_CHECK(cublasGemmEx(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, int(nout), int(n), int(in), &alpha,
                               w.data, CUDA_R_32F, int(in), x.data, CUDA_R_32F, int(in), &beta,
                               out.data, CUDA_R_32F, int(nout), CUBLAS_COMPUTE_32F_PEDANTIC,
                               CUBLAS_GEMM_DEFAULT));
   }
-  if (bias != nullptr && !bias->empty()) {
-    SELFENS_CHECK(bias->cols == nout && bias->dtype == DType::kF32, "bias shape");
-    launch_add_bias(out.f32(), bias->f32(), n, nout, stream_);
+  if (b != nullptr) {
+    SELFENS_CHECK(b->cols == nout && b->dtype == DType::kF32, "bias shape");
+    launch_add_bias(out.f32(), b->f32(), n, nout, stream_);
   }
+}
+
+// bf16 weights: gate and up come out of their products as bf16 (in the
+// first half of their fp32 buffers), silu(gate) * up is taken and rounded to
+// bf16 in place, and the down product reads that: no fp32 pass over the
+// [n, ffn] activations. Rounding gate and up to bf16 first is what a bf16
+// transformers model does; the fp32 path (and the CPU) keep them fp32.
+void CudaBackend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tensor& w_up,
+                               const Tensor& w_down, Tensor& gate, Tensor& up, Tensor& out) {
+  const bool all_bf16 =
+      w_gate.dtype == DType::kBF16 && w_up.dtype == DType::kBF16 && w_down.dtype == DType::kBF16;
+  if (!bf16_ffn_ || !all_bf16) return Backend::feed_forward(h, w_gate, w_up, w_down, gate, up, out);
+  auto prof_scope = prof(h.rows > 1024 ? "feed_forward prefill" : "feed_forward");
+  const int64_t n = h.rows, d = h.cols, ffn = w_gate.rows;
+  SELFENS_CHECK(w_gate.cols == d && w_up.rows == ffn && w_up.cols == d && w_down.rows == d &&
+                    w_down.cols == ffn && gate.cols == ffn && up.cols == ffn && gate.rows >= n &&
+                    up.rows >= n && out.cols == d && out.rows >= n && h.dtype == DType::kF32,
+                "feed_forward shapes");
+  if (n == 0) return;
+  bool convert = false;
+  void* hb = bf16_copy_of(h, &convert);
+  wrote(gate);
+  wrote(up);
+  wrote(out);
+  if (!record_op(Op::kFeedForward, {ptr(h), ptr(w_gate), ptr(w_up), ptr(w_down), ptr(gate), ptr(up),
+                                    ptr(out), uint64_t(n), scratch_generation_, uint64_t(convert)}))
+    return;
+  if (convert) launch_f32_to_bf16(h.f32(), hb, n * d, stream_);
+  gemm_bf16(hb, w_gate, gate.data, true, n);
+  gemm_bf16(hb, w_up, up.data, true, n);
+  launch_silu_mul_bf16(gate.data, up.data, n * ffn, gate.data, stream_);
+  gemm_bf16(gate.data, w_down, out.data, false, n);
 }
 
 void CudaBackend::rope(Tensor& q, Tensor& k, int n_heads, int n_kv_heads,
@@ -96,7 +137,8 @@ void CudaBackend::rope(Tensor& q, Tensor& k, int n_heads, int n_kv_heads,
       static_cast<const int32_t*>(upload(kPositions, positions.data(), positions.size_bytes()));
   wrote(q);
   wrote(k);
-  if (!record_op(Op::kRope, {ptr(q), ptr(k), uint64_t(q.rows), uint64_t(n_heads), uint64_t(n_kv_heads)}))
+  if (!record_op(Op::kRope,
+                 {ptr(q), ptr(k), uint64_t(q.rows), uint64_t(n_heads), uint64_t(n_kv_heads)}))
     return;
   launch_rope(q.f32(), k.f32(), n_heads, n_kv_heads, half, df, dp, q.rows, stream_);
 }
@@ -105,7 +147,8 @@ void CudaBackend::silu_mul(Tensor& gate, const Tensor& up) {
   auto prof_scope = prof("silu_mul");
   SELFENS_CHECK(up.cols == gate.cols && up.rows >= gate.rows, "silu_mul shapes");
   void* gate_bf16 = shadow_for(gate, gate.rows);
-  if (!record_op(Op::kSiluMul, {ptr(gate), ptr(up), uint64_t(gate.rows), uint64_t(gate.cols)})) return;
+  if (!record_op(Op::kSiluMul, {ptr(gate), ptr(up), uint64_t(gate.rows), uint64_t(gate.cols)}))
+    return;
   launch_silu_mul(gate.f32(), up.f32(), gate.rows * gate.cols, gate_bf16, stream_);
 }
 
@@ -115,6 +158,20 @@ void CudaBackend::add(Tensor& x, const Tensor& y) {
   wrote(x);
   if (!record_op(Op::kAdd, {ptr(x), ptr(y), uint64_t(x.rows), uint64_t(x.cols)})) return;
   launch_add(x.f32(), y.f32(), x.rows * x.cols, stream_);
+}
+
+void CudaBackend::add_rmsnorm(Tensor& x, const Tensor& y, const Tensor& w, float eps, Tensor& out) {
+  if (!fused_norm_) return Backend::add_rmsnorm(x, y, w, eps, out);
+  auto prof_scope = prof("add_rmsnorm");
+  SELFENS_CHECK(x.cols == y.cols && y.rows >= x.rows && w.cols == x.cols && out.cols == x.cols &&
+                    out.rows >= x.rows && w.dtype == DType::kF32,
+                "add_rmsnorm shapes");
+  wrote(x);
+  void* out_bf16 = shadow_for(out, x.rows);
+  if (!record_op(Op::kAddRmsNorm,
+                 {ptr(x), ptr(y), ptr(w), ptr(out), uint64_t(x.rows), uint64_t(x.cols)}))
+    return;
+  launch_add_rmsnorm(x.f32(), y.f32(), w.f32(), eps, x.rows, x.cols, out.f32(), out_bf16, stream_);
 }
 
 void CudaBackend::gather_rows(const Tensor& x, std::span<const int32_t> rows, Tensor& out) {
@@ -143,8 +200,7 @@ PackedAttention CudaBackend::pack_attention(const AttentionBatch& plan, int64_t 
 // buffer drops the recorded graphs, which hold the old addresses).
 void CudaBackend::reserve_attention_state(size_t lse_count, size_t part_count, size_t head_dim) {
   if (lse_count <= state_lse_capacity_ && part_count <= state_part_capacity_) return;
-  SELFENS_CHECK(!graphs_.recording(),
-                "CUDA graph: attention state grown while recording");
+  SELFENS_CHECK(!graphs_.recording(), "CUDA graph: attention state grown while recording");
   sync();
   invalidate_graphs();
   state_lse_capacity_ = std::max(lse_count, state_lse_capacity_);
@@ -174,7 +230,8 @@ void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const Atten
   SELFENS_CHECK(q.cols == int64_t(n_heads) * hd && out.cols == q.cols, "attention shapes");
   SELFENS_CHECK(n_heads % kv_shape_.n_kv_heads == 0, "GQA head ratio");
   // The plan prepare_step packed, when this is it (same object, same sizes).
-  if (packed_.source != &plan || packed_.shape != attention_plan_shape(plan, q.rows, n_heads) || packed_.dev == nullptr) {
+  if (packed_.source != &plan || packed_.shape != attention_plan_shape(plan, q.rows, n_heads) ||
+      packed_.dev == nullptr) {
     prepared_heads_ = n_heads;  // later prepare_steps pack for this head count
     packed_ = pack_attention(plan, q.rows, n_heads);
     upload_attention(packed_);
@@ -245,7 +302,8 @@ std::vector<int32_t> CudaBackend::choose_tokens(const Tensor& logits, const Choi
   if (profile_) profile_->flush();
   // A sampled choice that keeps more tokens than a block holds: the host
   // draws every choice of this call from the downloaded logits.
-  if (std::find(ids.begin(), ids.end(), -1) != ids.end()) return Backend::choose_tokens(logits, plan);
+  if (std::find(ids.begin(), ids.end(), -1) != ids.end())
+    return Backend::choose_tokens(logits, plan);
   return ids;
 }
 

@@ -29,6 +29,8 @@ enum class Op : uint64_t {
   kGatherRows = 7,
   kWriteKv = 8,
   kAttention = 9,
+  kAddRmsNorm = 10,
+  kFeedForward = 11,
 };
 
 enum class GraphMode { kEager, kCapture, kReplay };
