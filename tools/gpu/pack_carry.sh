@@ -11,6 +11,11 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 mkdir -p .carry/bin .carry/data
 for f in build-gpu/bin/*; do xz -T2 -6 -c "$f" > ".carry/bin/$(basename "$f").xz"; done
+# A baseline build for A/B runs (tools/gpu/run_speed_ab.sh), when there is one.
+rm -rf .carry/bin-before
+if [[ -f build-gpu/bin-before/selfens ]]; then
+  mkdir -p .carry/bin-before && xz -T2 -6 -c build-gpu/bin-before/selfens > .carry/bin-before/selfens.xz
+fi
 for d in myriadlama webqa reference; do rm -rf ".carry/data/$d" && cp -r "${DATA:-../shared/data}/$d" .carry/data/; done
 # spaCy's lemma tables (tools/lemma/fetch_lemma_resources.sh): `confidence` matches lemmas.
 lemma=${SELFENS_LEMMA_DIR:-$HOME/.cache/selfens/lemma}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The GPU speed work's measurement, in one device call, from the repository
+# root on the GPU machine (after tools/gpu/pack_carry.sh here, with the
+# baseline build's selfens in .carry/bin-before/ when A_BIN is wanted):
+#  1. the benchmark (bench/run_gpu_bench.sh: random Llama-3.2-3B shape, K
+#     MyriadLAMA questions, N = 5, exactly 20 new tokens) for METHODS at each
+#     of BATCHES in flight, with the baseline build (build "A", when
+#     .carry/bin-before/selfens.xz came) and this build under each of
+#     SETTINGS ("-" = defaults; "VAR=x,VAR2=y"), alternating so drift hits all;
+#  2. real runs: the whole 2,000-question set at REAL_B in flight with the
+#     newline stop on and with exactly 20 tokens (REAL_METHODS);
+#  3. an op profile of PROFILE_METHOD (SELFENS_CUDA_PROFILE=2);
+#  4. the card's limits (limits.py) and transformers per_prompt (hf_peer.py).
+# One JSON line per run in $OUT/speed.jsonl, tagged with build and setting.
+#   [STEPS="ab real profile limits"] tools/gpu/run_speed_ab.sh
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+out=${OUT:-/tmp/selfens-gpu}; mkdir -p "$out"
+tools/gpu/unpack_carry.sh > "$out/all.log" 2>&1
+if [[ -f .carry/bin-before/selfens.xz ]]; then
+  mkdir -p build-gpu/bin-before
+  python3 -c 'import lzma, sys; open(sys.argv[2], "wb").write(lzma.open(sys.argv[1]).read())' \
+    .carry/bin-before/selfens.xz build-gpu/bin-before/selfens && chmod +x build-gpu/bin-before/selfens
+fi
+steps=${STEPS:-ab real profile limits}
+k=${K:-512}; arch=${ARCH:-llama3.2-3b}
+methods=${METHODS:-flex_attention per_prompt avg}
+step() { echo "== $(date +%T) $*" | tee -a "$out/all.log"; }
+# One benchmark run set: bin folder, setting, batch, [extra env].
+bench() {
+  local bin=$1 setting=$2 bb=$3 tag=$4; shift 4
+  local envs=(); [[ $setting != - ]] && envs=(${setting//,/ })
+  env "${envs[@]}" "$@" SELFENS_GPU_BIN="$bin" BENCH_TAG="$tag" METHODS="$methods" PEER_Q=0 \
+    ARCH=$arch OUT=/tmp/bench bench/run_gpu_bench.sh "$k" "$bb" >> "$out/all.log" 2>&1
+  cat /tmp/bench/selfens_runs.jsonl | tee -a "$out/speed.jsonl"
+}
+if [[ " $steps " == *" ab "* ]]; then
+  for rep in $(seq "${REPS:-1}"); do
+    for bb in ${BATCHES:-256 512}; do
+      if [[ -x build-gpu/bin-before/selfens ]]; then
+        step A B=$bb; bench build-gpu/bin-before - "$bb" "A"
+      fi
+      for s in ${SETTINGS:--}; do
+        step B $s B=$bb; bench build-gpu/bin "$s" "$bb" "B $s"
+      done
+    done
+  done
+fi
+if [[ " $steps " == *" real "* ]]; then
+  for m in ${REAL_METHODS:-flex_attention avg}; do
+    for nl in 0 1; do
+      step real $m newline_stop=$nl
+      k_save=$k; k=2000; methods_save=$methods; methods=$m
+      bench build-gpu/bin - "${REAL_B:-512}" "real newline_stop=$nl" NEWLINE_STOP=$nl
+      k=$k_save; methods=$methods_save
+    done
+  done
+fi
+sel=build-gpu/bin/selfens; source tools/gpu/find_cublas.sh "$sel"
+model=/tmp/selfens-$arch
+if [[ " $steps " == *" profile "* ]]; then
+  m=${PROFILE_METHOD:-flex_attention}
+  step profile $m
+  SELFENS_CUDA_PROFILE=${PROFILE_MODE:-2} SELFENS_TRACE_STEPS=1 "$sel" generate --quiet --model "$model" \
+    --dataset myriadlama --data-dir "${DATA:-.carry/data}" --method "$m" --num_paraphrases 5 \
+    --max_samples "$k" --batch_size "${PROFILE_B:-256}" --max_new_tokens 20 --no_newline_stop \
+    --device cuda --output-dir /tmp/prof --overwrite > "$out/profile.log" 2>&1
+  grep -A30 "cuda op profile" "$out/profile.log" | head -30
+fi
+if [[ " $steps " == *" limits "* ]]; then
+  mdir=/tmp/selfens-bench-out/myriadlama/selfens-$arch
+  step limits and transformers
+  python3 tools/gpu/limits.py "$model" "$mdir/flex_attention-5.feather" 2>>"$out/all.log" |
+    tee -a "$out/peers.jsonl"
+  [[ -f $mdir/per_prompt.feather ]] &&
+    python3 tools/gpu/hf_peer.py "$model" "$mdir/per_prompt.feather" --questions 64 --n 5 --new 20 \
+      --batch ${PEER_BATCH:-320} 2>>"$out/all.log" | tee -a "$out/peers.jsonl"
+fi
+step done
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee -a "$out/all.log"
