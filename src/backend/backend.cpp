@@ -71,17 +71,20 @@ bool backend_keeps_bf16_weights(const std::string& kind) {
 #endif
 }
 
-DeviceMemory device_memory(const std::string& kind) {
+DeviceMemory device_memory(const std::string& kind, int gpu) {
   DeviceMemory m;
   m.device = resolve_backend_kind(kind);
 #ifdef SELFENS_HAVE_CUDA
   if (m.device != "cpu") {
-    m.description = cuda::describe_device(0);
-    m.bytes = cuda::device_memory_bytes(0);
+    m.description = cuda::describe_device(gpu);
+    m.bytes = cuda::device_memory_bytes(gpu);
     m.bytes_per_parameter = m.device == "cuda" ? 2 : 4;
+    m.gpus = cuda::device_count();
+    for (int i = 0; i < m.gpus; ++i) m.all_gpus_bytes += cuda::device_memory_bytes(i);
     return m;
   }
 #endif
+  (void)gpu;
   m.description = "this machine's RAM";
   m.bytes = int64_t(::sysconf(_SC_PHYS_PAGES)) * int64_t(::sysconf(_SC_PAGESIZE));
   m.bytes_per_parameter = 4;  // the CPU computes from fp32 copies of every weight

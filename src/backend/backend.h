@@ -93,6 +93,9 @@ class Backend {
   virtual Tensor alloc(int64_t rows, int64_t cols) = 0;  // fp32, uninitialised
   virtual void release(Tensor& t) = 0;
   virtual void download(const Tensor& src, std::span<float> dst) = 0;  // all rows
+  // dst's rows = src (fp32, rows * cols values); src may be reused on return.
+  // Not inside a forward call (between finish_step and the next prepare_step).
+  virtual void upload(std::span<const float> src, Tensor& dst) = 0;
 
   // --- paged KV store ---
   virtual void init_kv(const KvShape& shape) = 0;
@@ -167,8 +170,8 @@ int gpu_count();
 // may hand it a bf16 file's bytes instead of fp32 (LoadOptions::bf16_views).
 bool backend_keeps_bf16_weights(const std::string& kind);
 // The memory the weights of make_backend(kind) live in (this machine's RAM
-// for cpu, the first GPU's for cuda) and the bytes a parameter takes there.
-DeviceMemory device_memory(const std::string& kind);
+// for cpu, GPU `gpu`'s for cuda) and the bytes a parameter takes there.
+DeviceMemory device_memory(const std::string& kind, int gpu = 0);
 // The backend make_backend(kind) makes, without making it: "cpu", "cuda" or
 // "cuda-f32" ("auto" resolved). InputError for an unknown kind or "cuda"
 // without a CUDA build, so a typo fails before any other work.

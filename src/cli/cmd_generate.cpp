@@ -63,6 +63,8 @@ constexpr const char* kUsage =
     "                  a second; 0 turns one off); Ctrl+C saves too, and the same command resumes\n"
     "  --devices 0,1|all  one engine (model copy, KV pool) per GPU, questions dealt out;\n"
     "                  the rows are those of one GPU (on the CPU: engines sharing the cores)\n"
+    "  --split layers  instead, one model copy whose layers are spread over the --devices\n"
+    "                  GPUs by their memory (for a model larger than one GPU)\n"
     "  --shard K/N     the questions i with i mod N = K-1 only, into FILE.shardKofN.feather\n"
     "                  (resumable as any run); `selfens merge` joins the N shards\n"
     "  --no_newline_stop  answers run to --max_new_tokens (or EOS) past their first line\n"
@@ -119,7 +121,7 @@ std::set<std::string> generate_option_names() {
   options.insert({"method", "num_paraphrases", "num_ensemble", "indexs", "max_new_tokens",
                   "checkpoint_seconds", "checkpoint_questions", "paraphrase_order", "num_manual",
                   "num_auto", "num_samples", "pool_order", "seed", "synced_samples", "shard",
-                  "devices"});
+                  "devices", "split"});
   return options;
 }
 const std::set<std::string> kGenerateFlags = {
@@ -140,6 +142,7 @@ GenerateOptions generate_options(const Args& a, Method method) {
   o.csv = a.flag("csv");
   o.shard = shard_option(a);
   o.devices = devices_option(a, o.device);
+  o.split_layers = split_option(a);
   return o;
 }
 

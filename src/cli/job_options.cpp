@@ -57,6 +57,13 @@ std::vector<int> devices_option(const Args& a, const std::string& device) {
   return list;
 }
 
+bool split_option(const Args& a) {
+  const std::string s = a.str("split", "none");
+  SELFENS_REQUIRE(s == "none" || s == "layers",
+                  "--split: expected layers or none, got '" + s + "'");
+  return s == "layers";
+}
+
 Shard shard_option(const Args& a) {
   return a.has("shard") ? parse_shard(a.str("shard", "")) : Shard{};
 }

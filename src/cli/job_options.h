@@ -59,6 +59,9 @@ data::ParaphraseOrder paraphrase_order_option(const Args& a);
 // --devices 0,1,... | all (generate): GPU indices ("all": every GPU of
 // the machine; on the CPU a list of engines). Empty when not given.
 std::vector<int> devices_option(const Args& a, const std::string& device);
+// --split layers|none (generate): whether the --devices entries hold one
+// model's layers between them instead of a model copy each.
+bool split_option(const Args& a);
 
 // --shard K/N (generate, confidence; jobs/shard.h).
 Shard shard_option(const Args& a);

@@ -24,42 +24,91 @@ int32_t argmax_row(std::span<const float> v) {
 }  // namespace
 
 Engine::Engine(std::shared_ptr<const Model> model, const EngineOptions& options)
-    : model_(std::move(model)),
-      backend_(make_backend(options.backend,
-                            [&] {
-                              BackendOptions b = options.tuning;
-                              b.threads = options.threads;
-                              return b;
-                            }())),
-      kv_(options.kv_pages, options.page_size) {
+    : model_(std::move(model)), kv_(options.kv_pages, options.page_size) {
   SELFENS_REQUIRE(model_ != nullptr, "engine: no model");
   const ModelConfig& c = model_->config;
   validate_model(c, model_->weights, model_->path.empty() ? model_->name : model_->path);
   inv_freq_ = rope_inv_freq(c);
+  make_parts(options);
   const auto start = std::chrono::steady_clock::now();
   upload_weights();
   char took[64];
   std::snprintf(took, sizeof took, " in %.2f s",
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  log::info("weights ready on " + backend_->name() + took);
+  std::string where = backend().name();
+  if (parts_.size() > 1) where += ", layers split " + describe_split(layer_ranges());
+  log::info("weights ready on " + where + took);
   if (options.kv_pages > 0) init_kv_pool(options.kv_pages);
-  ws_ = std::make_unique<Workspace>();
   trace_steps_ = options.tuning.trace_steps;
-  ws_->backend = backend_.get();
 }
 
-Engine::~Engine() { ws_.reset(); }
+Engine::~Engine() = default;
+
+// One part on the options' backend, or (--split layers) one per listed
+// device with the layers placed by each device's memory.
+void Engine::make_parts(const EngineOptions& options) {
+  BackendOptions tuning = options.tuning;
+  tuning.threads = options.threads;
+  const int n_layers = model_->config.num_layers;
+  std::vector<LayerRange> ranges{{0, n_layers}};
+  std::vector<int> devices{tuning.cuda_device};
+  if (!options.split_devices.empty()) {
+    devices = options.split_devices;
+    std::vector<int64_t> capacity;
+    int bytes_per_parameter = 4;
+    for (int d : devices) {
+      const DeviceMemory m = device_memory(options.backend, d);
+      bytes_per_parameter = m.bytes_per_parameter;
+      // Weights may take 90% of a device (as require_fits); the CPU's parts
+      // share one memory.
+      const int64_t share = m.device == "cpu" ? int64_t(devices.size()) : 1;
+      capacity.push_back(int64_t(0.9 * double(m.bytes)) / share);
+    }
+    ranges = split_layers(model_->config, bytes_per_parameter, capacity);
+  }
+  for (size_t i = 0; i < devices.size(); ++i) {
+    tuning.cuda_device = devices[i];
+    Part part;
+    part.backend = make_backend(options.backend, tuning);
+    part.layers = ranges[i];
+    part.ws = std::make_unique<Workspace>();
+    part.ws->backend = part.backend.get();
+    parts_.push_back(std::move(part));
+  }
+}
+
+Backend& Engine::backend() { return *parts_.back().backend; }
+
+std::vector<LayerRange> Engine::layer_ranges() const {
+  std::vector<LayerRange> r;
+  for (const Part& p : parts_) r.push_back(p.layers);
+  return r;
+}
+
+void Engine::bind_thread() {
+  for (Part& p : parts_) p.backend->bind_thread();
+}
+
+Engine::Part& Engine::part_of_layer(int layer) {
+  for (Part& p : parts_)
+    if (layer >= p.layers.begin && layer < p.layers.end) return p;
+  SELFENS_CHECK(false, "engine: layer " + std::to_string(layer) + " in no part");
+  return parts_.front();
+}
 
 void Engine::init_kv_pool(int64_t pages) {
   const ModelConfig& c = model_->config;
   KvShape shape;
-  shape.n_layers = c.num_layers;
   shape.n_kv_heads = c.num_kv_heads;
   shape.head_dim = c.head_dim;
   shape.page_size = kv_.page_size();
   shape.n_pages = pages;
   shape.n_heads = c.num_heads;
-  backend_->init_kv(shape);  // first, so a failed allocation leaves kv_ as it was
+  // Each part stores the K/V of its own layers, under the same page ids.
+  for (Part& p : parts_) {
+    shape.n_layers = p.layers.size();
+    p.backend->init_kv(shape);  // first, so a failed allocation leaves kv_ as it was
+  }
   kv_ = KvPages(pages, shape.page_size);
 }
 
@@ -70,13 +119,19 @@ void Engine::reserve_kv(int64_t pages) {
 }
 
 void Engine::upload_weights() {
-  Backend& b = *backend_;
   const ModelWeights& w = model_->weights;
-  tok_embeddings_ = b.upload_weight(w.tok_embeddings);
-  final_norm_ = b.upload_weight(w.final_norm);
-  output_ = w.lm_head.empty() ? tok_embeddings_ : b.upload_weight(w.lm_head);
+  Backend& first = *parts_.front().backend;
+  Backend& last = *parts_.back().backend;
+  tok_embeddings_ = first.upload_weight(w.tok_embeddings);
+  final_norm_ = last.upload_weight(w.final_norm);
+  if (!w.lm_head.empty())
+    output_ = last.upload_weight(w.lm_head);
+  else  // tied: the embeddings, on the last part too when it is another
+    output_ = parts_.size() == 1 ? tok_embeddings_ : last.upload_weight(w.tok_embeddings);
   layers_.clear();
-  for (const LayerWeights& lw : w.layers) {
+  for (size_t l = 0; l < w.layers.size(); ++l) {
+    const LayerWeights& lw = w.layers[l];
+    Backend& b = *part_of_layer(int(l)).backend;
     LayerTensors t;
     t.attn_norm = b.upload_weight(lw.attn_norm);
     t.wq = b.upload_weight(lw.wq);
@@ -96,14 +151,16 @@ void Engine::upload_weights() {
   }
 }
 
-void Engine::ensure_workspace(int64_t rows, int64_t logit_rows) {
-  Workspace& w = *ws_;
+// Activation buffers of one part; logit_rows 0: no logit buffers (every
+// part but the last).
+void Engine::ensure_workspace(Part& part, int64_t rows, int64_t logit_rows) {
+  Workspace& w = *part.ws;
   if (rows <= w.rows && logit_rows <= w.logit_rows) return;
   const ModelConfig& c = config();
   w.free_all();
   w.rows = std::max(rows, w.rows);
-  w.logit_rows = std::max<int64_t>({logit_rows, w.logit_rows, 1});
-  Backend& b = *backend_;
+  w.logit_rows = std::max(logit_rows, w.logit_rows);
+  Backend& b = *part.backend;
   const int64_t d = c.hidden_size, qd = int64_t(c.num_heads) * c.head_dim;
   const int64_t kvd = int64_t(c.num_kv_heads) * c.head_dim;
   w.x = b.alloc(w.rows, d);
@@ -114,8 +171,10 @@ void Engine::ensure_workspace(int64_t rows, int64_t logit_rows) {
   w.att = b.alloc(w.rows, qd);
   w.gate = b.alloc(w.rows, c.intermediate_size);
   w.up = b.alloc(w.rows, c.intermediate_size);
-  w.sel = b.alloc(w.logit_rows, d);
-  w.logits = b.alloc(w.logit_rows, c.vocab_size);
+  if (w.logit_rows > 0) {
+    w.sel = b.alloc(w.logit_rows, d);
+    w.logits = b.alloc(w.logit_rows, c.vocab_size);
+  }
 }
 
 SpanId Engine::create_span(std::span<const SpanId> parents, int32_t start_pos,
@@ -142,7 +201,8 @@ void Engine::read_kv(SpanId span, int layer, std::vector<float>& k, std::vector<
   const size_t row = size_t(config().num_kv_heads) * config().head_dim;
   k.assign(size_t(len) * row, 0.0f);
   v.assign(size_t(len) * row, 0.0f);
-  backend_->read_kv(layer, slots, k, v);
+  Part& part = part_of_layer(layer);
+  part.backend->read_kv(layer - part.layers.begin, slots, k, v);
 }
 
 std::vector<int32_t> Engine::generate_greedy(

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "engine/layer_split.h"
 #include "engine/step_batch.h"
 #include "kv/kv_pages.h"
 #include "model/model.h"
@@ -60,6 +61,11 @@ struct EngineOptions {
   // The backend's settings (CUDA graphs, profiling, sampling, attention
   // tiling, step trace); `threads` above overrides tuning.threads.
   BackendOptions tuning = backend_options_from_environment();
+  // --split layers: the model's layers over one backend per listed device
+  // (CUDA indices; CPU parts share the cores), in ranges sized to each
+  // device's memory (layer_split.h), activations passed from part to part
+  // through the host. Empty: the whole model on one backend.
+  std::vector<int> split_devices;
 };
 
 class Engine {
@@ -72,7 +78,12 @@ class Engine {
 
   const ModelConfig& config() const { return model_->config; }
   const Model& model() const { return *model_; }
-  Backend& backend() { return *backend_; }
+  // The backend of the last part: the one that holds the logits.
+  Backend& backend();
+  // Makes the calling thread able to run every part's backend (bind_thread).
+  void bind_thread();
+  // The layers of each part (one range without --split layers).
+  std::vector<LayerRange> layer_ranges() const;
 
   // --- plan ---
   SpanId create_span(std::span<const SpanId> parents, int32_t start_pos,
@@ -124,21 +135,25 @@ class Engine {
  private:
   struct LayerTensors;  // device weights of one layer
   struct Workspace;     // activation buffers, grown to the largest batch
+  struct Part;          // a backend, the layers it holds, its workspace
+  void make_parts(const EngineOptions& options);
   void upload_weights();
   void init_kv_pool(int64_t pages);
-  void ensure_workspace(int64_t rows, int64_t logit_rows);
+  void ensure_workspace(Part& part, int64_t rows, int64_t logit_rows);
   Tensor compute_logits(const StepBatch& batch, std::vector<int32_t>& batch_rows);
-  void run_layers(int64_t n, std::span<const int32_t> positions, std::span<const KvSlot> slots,
-                  const AttentionBatch& attn);
+  void run_layers(Part& part, int64_t n, std::span<const int32_t> positions,
+                  std::span<const KvSlot> slots, const AttentionBatch& attn);
+  Part& part_of_layer(int layer);
 
   std::shared_ptr<const Model> model_;
-  std::unique_ptr<Backend> backend_;
+  std::vector<Part> parts_;  // in layer order; the first embeds, the last gives logits
   SpanGraph plan_;
   KvPages kv_;
   std::vector<float> inv_freq_;  // [head_dim / 2]
   std::vector<LayerTensors> layers_;
-  Tensor tok_embeddings_, final_norm_, output_;  // [vocab, d], [1, d], [vocab, d]
-  std::unique_ptr<Workspace> ws_;
+  // [vocab, d] on the first part; [1, d] and [vocab, d] on the last.
+  Tensor tok_embeddings_, final_norm_, output_;
+  std::vector<float> carried_;  // activations on their way between parts
   EngineStats stats_;
   bool trace_steps_ = false;  // SELFENS_TRACE_STEPS=1: one stderr line per forward call
   double last_enqueue_s_ = 0;

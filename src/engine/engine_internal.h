@@ -2,6 +2,8 @@
 // Private parts of Engine shared by engine.cpp and forward.cpp.
 #include "engine/engine.h"
 
+#include <memory>
+
 namespace selfens {
 
 struct Engine::LayerTensors {
@@ -30,11 +32,20 @@ struct Engine::Workspace {
   Tensor sel;     // [logit_rows, d] rows selected for logits
   Tensor logits;  // [logit_rows, vocab]
 
+  Workspace() = default;
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
   ~Workspace() { free_all(); }
   void free_all() {
     for (Tensor* t : {&x, &h, &q, &k, &v, &att, &gate, &up, &sel, &logits})
       if (!t->empty()) backend->release(*t);
   }
+};
+
+struct Engine::Part {
+  std::unique_ptr<Backend> backend;
+  LayerRange layers;
+  std::unique_ptr<Workspace> ws;  // declared after the backend: released before it
 };
 
 }  // namespace selfens

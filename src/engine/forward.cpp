@@ -113,26 +113,42 @@ Tensor Engine::compute_logits(const StepBatch& batch, std::vector<int32_t>& batc
   for (int64_t i = 0; i < n; ++i)
     if (batch.need_logits[size_t(i)]) batch_rows.push_back(int32_t(i));
   const int64_t rows = int64_t(batch_rows.size());
-  ensure_workspace(n, rows);
 
-  Workspace& w = *ws_;
-  Tensor x = w.x.first_rows(n);
-  backend_->prepare_step(batch.token, p.positions, slots, attn, batch_rows);
-  backend_->embed(tok_embeddings_, batch.token, x);
-  run_layers(n, p.positions, slots, attn);
+  // Part by part (one without --split layers): the first embeds, each runs
+  // its layers, the residual stream goes on to the next through the host.
+  for (size_t pi = 0; pi < parts_.size(); ++pi) {
+    Part& part = parts_[pi];
+    Backend& b = *part.backend;
+    const bool last = pi + 1 == parts_.size();
+    ensure_workspace(part, n, last ? std::max<int64_t>(rows, 1) : 0);
+    Tensor x = part.ws->x.first_rows(n);
+    if (pi > 0) b.upload(carried_, x);
+    b.prepare_step(batch.token, p.positions, slots, attn,
+                   last ? std::span<const int32_t>(batch_rows) : std::span<const int32_t>());
+    if (pi == 0) b.embed(tok_embeddings_, batch.token, x);
+    run_layers(part, n, p.positions, slots, attn);
+    if (!last) {
+      b.finish_step();
+      carried_.resize(size_t(n * x.cols));
+      b.download(x, carried_);
+    }
+  }
 
   // The tokens are in the KV store now: append them to their spans.
   for (const auto& [id, len] : p.new_length) plan_.append(id, len - plan_.get(id).length);
 
+  Backend& b = backend();
+  Workspace& w = *parts_.back().ws;
   Tensor logits;
   if (rows > 0) {
+    Tensor x = w.x.first_rows(n);
     Tensor sel = w.sel.first_rows(rows);
     logits = w.logits.first_rows(rows);
-    backend_->gather_rows(x, batch_rows, sel);
-    backend_->rmsnorm(sel, final_norm_, c.rms_norm_eps, sel);
-    backend_->matmul(sel, output_, nullptr, logits);
+    b.gather_rows(x, batch_rows, sel);
+    b.rmsnorm(sel, final_norm_, c.rms_norm_eps, sel);
+    b.matmul(sel, output_, nullptr, logits);
   }
-  backend_->finish_step();
+  b.finish_step();
   stats_.forward_calls += 1;
   stats_.rows += n;
   stats_.logit_rows += rows;
@@ -149,7 +165,7 @@ Logits Engine::forward(const StepBatch& batch) {
   if (out.rows > 0) {
     const auto t0 = std::chrono::steady_clock::now();
     out.data.resize(size_t(out.rows) * size_t(out.vocab));
-    backend_->download(logits, out.data);
+    backend().download(logits, out.data);
     stats_.finish_seconds += seconds_since(t0);
   }
   return out;
@@ -161,7 +177,7 @@ std::vector<int32_t> Engine::forward_choose(const StepBatch& batch, const Choice
   if (choices.choices.empty()) return {};
   SELFENS_CHECK(!logits.empty(), "forward_choose: choices but no row asked for logits");
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<int32_t> ids = backend_->choose_tokens(logits, choices);
+  std::vector<int32_t> ids = backend().choose_tokens(logits, choices);
   stats_.finish_seconds += seconds_since(t0);
   if (trace_steps_)
     std::fprintf(stderr, "selfens step: rows %zu, choices %zu, enqueue %.3f ms, finish %.3f ms\n",
@@ -170,20 +186,21 @@ std::vector<int32_t> Engine::forward_choose(const StepBatch& batch, const Choice
   return ids;
 }
 
-void Engine::run_layers(int64_t n, std::span<const int32_t> positions,
+void Engine::run_layers(Part& part, int64_t n, std::span<const int32_t> positions,
                         std::span<const KvSlot> slots, const AttentionBatch& attn) {
   const ModelConfig& c = config();
-  Workspace& w = *ws_;
-  Backend& b = *backend_;
+  Workspace& w = *part.ws;
+  Backend& b = *part.backend;
   Tensor x = w.x.first_rows(n), h = w.h.first_rows(n), q = w.q.first_rows(n);
   Tensor k = w.k.first_rows(n), v = w.v.first_rows(n), att = w.att.first_rows(n);
   Tensor gate = w.gate.first_rows(n), up = w.up.first_rows(n);
   auto bias = [](const Tensor& t) { return t.empty() ? nullptr : &t; };
   // Each residual add is fused with the norm that reads its sum: the
   // attention block's with the feed-forward norm, the feed-forward block's
-  // with the next layer's attention norm (the last one's add stands alone).
-  if (c.num_layers > 0) b.rmsnorm(x, layers_[0].attn_norm, c.rms_norm_eps, h);
-  for (int l = 0; l < c.num_layers; ++l) {
+  // with the next layer's attention norm (the part's last add stands alone).
+  const int begin = part.layers.begin, end = part.layers.end;
+  if (begin < end) b.rmsnorm(x, layers_[size_t(begin)].attn_norm, c.rms_norm_eps, h);
+  for (int l = begin; l < end; ++l) {
     const LayerTensors& L = layers_[size_t(l)];
     // Attention block (h holds its normed input).
     b.matmul(h, L.wq, bias(L.bq), q);
@@ -196,13 +213,13 @@ void Engine::run_layers(int64_t n, std::span<const int32_t> positions,
       b.rmsnorm(kh, L.k_norm, c.rms_norm_eps, kh);
     }
     b.rope(q, k, c.num_heads, c.num_kv_heads, inv_freq_, positions);
-    b.write_kv(l, k, v, slots);
-    b.attention(l, q, c.num_heads, attn, att);
+    b.write_kv(l - begin, k, v, slots);  // the part's KV store holds its own layers
+    b.attention(l - begin, q, c.num_heads, attn, att);
     b.matmul(att, L.wo, nullptr, h);
     // Feed-forward block (SwiGLU).
     b.add_rmsnorm(x, h, L.ffn_norm, c.rms_norm_eps, h);
     b.feed_forward(h, L.w_gate, L.w_up, L.w_down, gate, up, h);
-    if (l + 1 < c.num_layers)
+    if (l + 1 < end)
       b.add_rmsnorm(x, h, layers_[size_t(l) + 1].attn_norm, c.rms_norm_eps, h);
     else
       b.add(x, h);

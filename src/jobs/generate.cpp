@@ -322,6 +322,12 @@ bool covers(size_t count, AskTable& asks, const Shard& shard,
   return true;
 }
 
+// --split layers: the devices one engine's parts go to (none without it).
+std::vector<int> split_devices(const GenerateOptions& o) {
+  if (!o.split_layers) return {};
+  return o.devices.empty() ? std::vector<int>{0} : o.devices;
+}
+
 // Runs the jobs, appending each finished question's rows (and uuid to
 // `done`); saves checkpoints through `save`. One engine per --devices entry:
 // the jobs dealt out round robin, each engine's runner on its own thread,
@@ -332,14 +338,18 @@ bool answer_jobs(const GenerateOptions& o, const std::string& backend, const dat
                  RunCounters& counters, GenerateResult& res,
                  const std::function<bool(bool)>& save) {
   const bool per_prompt = o.method.method == Method::kPerPrompt;
+  const std::vector<int> split = split_devices(o);  // --split layers: one engine over them
   std::vector<int> devices = o.devices.empty() ? std::vector<int>{0} : o.devices;
+  if (!split.empty()) devices = {split.front()};
   devices.resize(std::max<size_t>(1, std::min(devices.size(), jobs.size())));
   const size_t n_engines = devices.size();
   // CPU engines share the cores (each its own pool).
   const int cores = o.threads > 0 ? o.threads : hardware_threads();
   const int threads = backend == "cpu" && n_engines > 1 ? std::max(1, cores / int(n_engines)) : o.threads;
   std::vector<std::unique_ptr<JobEngine>> engines;
-  for (int d : devices) engines.push_back(std::make_unique<JobEngine>(o.preloaded, session, backend, threads, d));
+  for (int d : devices)
+    engines.push_back(
+        std::make_unique<JobEngine>(o.preloaded, session, backend, threads, d, split));
   const auto decode_start = Clock::now();
   std::mutex mu;  // rows, done, counters, margins, progress and checkpoints
   // --margins: per question and group, the smallest gap between the best
@@ -391,7 +401,7 @@ bool answer_jobs(const GenerateOptions& o, const std::string& backend, const dat
   };
   // Each engine on its own thread; one that fails stops the others.
   const bool finished = run_in_parallel(n_engines, [&](size_t e, const std::function<bool()>& stop) {
-    (**engines[e]).backend().bind_thread();
+    (**engines[e]).bind_thread();
     const int batch = std::max(1, std::min<int>(o.batch_size, int(inputs[e].size())));
     return runners[e]->run(inputs[e], batch, on_done, stop);
   });
@@ -497,7 +507,7 @@ GenerateResult run_generate(const GenerateOptions& options) {
     return complete;
   };
   if (!jobs.empty()) {
-    const Session session = job_session(o.preloaded, o.model, backend);
+    const Session session = job_session(o.preloaded, o.model, backend, split_devices(o));
     std::vector<std::vector<std::string>> prompts;
     for (const auto& j : jobs) prompts.push_back(j.prompts);
     std::string prefix_text = data::prompt_parts(ds.block, "").prefix;

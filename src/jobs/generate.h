@@ -47,6 +47,10 @@ struct GenerateOptions {
   // the questions are dealt out round robin; the rows are those one engine
   // writes. Empty: one engine on GPU 0.
   std::vector<int> devices;
+  // --split layers: the --devices entries (GPU 0 without them) hold the
+  // layers of one model copy between them (engine/layer_split.h): one
+  // engine, for models larger than one GPU.
+  bool split_layers = false;
   // When the partial file is saved during the run.
   CheckpointPolicy checkpoint;
   // A model kept across jobs, loaded for `device` (the Python API's Model);

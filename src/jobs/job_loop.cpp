@@ -9,34 +9,38 @@
 namespace selfens {
 
 std::unique_ptr<Engine> open_job_engine(std::shared_ptr<const Model> model,
-                                        const std::string& backend, int threads, int device) {
+                                        const std::string& backend, int threads, int device,
+                                        const std::vector<int>& split_devices) {
   EngineOptions eo;
   eo.threads = threads;
   eo.tuning.cuda_device = device;
+  eo.split_devices = split_devices;
   eo.backend = backend;
   eo.kv_pages = 0;  // the runner sizes the pool for its plan
   return std::make_unique<Engine>(std::move(model), eo);
 }
 
-Engine& LoadedModel::engine(const std::string& backend, int threads, int device) {
-  std::unique_ptr<Engine>& e = engines_[{backend, threads, device}];
-  if (!e) e = open_job_engine(session_.model, backend, threads, device);
+Engine& LoadedModel::engine(const std::string& backend, int threads, int device,
+                            const std::vector<int>& split_devices) {
+  std::unique_ptr<Engine>& e = engines_[{backend, threads, device, split_devices}];
+  if (!e) e = open_job_engine(session_.model, backend, threads, device, split_devices);
   return *e;
 }
 
 Session job_session(const std::shared_ptr<LoadedModel>& preloaded, const std::string& model,
-                    const std::string& backend) {
+                    const std::string& backend, const std::vector<int>& split_devices) {
   if (preloaded) return preloaded->session();
-  return open_session(model, load_options_for(backend));
+  return open_session(model, load_options_for(backend, split_devices));
 }
 
 JobEngine::JobEngine(const std::shared_ptr<LoadedModel>& preloaded, const Session& session,
-                     const std::string& backend, int threads, int device) {
+                     const std::string& backend, int threads, int device,
+                     const std::vector<int>& split_devices) {
   if (preloaded) {
-    engine_ = &preloaded->engine(backend, threads, device);
+    engine_ = &preloaded->engine(backend, threads, device, split_devices);
     engine_->reset_stats();
   } else {
-    owned_ = open_job_engine(session.model, backend, threads, device);
+    owned_ = open_job_engine(session.model, backend, threads, device, split_devices);
     engine_ = owned_.get();
   }
 }

@@ -23,8 +23,10 @@ namespace selfens {
 // An engine for a job on `backend` (resolve_backend_kind's name) with
 // `threads` CPU threads, on GPU `device` for CUDA; its KV pool is sized by
 // the job's runner.
+// split_devices: --split layers over those devices (one engine).
 std::unique_ptr<Engine> open_job_engine(std::shared_ptr<const Model> model,
-                                        const std::string& backend, int threads, int device = 0);
+                                        const std::string& backend, int threads, int device = 0,
+                                        const std::vector<int>& split_devices = {});
 
 // A model kept across jobs (the Python API's Model): its weights and
 // tokenizer loaded once, and one engine per (backend, threads) whose device
@@ -34,16 +36,17 @@ class LoadedModel {
  public:
   explicit LoadedModel(Session session) : session_(std::move(session)) {}
   const Session& session() const { return session_; }
-  Engine& engine(const std::string& backend, int threads, int device = 0);
+  Engine& engine(const std::string& backend, int threads, int device = 0,
+                 const std::vector<int>& split_devices = {});
 
  private:
   Session session_;
-  std::map<std::tuple<std::string, int, int>, std::unique_ptr<Engine>> engines_;
+  std::map<std::tuple<std::string, int, int, std::vector<int>>, std::unique_ptr<Engine>> engines_;
 };
 
 // The session of a job: the preloaded one, or `model` loaded for `backend`.
 Session job_session(const std::shared_ptr<LoadedModel>& preloaded, const std::string& model,
-                    const std::string& backend);
+                    const std::string& backend, const std::vector<int>& split_devices = {});
 
 // The engine of a job: the preloaded model's (its counters reset), or a new
 // one that the job owns.
@@ -51,7 +54,8 @@ class JobEngine {
  public:
   // device: the GPU of a CUDA backend (--devices).
   JobEngine(const std::shared_ptr<LoadedModel>& preloaded, const Session& session,
-            const std::string& backend, int threads, int device = 0);
+            const std::string& backend, int threads, int device = 0,
+            const std::vector<int>& split_devices = {});
   Engine& operator*() const { return *engine_; }
   Engine* operator->() const { return engine_; }
 

@@ -44,9 +44,19 @@ std::unique_ptr<Tokenizer> open_tokenizer(const std::string& name_or_path) {
   return tokenizer_at(resolve_model_path(name_or_path));
 }
 
-LoadOptions load_options_for(const std::string& device) {
-  return LoadOptions{.bf16_views = backend_keeps_bf16_weights(device),
-                     .device = device_memory(device)};
+LoadOptions load_options_for(const std::string& device, const std::vector<int>& split_devices) {
+  DeviceMemory memory = device_memory(device);
+  if (!split_devices.empty()) {
+    memory.bytes = 0;
+    memory.description = std::to_string(split_devices.size()) + " devices together";
+    for (int d : split_devices) {
+      const DeviceMemory m = device_memory(device, d);
+      // CPU parts share one memory.
+      memory.bytes = m.device == "cpu" ? m.bytes : memory.bytes + m.bytes;
+    }
+    memory.split_parts = int(split_devices.size());
+  }
+  return LoadOptions{.bf16_views = backend_keeps_bf16_weights(device), .device = memory};
 }
 
 }  // namespace selfens

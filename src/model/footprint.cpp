@@ -15,14 +15,19 @@ ModelConfig peek_model_config(const std::string& path) {
   return gguf_model_config(GgufFile(path));
 }
 
-int64_t parameter_count(const ModelConfig& c) {
+int64_t layer_parameter_count(const ModelConfig& c) {
   const int64_t d = c.hidden_size, q = int64_t{c.num_heads} * c.head_dim,
                 kv = int64_t{c.num_kv_heads} * c.head_dim, ff = c.intermediate_size;
   int64_t layer = d * q + 2 * d * kv + q * d + 3 * d * ff + 2 * d;
   if (c.attention_bias) layer += q + 2 * kv;
   if (c.qk_norm) layer += 2 * int64_t{c.head_dim};
-  const int64_t embeddings = int64_t{c.vocab_size} * d;
-  return embeddings * (c.tie_word_embeddings ? 1 : 2) + c.num_layers * layer + d;
+  return layer;
+}
+
+int64_t parameter_count(const ModelConfig& c) {
+  const int64_t embeddings = int64_t{c.vocab_size} * c.hidden_size;
+  return embeddings * (c.tie_word_embeddings ? 1 : 2) + c.num_layers * layer_parameter_count(c) +
+         c.hidden_size;
 }
 
 void require_fits(const std::string& model_path, const ModelConfig& config,
@@ -35,17 +40,23 @@ void require_fits(const std::string& model_path, const ModelConfig& config,
   constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
   char msg[512];
   std::snprintf(msg, sizeof msg,
-                "%s: %.1f B parameters need %.1f GiB as %s weights on --device %s, but %s has "
-                "%.1f GiB (weights may take at most 90%%)",
+                "%s: %.1f B parameters need %.1f GiB as %s weights on --device %s%s, but %s "
+                "has %.1f GiB (weights may take at most 90%%)",
                 model_path.c_str(), double(params) / 1e9, need / kGiB,
                 device.bytes_per_parameter == 2 ? "bf16" : "fp32", device.device.c_str(),
-                device.description.c_str(), have / kGiB);
+                device.split_parts > 0 ? " --split layers" : "", device.description.c_str(),
+                have / kGiB);
   std::string fix;
+  char split[160] = "";
+  if (device.split_parts == 0 && device.gpus > 1 && need <= 0.9 * double(device.all_gpus_bytes))
+    std::snprintf(split, sizeof split, "--split layers --devices all (its %d GPUs: %.1f GiB)",
+                  device.gpus, double(device.all_gpus_bytes) / kGiB);
   if (device.bytes_per_parameter == 4 && double(params) * 2 <= 0.9 * have && device.device != "cpu")
     fix = "; --device cuda (bf16) would fit it";
+  else if (split[0] != '\0')
+    fix = std::string("; ") + split + " would fit it";
   else
-    fix = "; use a smaller model, or a machine with more memory (a model split over several "
-          "GPUs is not supported yet)";
+    fix = "; use a smaller model, or more or larger GPUs (--split layers --devices ...)";
   throw InputError(msg + fix);
 }
 

@@ -15,6 +15,8 @@ ModelConfig peek_model_config(const std::string& path);
 // Parameters of a Llama-like decoder with this config (embeddings, layers,
 // final norm, an untied lm_head).
 int64_t parameter_count(const ModelConfig& config);
+// Parameters of one decoder layer of it (attention, feed-forward, norms, biases).
+int64_t layer_parameter_count(const ModelConfig& config);
 
 // Where the weights will live: the device's name and memory, and the bytes
 // one parameter takes there (4 for fp32 devices, 2 for bf16 ones).
@@ -23,6 +25,14 @@ struct DeviceMemory {
   std::string description;   // "this machine's RAM", "NVIDIA H100 ..., 79.1 GiB"
   int64_t bytes = 0;         // 0: unknown, no check
   int bytes_per_parameter = 4;
+  // --split layers: the weights go over `split_parts` devices and `bytes`
+  // is their sum (each part's own fit is checked when the layers are
+  // placed, engine/layer_split.h). 0: one device.
+  int split_parts = 0;
+  // GPUs of this machine and their memory in all, for the hint that a model
+  // too large for one would fit split over them (0: no such hint).
+  int gpus = 0;
+  int64_t all_gpus_bytes = 0;
 };
 
 // InputError naming the model, its parameter count and weight size at the

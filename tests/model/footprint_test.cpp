@@ -60,6 +60,29 @@ TEST(Footprint, ALlama70BIsRefusedOnOneGpuWithSizesAndAWayOut) {
   EXPECT_EQ(fit_error(c, DeviceMemory{}), "") << "unknown memory: no check";
 }
 
+TEST(Footprint, A70BThatFitsTheMachinesGpusTogetherNamesSplitLayers) {
+  ModelConfig c;  // Llama-3.1-70B's shape: 131.4 GiB in bf16
+  c.vocab_size = 128256, c.hidden_size = 8192, c.intermediate_size = 28672, c.num_layers = 80;
+  c.num_heads = 64, c.num_kv_heads = 8, c.head_dim = 128;
+  DeviceMemory one_of_two{"cuda", "NVIDIA H100 80GB HBM3, sm_90, 79.1 GiB", 84935000000LL, 2};
+  one_of_two.gpus = 2;
+  one_of_two.all_gpus_bytes = 2 * 84935000000LL;  // 158 GiB: 90% is 142 GiB
+  EXPECT_NE(fit_error(c, one_of_two).find("--split layers --devices all (its 2 GPUs: 158.2 GiB) "
+                                          "would fit it"),
+            std::string::npos)
+      << fit_error(c, one_of_two);
+  // Split over both: the sum is what counts (each part's share: layer_split.h).
+  DeviceMemory both = one_of_two;
+  both.bytes = both.all_gpus_bytes;
+  both.split_parts = 2;
+  EXPECT_EQ(fit_error(c, both), "");
+  // Split over two GPUs that are too small together: sizes, no split hint.
+  both.bytes = 2 * 60000000000LL;
+  const std::string e = fit_error(c, both);
+  EXPECT_NE(e.find("--device cuda --split layers"), std::string::npos) << e;
+  EXPECT_NE(e.find("more or larger GPUs"), std::string::npos) << e;
+}
+
 TEST(Footprint, LoadModelChecksBeforeReadingWeights) {
   LoadOptions o;
   o.device = DeviceMemory{"cpu", "a 1 MiB machine", 1 << 20, 4};

@@ -91,6 +91,24 @@ def test_devices_deal_questions_and_keep_the_rows(tmp_path, method):
     assert r.returncode == 2 and "--devices" in r.stderr
 
 
+@pytest.mark.parametrize("method", ["per_prompt", "flex_attention"])
+def test_split_layers_writes_the_one_backend_file(tmp_path, method):
+    """--split layers --devices 0,0: one model copy whose layers are held by
+    two backends (on the CPU, sharing the cores), the residual stream passed
+    between them: the same ops in the same order, so the same file, margins
+    included."""
+    args = ["generate", "--quiet", "--model", TINY, "--method", method, "--num_paraphrases", 3,
+            "--max_samples", 6, "--max_new_tokens", 3, "--device", "cpu", "--margins"]
+    one = run(*args, "--output-dir", tmp_path / "one").stdout.strip()
+    r = run(*args, "--output-dir", tmp_path / "split", "--split", "layers", "--devices", "0,0")
+    pd.testing.assert_frame_equal(pd.read_feather(one), pd.read_feather(r.stdout.strip()))
+    bad = run(*args, "--output-dir", tmp_path / "bad", "--split", "rows", check=False)
+    assert bad.returncode == 2 and "--split: expected layers or none, got 'rows'" in bad.stderr
+    many = run(*args, "--output-dir", tmp_path / "bad", "--split", "layers", "--devices",
+               ",".join(["0"] * 9), check=False)
+    assert many.returncode == 2 and "cannot be split over 9 devices" in many.stderr
+
+
 def test_weighted_run_names_the_merge_its_confidence_shards_need(tmp_path):
     run("confidence", "--quiet", "--model", TINY, "--max_samples", 2, "--num_samples", 2,
         "--max_new_tokens", 2, "--output-dir", tmp_path, "--shard", "1/2")

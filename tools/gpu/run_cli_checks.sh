@@ -64,22 +64,27 @@ PY
   done
 done
 # --devices: two engines on the same GPU (one per listed entry, questions dealt
-# out) must write the one-engine file (fp32 weights: as exact as the CPU path).
+# out) must write the one-engine file (fp32 weights: as exact as the CPU path);
+# --split layers --devices 0,0: one model whose layers two backends on the
+# same GPU hold, the residual stream passed through the host: the same file.
 for m in flex_attention avg; do
-  "$sel" generate --quiet --model "${models[-1]}" --dataset "${datasets[-1]}" --data-dir "$data" \
-    --max_samples 50 --method "$m" --num_paraphrases 5 --batch_size 32 --device cuda-f32 \
-    --devices 0,0 --output-dir "$work/devices" >/dev/null || { echo "FAIL: --devices 0,0 $m"; status=1; }
+  for how in "devices:--devices 0,0" "split:--split layers --devices 0,0"; do
+    "$sel" generate --quiet --model "${models[-1]}" --dataset "${datasets[-1]}" --data-dir "$data" \
+      --max_samples 50 --method "$m" --num_paraphrases 5 --batch_size 32 --device cuda-f32 \
+      ${how#*:} --output-dir "$work/${how%%:*}" >/dev/null || { echo "FAIL: ${how#*:} $m"; status=1; }
+  done
 done
 python3 - "$work" "${datasets[-1]}" "$(basename "${models[-1]}" .gguf)" <<'PY' || status=1
 import sys, pandas as pd
 work, ds, name = sys.argv[1:4]
-for f in ("flex_attention-5", "ensemble_avg-5"):
-    a = pd.read_feather(f"{work}/cuda-f32/{ds}/{name}/{f}.feather")
-    b = pd.read_feather(f"{work}/devices/{ds}/{name}/{f}.feather")
-    same = a.drop(columns=["margin"], errors="ignore").equals(b.drop(columns=["margin"], errors="ignore"))
-    print(("PASS" if same else "FAIL") + f": --devices 0,0 {f} equals one engine on cuda-f32 ({len(a)} rows)")
-    if not same:
-        sys.exit(1)
+for how, what in (("devices", "--devices 0,0"), ("split", "--split layers --devices 0,0")):
+    for f in ("flex_attention-5", "ensemble_avg-5"):
+        a = pd.read_feather(f"{work}/cuda-f32/{ds}/{name}/{f}.feather")
+        b = pd.read_feather(f"{work}/{how}/{ds}/{name}/{f}.feather")
+        same = a.drop(columns=["margin"], errors="ignore").equals(b.drop(columns=["margin"], errors="ignore"))
+        print(("PASS" if same else "FAIL") + f": {what} {f} equals one engine on cuda-f32 ({len(a)} rows)")
+        if not same:
+            sys.exit(1)
 PY
 python3 tools/gpu/compare_predictions.py "$work" "$out" || status=1
 echo "== cli checks exit status $status"

@@ -90,6 +90,11 @@ void CpuBackend::download(const Tensor& src, std::span<float> dst) {
   std::memcpy(dst.data(), src.data, dst.size() * sizeof(float));
 }
 
+void CpuBackend::upload(std::span<const float> src, Tensor& dst) {
+  SELFENS_CHECK(src.size() == size_t(dst.rows * dst.cols), "upload size mismatch");
+  std::memcpy(dst.data, src.data(), src.size() * sizeof(float));
+}
+
 void CpuBackend::embed(const Tensor& table, std::span<const int32_t> tokens, Tensor& out) {
   SELFENS_CHECK(out.cols == table.cols && int64_t(tokens.size()) <= out.rows, "embed shapes");
   for (size_t i = 0; i < tokens.size(); ++i) {

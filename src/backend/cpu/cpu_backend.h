@@ -27,6 +27,7 @@ class CpuBackend final : public Backend {
   Tensor alloc(int64_t rows, int64_t cols) override;
   void release(Tensor& t) override;
   void download(const Tensor& src, std::span<float> dst) override;
+  void upload(std::span<const float> src, Tensor& dst) override;
   // Logits are host memory here: choose without a copy.
   std::vector<int32_t> choose_tokens(const Tensor& logits, const ChoicePlan& plan) override;
 

@@ -187,6 +187,17 @@ void CudaBackend::download(const Tensor& src, std::span<float> dst) {
   if (profile_) profile_->flush();
 }
 
+void CudaBackend::upload(std::span<const float> src, Tensor& dst) {
+  SELFENS_CHECK(dst.dtype == DType::kF32, "upload into a non-fp32 tensor");
+  SELFENS_CHECK(src.size() == size_t(dst.rows * dst.cols), "upload size mismatch");
+  SELFENS_CHECK(!graphs_.recording(), "upload inside a forward call");
+  auto p = prof("upload");
+  wrote(dst);
+  // From pageable memory: returns once src has been staged (src reusable).
+  CUDA_CHECK(cudaMemcpyAsync(dst.data, src.data(), src.size() * sizeof(float),
+                             cudaMemcpyHostToDevice, stream_));
+}
+
 void* CudaBackend::shadow_for(const Tensor& out, int64_t rows) {
   if (weight_dtype_ != DType::kBF16) {
     wrote(out);

@@ -62,6 +62,7 @@ class CudaBackend final : public Backend {
   Tensor alloc(int64_t rows, int64_t cols) override;
   void release(Tensor& t) override;
   void download(const Tensor& src, std::span<float> dst) override;
+  void upload(std::span<const float> src, Tensor& dst) override;
 
   void init_kv(const KvShape& shape) override;
   void write_kv(int layer, const Tensor& k, const Tensor& v,
