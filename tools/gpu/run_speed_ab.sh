@@ -10,9 +10,12 @@
 #  2. real runs: the whole 2,000-question set at REAL_B in flight with the
 #     newline stop on and with exactly 20 tokens (REAL_METHODS);
 #  3. an op profile of PROFILE_METHOD (SELFENS_CUDA_PROFILE=2);
-#  4. the card's limits (limits.py) and transformers per_prompt (hf_peer.py).
+#  4. the card's limits (limits.py) and transformers per_prompt (hf_peer.py);
+# and, when STEPS names them, "checks" (run_gpu_checks.sh: every op and the
+# end-to-end logits against the CPU) first and "cli" (run_cli_checks.sh with
+# CLI_METHODS: predictions against the CPU, --devices and --split layers).
 # One JSON line per run in $OUT/speed.jsonl, tagged with build and setting.
-#   [STEPS="ab real profile limits"] tools/gpu/run_speed_ab.sh
+#   [STEPS="checks ab real cli limits profile"] tools/gpu/run_speed_ab.sh
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-/tmp/selfens-gpu}; mkdir -p "$out"
@@ -23,6 +26,11 @@ if [[ -f .carry/bin-before/selfens.xz ]]; then
     .carry/bin-before/selfens.xz build-gpu/bin-before/selfens && chmod +x build-gpu/bin-before/selfens
 fi
 steps=${STEPS:-ab real profile limits}
+if [[ " $steps " == *" checks "* ]]; then
+  echo "== $(date +%T) checks" | tee -a "$out/all.log"
+  OUT=$out/checks tools/gpu/run_gpu_checks.sh > "$out/checks.log" 2>&1
+  grep -E "checks passed|FAIL" "$out/checks.log" | tail -12
+fi
 k=${K:-512}; arch=${ARCH:-llama3.2-3b}
 methods=${METHODS:-flex_attention per_prompt avg}
 step() { echo "== $(date +%T) $*" | tee -a "$out/all.log"; }
@@ -55,6 +63,13 @@ if [[ " $steps " == *" real "* ]]; then
       k=$k_save; methods=$methods_save
     done
   done
+fi
+if [[ " $steps " == *" cli "* ]]; then
+  step cli checks
+  METHODS=${CLI_METHODS:-per_prompt avg flex_attention} OUT=/tmp/cli tools/gpu/run_cli_checks.sh \
+    > "$out/cli.log" 2>&1
+  cp /tmp/cli/cli_checks.json "$out/" 2>/dev/null
+  grep -E "PASS|FAIL|agree|exit status" "$out/cli.log" | grep -v " ms$" | tail -40
 fi
 sel=build-gpu/bin/selfens; source tools/gpu/find_cublas.sh "$sel"
 model=/tmp/selfens-$arch
