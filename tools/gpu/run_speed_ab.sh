@@ -28,7 +28,7 @@ fi
 steps=${STEPS:-ab real profile limits}
 if [[ " $steps " == *" checks "* ]]; then
   echo "== $(date +%T) checks" | tee -a "$out/all.log"
-  OUT=$out/checks tools/gpu/run_gpu_checks.sh > "$out/checks.log" 2>&1
+  OUT=/tmp/checks tools/gpu/run_gpu_checks.sh > "$out/checks.log" 2>&1
   grep -E "checks passed|FAIL" "$out/checks.log" | tail -12
 fi
 k=${K:-512}; arch=${ARCH:-llama3.2-3b}
@@ -41,6 +41,11 @@ bench() {
   env "${envs[@]}" "$@" SELFENS_GPU_BIN="$bin" BENCH_TAG="$tag" METHODS="$methods" PEER_Q=0 \
     ARCH=$arch OUT=/tmp/bench bench/run_gpu_bench.sh "$k" "$bb" >> "$out/all.log" 2>&1
   cat /tmp/bench/selfens_runs.jsonl | tee -a "$out/speed.jsonl"
+  # Each run's step trace (rows, host and wait time per forward call).
+  mkdir -p /tmp/traces
+  for t in /tmp/bench/trace_*.log; do
+    cp "$t" "/tmp/traces/$(echo "$tag B$bb k$k" | tr -c 'A-Za-z0-9_.\n-' _)_$(basename "$t")"
+  done
 }
 if [[ " $steps " == *" ab "* ]]; then
   for rep in $(seq "${REPS:-1}"); do
@@ -68,7 +73,7 @@ if [[ " $steps " == *" cli "* ]]; then
   step cli checks
   METHODS=${CLI_METHODS:-per_prompt avg flex_attention} OUT=/tmp/cli tools/gpu/run_cli_checks.sh \
     > "$out/cli.log" 2>&1
-  cp /tmp/cli/cli_checks.json "$out/" 2>/dev/null
+  cp /tmp/cli/cli_checks.json "$out/" 2>/dev/null  # files back: at most 8
   grep -E "PASS|FAIL|agree|exit status" "$out/cli.log" | grep -v " ms$" | tail -40
 fi
 sel=build-gpu/bin/selfens; source tools/gpu/find_cublas.sh "$sel"
@@ -91,5 +96,6 @@ if [[ " $steps " == *" limits "* ]]; then
     python3 tools/gpu/hf_peer.py "$model" "$mdir/per_prompt.feather" --questions 64 --n 5 --new 20 \
       --batch ${PEER_BATCH:-320} 2>>"$out/all.log" | tee -a "$out/peers.jsonl"
 fi
+tar czf "$out/traces.tgz" -C /tmp traces 2>/dev/null
 step done
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee -a "$out/all.log"
