@@ -69,24 +69,8 @@ if [[ " $steps " == *" real "* ]]; then
     done
   done
 fi
-if [[ " $steps " == *" cli "* ]]; then
-  step cli checks
-  METHODS=${CLI_METHODS:-per_prompt avg flex_attention} OUT=/tmp/cli tools/gpu/run_cli_checks.sh \
-    > "$out/cli.log" 2>&1
-  cp /tmp/cli/cli_checks.json "$out/" 2>/dev/null  # files back: at most 8
-  grep -E "PASS|FAIL|agree|exit status" "$out/cli.log" | grep -v " ms$" | tail -40
-fi
 sel=build-gpu/bin/selfens; source tools/gpu/find_cublas.sh "$sel"
 model=/tmp/selfens-$arch
-if [[ " $steps " == *" profile "* ]]; then
-  m=${PROFILE_METHOD:-flex_attention}
-  step profile $m
-  SELFENS_CUDA_PROFILE=${PROFILE_MODE:-2} SELFENS_TRACE_STEPS=1 "$sel" generate --quiet --model "$model" \
-    --dataset myriadlama --data-dir "${DATA:-.carry/data}" --method "$m" --num_paraphrases 5 \
-    --max_samples "$k" --batch_size "${PROFILE_B:-256}" --max_new_tokens 20 --no_newline_stop \
-    --device cuda --output-dir /tmp/prof --overwrite > "$out/profile.log" 2>&1
-  grep -A30 "cuda op profile" "$out/profile.log" | head -30
-fi
 if [[ " $steps " == *" limits "* ]]; then
   mdir=/tmp/selfens-bench-out/myriadlama/selfens-$arch
   step limits and transformers
@@ -96,6 +80,22 @@ if [[ " $steps " == *" limits "* ]]; then
     python3 tools/gpu/hf_peer.py "$model" "$mdir/per_prompt.feather" --questions 64 --n 5 --new 20 \
       --batch ${PEER_BATCH:-320} 2>>"$out/all.log" | tee -a "$out/peers.jsonl"
 fi
+if [[ " $steps " == *" profile "* ]]; then
+  m=${PROFILE_METHOD:-flex_attention}
+  step profile $m
+  SELFENS_CUDA_PROFILE=${PROFILE_MODE:-2} SELFENS_TRACE_STEPS=1 "$sel" generate --quiet --model "$model" \
+    --dataset myriadlama --data-dir "${DATA:-.carry/data}" --method "$m" --num_paraphrases 5 \
+    --max_samples "$k" --batch_size "${PROFILE_B:-256}" --max_new_tokens 20 --no_newline_stop \
+    --device cuda --output-dir /tmp/prof --overwrite > "$out/profile.log" 2>&1
+  grep -A30 "cuda op profile" "$out/profile.log" | head -30
+fi
 tar czf "$out/traces.tgz" -C /tmp traces 2>/dev/null
+if [[ " $steps " == *" cli "* ]]; then
+  step cli checks
+  METHODS=${CLI_METHODS:-per_prompt avg flex_attention} OUT=/tmp/cli tools/gpu/run_cli_checks.sh \
+    > "$out/cli.log" 2>&1
+  cp /tmp/cli/cli_checks.json "$out/" 2>/dev/null  # files back: at most 8
+  grep -E "PASS|FAIL|agree|exit status" "$out/cli.log" | grep -v " ms$" | tail -40
+fi
 step done
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee -a "$out/all.log"
