@@ -76,7 +76,7 @@ if [[ " $steps " == *" limits "* ]]; then
   step limits and transformers
   python3 tools/gpu/limits.py "$model" "$mdir/flex_attention-5.feather" 2>>"$out/all.log" |
     tee -a "$out/peers.jsonl"
-  [[ -f $mdir/per_prompt.feather ]] &&
+  [[ -f $mdir/per_prompt.feather && ${HF_PEER:-1} == 1 ]] &&
     python3 tools/gpu/hf_peer.py "$model" "$mdir/per_prompt.feather" --questions 64 --n 5 --new 20 \
       --batch ${PEER_BATCH:-320} 2>>"$out/all.log" | tee -a "$out/peers.jsonl"
 fi
