@@ -15,7 +15,9 @@ struct BackendOptions {
   int cuda_split_target_blocks = -1;    // SELFENS_CUDA_SPLIT: split decode keys below B blocks
                                         // (-1: two per multiprocessor, 0: off)
   bool cuda_fused_norm = true;          // SELFENS_CUDA_FUSED_NORM=0: residual add and norm apart
-  bool cuda_bf16_ffn = true;            // SELFENS_CUDA_BF16_FFN=0: fp32 gate/up products (bf16 mode)
+  // SELFENS_CUDA_BF16_FFN=1: bf16 gate/up products in the bf16 mode. Off
+  // until its agreement with the CPU has been measured on a GPU.
+  bool cuda_bf16_ffn = false;
   bool trace_steps = false;             // SELFENS_TRACE_STEPS=1: a stderr line per forward call
 };
 

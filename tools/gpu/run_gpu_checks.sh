@@ -13,6 +13,9 @@ out=${OUT:-}
 nvidia-smi || echo "nvidia-smi failed"
 
 source tools/gpu/find_cublas.sh "$bin"
+# The bf16 feed-forward (off by default until measured) is the path checked
+# here unless the caller says otherwise; the default path is the older ops'.
+export SELFENS_CUDA_BF16_FFN=${SELFENS_CUDA_BF16_FFN:-1}
 echo "== ldd $bin"
 ldd "$bin"
 

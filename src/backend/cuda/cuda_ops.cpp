@@ -100,7 +100,8 @@ void CudaBackend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tens
                                const Tensor& w_down, Tensor& gate, Tensor& up, Tensor& out) {
   const bool all_bf16 =
       w_gate.dtype == DType::kBF16 && w_up.dtype == DType::kBF16 && w_down.dtype == DType::kBF16;
-  if (!bf16_ffn_ || !all_bf16) return Backend::feed_forward(h, w_gate, w_up, w_down, gate, up, out);
+  if (!bf16_ffn_ || !all_bf16 || w_gate.rows % 2 != 0)  // the kernel takes element pairs
+    return Backend::feed_forward(h, w_gate, w_up, w_down, gate, up, out);
   auto prof_scope = prof(h.rows > 1024 ? "feed_forward prefill" : "feed_forward");
   const int64_t n = h.rows, d = h.cols, ffn = w_gate.rows;
   SELFENS_CHECK(w_gate.cols == d && w_up.rows == ffn && w_up.cols == d && w_down.rows == d &&
