@@ -186,24 +186,33 @@ __global__ void rope_kernel(float* __restrict__ q, float* __restrict__ k, int n_
 
 __device__ __forceinline__ float silu_times(float g, float u) { return g / (1.0f + expf(-g)) * u; }
 
-// gate, up [count]: gate = silu(gate) * up (V elements per step; count a
-// multiple of V).
-template <int V>
-__global__ void silu_mul_kernel(float* __restrict__ gate, const float* __restrict__ up,
-                                int64_t count, __nv_bfloat16* __restrict__ gate_bf16) {
+// The two-operand element-wise ops: a = op(a, b).
+struct SiluTimes {
+  __device__ float operator()(float g, float u) const { return silu_times(g, u); }
+};
+struct Plus {
+  __device__ float operator()(float x, float y) const { return x + y; }
+};
+
+// a, b [count]: a = op(a, b), and a_bf16 (may be null) its bf16 copy; V
+// elements per step (count a multiple of V).
+template <int V, class Op>
+__global__ void elementwise_kernel(float* __restrict__ a, const float* __restrict__ b,
+                                   int64_t count, __nv_bfloat16* __restrict__ a_bf16) {
   using VT = typename Vec<V>::T;
-  VT* gv = reinterpret_cast<VT*>(gate);
-  const VT* uv = reinterpret_cast<const VT*>(up);
+  VT* av = reinterpret_cast<VT*>(a);
+  const VT* bv = reinterpret_cast<const VT*>(b);
+  const Op op;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count / V;
        i += int64_t(gridDim.x) * blockDim.x) {
-    VT g = gv[i];
-    const VT u = uv[i];
+    VT x = av[i];
+    const VT y = bv[i];
 #pragma unroll
-    for (int j = 0; j < V; ++j) Vec<V>::set(g, j, silu_times(Vec<V>::get(g, j), Vec<V>::get(u, j)));
-    gv[i] = g;
-    if (gate_bf16 != nullptr)
+    for (int j = 0; j < V; ++j) Vec<V>::set(x, j, op(Vec<V>::get(x, j), Vec<V>::get(y, j)));
+    av[i] = x;
+    if (a_bf16 != nullptr)
 #pragma unroll
-      for (int j = 0; j < V; ++j) gate_bf16[i * V + j] = __float2bfloat16_rn(Vec<V>::get(g, j));
+      for (int j = 0; j < V; ++j) a_bf16[i * V + j] = __float2bfloat16_rn(Vec<V>::get(x, j));
   }
 }
 
@@ -217,22 +226,6 @@ __global__ void silu_mul_bf16_kernel(const __nv_bfloat162* gate,
        i += int64_t(gridDim.x) * blockDim.x) {
     const float2 g = __bfloat1622float2(gate[i]), u = __bfloat1622float2(up[i]);
     out[i] = __floats2bfloat162_rn(silu_times(g.x, u.x), silu_times(g.y, u.y));
-  }
-}
-
-// x, y [count]: x += y (V elements per step; count a multiple of V).
-template <int V>
-__global__ void add_kernel(float* __restrict__ x, const float* __restrict__ y, int64_t count) {
-  using VT = typename Vec<V>::T;
-  VT* xv = reinterpret_cast<VT*>(x);
-  const VT* yv = reinterpret_cast<const VT*>(y);
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count / V;
-       i += int64_t(gridDim.x) * blockDim.x) {
-    VT a = xv[i];
-    const VT b = yv[i];
-#pragma unroll
-    for (int j = 0; j < V; ++j) Vec<V>::set(a, j, Vec<V>::get(a, j) + Vec<V>::get(b, j));
-    xv[i] = a;
   }
 }
 
@@ -356,15 +349,21 @@ void launch_rope(float* q, float* k, int n_heads, int n_kv_heads, int half, cons
   CUDA_CHECK_LAUNCH();
 }
 
+// a = op(a, b) over count elements, as float4s when the arrays allow.
+template <class Op>
+void launch_elementwise(float* a, const float* b, int64_t count, __nv_bfloat16* a_bf16,
+                        cudaStream_t stream) {
+  if (count == 0) return;
+  if (by_float4(count, {a, b}))
+    elementwise_kernel<4, Op><<<blocks_for(count / 4), kThreads, 0, stream>>>(a, b, count, a_bf16);
+  else
+    elementwise_kernel<1, Op><<<blocks_for(count), kThreads, 0, stream>>>(a, b, count, a_bf16);
+  CUDA_CHECK_LAUNCH();
+}
+
 void launch_silu_mul(float* gate, const float* up, int64_t count, void* gate_bf16,
                      cudaStream_t stream) {
-  if (count == 0) return;
-  auto* gb = static_cast<__nv_bfloat16*>(gate_bf16);
-  if (by_float4(count, {gate, up}))
-    silu_mul_kernel<4><<<blocks_for(count / 4), kThreads, 0, stream>>>(gate, up, count, gb);
-  else
-    silu_mul_kernel<1><<<blocks_for(count), kThreads, 0, stream>>>(gate, up, count, gb);
-  CUDA_CHECK_LAUNCH();
+  launch_elementwise<SiluTimes>(gate, up, count, static_cast<__nv_bfloat16*>(gate_bf16), stream);
 }
 
 void launch_silu_mul_bf16(const void* gate, const void* up, int64_t count, void* out,
@@ -378,12 +377,7 @@ void launch_silu_mul_bf16(const void* gate, const void* up, int64_t count, void*
 }
 
 void launch_add(float* x, const float* y, int64_t count, cudaStream_t stream) {
-  if (count == 0) return;
-  if (by_float4(count, {x, y}))
-    add_kernel<4><<<blocks_for(count / 4), kThreads, 0, stream>>>(x, y, count);
-  else
-    add_kernel<1><<<blocks_for(count), kThreads, 0, stream>>>(x, y, count);
-  CUDA_CHECK_LAUNCH();
+  launch_elementwise<Plus>(x, y, count, nullptr, stream);
 }
 
 void launch_gather_rows(const float* x, const int32_t* rows, int64_t n, int64_t d, float* out,
