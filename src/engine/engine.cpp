@@ -5,6 +5,7 @@
 
 #include "engine/engine_internal.h"
 #include "engine/rope.h"
+#include "model/footprint.h"
 #include "util/check.h"
 #include "util/log.h"
 
@@ -59,10 +60,9 @@ void Engine::make_parts(const EngineOptions& options) {
     for (int d : devices) {
       const DeviceMemory m = device_memory(options.backend, d);
       bytes_per_parameter = m.bytes_per_parameter;
-      // Weights may take 90% of a device (as require_fits); the CPU's parts
-      // share one memory.
+      // What weights may take of each device; the CPU's parts share one memory.
       const int64_t share = m.device == "cpu" ? int64_t(devices.size()) : 1;
-      capacity.push_back(int64_t(0.9 * double(m.bytes)) / share);
+      capacity.push_back(int64_t(kWeightShareOfDevice * double(m.bytes)) / share);
     }
     ranges = split_layers(model_->config, bytes_per_parameter, capacity);
   }

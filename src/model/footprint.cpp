@@ -36,22 +36,23 @@ void require_fits(const std::string& model_path, const ModelConfig& config,
   const int64_t params = parameter_count(config);
   const double need = double(params) * device.bytes_per_parameter;
   const double have = double(device.bytes);
-  if (need <= 0.9 * have) return;
+  if (need <= kWeightShareOfDevice * have) return;
   constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
   char msg[512];
   std::snprintf(msg, sizeof msg,
                 "%s: %.1f B parameters need %.1f GiB as %s weights on --device %s%s, but %s "
-                "has %.1f GiB (weights may take at most 90%%)",
+                "has %.1f GiB (weights may take at most %.0f%%)",
                 model_path.c_str(), double(params) / 1e9, need / kGiB,
                 device.bytes_per_parameter == 2 ? "bf16" : "fp32", device.device.c_str(),
                 device.split_parts > 0 ? " --split layers" : "", device.description.c_str(),
-                have / kGiB);
+                have / kGiB, 100 * kWeightShareOfDevice);
   std::string fix;
   char split[160] = "";
-  if (device.split_parts == 0 && device.gpus > 1 && need <= 0.9 * double(device.all_gpus_bytes))
+  if (device.split_parts == 0 && device.gpus > 1 &&
+      need <= kWeightShareOfDevice * double(device.all_gpus_bytes))
     std::snprintf(split, sizeof split, "--split layers --devices all (its %d GPUs: %.1f GiB)",
                   device.gpus, double(device.all_gpus_bytes) / kGiB);
-  if (device.bytes_per_parameter == 4 && double(params) * 2 <= 0.9 * have && device.device != "cpu")
+  if (device.bytes_per_parameter == 4 && double(params) * 2 <= kWeightShareOfDevice * have && device.device != "cpu")
     fix = "; --device cuda (bf16) would fit it";
   else if (split[0] != '\0')
     fix = std::string("; ") + split + " would fit it";

@@ -35,9 +35,13 @@ struct DeviceMemory {
   int64_t all_gpus_bytes = 0;
 };
 
+// The share of a device's memory weights may take (the rest: activations,
+// KV, runtime): the fit check below and the layer split (engine/layer_split.h).
+inline constexpr double kWeightShareOfDevice = 0.9;
+
 // InputError naming the model, its parameter count and weight size at the
 // device's precision, the device's memory and what would fit, when the
-// weights need more than 90% of it (the rest: activations, KV, runtime).
+// weights need more than kWeightShareOfDevice of it.
 void require_fits(const std::string& model_path, const ModelConfig& config,
                   const DeviceMemory& device);
 
