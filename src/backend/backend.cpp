@@ -24,6 +24,12 @@ void Backend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tensor& 
   matmul(gate, w_down, nullptr, out);
 }
 
+void Backend::copy_from(Backend& from, const Tensor& src, Tensor& dst) {
+  std::vector<float> host(size_t(src.rows) * size_t(src.cols));
+  from.download(src, host);
+  upload(host, dst);
+}
+
 std::vector<int32_t> Backend::choose_tokens(const Tensor& logits, const ChoicePlan& plan) {
   std::vector<float> host(size_t(logits.rows) * size_t(logits.cols));
   download(logits, host);

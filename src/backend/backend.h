@@ -96,6 +96,12 @@ class Backend {
   // dst's rows = src (fp32, rows * cols values); src may be reused on return.
   // Not inside a forward call (between finish_step and the next prepare_step).
   virtual void upload(std::span<const float> src, Tensor& dst) = 0;
+  // dst (this backend's) = src, which `from` holds (same shape, fp32): how
+  // the residual stream goes from one part of a layer-split engine to the
+  // next. The default goes through the host (download, upload); the CUDA
+  // backend copies device to device, ordered after `from`'s queued work,
+  // without waiting on the host. Same rule as upload: not inside a forward call.
+  virtual void copy_from(Backend& from, const Tensor& src, Tensor& dst);
 
   // --- paged KV store ---
   virtual void init_kv(const KvShape& shape) = 0;

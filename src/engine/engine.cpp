@@ -87,6 +87,12 @@ std::vector<LayerRange> Engine::layer_ranges() const {
 
 void Engine::bind_thread() {
   for (Part& p : parts_) p.backend->bind_thread();
+  parts_.back().backend->bind_thread();  // the last part runs the logits
+}
+
+Backend& Engine::use(Part& part) {
+  part.backend->bind_thread();
+  return *part.backend;
 }
 
 Engine::Part& Engine::part_of_layer(int layer) {
@@ -107,8 +113,9 @@ void Engine::init_kv_pool(int64_t pages) {
   // Each part stores the K/V of its own layers, under the same page ids.
   for (Part& p : parts_) {
     shape.n_layers = p.layers.size();
-    p.backend->init_kv(shape);  // first, so a failed allocation leaves kv_ as it was
+    use(p).init_kv(shape);  // first, so a failed allocation leaves kv_ as it was
   }
+  use(parts_.back());
   kv_ = KvPages(pages, shape.page_size);
 }
 
@@ -120,9 +127,9 @@ void Engine::reserve_kv(int64_t pages) {
 
 void Engine::upload_weights() {
   const ModelWeights& w = model_->weights;
-  Backend& first = *parts_.front().backend;
-  Backend& last = *parts_.back().backend;
+  Backend& first = use(parts_.front());
   tok_embeddings_ = first.upload_weight(w.tok_embeddings);
+  Backend& last = use(parts_.back());
   final_norm_ = last.upload_weight(w.final_norm);
   if (!w.lm_head.empty())
     output_ = last.upload_weight(w.lm_head);
@@ -131,7 +138,7 @@ void Engine::upload_weights() {
   layers_.clear();
   for (size_t l = 0; l < w.layers.size(); ++l) {
     const LayerWeights& lw = w.layers[l];
-    Backend& b = *part_of_layer(int(l)).backend;
+    Backend& b = use(part_of_layer(int(l)));
     LayerTensors t;
     t.attn_norm = b.upload_weight(lw.attn_norm);
     t.wq = b.upload_weight(lw.wq);
@@ -149,6 +156,7 @@ void Engine::upload_weights() {
     t.w_down = b.upload_weight(lw.w_down);
     layers_.push_back(t);
   }
+  use(parts_.back());
 }
 
 // Activation buffers of one part; logit_rows 0: no logit buffers (every
@@ -202,7 +210,8 @@ void Engine::read_kv(SpanId span, int layer, std::vector<float>& k, std::vector<
   k.assign(size_t(len) * row, 0.0f);
   v.assign(size_t(len) * row, 0.0f);
   Part& part = part_of_layer(layer);
-  part.backend->read_kv(layer - part.layers.begin, slots, k, v);
+  use(part).read_kv(layer - part.layers.begin, slots, k, v);
+  use(parts_.back());
 }
 
 std::vector<int32_t> Engine::generate_greedy(

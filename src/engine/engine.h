@@ -144,6 +144,9 @@ class Engine {
   void run_layers(Part& part, int64_t n, std::span<const int32_t> positions,
                   std::span<const KvSlot> slots, const AttentionBatch& attn);
   Part& part_of_layer(int layer);
+  // The part's backend, with the calling thread bound to its device: every
+  // allocation and launch of a part goes there (--split layers over GPUs).
+  Backend& use(Part& part);
 
   std::shared_ptr<const Model> model_;
   std::vector<Part> parts_;  // in layer order; the first embeds, the last gives logits
@@ -153,7 +156,6 @@ class Engine {
   std::vector<LayerTensors> layers_;
   // [vocab, d] on the first part; [1, d] and [vocab, d] on the last.
   Tensor tok_embeddings_, final_norm_, output_;
-  std::vector<float> carried_;  // activations on their way between parts
   EngineStats stats_;
   bool trace_steps_ = false;  // SELFENS_TRACE_STEPS=1: one stderr line per forward call
   double last_enqueue_s_ = 0;

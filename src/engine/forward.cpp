@@ -115,23 +115,20 @@ Tensor Engine::compute_logits(const StepBatch& batch, std::vector<int32_t>& batc
   const int64_t rows = int64_t(batch_rows.size());
 
   // Part by part (one without --split layers): the first embeds, each runs
-  // its layers, the residual stream goes on to the next through the host.
+  // its layers, the residual stream goes on to the next (Backend::copy_from:
+  // device to device on GPUs, queued behind the previous part's work).
   for (size_t pi = 0; pi < parts_.size(); ++pi) {
     Part& part = parts_[pi];
-    Backend& b = *part.backend;
+    Backend& b = use(part);  // the last part stays bound for the logits
     const bool last = pi + 1 == parts_.size();
     ensure_workspace(part, n, last ? std::max<int64_t>(rows, 1) : 0);
     Tensor x = part.ws->x.first_rows(n);
-    if (pi > 0) b.upload(carried_, x);
+    if (pi > 0) b.copy_from(*parts_[pi - 1].backend, parts_[pi - 1].ws->x.first_rows(n), x);
     b.prepare_step(batch.token, p.positions, slots, attn,
                    last ? std::span<const int32_t>(batch_rows) : std::span<const int32_t>());
     if (pi == 0) b.embed(tok_embeddings_, batch.token, x);
     run_layers(part, n, p.positions, slots, attn);
-    if (!last) {
-      b.finish_step();
-      carried_.resize(size_t(n * x.cols));
-      b.download(x, carried_);
-    }
+    if (!last) b.finish_step();
   }
 
   // The tokens are in the KV store now: append them to their spans.

@@ -76,6 +76,7 @@ CudaBackend::CudaBackend(DType weight_dtype, const BackendOptions& options)
   CUDA_CHECK(cudaSetDevice(device_));
   device_desc_ = describe_device(device_);
   CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  CUDA_CHECK(cudaEventCreateWithFlags(&mark_, cudaEventDisableTiming));
   CUBLAS_CHECK(cublasCreate(&cublas_));
   CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
   // No TF32: fp32 weights must give fp32 products (exactness against the CPU).
@@ -95,7 +96,9 @@ CudaBackend::CudaBackend(DType weight_dtype, const BackendOptions& options)
 
 CudaBackend::~CudaBackend() {
   // No throwing here: errors at teardown are ignored.
+  cudaSetDevice(device_);  // frees go to this backend's device (--split layers: several)
   if (stream_ != nullptr) cudaStreamSynchronize(stream_);
+  if (mark_ != nullptr) cudaEventDestroy(mark_);
   weight_uploader_.reset();
   if (graphs_.mode() == GraphMode::kCapture) graphs_.abort(stream_);
   for (UploadBuffer& u : uploads_) {
@@ -196,6 +199,41 @@ void CudaBackend::upload(std::span<const float> src, Tensor& dst) {
   // From pageable memory: returns once src has been staged (src reusable).
   CUDA_CHECK(cudaMemcpyAsync(dst.data, src.data(), src.size() * sizeof(float),
                              cudaMemcpyHostToDevice, stream_));
+}
+
+void CudaBackend::copy_from(Backend& from, const Tensor& src, Tensor& dst) {
+  auto* other = dynamic_cast<CudaBackend*>(&from);
+  if (other == nullptr) return Backend::copy_from(from, src, dst);
+  SELFENS_CHECK(src.dtype == DType::kF32 && dst.dtype == DType::kF32, "copy_from: fp32 tensors only");
+  SELFENS_CHECK(src.rows == dst.rows && src.cols == dst.cols, "copy_from: shapes differ");
+  SELFENS_CHECK(!graphs_.recording() && !other->graphs_.recording(), "copy_from inside a forward call");
+  auto p = prof("copy_from");
+  wrote(dst);
+  const size_t bytes = size_t(src.rows * src.cols) * sizeof(float);
+  // After everything `from` has queued (its graph included), on this stream;
+  // and `from`'s next work (it may rewrite src) after the copy. No host wait.
+  CUDA_CHECK(cudaEventRecord(other->mark_, other->stream_));
+  CUDA_CHECK(cudaStreamWaitEvent(stream_, other->mark_, 0));
+  if (other->device_ == device_)
+    CUDA_CHECK(cudaMemcpyAsync(dst.data, src.data, bytes, cudaMemcpyDeviceToDevice, stream_));
+  else
+    copy_from_peer(other->device_, src.data, dst.data, bytes);
+  CUDA_CHECK(cudaEventRecord(mark_, stream_));
+  CUDA_CHECK(cudaStreamWaitEvent(other->stream_, mark_, 0));
+}
+
+void CudaBackend::copy_from_peer(int device, const void* src, void* dst, size_t bytes) {
+  if (peers_.insert(device).second) {  // direct reads where the GPUs allow them
+    int can = 0;
+    CUDA_CHECK(cudaDeviceCanAccessPeer(&can, device_, device));
+    if (can != 0) {  // enabled for the current device: this one (the engine binds it)
+      const cudaError_t e = cudaDeviceEnablePeerAccess(device, 0);
+      if (e == cudaErrorPeerAccessAlreadyEnabled) cudaGetLastError();
+      else CUDA_CHECK(e);
+    }
+  }
+  // Staged by the driver where peer access is not possible.
+  CUDA_CHECK(cudaMemcpyPeerAsync(dst, device_, src, device, bytes, stream_));
 }
 
 void* CudaBackend::shadow_for(const Tensor& out, int64_t rows) {

@@ -63,6 +63,7 @@ class CudaBackend final : public Backend {
   void release(Tensor& t) override;
   void download(const Tensor& src, std::span<float> dst) override;
   void upload(std::span<const float> src, Tensor& dst) override;
+  void copy_from(Backend& from, const Tensor& src, Tensor& dst) override;
 
   void init_kv(const KvShape& shape) override;
   void write_kv(int layer, const Tensor& k, const Tensor& v,
@@ -134,6 +135,7 @@ class CudaBackend final : public Backend {
     if (t.data == shadow_of_) shadow_of_ = nullptr;
   }
   void* owned_malloc(size_t bytes);  // freed by release() or the destructor
+  void copy_from_peer(int device, const void* src, void* dst, size_t bytes);  // on stream_
   void check_slots(
       std::span<const KvSlot> slots) const;  // grow-only device scratch (bf16 GEMM input, read_kv)
   void* k_layer(int layer) const;            // [n_pages, page_size, kvd]
@@ -144,6 +146,10 @@ class CudaBackend final : public Backend {
   int device_ = 0;
   std::string device_desc_;
   cudaStream_t stream_ = nullptr;
+  // A point on stream_ another backend's stream waits for (copy_from: the
+  // copy waits for the source's work, the source's next work for the copy).
+  cudaEvent_t mark_ = nullptr;
+  std::unordered_set<int> peers_;  // devices whose memory this one's copies may read directly
   cublasHandle_t cublas_ = nullptr;
   LtGemm lt_;  // bf16 GEMMs (fp32 ones stay on cublasGemmEx, pedantic)
 
