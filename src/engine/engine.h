@@ -64,8 +64,8 @@ struct EngineOptions {
   // --split layers: the model's layers over one backend per listed device
   // (CUDA indices; CPU parts share the cores), in ranges sized to each
   // device's memory (layer_split.h), activations passed from part to part
-  // through the host. Empty: the whole model on one backend.
-  std::vector<int> split_devices;
+  // (Backend::copy_from). Empty: the whole model on one backend.
+  std::vector<int> split_devices{};
 };
 
 class Engine {
