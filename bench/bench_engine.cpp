@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/cpu/quant_matvec.h"
 #include "engine/engine.h"
 #include "model/loader.h"
 
@@ -84,8 +85,9 @@ int main(int argc, char** argv) {
   double prefill = prefill_rate(engine, prompt);
   double d1 = decode_rate(engine, 1, steps);
   double dn = decode_rate(engine, batch, steps);
-  std::printf("{\"engine\": \"selfens cpu\", \"threads\": %d, \"prefill_tok_s\": %.2f, "
-              "\"decode_b1_tok_s\": %.2f, \"decode_b%d_tok_s\": %.2f}\n",
-              threads, prefill, d1, batch, dn);
+  std::printf("{\"engine\": \"selfens cpu\", \"threads\": %d, \"cpu_isa\": \"%s\", "
+              "\"prefill_tok_s\": %.2f, \"decode_b1_tok_s\": %.2f, \"decode_b%d_tok_s\": %.2f}\n",
+              threads, selfens::cpu::quant_isa_name(selfens::cpu::parse_quant_isa(eo.tuning.cpu_isa)),
+              prefill, d1, batch, dn);
   return 0;
 }

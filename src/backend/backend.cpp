@@ -37,12 +37,12 @@ std::vector<int32_t> Backend::choose_tokens(const Tensor& logits, const ChoicePl
 }
 
 std::unique_ptr<Backend> make_backend(const std::string& kind, const BackendOptions& options) {
-  if (kind == "cpu") return std::make_unique<cpu::CpuBackend>(options.threads);
+  if (kind == "cpu") return std::make_unique<cpu::CpuBackend>(options);
   if (kind == "auto") {  // the GPU (bf16) when one is usable, else the CPU
 #ifdef SELFENS_HAVE_CUDA
     if (cuda::device_count() > 0) return make_cuda_backend(DType::kBF16, options);
 #endif
-    return std::make_unique<cpu::CpuBackend>(options.threads);
+    return std::make_unique<cpu::CpuBackend>(options);
   }
 #ifdef SELFENS_HAVE_CUDA
   // "cuda": bf16 weights (the default on a GPU); "cuda-f32": fp32 weights,

@@ -3,10 +3,15 @@
 // rather than read inside the backend. Defaults come from the environment
 // (backend_options_from_environment), so the SELFENS_* switches documented
 // in README.md keep working; a program may set them directly.
+#include <string>
+
 namespace selfens {
 
 struct BackendOptions {
   int threads = 0;                      // CPU threads; <= 0: all cores
+  // SELFENS_CPU_ISA: the CPU backend's few-row products with avx512, avx2
+  // or scalar code; empty: the best this CPU runs (quant_matvec.h).
+  std::string cpu_isa;
   int cuda_device = 0;                  // the GPU (CUDA index) a CUDA backend runs on
   bool cuda_graphs = true;              // SELFENS_CUDA_GRAPHS=0: no CUDA graphs
   int cuda_profile = 0;                 // SELFENS_CUDA_PROFILE: 0 off, 1 synced, 2 events, 3 isolated

@@ -11,6 +11,7 @@
 #include "backend/backend.h"
 #include "backend/cpu/quant_matvec.h"
 #include "model/dequant.h"
+#include "util/check.h"
 
 namespace selfens::cpu {
 namespace {
@@ -30,6 +31,28 @@ std::vector<uint8_t> random_blocks(uint32_t type, int64_t rows, int64_t cols, st
   return b;
 }
 
+// quant_matvec with `isa` (two output chunks) against the double-precision
+// product with the dequantized weights w.
+void expect_dequantized_product(const QuantWeight& qw, const std::vector<float>& w,
+                                const std::vector<float>& x, int64_t n, QuantIsa isa) {
+  const int64_t rows = qw.rows, cols = qw.cols;
+  const std::vector<float> xsum = quant_block_sums(x.data(), n, cols);
+  std::vector<float> out(size_t(n * rows), NAN);
+  quant_matvec(qw, x.data(), xsum.data(), n, 0, 30, out.data(), rows, isa);
+  quant_matvec(qw, x.data(), xsum.data(), n, 30, rows, out.data(), rows, isa);
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t o = 0; o < rows; ++o) {
+      double want = 0, scale = 0;
+      for (int64_t i = 0; i < cols; ++i) {
+        want += double(x[size_t(r * cols + i)]) * w[size_t(o * cols + i)];
+        scale += std::fabs(double(x[size_t(r * cols + i)]) * w[size_t(o * cols + i)]);
+      }
+      EXPECT_NEAR(out[size_t(r * rows + o)], want, 1e-5 * scale + 1e-6)
+          << quant_isa_name(isa) << " type " << qw.type << " n " << n << " row " << o;
+    }
+}
+
+// Every instruction set this CPU runs (the scalar code everywhere).
 TEST(QuantMatvec, EqualsTheDequantizedProduct) {
   std::mt19937 rng(7);
   for (uint32_t type : {3u, 8u}) {
@@ -37,25 +60,30 @@ TEST(QuantMatvec, EqualsTheDequantizedProduct) {
     const auto blocks = random_blocks(type, rows, cols, rng);
     std::vector<float> w(size_t(rows * cols));
     dequantize_row(type, blocks.data(), w.data(), rows * cols);
+    const QuantWeight qw = pack_quant_weight(type, blocks.data(), rows, cols);
     for (int64_t n : {int64_t{1}, int64_t{3}, int64_t{11}, kMaxQuantRows}) {
       std::vector<float> x(size_t(n * cols));
       std::uniform_real_distribution<float> u(-1, 1);
       for (auto& v : x) v = u(rng);
-      std::vector<float> out(size_t(n * rows), NAN);
-      const QuantWeight qw{type, blocks.data(), rows, cols};
-      const std::vector<float> xsum = quant_block_sums(x.data(), n, cols);
-      quant_matvec(qw, x.data(), xsum.data(), n, 0, 30, out.data(), rows);
-      quant_matvec(qw, x.data(), xsum.data(), n, 30, rows, out.data(), rows);
-      for (int64_t r = 0; r < n; ++r)
-        for (int64_t o = 0; o < rows; ++o) {
-          double want = 0, scale = 0;
-          for (int64_t i = 0; i < cols; ++i) {
-            want += double(x[size_t(r * cols + i)]) * w[size_t(o * cols + i)];
-            scale += std::fabs(double(x[size_t(r * cols + i)]) * w[size_t(o * cols + i)]);
-          }
-          EXPECT_NEAR(out[size_t(r * rows + o)], want, 1e-5 * scale + 1e-6)
-              << "type " << type << " n " << n << " row " << o;
-        }
+      for (QuantIsa isa : {QuantIsa::kScalar, QuantIsa::kAvx2, QuantIsa::kAvx512})
+        if (cpu_runs(isa)) expect_dequantized_product(qw, w, x, n, isa);
+    }
+  }
+}
+
+// SELFENS_CPU_ISA's values: the best by default, a lower one on request, a
+// clear error for a name that is unknown or beyond this CPU.
+TEST(QuantMatvec, InstructionSetFromItsName) {
+  const QuantIsa best = parse_quant_isa("");
+  EXPECT_TRUE(cpu_runs(best));
+  EXPECT_EQ(parse_quant_isa("scalar"), QuantIsa::kScalar);
+  EXPECT_THROW(parse_quant_isa("avx3"), InputError);
+  for (QuantIsa isa : {QuantIsa::kAvx2, QuantIsa::kAvx512}) {
+    if (cpu_runs(isa)) {
+      EXPECT_EQ(parse_quant_isa(quant_isa_name(isa)), isa);
+      EXPECT_GE(int(best), int(isa));
+    } else {
+      EXPECT_THROW(parse_quant_isa(quant_isa_name(isa)), InputError);
     }
   }
 }

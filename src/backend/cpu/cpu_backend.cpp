@@ -26,7 +26,8 @@ constexpr int64_t kMinParallelChoices = 4;
 
 }  // namespace
 
-CpuBackend::CpuBackend(int threads) : pool_(resolve_threads(threads)) {
+CpuBackend::CpuBackend(const BackendOptions& options)
+    : pool_(resolve_threads(options.threads)), isa_(parse_quant_isa(options.cpu_isa)) {
   openblas_set_num_threads(1);  // threads come from the pool (see matmul)
 }
 
@@ -47,7 +48,7 @@ Tensor CpuBackend::upload_weight(const HostTensor& host) {
     SELFENS_CHECK(int64_t(host.blocks.size()) ==
                       t.rows * (t.cols / 32) * quant_block_bytes(host.block_type),
                   "weight blocks size");
-    quant_[t.data] = QuantWeight{host.block_type, host.blocks.data(), t.rows, t.cols};
+    quant_[t.data] = pack_quant_weight(host.block_type, host.blocks.data(), t.rows, t.cols);
   }
   return t;
 }
@@ -133,7 +134,7 @@ void CpuBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Te
     pool_.parallel_for(chunks, [&](int64_t b, int64_t e) {
       for (int64_t c = b; c < e; ++c)
         quant_matvec(q->second, x.f32(), xsum.data(), n, c * per,
-                     std::min(nout, (c + 1) * per), out.f32(), nout);
+                     std::min(nout, (c + 1) * per), out.f32(), nout, isa_);
     });
     add_bias(bias, n, out);
     return;

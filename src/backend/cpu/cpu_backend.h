@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "backend/backend_options.h"
 #include "backend/cpu/quant_matvec.h"
 #include "backend/cpu/thread_pool.h"
 
@@ -19,7 +20,7 @@ namespace selfens::cpu {
 
 class CpuBackend final : public Backend {
  public:
-  explicit CpuBackend(int threads);  // threads <= 0: all cores
+  explicit CpuBackend(const BackendOptions& options);  // options.threads <= 0: all cores
   ~CpuBackend() override;
 
   std::string name() const override { return "cpu"; }
@@ -57,6 +58,7 @@ class CpuBackend final : public Backend {
                   const AttnGroup& group, int32_t self_limit, float* out) const;
 
   ThreadPool pool_;
+  QuantIsa isa_;  // of the few-row products from GGUF blocks
   // fp32 copies of weights the host held as bf16 (HostTensor::bf16).
   std::vector<std::vector<float>> widened_;
   // Weights with GGUF Q4_1 / Q8_0 blocks, by their fp32 data pointer.

@@ -17,30 +17,48 @@ namespace {
 
 constexpr int kBlock = 32;
 
-uint16_t load_u16(const uint8_t* p) {
-  uint16_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+int64_t code_bytes(uint32_t type) { return type == 3 ? 16 : 32; }
+
+// Block b of row o: its codes and scale (and Q4_1 min).
+struct RowBlocks {
+  const uint8_t* codes;
+  const float* scale;
+  const float* min;  // null for Q8_0
+};
+
+RowBlocks row_blocks(const QuantWeight& w, int64_t o) {
+  const int64_t nb = w.cols / kBlock;
+  return {w.codes.data() + o * nb * code_bytes(w.type), w.scale.data() + o * nb,
+          w.type == 3 ? w.min.data() + o * nb : nullptr};
 }
 
-void matvec_scalar(const QuantWeight& w, const float* x, int64_t n, int64_t o0, int64_t o1,
-                   float* out, int64_t stride) {
-  const int64_t nb = w.cols / kBlock, bb = quant_block_bytes(w.type);
-  float y[kBlock];
-  std::vector<float> acc(static_cast<size_t>(n));
+// Q4_1's min term of one row: sum over blocks of min_b * (sum of x's block b).
+float min_term(const float* min, const float* xsum, int64_t nb) {
+  if (min == nullptr) return 0.0f;
+  float s = 0.0f;
+  for (int64_t b = 0; b < nb; ++b) s += min[b] * xsum[b];
+  return s;
+}
+
+void matvec_scalar(const QuantWeight& w, const float* x, const float* xsum, int64_t n, int64_t o0,
+                   int64_t o1, float* out, int64_t stride) {
+  const int64_t nb = w.cols / kBlock;
+  int32_t q[kBlock];
   for (int64_t o = o0; o < o1; ++o) {
-    std::fill(acc.begin(), acc.end(), 0.0f);
-    const uint8_t* row = w.blocks + o * nb * bb;
-    for (int64_t b = 0; b < nb; ++b) {
-      dequantize_row(w.type, row + b * bb, y, kBlock);
-      for (int64_t r = 0; r < n; ++r) {
+    const RowBlocks rb = row_blocks(w, o);
+    for (int64_t r = 0; r < n; ++r) {
+      float acc = 0.0f;
+      for (int64_t b = 0; b < nb; ++b) {
+        const uint8_t* c = rb.codes + b * code_bytes(w.type);
+        for (int j = 0; j < kBlock; ++j)
+          q[j] = w.type == 3 ? (j < 16 ? c[j] & 0x0F : c[j - 16] >> 4) : int8_t(c[j]);
         const float* xr = x + r * w.cols + b * kBlock;
-        float s = 0;
-        for (int j = 0; j < kBlock; ++j) s += y[j] * xr[j];
-        acc[r] += s;
+        float s = 0.0f;
+        for (int j = 0; j < kBlock; ++j) s += float(q[j]) * xr[j];
+        acc += rb.scale[b] * s;
       }
+      out[r * stride + o] = acc + (rb.min ? min_term(rb.min, xsum + r * nb, nb) : 0.0f);
     }
-    for (int64_t r = 0; r < n; ++r) out[r * stride + o] = acc[r];
   }
 }
 
@@ -51,91 +69,116 @@ __attribute__((target("avx2,fma"))) float hsum(__m256 v) {
   return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
 }
 
-// Scale (and Q4_1 min) of a block: fp16 through F16C.
-__attribute__((target("avx2,fma,f16c"))) float half(const uint8_t* p) {
-  return _cvtsh_ss(load_u16(p));
-}
-
-// sum_j q_j * x_j of one block for one row, q decoded from the block's 4-bit
-// (Q4_1) or 8-bit (Q8_0) codes: the scale and min are applied per block
-// (Q4_1 w = q*d + m, so w.x = d (q.x) + m sum(x)).
-__attribute__((target("avx2,fma,f16c"))) void codes_avx2(uint32_t type, const uint8_t* b,
-                                                          __m256 q[4]) {
-  if (type == 3) {
-    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 4));
-    const __m128i lo = _mm_and_si128(c, _mm_set1_epi8(0x0F));
-    const __m128i hi = _mm_and_si128(_mm_srli_epi16(c, 4), _mm_set1_epi8(0x0F));
+// The 32 codes of one block as floats, 8 per register.
+__attribute__((target("avx2,fma"))) void codes_avx2(bool q4, const uint8_t* c, __m256 q[4]) {
+  if (q4) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c));
+    const __m128i lo = _mm_and_si128(v, _mm_set1_epi8(0x0F));
+    const __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0x0F));
     q[0] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo));
     q[1] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(lo, 8)));
     q[2] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi));
     q[3] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8)));
   } else {
     for (int i = 0; i < 4; ++i) {
-      const __m128i c = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + 2 + 8 * i));
-      q[i] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(c));
+      const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(c + 8 * i));
+      q[i] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v));
     }
   }
 }
 
 // N rows at compile time: the accumulators stay in registers.
-// xsum: the rows' block sums (quant_block_sums), read for Q4_1's min.
 template <int N>
-__attribute__((target("avx2,fma,f16c"))) void matvec_avx2_n(const QuantWeight& w, const float* x,
-                                                            const float* xsum, int64_t o0,
-                                                            int64_t o1, float* out,
-                                                            int64_t stride) {
-  constexpr int64_t n = N;
-  const int64_t nb = w.cols / kBlock, bb = quant_block_bytes(w.type);
+__attribute__((target("avx2,fma"))) void matvec_avx2_n(const QuantWeight& w, const float* x,
+                                                       const float* xsum, int64_t o0, int64_t o1,
+                                                       float* out, int64_t stride) {
+  const int64_t nb = w.cols / kBlock, cb = code_bytes(w.type);
   const bool q4 = w.type == 3;
   for (int64_t o = o0; o < o1; ++o) {
+    const RowBlocks rb = row_blocks(w, o);
     __m256 acc[N];
-    float macc[N] = {};
-    for (int64_t r = 0; r < n; ++r) acc[r] = _mm256_setzero_ps();
-    const uint8_t* row = w.blocks + o * nb * bb;
+    for (int r = 0; r < N; ++r) acc[r] = _mm256_setzero_ps();
     for (int64_t b = 0; b < nb; ++b) {
-      const uint8_t* blk = row + b * bb;
       __m256 q[4];
-      codes_avx2(w.type, blk, q);
-      const __m256 d = _mm256_set1_ps(half(blk));
-      const float m = q4 ? half(blk + 2) : 0.0f;
-      for (int64_t r = 0; r < n; ++r) {
+      codes_avx2(q4, rb.codes + b * cb, q);
+      const __m256 d = _mm256_broadcast_ss(rb.scale + b);
+      for (int r = 0; r < N; ++r) {
         const float* xr = x + r * w.cols + b * kBlock;
         __m256 t = _mm256_mul_ps(q[0], _mm256_loadu_ps(xr));
         for (int i = 1; i < 4; ++i) t = _mm256_fmadd_ps(q[i], _mm256_loadu_ps(xr + 8 * i), t);
         acc[r] = _mm256_fmadd_ps(d, t, acc[r]);
-        if (q4) macc[r] += m * xsum[r * nb + b];
       }
     }
-    for (int64_t r = 0; r < n; ++r) out[r * stride + o] = hsum(acc[r]) + macc[r];
+    for (int r = 0; r < N; ++r)
+      out[r * stride + o] = hsum(acc[r]) + min_term(rb.min, xsum + r * nb, nb);
   }
 }
+
+// The 32 codes of one block as floats, 16 per register.
+__attribute__((target("avx512f,avx512bw,avx512vl,fma"))) void codes_avx512(bool q4,
+                                                                           const uint8_t* c,
+                                                                           __m512 q[2]) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c));
+  if (q4) {
+    const __m128i lo = _mm_and_si128(v, _mm_set1_epi8(0x0F));
+    const __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0x0F));
+    q[0] = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(lo));
+    q[1] = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(hi));
+  } else {
+    const __m128i v2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c + 16));
+    q[0] = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(v));
+    q[1] = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(v2));
+  }
+}
+
+template <int N>
+__attribute__((target("avx512f,avx512bw,avx512vl,fma"))) void matvec_avx512_n(
+    const QuantWeight& w, const float* x, const float* xsum, int64_t o0, int64_t o1, float* out,
+    int64_t stride) {
+  const int64_t nb = w.cols / kBlock, cb = code_bytes(w.type);
+  const bool q4 = w.type == 3;
+  for (int64_t o = o0; o < o1; ++o) {
+    const RowBlocks rb = row_blocks(w, o);
+    __m512 acc[N];
+    for (int r = 0; r < N; ++r) acc[r] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nb; ++b) {
+      __m512 q[2];
+      codes_avx512(q4, rb.codes + b * cb, q);
+      const __m512 d = _mm512_set1_ps(rb.scale[b]);
+      for (int r = 0; r < N; ++r) {
+        const float* xr = x + r * w.cols + b * kBlock;
+        const __m512 t = _mm512_fmadd_ps(q[1], _mm512_loadu_ps(xr + 16),
+                                         _mm512_mul_ps(q[0], _mm512_loadu_ps(xr)));
+        acc[r] = _mm512_fmadd_ps(d, t, acc[r]);
+      }
+    }
+    for (int r = 0; r < N; ++r)
+      out[r * stride + o] = _mm512_reduce_add_ps(acc[r]) + min_term(rb.min, xsum + r * nb, nb);
+  }
+}
+
+using GroupKernel = void (*)(const QuantWeight&, const float*, const float*, int64_t, int64_t,
+                             float*, int64_t);
 
 // Rows in groups of up to 8 (a group's accumulators fit the registers); the
 // chunk's weight rows are re-read from cache for the next group.
-void matvec_avx2(const QuantWeight& w, const float* x, const float* xsum, int64_t n, int64_t o0,
-                 int64_t o1, float* out, int64_t stride) {
+void matvec_groups(const GroupKernel (&kernel)[8], const QuantWeight& w, const float* x,
+                   const float* xsum, int64_t n, int64_t o0, int64_t o1, float* out,
+                   int64_t stride) {
+  const int64_t nb = w.cols / kBlock;
   for (int64_t r0 = 0; r0 < n; r0 += 8) {
-    const float* xg = x + r0 * w.cols;
-    const float* sg = xsum + r0 * (w.cols / kBlock);
-    float* og = out + r0 * stride;
-    switch (std::min<int64_t>(8, n - r0)) {
-      case 1: matvec_avx2_n<1>(w, xg, sg, o0, o1, og, stride); break;
-      case 2: matvec_avx2_n<2>(w, xg, sg, o0, o1, og, stride); break;
-      case 3: matvec_avx2_n<3>(w, xg, sg, o0, o1, og, stride); break;
-      case 4: matvec_avx2_n<4>(w, xg, sg, o0, o1, og, stride); break;
-      case 5: matvec_avx2_n<5>(w, xg, sg, o0, o1, og, stride); break;
-      case 6: matvec_avx2_n<6>(w, xg, sg, o0, o1, og, stride); break;
-      case 7: matvec_avx2_n<7>(w, xg, sg, o0, o1, og, stride); break;
-      default: matvec_avx2_n<8>(w, xg, sg, o0, o1, og, stride); break;
-    }
+    const int64_t g = std::min<int64_t>(8, n - r0);
+    kernel[g - 1](w, x + r0 * w.cols, xsum ? xsum + r0 * nb : nullptr, o0, o1, out + r0 * stride,
+                  stride);
   }
 }
 
-bool have_avx2() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-         __builtin_cpu_supports("f16c");
-}
+constexpr GroupKernel kAvx2[8] = {matvec_avx2_n<1>, matvec_avx2_n<2>, matvec_avx2_n<3>,
+                                  matvec_avx2_n<4>, matvec_avx2_n<5>, matvec_avx2_n<6>,
+                                  matvec_avx2_n<7>, matvec_avx2_n<8>};
+constexpr GroupKernel kAvx512[8] = {matvec_avx512_n<1>, matvec_avx512_n<2>, matvec_avx512_n<3>,
+                                    matvec_avx512_n<4>, matvec_avx512_n<5>, matvec_avx512_n<6>,
+                                    matvec_avx512_n<7>, matvec_avx512_n<8>};
 #endif
 
 }  // namespace
@@ -143,6 +186,61 @@ bool have_avx2() {
 int64_t quant_block_bytes(uint32_t type) {
   const bool handled = type == 3 || type == 8;  // Q4_1, Q8_0
   return handled ? ggml_type_traits(type).block_bytes : 0;
+}
+
+QuantWeight pack_quant_weight(uint32_t type, const uint8_t* blocks, int64_t rows, int64_t cols) {
+  SELFENS_CHECK(quant_block_bytes(type) > 0 && cols % kBlock == 0, "pack_quant_weight arguments");
+  QuantWeight w;
+  w.type = type;
+  w.rows = rows;
+  w.cols = cols;
+  const int64_t n = rows * (cols / kBlock), bb = quant_block_bytes(type), cb = code_bytes(type);
+  const int64_t head = bb - cb;  // fp16 scale (and Q4_1 min) before the codes
+  w.codes.resize(size_t(n * cb));
+  w.scale.resize(size_t(n));
+  if (type == 3) w.min.resize(size_t(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const uint8_t* blk = blocks + i * bb;
+    uint16_t h[2] = {};
+    std::memcpy(h, blk, size_t(head));
+    w.scale[size_t(i)] = fp16_to_fp32(h[0]);
+    if (type == 3) w.min[size_t(i)] = fp16_to_fp32(h[1]);
+    std::memcpy(w.codes.data() + i * cb, blk + head, size_t(cb));
+  }
+  return w;
+}
+
+const char* quant_isa_name(QuantIsa isa) {
+  switch (isa) {
+    case QuantIsa::kAvx512: return "avx512";
+    case QuantIsa::kAvx2: return "avx2";
+    default: return "scalar";
+  }
+}
+
+bool cpu_runs(QuantIsa isa) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (isa == QuantIsa::kAvx2) return avx2;
+  if (isa == QuantIsa::kAvx512)
+    return avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl");
+#endif
+  return isa == QuantIsa::kScalar;
+}
+
+QuantIsa parse_quant_isa(const std::string& name) {
+  for (QuantIsa isa : {QuantIsa::kAvx512, QuantIsa::kAvx2, QuantIsa::kScalar}) {
+    if (name.empty() && cpu_runs(isa)) return isa;
+    if (name == quant_isa_name(isa)) {
+      if (!cpu_runs(isa))
+        throw InputError("SELFENS_CPU_ISA=" + name + ": this CPU cannot run it (avx512, avx2, scalar)");
+      return isa;
+    }
+  }
+  throw InputError("SELFENS_CPU_ISA: unknown instruction set '" + name +
+                   "' (avx512, avx2 or scalar; unset: the best this CPU runs)");
 }
 
 std::vector<float> quant_block_sums(const float* x, int64_t n, int64_t cols) {
@@ -157,16 +255,18 @@ std::vector<float> quant_block_sums(const float* x, int64_t n, int64_t cols) {
 }
 
 void quant_matvec(const QuantWeight& w, const float* x, const float* xsum, int64_t n,
-                  int64_t o_begin, int64_t o_end, float* out, int64_t out_stride) {
+                  int64_t o_begin, int64_t o_end, float* out, int64_t out_stride, QuantIsa isa) {
   SELFENS_CHECK(quant_block_bytes(w.type) > 0 && w.cols % kBlock == 0 && n >= 0 &&
                     n <= kMaxQuantRows && o_begin >= 0 && o_end <= w.rows &&
                     (xsum != nullptr || w.type != 3),
                 "quant_matvec arguments");
 #if defined(__x86_64__)
-  static const bool avx2 = have_avx2();  // a CPU fact, read once
-  if (avx2) return matvec_avx2(w, x, xsum, n, o_begin, o_end, out, out_stride);
+  if (isa == QuantIsa::kAvx512)
+    return matvec_groups(kAvx512, w, x, xsum, n, o_begin, o_end, out, out_stride);
+  if (isa == QuantIsa::kAvx2)
+    return matvec_groups(kAvx2, w, x, xsum, n, o_begin, o_end, out, out_stride);
 #endif
-  matvec_scalar(w, x, n, o_begin, o_end, out, out_stride);
+  matvec_scalar(w, x, xsum, n, o_begin, o_end, out, out_stride);
 }
 
 }  // namespace selfens::cpu

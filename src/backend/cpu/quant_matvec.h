@@ -1,27 +1,48 @@
 #pragma once
 // Few-row matrix products straight from a GGUF file's Q4_1 / Q8_0 blocks.
 //
-// A decode step with few rows is bound by reading the weights: the fp32
-// copy (dequantized at load, used by BLAS for batches) is 4 bytes per
-// weight, the blocks 0.63 (Q4_1) or 1.06 (Q8_0). For up to kMaxRows rows the
-// CPU backend multiplies from the blocks instead, decoding each block once
-// for all rows: the same weights (Q4_1: q*d + m; Q8_0: q*d), summed in
-// another order (results equal the fp32 path to float rounding).
+// A decode step with few rows is bound by reading and decoding the weights:
+// the fp32 copy (dequantized at load, used by BLAS for batches) is 4 bytes
+// per weight, the blocks 0.63 (Q4_1) or 1.06 (Q8_0). For up to kMaxRows
+// rows the CPU backend multiplies from the blocks instead, decoding each
+// block once for all rows: the same weights (Q4_1: q*d + m; Q8_0: q*d),
+// summed in another order (results equal the fp32 path to float rounding).
+//
+// At load the blocks are repacked (pack_quant_weight): each row's codes
+// back to back, and the blocks' fp16 scales (and Q4_1 mins) widened to fp32
+// arrays, so the inner loop broadcasts a scale straight from memory instead
+// of converting an fp16 and shuffling it for every 32 weights (+12% memory
+// for the blocks). Kernels for AVX2 and AVX-512 are chosen at run time by
+// the CPU's features (one binary for every x86-64 machine).
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace selfens::cpu {
 
 struct QuantWeight {
-  uint32_t type = 0;             // GGUF type: 3 (Q4_1) or 8 (Q8_0)
-  const uint8_t* blocks = nullptr;  // [rows][cols / 32] blocks, row-major
+  uint32_t type = 0;            // GGUF type: 3 (Q4_1) or 8 (Q8_0)
   int64_t rows = 0, cols = 0;
+  std::vector<uint8_t> codes;   // [rows][cols / 32][16 (Q4_1: nibbles) or 32 (Q8_0: int8)]
+  std::vector<float> scale;     // [rows][cols / 32]
+  std::vector<float> min;       // [rows][cols / 32], Q4_1 only
 };
 
 constexpr int64_t kMaxQuantRows = 16;  // above, BLAS on the fp32 copy is faster (bench_engine)
 
-// Bytes of one 32-weight block of `type` (0 when the type is not handled).
+// Bytes of one 32-weight GGUF block of `type` (0 when the type is not handled).
 int64_t quant_block_bytes(uint32_t type);
+
+// The repacked form of GGUF blocks [rows][cols / 32] of `type` (3 or 8).
+QuantWeight pack_quant_weight(uint32_t type, const uint8_t* blocks, int64_t rows, int64_t cols);
+
+// The instruction set a product runs with.
+enum class QuantIsa { kScalar, kAvx2, kAvx512 };
+const char* quant_isa_name(QuantIsa isa);
+// What this CPU runs best, or less when SELFENS_CPU_ISA names less
+// (avx512, avx2, scalar); InputError for a name this CPU cannot run.
+QuantIsa parse_quant_isa(const std::string& name);  // "" : the best this CPU has
+bool cpu_runs(QuantIsa isa);
 
 // Sum of each 32-value block of x [n, cols]: [n][cols / 32]. Q4_1's min
 // multiplies it; computed once per product, shared by every output chunk.
@@ -31,6 +52,6 @@ std::vector<float> quant_block_sums(const float* x, int64_t n, int64_t cols);
 // x [n, cols] (n <= kMaxQuantRows; rows go in groups of 8), xsum its block
 // sums (needed for Q4_1, may be null for Q8_0), out row stride out_stride.
 void quant_matvec(const QuantWeight& w, const float* x, const float* xsum, int64_t n,
-                  int64_t o_begin, int64_t o_end, float* out, int64_t out_stride);
+                  int64_t o_begin, int64_t o_end, float* out, int64_t out_stride, QuantIsa isa);
 
 }  // namespace selfens::cpu
