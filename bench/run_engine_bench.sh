@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # selfens CPU engine vs llama.cpp (llama-cpp-python) on the same GGUF file,
-# same threads, same workload, run one after the other on a quiet machine.
-#   bench/run_engine_bench.sh [BUILD_DIR] [THREADS]
+# same threads, same workload, alternated REPS times (default 3).
+#   [REPS=3] bench/run_engine_bench.sh [BUILD_DIR] [THREADS]
 # When llama-cpp-python is missing it is built here for this machine's best
 # instruction set (GGML_NATIVE) with its AMX kernels off unless the kernel
 # grants AMX (they fault in sandboxes that do not); set CMAKE_ARGS to choose
@@ -21,28 +21,39 @@ if ! python3 -c "import llama_cpp" 2>/dev/null; then
   CMAKE_ARGS="${CMAKE_ARGS:-$flags}" python3 -m pip install -q --no-binary llama-cpp-python \
     llama-cpp-python
 fi
-ours=$("$build/bench/bench_engine" "$model" --threads "$threads")
-err=$(mktemp); trap 'rm -f "$err"' EXIT
-set +e
-peer=$(python3 bench/llamacpp_peer.py --model "$model" --threads "$threads" 2>"$err" | tail -n 1)
-status=${PIPESTATUS[0]}
-set -e
-if [[ $status != 0 || -z $peer ]]; then
-  sig=""; (( status > 128 )) && sig=" (signal $(kill -l $((status - 128)) 2>/dev/null || echo $((status - 128))))"
-  echo "run_engine_bench: the llama.cpp peer failed with status $status$sig; its stderr ends:" >&2
-  tail -n 15 "$err" >&2
-  echo "(a fault in its AMX kernels means the kernel refuses AMX here: reinstall with" \
-       "CMAKE_ARGS=\"-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF\"" \
-       "pip install --force-reinstall --no-binary llama-cpp-python llama-cpp-python)" >&2
-  exit 1
-fi
-python3 - "$ours" "$peer" "$cpu" <<'PY'
-import json, sys
-a, b, cpu = (json.loads(x) for x in sys.argv[1:4])
-for line in (a, b):
-    line.update(cpu)
-    print(json.dumps(line))
-for k in a:
-    if k.endswith("tok_s") and k in b:
-        print(f"{k}: selfens {a[k]:.1f}  llama.cpp {b[k]:.1f}  ratio {a[k]/b[k]:.2f}x")
+# REPS rounds (default 3), selfens and llama.cpp alternated so that a noisy
+# neighbour slows both: the summary compares medians (and shows the best).
+err=$(mktemp); runs=$(mktemp); trap 'rm -f "$err" "$runs"' EXIT
+for rep in $(seq "${REPS:-3}"); do
+  "$build/bench/bench_engine" "$model" --threads "$threads" >> "$runs"
+  set +e
+  peer=$(python3 bench/llamacpp_peer.py --model "$model" --threads "$threads" 2>"$err" | tail -n 1)
+  status=${PIPESTATUS[0]}
+  set -e
+  if [[ $status != 0 || -z $peer ]]; then
+    sig=""; (( status > 128 )) && sig=" (signal $(kill -l $((status - 128)) 2>/dev/null || echo $((status - 128))))"
+    echo "run_engine_bench: the llama.cpp peer failed with status $status$sig; its stderr ends:" >&2
+    tail -n 15 "$err" >&2
+    echo "(a fault in its AMX kernels means the kernel refuses AMX here: reinstall with" \
+         "CMAKE_ARGS=\"-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF\"" \
+         "pip install --force-reinstall --no-binary llama-cpp-python llama-cpp-python)" >&2
+    exit 1
+  fi
+  echo "$peer" >> "$runs"
+done
+python3 - "$runs" "$cpu" <<'PY'
+import json, statistics, sys
+cpu = json.loads(sys.argv[2])
+ours, peer = [], []
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    r.update(cpu)
+    print(json.dumps(r))
+    (peer if "peer" in r else ours).append(r)
+for k in ours[0]:
+    if k.endswith("tok_s") and k in peer[0]:
+        a = [r[k] for r in ours]; b = [r[k] for r in peer]
+        ma, mb = statistics.median(a), statistics.median(b)
+        print(f"{k}: selfens {ma:.1f} (best {max(a):.1f})  llama.cpp {mb:.1f} (best {max(b):.1f})"
+              f"  ratio of medians {ma / mb:.2f}x  ({len(a)} rounds)")
 PY
