@@ -85,10 +85,9 @@ std::vector<LayerRange> Engine::layer_ranges() const {
   return r;
 }
 
-void Engine::bind_thread() {
-  for (Part& p : parts_) p.backend->bind_thread();
-  parts_.back().backend->bind_thread();  // the last part runs the logits
-}
+// Each part binds its own device when used (use()); between calls the last
+// part's is current, since it runs the logits.
+void Engine::bind_thread() { use(parts_.back()); }
 
 Backend& Engine::use(Part& part) {
   part.backend->bind_thread();

@@ -176,6 +176,7 @@ void CudaBackend::release(Tensor& t) {
   wrote(t);
   sync();                                     // queued work may still read it
   if (!graphs_.empty()) invalidate_graphs();  // a recorded graph may use it
+  bind_thread();  // an engine of several parts frees each part's memory on its device
   CUDA_CHECK(cudaFree(t.data));
   t = Tensor{};
 }
