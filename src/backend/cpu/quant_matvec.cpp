@@ -40,25 +40,27 @@ float min_term(const float* min, const float* xsum, int64_t nb) {
   return s;
 }
 
+// Each block decoded once for all rows, as the vector kernels do.
 void matvec_scalar(const QuantWeight& w, const float* x, const float* xsum, int64_t n, int64_t o0,
                    int64_t o1, float* out, int64_t stride) {
-  const int64_t nb = w.cols / kBlock;
-  int32_t q[kBlock];
+  const int64_t nb = w.cols / kBlock, cb = code_bytes(w.type);
+  float q[kBlock], acc[kMaxQuantRows];
   for (int64_t o = o0; o < o1; ++o) {
     const RowBlocks rb = row_blocks(w, o);
-    for (int64_t r = 0; r < n; ++r) {
-      float acc = 0.0f;
-      for (int64_t b = 0; b < nb; ++b) {
-        const uint8_t* c = rb.codes + b * code_bytes(w.type);
-        for (int j = 0; j < kBlock; ++j)
-          q[j] = w.type == 3 ? (j < 16 ? c[j] & 0x0F : c[j - 16] >> 4) : int8_t(c[j]);
+    std::fill(acc, acc + n, 0.0f);
+    for (int64_t b = 0; b < nb; ++b) {
+      const uint8_t* c = rb.codes + b * cb;
+      for (int j = 0; j < kBlock; ++j)
+        q[j] = float(w.type == 3 ? (j < 16 ? c[j] & 0x0F : c[j - 16] >> 4) : int8_t(c[j]));
+      for (int64_t r = 0; r < n; ++r) {
         const float* xr = x + r * w.cols + b * kBlock;
         float s = 0.0f;
-        for (int j = 0; j < kBlock; ++j) s += float(q[j]) * xr[j];
-        acc += rb.scale[b] * s;
+        for (int j = 0; j < kBlock; ++j) s += q[j] * xr[j];
+        acc[r] += rb.scale[b] * s;
       }
-      out[r * stride + o] = acc + (rb.min ? min_term(rb.min, xsum + r * nb, nb) : 0.0f);
     }
+    for (int64_t r = 0; r < n; ++r)
+      out[r * stride + o] = acc[r] + min_term(rb.min, xsum + r * nb, nb);
   }
 }
 
