@@ -77,7 +77,7 @@ void Engine::make_parts(const EngineOptions& options) {
   }
 }
 
-Backend& Engine::backend() { return *parts_.back().backend; }
+Backend& Engine::backend() { return use(parts_.back()); }
 
 std::vector<LayerRange> Engine::layer_ranges() const {
   std::vector<LayerRange> r;
@@ -85,9 +85,9 @@ std::vector<LayerRange> Engine::layer_ranges() const {
   return r;
 }
 
-// Each part binds its own device when used (use()); between calls the last
-// part's is current, since it runs the logits.
-void Engine::bind_thread() { use(parts_.back()); }
+// Each part binds its own device when used (use(); backend() is the last
+// part, which runs the logits).
+void Engine::bind_thread() { backend(); }
 
 Backend& Engine::use(Part& part) {
   part.backend->bind_thread();
@@ -114,7 +114,6 @@ void Engine::init_kv_pool(int64_t pages) {
     shape.n_layers = p.layers.size();
     use(p).init_kv(shape);  // first, so a failed allocation leaves kv_ as it was
   }
-  use(parts_.back());
   kv_ = KvPages(pages, shape.page_size);
 }
 
@@ -155,7 +154,6 @@ void Engine::upload_weights() {
     t.w_down = b.upload_weight(lw.w_down);
     layers_.push_back(t);
   }
-  use(parts_.back());
 }
 
 // Activation buffers of one part; logit_rows 0: no logit buffers (every
@@ -210,7 +208,6 @@ void Engine::read_kv(SpanId span, int layer, std::vector<float>& k, std::vector<
   v.assign(size_t(len) * row, 0.0f);
   Part& part = part_of_layer(layer);
   use(part).read_kv(layer - part.layers.begin, slots, k, v);
-  use(parts_.back());
 }
 
 std::vector<int32_t> Engine::generate_greedy(

@@ -78,7 +78,8 @@ class Engine {
 
   const ModelConfig& config() const { return model_->config; }
   const Model& model() const { return *model_; }
-  // The backend of the last part: the one that holds the logits.
+  // The backend of the last part, the one that holds the logits (its device
+  // bound to the calling thread).
   Backend& backend();
   // Makes the calling thread able to run every part's backend (bind_thread).
   void bind_thread();

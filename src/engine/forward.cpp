@@ -119,7 +119,7 @@ Tensor Engine::compute_logits(const StepBatch& batch, std::vector<int32_t>& batc
   // device to device on GPUs, queued behind the previous part's work).
   for (size_t pi = 0; pi < parts_.size(); ++pi) {
     Part& part = parts_[pi];
-    Backend& b = use(part);  // the last part stays bound for the logits
+    Backend& b = use(part);
     const bool last = pi + 1 == parts_.size();
     ensure_workspace(part, n, last ? std::max<int64_t>(rows, 1) : 0);
     Tensor x = part.ws->x.first_rows(n);
