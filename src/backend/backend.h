@@ -123,6 +123,10 @@ class Backend {
                             std::span<const KvSlot> slots, const AttentionBatch& plan,
                             std::span<const int32_t> logit_rows) {}
   virtual void finish_step() {}
+  // Whether a forward call whose shape (rows, logit rows, attention work) was
+  // seen before runs faster (CUDA graphs replayed): schedulers then keep
+  // shapes steady where they can (Engine::steady_shapes).
+  virtual bool replays_fixed_shapes() const { return false; }
 
   // --- ops (n = rows of the first tensor argument) ---
   // out[i] = table[tokens[i]]; table [vocab, d], out [n, d].

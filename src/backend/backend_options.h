@@ -23,6 +23,10 @@ struct BackendOptions {
   // SELFENS_CUDA_BF16_FFN=1: bf16 gate/up products in the bf16 mode. Off
   // until its agreement with the CPU has been measured on a GPU.
   bool cuda_bf16_ffn = false;
+  // SELFENS_HOLD_FINISHED: 1 finished questions pad the batch until an
+  // eighth of it is free (methods/scheduler.h), 0 never; unset (-1): where
+  // the backend replays the graphs of shapes it has seen.
+  int hold_finished = -1;
   bool trace_steps = false;             // SELFENS_TRACE_STEPS=1: a stderr line per forward call
 };
 

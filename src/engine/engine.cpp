@@ -41,6 +41,8 @@ Engine::Engine(std::shared_ptr<const Model> model, const EngineOptions& options)
   log::info("weights ready on " + where + took);
   if (options.kv_pages > 0) init_kv_pool(options.kv_pages);
   trace_steps_ = options.tuning.trace_steps;
+  steady_shapes_ = options.tuning.hold_finished >= 0 ? options.tuning.hold_finished != 0
+                                                     : backend().replays_fixed_shapes();
 }
 
 Engine::~Engine() = default;

@@ -124,6 +124,11 @@ class Engine {
   int64_t kv_capacity() const { return kv_.capacity(); }
   int32_t kv_page_size() const { return kv_.page_size(); }
 
+  // Whether runners should keep the forward calls' shapes steady (finished
+  // questions padding the batch: methods/scheduler.h): where the backend
+  // replays graphs of shapes it has seen, or as SELFENS_HOLD_FINISHED says.
+  bool steady_shapes() const { return steady_shapes_; }
+
   // --- inspection ---
   KvStats kv_stats() const { return kv_.stats(); }
   // Where the time of the forward calls went (see EngineStats).
@@ -158,7 +163,8 @@ class Engine {
   // [vocab, d] on the first part; [1, d] and [vocab, d] on the last.
   Tensor tok_embeddings_, final_norm_, output_;
   EngineStats stats_;
-  bool trace_steps_ = false;  // SELFENS_TRACE_STEPS=1: one stderr line per forward call
+  bool trace_steps_ = false;
+  bool steady_shapes_ = false;  // steady_shapes()  // SELFENS_TRACE_STEPS=1: one stderr line per forward call
   double last_enqueue_s_ = 0;
 };
 

@@ -29,6 +29,7 @@ struct MethodRunner::Group {
   std::vector<int32_t> out;      // generated ids
   int32_t pending = -1;          // chosen token not yet fed to the spans
   int rows_seen = 0;             // logits rows received this step
+  int fed = 0;                   // decode tokens fed to each span (padding included)
   bool done = false;
 };
 
@@ -118,15 +119,30 @@ void MethodRunner::admit(const QuestionInput& q, StepBatch& batch, std::vector<A
 void MethodRunner::add_decode_rows(Active& a, size_t slot, StepBatch& batch) {
   for (size_t gi = 0; gi < a.groups.size(); ++gi) {
     Group& g = a.groups[gi];
-    if (g.done || g.pending < 0) continue;
+    int32_t tok = g.pending;
+    if (g.done && holding_) {
+      tok = g.out.empty() ? 0 : g.out.back();  // padding: any token; its logits go unused
+    } else if (g.done || g.pending < 0) {
+      continue;
+    } else {
+      a.forwarded += static_cast<int64_t>(g.spans.size());
+    }
     for (size_t m = 0; m < g.spans.size(); ++m) {
-      batch.add(g.pending, g.spans[m], true);
+      batch.add(tok, g.spans[m], true);
       row_owner_.push_back({static_cast<int32_t>(slot), static_cast<int32_t>(gi),
                             static_cast<int32_t>(m)});
     }
-    a.forwarded += static_cast<int64_t>(g.spans.size());
+    ++g.fed;
     g.pending = -1;
   }
+}
+
+// A finished question may pad one more step while every span stays within
+// the max_new_tokens - 1 decode tokens its KV pages and positions were
+// reserved for (kv_pages_needed, positions_needed).
+bool MethodRunner::can_hold(const Active& a) const {
+  return std::all_of(a.groups.begin(), a.groups.end(),
+                     [&](const Group& g) { return g.fed + 1 < config_.max_new_tokens; });
 }
 
 void MethodRunner::choose_token(Active& a, Group& g, std::span<const float> rows, int n) {
@@ -174,7 +190,7 @@ void MethodRunner::apply_logits(const Logits& logits, std::vector<Active>& activ
     const int n = static_cast<int>(g.spans.size());
     // The rows of one group are consecutive in batch order.
     std::span<const float> rows(logits.data.data() + size_t(r) * vocab, size_t(n) * vocab);
-    choose_token(active[slot], g, rows, n);
+    if (!g.done) choose_token(active[slot], g, rows, n);  // done: padding rows
     r += n;
   }
 }
@@ -197,7 +213,8 @@ void MethodRunner::forward_and_choose(const StepBatch& batch, std::vector<Active
   }
   const std::vector<int32_t> ids = engine_.forward_choose(batch, plan);
   SELFENS_CHECK(ids.size() == owners.size(), "one chosen token per group");
-  for (size_t i = 0; i < ids.size(); ++i) accept_token(*owners[i], ids[i]);
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (!owners[i]->done) accept_token(*owners[i], ids[i]);  // done: padding rows
 }
 
 void MethodRunner::release(Active& a) {
@@ -211,8 +228,12 @@ bool MethodRunner::run(std::span<const QuestionInput> questions, int batch_size,
   SELFENS_REQUIRE(batch_size > 0, "--batch_size must be positive");
   prepare(questions, batch_size);
   on_done_ = &on_done;
+  // Where shapes seen before run faster, finished questions pad the batch
+  // until an eighth of it is free (methods/scheduler.h).
+  holding_ = engine_.steady_shapes();
+  const int hold_until_free = holding_ ? std::max(1, batch_size / 8) : 0;
   return run_continuous_batches<MethodRunner, QuestionInput, Active>(*this, questions, batch_size,
-                                                                     should_stop);
+                                                                     should_stop, hold_until_free);
 }
 
 void MethodRunner::step(const StepBatch& batch, std::vector<Active>& active) {

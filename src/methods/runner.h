@@ -68,7 +68,9 @@ class MethodRunner {
   void add_decode_rows(Active& a, size_t slot, StepBatch& batch);
   // The hooks of run_continuous_batches (methods/scheduler.h).
   template <class R, class I, class A>
-  friend bool run_continuous_batches(R&, std::span<const I>, int, const std::function<bool()>&);
+  friend bool run_continuous_batches(R&, std::span<const I>, int, const std::function<bool()>&,
+                                     int);
+  bool can_hold(const Active& a) const;
   void begin_step() { row_owner_.clear(); }
   void step(const StepBatch& batch, std::vector<Active>& active);
   bool finished(const Active& a) const;
@@ -94,6 +96,9 @@ class MethodRunner {
   std::vector<float> fused_;  // [vocab]
   StepObserver observer_;
   const std::function<void(QuestionOutput&&)>* on_done_ = nullptr;  // during run()
+  // Done groups feed padding rows instead of leaving the batch (run():
+  // Engine::steady_shapes), so that the step's shape holds.
+  bool holding_ = false;
 };
 
 // The positions one question's plan reaches (its largest position + 1 after

@@ -217,8 +217,9 @@ bool SampleRunner::run(std::span<const SampleJob> jobs, int prompts_in_flight,
   SELFENS_REQUIRE(prompts_in_flight > 0, "--batch_size must be positive");
   prepare(jobs, prompts_in_flight);
   on_done_ = &on_done;
+  // Sampled streams never hold (no can_hold): their shapes vary anyway.
   return run_continuous_batches<SampleRunner, SampleJob, Active>(*this, jobs, prompts_in_flight,
-                                                                 should_stop);
+                                                                 should_stop, 0);
 }
 
 // One forward call; each stream's next token is chosen where the logits are.

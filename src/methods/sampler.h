@@ -86,7 +86,8 @@ class SampleRunner {
   void prepare(std::span<const SampleJob> jobs, int prompts_in_flight);
   // The hooks of run_continuous_batches (methods/scheduler.h).
   template <class R, class I, class A>
-  friend bool run_continuous_batches(R&, std::span<const I>, int, const std::function<bool()>&);
+  friend bool run_continuous_batches(R&, std::span<const I>, int, const std::function<bool()>&,
+                                     int);
   void begin_step() { row_owner_.clear(); }
   void step(const StepBatch& batch, std::vector<Active>& active);
   bool finished(const Active& a) const;

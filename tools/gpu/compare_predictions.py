@@ -43,6 +43,8 @@ def main():
         a = t.column("prediction").to_pylist()
         margin = t.column("margin").to_pylist() if "margin" in t.column_names else [None] * len(a)
         for dev in ("cuda-f32", "cuda"):
+            if not os.path.isdir(f"{work}/{dev}"):
+                continue  # a run without that device (run_bf16_agreement.sh: bf16 only)
             p = f"{work}/{dev}/{rel}"
             b = feather.read_table(p).column("prediction").to_pylist() if os.path.exists(p) else []
             diffs = [{"row": i, "cpu": x, dev: y, "cpu_top2_margin": margin[i]}

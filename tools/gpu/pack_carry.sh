@@ -3,9 +3,12 @@
 # needs into .carry/ (git-ignored; name it in the device call's `carry`):
 # the binaries xz-compressed (30 MB -> 3 MB each: static OpenBLAS and ICU
 # data compress well), MyriadLAMA and the lemma tables. With `--model-part 1|2` it also puts
-# one half of the SmolLM2 GGUF in .carry/smollm2.part1 or .carry-part2/
-# (the GGUF is 94 MB, over the 64 MiB a call may carry: two calls on the
-# same warm machine carry one half each; unpack_carry.sh joins them).
+# one part of the SmolLM2 GGUF in .carry/smollm2.part1 or .carry-part2/
+# (the GGUF is 94 MiB, over the 64 MiB a call may carry with the working
+# tree: two calls on the same warm machine carry one part each, first
+# .carry-part2 alone, then .carry; unpack_carry.sh joins them). Part 2 is the
+# larger (PART2_MIB, default 54) so that .carry, binaries and data included,
+# stays under the limit too.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -22,7 +25,7 @@ lemma=${SELFENS_LEMMA_DIR:-$HOME/.cache/selfens/lemma}
 if [[ -d $lemma ]]; then rm -rf .carry/lemma && cp -r "$lemma" .carry/lemma; fi
 if [[ "${1:-}" == --model-part ]]; then
   gguf=$HOME/.cache/selfens/models/SmolLM2-135M-Instruct.Q4_1.gguf
-  half=$(( ($(stat -c %s "$gguf") + 1) / 2 ))
+  half=$(( $(stat -c %s "$gguf") - ${PART2_MIB:-54} * 1048576 ))
   case "$2" in
     1) head -c "$half" "$gguf" > .carry/smollm2.part1 ;;
     2) mkdir -p .carry-part2 && tail -c +$((half + 1)) "$gguf" > .carry-part2/smollm2.part2 ;;

@@ -8,7 +8,8 @@
 #     .carry/bin-before/selfens.xz came) and this build under each of
 #     SETTINGS ("-" = defaults; "VAR=x,VAR2=y"), alternating so drift hits all;
 #  2. real runs: the whole 2,000-question set at REAL_B in flight with the
-#     newline stop on and with exactly 20 tokens (REAL_METHODS);
+#     newline stop on and with exactly 20 tokens (REAL_METHODS), under each
+#     of REAL_SETTINGS;
 #  3. an op profile of PROFILE_METHOD (SELFENS_CUDA_PROFILE=2);
 #  4. the card's limits (limits.py) and transformers per_prompt (hf_peer.py);
 # and, when STEPS names them, "checks" (run_gpu_checks.sh: every op and the
@@ -62,10 +63,12 @@ fi
 if [[ " $steps " == *" real "* ]]; then
   for m in ${REAL_METHODS:-flex_attention avg}; do
     for nl in 0 1; do
-      step real $m newline_stop=$nl
-      k_save=$k; k=2000; methods_save=$methods; methods=$m
-      bench build-gpu/bin - "${REAL_B:-512}" "real newline_stop=$nl" NEWLINE_STOP=$nl
-      k=$k_save; methods=$methods_save
+      for s in ${REAL_SETTINGS:--}; do
+        step real $m newline_stop=$nl $s
+        k_save=$k; k=2000; methods_save=$methods; methods=$m
+        bench build-gpu/bin "$s" "${REAL_B:-512}" "real newline_stop=$nl $s" NEWLINE_STOP=$nl
+        k=$k_save; methods=$methods_save
+      done
     done
   done
 fi

@@ -79,6 +79,7 @@ class CudaBackend final : public Backend {
   void silu_mul(Tensor& gate, const Tensor& up) override;
   void add(Tensor& x, const Tensor& y) override;
   void add_rmsnorm(Tensor& x, const Tensor& y, const Tensor& w, float eps, Tensor& out) override;
+  bool replays_fixed_shapes() const override { return graphs_.enabled(); }
   void feed_forward(const Tensor& h, const Tensor& w_gate, const Tensor& w_up, const Tensor& w_down,
                     Tensor& gate, Tensor& up, Tensor& out) override;
   void gather_rows(const Tensor& x, std::span<const int32_t> rows, Tensor& out) override;

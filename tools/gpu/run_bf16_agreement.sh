@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs ON the GPU machine from the repository root, after unpack_carry.sh
+# (SmolLM2's GGUF joined): how often `--device cuda` (bf16) predicts what the
+# CPU predicts, on more questions than run_cli_checks.sh's 50, for several
+# builds or settings against one CPU run. Each VARIANT is NAME=BIN_DIR[,VAR=x...]
+# (BIN_DIR holds selfens; VARs are set for its run). Writes, per variant,
+# $OUT/NAME.log and $OUT/NAME.json (compare_predictions.py's output).
+#   [MAX_SAMPLES=100] [METHODS="..."] tools/gpu/run_bf16_agreement.sh VARIANT...
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+out=${OUT:-/tmp/selfens-bf16}; mkdir -p "$out"; work=$(mktemp -d)
+data=${DATA:-.carry/data}
+model=${SMOLLM2:-$HOME/.cache/selfens/models/SmolLM2-135M-Instruct.Q4_1.gguf}
+[[ -f $model ]] || { echo "run_bf16_agreement: no model at $model" >&2; exit 2; }
+methods=(${METHODS:-origin per_prompt avg max flex_attention})
+# generate BIN DEVICE OUTDIR [VAR=x...]: every method on both data sets.
+generate() {
+  local bin=$1 dev=$2 dir=$3; shift 3
+  source tools/gpu/find_cublas.sh "$bin/selfens"
+  for ds in demo myriadlama; do
+    for m in "${methods[@]}"; do
+      extra=(); [[ $dev == cpu ]] && extra=(--margins)
+      env "$@" "$bin/selfens" generate --quiet --model "$model" --dataset "$ds" --data-dir "$data" \
+        --max_samples "${MAX_SAMPLES:-100}" --method "$m" --num_paraphrases 5 --batch_size 32 \
+        --device "$dev" --output-dir "$dir" "${extra[@]}" >/dev/null ||
+        echo "FAIL: $bin $ds $m on $dev"
+    done
+  done
+}
+first=${1%%,*}; generate "${first#*=}" cpu "$work/cpu"
+for v in "$@"; do
+  name=${v%%=*}; rest=${v#*=}; bin=${rest%%,*}; envs=()
+  [[ $rest == *,* ]] && IFS=, read -ra envs <<< "${rest#*,}"
+  mkdir -p "$work/$name" && ln -s "$work/cpu" "$work/$name/cpu"
+  generate "$bin" "${VARIANT_DEVICE:-cuda}" "$work/$name/cuda" "${envs[@]}"
+  python3 tools/gpu/compare_predictions.py "$work/$name" "$work/$name/o" > "$out/$name.log" 2>&1
+  cp "$work/$name/o/cli_checks.json" "$out/$name.json" 2>/dev/null
+  echo "== $v"; grep -E '^(PASS|FAIL|INFO)' "$out/$name.log"
+done
