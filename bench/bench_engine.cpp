@@ -86,8 +86,9 @@ int main(int argc, char** argv) {
   double d1 = decode_rate(engine, 1, steps);
   double dn = decode_rate(engine, batch, steps);
   std::printf("{\"engine\": \"selfens cpu\", \"threads\": %d, \"cpu_isa\": \"%s\", "
-              "\"prefill_tok_s\": %.2f, \"decode_b1_tok_s\": %.2f, \"decode_b%d_tok_s\": %.2f}\n",
+              "\"int8_activations\": %s, \"prefill_tok_s\": %.2f, \"decode_b1_tok_s\": %.2f, "
+              "\"decode_b%d_tok_s\": %.2f}\n",
               threads, selfens::cpu::quant_isa_name(selfens::cpu::parse_quant_isa(eo.tuning.cpu_isa)),
-              prefill, d1, batch, dn);
+              eo.tuning.cpu_int8 ? "true" : "false", prefill, d1, batch, dn);
   return 0;
 }

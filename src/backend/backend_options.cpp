@@ -24,6 +24,7 @@ int env_int(const char* name, int fallback) {
 BackendOptions backend_options_from_environment() {
   BackendOptions o;
   if (const char* isa = std::getenv("SELFENS_CPU_ISA")) o.cpu_isa = isa;
+  o.cpu_int8 = env_int("SELFENS_CPU_INT8", 0) != 0;
   o.cuda_graphs = env_int("SELFENS_CUDA_GRAPHS", 1) != 0;
   o.cuda_profile = env_int("SELFENS_CUDA_PROFILE", 0);
   o.cuda_device_sampling = env_int("SELFENS_CUDA_SAMPLE", 1) != 0;

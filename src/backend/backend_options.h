@@ -12,6 +12,9 @@ struct BackendOptions {
   // SELFENS_CPU_ISA: the CPU backend's few-row products with avx512, avx2
   // or scalar code; empty: the best this CPU runs (quant_matvec.h).
   std::string cpu_isa;
+  // SELFENS_CPU_INT8=1: those products with activations rounded to int8 per
+  // 32-value block (integer dot products; logits move by ~1e-2). Off: fp32.
+  bool cpu_int8 = false;
   int cuda_device = 0;                  // the GPU (CUDA index) a CUDA backend runs on
   bool cuda_graphs = true;              // SELFENS_CUDA_GRAPHS=0: no CUDA graphs
   int cuda_profile = 0;                 // SELFENS_CUDA_PROFILE: 0 off, 1 synced, 2 events, 3 isolated

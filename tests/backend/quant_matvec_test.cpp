@@ -71,6 +71,66 @@ TEST(QuantMatvec, EqualsTheDequantizedProduct) {
   }
 }
 
+// Int8 activations: each value within half a step of its block's scale.
+TEST(QuantMatvecInt8, RoundsEachBlockToHalfAStep) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(-3, 3);
+  const int64_t n = 3, cols = 96;
+  std::vector<float> x(size_t(n * cols));
+  for (auto& v : x) v = u(rng);
+  std::fill(x.begin() + 32, x.begin() + 64, 0.0f);  // an all-zero block
+  const Int8Rows q = quantize_rows_int8(x.data(), n, cols);
+  for (int64_t i = 0; i < n * cols; ++i) {
+    const float d = q.scale[size_t(i / 32)];
+    EXPECT_NEAR(float(q.codes[size_t(i)]) * d, x[size_t(i)], 0.5f * d * 1.0001f) << i;
+    EXPECT_LE(std::abs(int(q.codes[size_t(i)])), 127);
+  }
+  EXPECT_EQ(q.scale[1], 0.0f);
+  for (size_t b = 0; b < q.sum.size(); ++b) {
+    float s = 0;
+    for (int j = 0; j < 32; ++j) s += float(q.codes[b * 32 + size_t(j)]);
+    EXPECT_FLOAT_EQ(q.sum[b], s * q.scale[b]);
+  }
+}
+
+// The int8 product is exact for the rounded activations: it equals the
+// product of the dequantized weights with codes * scale (to float summation
+// order), on every instruction set this CPU runs, both block types.
+TEST(QuantMatvecInt8, EqualsTheProductOfTheRoundedActivations) {
+  std::mt19937 rng(5);
+  for (uint32_t type : {3u, 8u}) {
+    const int64_t rows = 70, cols = 128;
+    const auto blocks = random_blocks(type, rows, cols, rng);
+    std::vector<float> w(size_t(rows * cols));
+    dequantize_row(type, blocks.data(), w.data(), rows * cols);
+    const QuantWeight qw = pack_quant_weight(type, blocks.data(), rows, cols);
+    for (int64_t n : {int64_t{1}, int64_t{5}, int64_t{9}, kMaxQuantRows}) {
+      std::vector<float> x(size_t(n * cols));
+      std::uniform_real_distribution<float> u(-2, 2);
+      for (auto& v : x) v = u(rng);
+      const Int8Rows q = quantize_rows_int8(x.data(), n, cols);
+      for (QuantIsa isa : {QuantIsa::kScalar, QuantIsa::kAvx2, QuantIsa::kAvx512}) {
+        if (!cpu_runs(isa)) continue;
+        std::vector<float> out(size_t(n * rows), NAN);
+        quant_matvec_int8(qw, q, 0, 33, out.data(), rows, isa);
+        quant_matvec_int8(qw, q, 33, rows, out.data(), rows, isa);
+        for (int64_t r = 0; r < n; ++r)
+          for (int64_t o = 0; o < rows; ++o) {
+            double want = 0, scale = 0;
+            for (int64_t i = 0; i < cols; ++i) {
+              const double xi = double(q.codes[size_t(r * cols + i)]) * q.scale[size_t((r * cols + i) / 32)];
+              want += xi * w[size_t(o * cols + i)];
+              scale += std::fabs(xi * w[size_t(o * cols + i)]);
+            }
+            EXPECT_NEAR(out[size_t(r * rows + o)], want, 1e-5 * scale + 1e-6)
+                << quant_isa_name(isa) << (cpu_has_avx512_vnni() ? " (vnni)" : "") << " type "
+                << type << " n " << n << " row " << o;
+          }
+      }
+    }
+  }
+}
+
 // SELFENS_CPU_ISA's values: the best by default, a lower one on request, a
 // clear error for a name that is unknown or beyond this CPU.
 TEST(QuantMatvec, InstructionSetFromItsName) {
@@ -117,6 +177,44 @@ TEST(QuantMatvec, CpuBackendUsesBlocksOnlyForFewRows) {
     b->release(x);
     b->release(out);
   }
+}
+
+// BackendOptions::cpu_int8 (SELFENS_CPU_INT8=1): few-row products through
+// the int8 path, within the activations' rounding of the fp32 product
+// (each |x_i| off by at most half its block's step: sum |w_i| * step / 2).
+TEST(QuantMatvecInt8, CpuBackendUsesItWhenAsked) {
+  std::mt19937 rng(9);
+  const int64_t rows = 40, cols = 64, n = 3;
+  HostTensor h;
+  h.shape = {rows, cols};
+  h.block_type = 3;
+  h.blocks = random_blocks(3, rows, cols, rng);
+  std::vector<float> wd(size_t(rows * cols));
+  dequantize_row(3, h.blocks.data(), wd.data(), rows * cols);
+  h.data = wd;
+  BackendOptions options;
+  options.threads = 2;
+  options.cpu_int8 = true;
+  auto b = make_backend("cpu", options);
+  Tensor w = b->upload_weight(h);
+  Tensor x = b->alloc(n, cols), out = b->alloc(n, rows);
+  for (int64_t i = 0; i < n * cols; ++i) x.f32()[i] = std::sin(float(i) * 0.37f);
+  b->matmul(x, w, nullptr, out);
+  const Int8Rows q = quantize_rows_int8(x.f32(), n, cols);
+  double moved = 0;
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t o = 0; o < rows; ++o) {
+      double want = 0, bound = 0;
+      for (int64_t i = 0; i < cols; ++i) {
+        want += double(x.f32()[r * cols + i]) * wd[size_t(o * cols + i)];
+        bound += std::fabs(wd[size_t(o * cols + i)]) * q.scale[size_t((r * cols + i) / 32)] / 2;
+      }
+      EXPECT_NEAR(out.f32()[r * rows + o], want, bound * 1.001 + 1e-5) << "row " << o;
+      moved = std::max(moved, std::fabs(out.f32()[r * rows + o] - want));
+    }
+  EXPECT_GT(moved, 1e-6) << "the product did not go through int8 activations";
+  b->release(x);
+  b->release(out);
 }
 
 }  // namespace

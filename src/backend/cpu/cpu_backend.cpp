@@ -27,7 +27,9 @@ constexpr int64_t kMinParallelChoices = 4;
 }  // namespace
 
 CpuBackend::CpuBackend(const BackendOptions& options)
-    : pool_(resolve_threads(options.threads)), isa_(parse_quant_isa(options.cpu_isa)) {
+    : pool_(resolve_threads(options.threads)),
+      isa_(parse_quant_isa(options.cpu_isa)),
+      int8_(options.cpu_int8) {
   openblas_set_num_threads(1);  // threads come from the pool (see matmul)
 }
 
@@ -130,12 +132,21 @@ void CpuBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Te
     // Few rows: read the GGUF blocks, not the fp32 copy (see quant_matvec.h).
     const int64_t chunks = std::min<int64_t>(pool_.size() * 4, (nout + 31) / 32);
     const int64_t per = (nout + chunks - 1) / chunks;
-    const std::vector<float> xsum = quant_block_sums(x.f32(), n, in);
-    pool_.parallel_for(chunks, [&](int64_t b, int64_t e) {
-      for (int64_t c = b; c < e; ++c)
-        quant_matvec(q->second, x.f32(), xsum.data(), n, c * per,
-                     std::min(nout, (c + 1) * per), out.f32(), nout, isa_);
-    });
+    if (int8_) {
+      const Int8Rows xq = quantize_rows_int8(x.f32(), n, in);
+      pool_.parallel_for(chunks, [&](int64_t b, int64_t e) {
+        for (int64_t c = b; c < e; ++c)
+          quant_matvec_int8(q->second, xq, c * per, std::min(nout, (c + 1) * per), out.f32(),
+                            nout, isa_);
+      });
+    } else {
+      const std::vector<float> xsum = quant_block_sums(x.f32(), n, in);
+      pool_.parallel_for(chunks, [&](int64_t b, int64_t e) {
+        for (int64_t c = b; c < e; ++c)
+          quant_matvec(q->second, x.f32(), xsum.data(), n, c * per,
+                       std::min(nout, (c + 1) * per), out.f32(), nout, isa_);
+      });
+    }
     add_bias(bias, n, out);
     return;
   }

@@ -59,6 +59,7 @@ class CpuBackend final : public Backend {
 
   ThreadPool pool_;
   QuantIsa isa_;  // of the few-row products from GGUF blocks
+  bool int8_;     // those products with int8 activations (BackendOptions::cpu_int8)
   // fp32 copies of weights the host held as bf16 (HostTensor::bf16).
   std::vector<std::vector<float>> widened_;
   // Weights with GGUF Q4_1 / Q8_0 blocks, by their fp32 data pointer.

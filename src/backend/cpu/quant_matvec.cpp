@@ -1,6 +1,7 @@
 #include "backend/cpu/quant_matvec.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -61,6 +62,36 @@ void matvec_scalar(const QuantWeight& w, const float* x, const float* xsum, int6
     }
     for (int64_t r = 0; r < n; ++r)
       out[r * stride + o] = acc[r] + min_term(rb.min, xsum + r * nb, nb);
+  }
+}
+
+
+// The integer form of a block's 32 weight codes: Q4_1's nibbles (0..15) or
+// Q8_0's int8, as the int8 kernels read them.
+void codes_int(uint32_t type, const uint8_t* c, int32_t q[kBlock]) {
+  for (int j = 0; j < kBlock; ++j)
+    q[j] = type == 3 ? (j < 16 ? c[j] & 0x0F : c[j - 16] >> 4) : int8_t(c[j]);
+}
+
+void matvec_int8_scalar(const QuantWeight& w, const Int8Rows& x, int64_t o0, int64_t o1,
+                        float* out, int64_t stride) {
+  const int64_t nb = w.cols / kBlock, cb = code_bytes(w.type);
+  int32_t q[kBlock];
+  float acc[kMaxQuantRows];
+  for (int64_t o = o0; o < o1; ++o) {
+    const RowBlocks rb = row_blocks(w, o);
+    std::fill(acc, acc + x.n, 0.0f);
+    for (int64_t b = 0; b < nb; ++b) {
+      codes_int(w.type, rb.codes + b * cb, q);
+      for (int64_t r = 0; r < x.n; ++r) {
+        const int8_t* xr = x.codes.data() + r * w.cols + b * kBlock;
+        int32_t dot = 0;
+        for (int j = 0; j < kBlock; ++j) dot += q[j] * xr[j];
+        acc[r] += rb.scale[b] * x.scale[size_t(r * nb + b)] * float(dot);
+      }
+    }
+    for (int64_t r = 0; r < x.n; ++r)
+      out[r * stride + o] = acc[r] + min_term(rb.min, x.sum.data() + r * nb, nb);
   }
 }
 
@@ -158,6 +189,77 @@ __attribute__((target("avx512f,avx512bw,avx512vl,fma"))) void matvec_avx512_n(
       out[r * stride + o] = _mm512_reduce_add_ps(acc[r]) + min_term(rb.min, xsum + r * nb, nb);
   }
 }
+
+
+// One block's 32 weight codes as 32 bytes for an unsigned-by-signed dot
+// product: Q4_1's nibbles as they are; Q8_0's |code|, its sign moved onto
+// the activations (sign_x: x's codes negated where the weight's is).
+__attribute__((target("avx2,fma"))) __m256i block_u8_avx2(bool q4, const uint8_t* c,
+                                                          __m256i* sign) {
+  if (q4) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c));
+    const __m128i lo = _mm_and_si128(v, _mm_set1_epi8(0x0F));
+    const __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0x0F));
+    return _mm256_set_m128i(hi, lo);
+  }
+  *sign = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c));
+  return _mm256_sign_epi8(*sign, *sign);
+}
+
+// Sum of 4-byte groups of u8 * s8 as 8 int32: AVX2 (maddubs pairs to int16,
+// no overflow at these ranges: 2 * 128 * 127 < 32768; then pairs to int32).
+__attribute__((target("avx2,fma"))) __m256i dot_u8s8_avx2(__m256i u, __m256i s) {
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+}
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma"))) __m256i dot_u8s8_vnni(
+    __m256i u, __m256i s) {
+  return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
+}
+
+// The int8 product of N rows (r0..r0+N-1 of x), once per instruction set:
+// GCC compiles intrinsics only inside a function of their target, so the
+// body is a macro rather than a template over the dot product.
+#define SELFENS_INT8_KERNEL(NAME, TARGET, DOT)                                                    \
+  template <int N>                                                                               \
+  __attribute__((target(TARGET))) void NAME(const QuantWeight& w, const Int8Rows& x, int64_t r0, \
+                                            int64_t o0, int64_t o1, float* out, int64_t stride) { \
+    const int64_t nb = w.cols / kBlock, cb = code_bytes(w.type);                                 \
+    const bool q4 = w.type == 3;                                                                 \
+    const int8_t* xc = x.codes.data() + r0 * w.cols;                                             \
+    const float* xs = x.scale.data() + r0 * nb;                                                  \
+    for (int64_t o = o0; o < o1; ++o) {                                                          \
+      const RowBlocks rb = row_blocks(w, o);                                                     \
+      __m256 acc[N];                                                                             \
+      for (int r = 0; r < N; ++r) acc[r] = _mm256_setzero_ps();                                  \
+      for (int64_t b = 0; b < nb; ++b) {                                                         \
+        __m256i sign = _mm256_setzero_si256();                                                   \
+        const __m256i u = block_u8_avx2(q4, rb.codes + b * cb, &sign);                           \
+        for (int r = 0; r < N; ++r) {                                                            \
+          __m256i s = _mm256_loadu_si256(                                                        \
+              reinterpret_cast<const __m256i*>(xc + r * w.cols + b * kBlock));                   \
+          if (!q4) s = _mm256_sign_epi8(s, sign);                                                \
+          const __m256 d = _mm256_set1_ps(rb.scale[b] * xs[r * nb + b]);                         \
+          acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(DOT(u, s)), d, acc[r]);                    \
+        }                                                                                        \
+      }                                                                                          \
+      for (int r = 0; r < N; ++r)                                                                \
+        out[r * stride + o] =                                                                    \
+            hsum(acc[r]) + min_term(rb.min, x.sum.data() + (r0 + r) * nb, nb);                   \
+    }                                                                                            \
+  }
+SELFENS_INT8_KERNEL(matvec_int8_avx2_n, "avx2,fma", dot_u8s8_avx2)
+SELFENS_INT8_KERNEL(matvec_int8_vnni_n, "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma",
+                    dot_u8s8_vnni)
+#undef SELFENS_INT8_KERNEL
+
+using Int8Kernel = void (*)(const QuantWeight&, const Int8Rows&, int64_t, int64_t, int64_t,
+                            float*, int64_t);
+constexpr Int8Kernel kInt8Avx2[8] = {
+    matvec_int8_avx2_n<1>, matvec_int8_avx2_n<2>, matvec_int8_avx2_n<3>, matvec_int8_avx2_n<4>,
+    matvec_int8_avx2_n<5>, matvec_int8_avx2_n<6>, matvec_int8_avx2_n<7>, matvec_int8_avx2_n<8>};
+constexpr Int8Kernel kInt8Vnni[8] = {
+    matvec_int8_vnni_n<1>, matvec_int8_vnni_n<2>, matvec_int8_vnni_n<3>, matvec_int8_vnni_n<4>,
+    matvec_int8_vnni_n<5>, matvec_int8_vnni_n<6>, matvec_int8_vnni_n<7>, matvec_int8_vnni_n<8>};
 
 using GroupKernel = void (*)(const QuantWeight&, const float*, const float*, int64_t, int64_t,
                              float*, int64_t);
@@ -269,6 +371,64 @@ void quant_matvec(const QuantWeight& w, const float* x, const float* xsum, int64
     return matvec_groups(kAvx2, w, x, xsum, n, o_begin, o_end, out, out_stride);
 #endif
   matvec_scalar(w, x, xsum, n, o_begin, o_end, out, out_stride);
+}
+
+Int8Rows quantize_rows_int8(const float* x, int64_t n, int64_t cols) {
+  SELFENS_CHECK(cols % kBlock == 0, "quantize_rows_int8: cols not whole blocks");
+  Int8Rows q;
+  q.n = n;
+  q.cols = cols;
+  const int64_t blocks = n * (cols / kBlock);
+  q.codes.resize(size_t(n * cols));
+  q.scale.resize(size_t(blocks));
+  q.sum.resize(size_t(blocks));
+  for (int64_t b = 0; b < blocks; ++b) {
+    const float* xb = x + b * kBlock;
+    float amax = 0.0f;
+    for (int j = 0; j < kBlock; ++j) amax = std::max(amax, std::fabs(xb[j]));
+    const float d = amax / 127.0f, inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+    int32_t sum = 0;
+    for (int j = 0; j < kBlock; ++j) {
+      const int32_t c = int32_t(std::nearbyint(xb[j] * inv));  // |c| <= 127
+      q.codes[size_t(b * kBlock + j)] = int8_t(c);
+      sum += c;
+    }
+    q.scale[size_t(b)] = d;
+    q.sum[size_t(b)] = d * float(sum);
+  }
+  return q;
+}
+
+bool cpu_has_avx512_vnni() {
+#if defined(__x86_64__)
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return cpu_runs(QuantIsa::kAvx512) && __builtin_cpu_supports("avx512vnni");
+  }();
+  return has;
+#else
+  return false;
+#endif
+}
+
+void quant_matvec_int8(const QuantWeight& w, const Int8Rows& x, int64_t o_begin, int64_t o_end,
+                       float* out, int64_t out_stride, QuantIsa isa) {
+  SELFENS_CHECK(quant_block_bytes(w.type) > 0 && x.cols == w.cols && x.n <= kMaxQuantRows &&
+                    o_begin >= 0 && o_end <= w.rows,
+                "quant_matvec_int8 arguments");
+#if defined(__x86_64__)
+  const Int8Kernel* kernels = nullptr;
+  if (isa == QuantIsa::kAvx512 && cpu_has_avx512_vnni()) kernels = kInt8Vnni;
+  else if (isa != QuantIsa::kScalar) kernels = kInt8Avx2;
+  if (kernels != nullptr) {
+    for (int64_t r0 = 0; r0 < x.n; r0 += 8) {
+      const int64_t g = std::min<int64_t>(8, x.n - r0);
+      kernels[g - 1](w, x, r0, o_begin, o_end, out + r0 * out_stride, out_stride);
+    }
+    return;
+  }
+#endif
+  matvec_int8_scalar(w, x, o_begin, o_end, out, out_stride);
 }
 
 }  // namespace selfens::cpu

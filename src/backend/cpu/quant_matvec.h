@@ -54,4 +54,29 @@ std::vector<float> quant_block_sums(const float* x, int64_t n, int64_t cols);
 void quant_matvec(const QuantWeight& w, const float* x, const float* xsum, int64_t n,
                   int64_t o_begin, int64_t o_end, float* out, int64_t out_stride, QuantIsa isa);
 
+// --- 8-bit activations (opt-in: SELFENS_CPU_INT8=1) ---
+// As llama.cpp multiplies on x86: each 32-value block of x rounded to int8
+// with one fp32 scale (max |x| / 127, round to nearest), so that a block's
+// product is an integer dot product (AVX-512 VNNI's vpdpbusd, or AVX2's
+// maddubs + madd) times the two scales. Faster where decoding and the
+// fp32 multiply-adds bound the product (batch-1 decode); the rounding of
+// the activations moves logits by ~1e-2, outside the goldens' 1e-3, hence
+// off by default.
+struct Int8Rows {
+  int64_t n = 0, cols = 0;
+  std::vector<int8_t> codes;  // [n][cols]
+  std::vector<float> scale;   // [n][cols / 32]
+  std::vector<float> sum;     // [n][cols / 32]: scale * (sum of the block's codes), Q4_1's min term
+};
+Int8Rows quantize_rows_int8(const float* x, int64_t n, int64_t cols);
+
+// Whether this CPU has AVX-512 VNNI (the int8 products' fastest kernel).
+bool cpu_has_avx512_vnni();
+
+// quant_matvec's product with x quantized (quantize_rows_int8): VNNI where
+// isa is avx512 and the CPU has it, else AVX2 where isa allows, else scalar
+// (all equal up to float summation order).
+void quant_matvec_int8(const QuantWeight& w, const Int8Rows& x, int64_t o_begin, int64_t o_end,
+                       float* out, int64_t out_stride, QuantIsa isa);
+
 }  // namespace selfens::cpu
