@@ -13,7 +13,8 @@ struct BackendOptions {
   // or scalar code; empty: the best this CPU runs (quant_matvec.h).
   std::string cpu_isa;
   // SELFENS_CPU_INT8=1: those products with activations rounded to int8 per
-  // 32-value block (integer dot products; logits move by ~1e-2). Off: fp32.
+  // 32-value block (integer dot products; logits move, beyond the goldens'
+  // tolerance). Off: fp32 activations.
   bool cpu_int8 = false;
   int cuda_device = 0;                  // the GPU (CUDA index) a CUDA backend runs on
   bool cuda_graphs = true;              // SELFENS_CUDA_GRAPHS=0: no CUDA graphs
