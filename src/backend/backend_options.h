@@ -27,6 +27,10 @@ struct BackendOptions {
   // SELFENS_CUDA_BF16_FFN=1: bf16 gate/up products in the bf16 mode. Off
   // until its agreement with the CPU has been measured on a GPU.
   bool cuda_bf16_ffn = false;
+  // SELFENS_CUDA_KV_F32=1: in the bf16 mode, keep K/V in fp32 and attend
+  // with the fp32 kernel (as cuda-f32 does): where bf16's disagreement with
+  // the CPU comes from, at the cost of the tensor-core attention.
+  bool cuda_kv_f32 = false;
   // SELFENS_HOLD_FINISHED: 1 finished questions pad the batch until an
   // eighth of it is free (methods/scheduler.h), 0 never; unset (-1): where
   // the backend replays the graphs of shapes it has seen.

@@ -92,6 +92,7 @@ CudaBackend::CudaBackend(DType weight_dtype, const BackendOptions& options)
   device_sampling_ = options.cuda_device_sampling;
   fused_norm_ = options.cuda_fused_norm;
   bf16_ffn_ = options.cuda_bf16_ffn;
+  kv_f32_ = options.cuda_kv_f32;
 }
 
 CudaBackend::~CudaBackend() {
@@ -280,8 +281,9 @@ void CudaBackend::init_kv(const KvShape& shape) {
   kv_shape_ = shape;
   prepared_heads_ = shape.n_heads;
   packed_ = PackedAttention{};
-  // bf16 weights: bf16 K/V for the tensor-core kernel (half the bytes to read).
-  kv_bf16_ = weight_dtype_ == DType::kBF16 && attention_mma_supported(hd);
+  // bf16 weights: bf16 K/V for the tensor-core kernel (half the bytes to
+  // read), unless asked for fp32 K/V (then the fp32 kernel of cuda-f32).
+  kv_bf16_ = !kv_f32_ && weight_dtype_ == DType::kBF16 && attention_mma_supported(hd);
   layer_bytes_ = size_t(shape.n_pages) * size_t(shape.page_size) * size_t(shape.n_kv_heads) *
                  size_t(shape.head_dim) * (kv_bf16_ ? 2 : 4);
   const size_t bytes = size_t(shape.n_layers) * layer_bytes_;

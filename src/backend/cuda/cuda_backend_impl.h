@@ -169,6 +169,7 @@ class CudaBackend final : public Backend {
   // the host draws them from downloaded logits (same samples, slower).
   bool device_sampling_ = true;
   bool fused_norm_ = true;  // add_rmsnorm as one kernel (BackendOptions::cuda_fused_norm)
+  bool kv_f32_ = false;     // fp32 K/V and attention with bf16 weights (BackendOptions::cuda_kv_f32)
   bool bf16_ffn_ = false;   // feed_forward with bf16 gate/up (BackendOptions::cuda_bf16_ffn)
   StepGraphRecorder graphs_{true};  // enabled unless profiling or options say no
 
