@@ -14,8 +14,8 @@ int env_int(const char* name, int fallback) {
   if (v == nullptr || *v == '\0') return fallback;
   char* end = nullptr;
   const long x = std::strtol(v, &end, 10);
-  SELFENS_CHECK(*end == '\0' && x >= 0 && x <= (1 << 30),
-                std::string(name) + ": expected a non-negative integer, got '" + v + "'");
+  if (*end != '\0' || x < 0 || x > (1 << 30))
+    throw InputError(std::string(name) + ": expected a non-negative integer, got '" + v + "'");
   return int(x);
 }
 

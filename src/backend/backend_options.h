@@ -39,7 +39,7 @@ struct BackendOptions {
 };
 
 // The defaults above, overridden by each SELFENS_* variable that is set
-// (InternalError naming a variable with a malformed value).
+// (InputError naming a variable with a malformed value: exit status 2).
 BackendOptions backend_options_from_environment();
 
 }  // namespace selfens
