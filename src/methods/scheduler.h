@@ -38,6 +38,8 @@ namespace selfens {
 template <class Runner, class Item, class Active>
 bool run_continuous_batches(Runner& runner, std::span<const Item> items, int in_flight,
                             const std::function<bool()>& should_stop, int hold_until_free) {
+  // Whether the runner can hold finished items at all (the sampler cannot).
+  constexpr bool kHolds = requires(const Runner& r, const Active& a) { r.can_hold(a); };
   std::vector<Active> active;
   std::vector<bool> held;  // per slot: finished, delivered, kept as padding
   size_t n_held = 0;
@@ -58,7 +60,7 @@ bool run_continuous_batches(Runner& runner, std::span<const Item> items, int in_
     // Refill when enough slots would be free (always, when not holding).
     const size_t live = active.size() - n_held;
     const bool refill = live == 0 || static_cast<int>(in_flight - live) >= hold_until_free;
-    if constexpr (requires { runner.can_hold(active[0]); }) {
+    if constexpr (kHolds) {
       for (size_t slot = active.size(); slot-- > 0;)
         if (held[slot] && (refill || !runner.can_hold(active[slot]))) drop(slot);
     }
@@ -78,8 +80,7 @@ bool run_continuous_batches(Runner& runner, std::span<const Item> items, int in_
       }
       auto out = runner.take_output(active[slot]);
       bool keep = false;
-      if constexpr (requires { runner.can_hold(active[0]); })
-        keep = hold_until_free > 0 && runner.can_hold(active[slot]);
+      if constexpr (kHolds) keep = hold_until_free > 0 && runner.can_hold(active[slot]);
       if (keep) {
         held[slot] = true;
         ++n_held;

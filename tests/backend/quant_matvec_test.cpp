@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "backend/backend.h"
@@ -31,24 +32,43 @@ std::vector<uint8_t> random_blocks(uint32_t type, int64_t rows, int64_t cols, st
   return b;
 }
 
-// quant_matvec with `isa` (two output chunks) against the double-precision
-// product with the dequantized weights w.
-void expect_dequantized_product(const QuantWeight& qw, const std::vector<float>& w,
-                                const std::vector<float>& x, int64_t n, QuantIsa isa) {
-  const int64_t rows = qw.rows, cols = qw.cols;
-  const std::vector<float> xsum = quant_block_sums(x.data(), n, cols);
-  std::vector<float> out(size_t(n * rows), NAN);
-  quant_matvec(qw, x.data(), xsum.data(), n, 0, 30, out.data(), rows, isa);
-  quant_matvec(qw, x.data(), xsum.data(), n, 30, rows, out.data(), rows, isa);
+// A random weight of `type` [rows, cols]: its blocks, what the dequantizer
+// makes of them, and their repacked form.
+struct RandomWeight {
+  std::vector<uint8_t> blocks;
+  std::vector<float> w;
+  QuantWeight qw;
+};
+RandomWeight random_weight(uint32_t type, int64_t rows, int64_t cols, std::mt19937& rng) {
+  RandomWeight r;
+  r.blocks = random_blocks(type, rows, cols, rng);
+  r.w.resize(size_t(rows * cols));
+  dequantize_row(type, r.blocks.data(), r.w.data(), rows * cols);
+  r.qw = pack_quant_weight(type, r.blocks.data(), rows, cols);
+  return r;
+}
+
+std::vector<float> random_rows(int64_t n, int64_t cols, float range, std::mt19937& rng) {
+  std::vector<float> x(size_t(n * cols));
+  std::uniform_real_distribution<float> u(-range, range);
+  for (auto& v : x) v = u(rng);
+  return x;
+}
+
+// out [n, rows] against the double-precision product of x [n, cols] with
+// the dequantized weights, to float summation order.
+void expect_product(const std::vector<float>& out, const std::vector<double>& x,
+                    const RandomWeight& rw, int64_t n, const std::string& what) {
+  const int64_t rows = rw.qw.rows, cols = rw.qw.cols;
   for (int64_t r = 0; r < n; ++r)
     for (int64_t o = 0; o < rows; ++o) {
       double want = 0, scale = 0;
       for (int64_t i = 0; i < cols; ++i) {
-        want += double(x[size_t(r * cols + i)]) * w[size_t(o * cols + i)];
-        scale += std::fabs(double(x[size_t(r * cols + i)]) * w[size_t(o * cols + i)]);
+        want += x[size_t(r * cols + i)] * rw.w[size_t(o * cols + i)];
+        scale += std::fabs(x[size_t(r * cols + i)] * rw.w[size_t(o * cols + i)]);
       }
       EXPECT_NEAR(out[size_t(r * rows + o)], want, 1e-5 * scale + 1e-6)
-          << quant_isa_name(isa) << " type " << qw.type << " n " << n << " row " << o;
+          << what << " type " << rw.qw.type << " n " << n << " row " << o;
     }
 }
 
@@ -57,16 +77,17 @@ TEST(QuantMatvec, EqualsTheDequantizedProduct) {
   std::mt19937 rng(7);
   for (uint32_t type : {3u, 8u}) {
     const int64_t rows = 70, cols = 96;
-    const auto blocks = random_blocks(type, rows, cols, rng);
-    std::vector<float> w(size_t(rows * cols));
-    dequantize_row(type, blocks.data(), w.data(), rows * cols);
-    const QuantWeight qw = pack_quant_weight(type, blocks.data(), rows, cols);
+    const RandomWeight rw = random_weight(type, rows, cols, rng);
     for (int64_t n : {int64_t{1}, int64_t{3}, int64_t{11}, kMaxQuantRows}) {
-      std::vector<float> x(size_t(n * cols));
-      std::uniform_real_distribution<float> u(-1, 1);
-      for (auto& v : x) v = u(rng);
-      for (QuantIsa isa : {QuantIsa::kScalar, QuantIsa::kAvx2, QuantIsa::kAvx512})
-        if (cpu_runs(isa)) expect_dequantized_product(qw, w, x, n, isa);
+      const std::vector<float> x = random_rows(n, cols, 1, rng);
+      const std::vector<float> xsum = quant_block_sums(x.data(), n, cols);
+      for (QuantIsa isa : {QuantIsa::kScalar, QuantIsa::kAvx2, QuantIsa::kAvx512}) {
+        if (!cpu_runs(isa)) continue;
+        std::vector<float> out(size_t(n * rows), NAN);  // in two output chunks
+        quant_matvec(rw.qw, x.data(), xsum.data(), n, 0, 30, out.data(), rows, isa);
+        quant_matvec(rw.qw, x.data(), xsum.data(), n, 30, rows, out.data(), rows, isa);
+        expect_product(out, std::vector<double>(x.begin(), x.end()), rw, n, quant_isa_name(isa));
+      }
     }
   }
 }
@@ -100,32 +121,20 @@ TEST(QuantMatvecInt8, EqualsTheProductOfTheRoundedActivations) {
   std::mt19937 rng(5);
   for (uint32_t type : {3u, 8u}) {
     const int64_t rows = 70, cols = 128;
-    const auto blocks = random_blocks(type, rows, cols, rng);
-    std::vector<float> w(size_t(rows * cols));
-    dequantize_row(type, blocks.data(), w.data(), rows * cols);
-    const QuantWeight qw = pack_quant_weight(type, blocks.data(), rows, cols);
+    const RandomWeight rw = random_weight(type, rows, cols, rng);
     for (int64_t n : {int64_t{1}, int64_t{5}, int64_t{9}, kMaxQuantRows}) {
-      std::vector<float> x(size_t(n * cols));
-      std::uniform_real_distribution<float> u(-2, 2);
-      for (auto& v : x) v = u(rng);
+      const std::vector<float> x = random_rows(n, cols, 2, rng);
       const Int8Rows q = quantize_rows_int8(x.data(), n, cols);
+      std::vector<double> rounded(size_t(n * cols));  // codes * scale
+      for (size_t i = 0; i < rounded.size(); ++i)
+        rounded[i] = double(q.codes[i]) * q.scale[i / 32];
       for (QuantIsa isa : {QuantIsa::kScalar, QuantIsa::kAvx2, QuantIsa::kAvx512}) {
         if (!cpu_runs(isa)) continue;
         std::vector<float> out(size_t(n * rows), NAN);
-        quant_matvec_int8(qw, q, 0, 33, out.data(), rows, isa);
-        quant_matvec_int8(qw, q, 33, rows, out.data(), rows, isa);
-        for (int64_t r = 0; r < n; ++r)
-          for (int64_t o = 0; o < rows; ++o) {
-            double want = 0, scale = 0;
-            for (int64_t i = 0; i < cols; ++i) {
-              const double xi = double(q.codes[size_t(r * cols + i)]) * q.scale[size_t((r * cols + i) / 32)];
-              want += xi * w[size_t(o * cols + i)];
-              scale += std::fabs(xi * w[size_t(o * cols + i)]);
-            }
-            EXPECT_NEAR(out[size_t(r * rows + o)], want, 1e-5 * scale + 1e-6)
-                << quant_isa_name(isa) << (cpu_has_avx512_vnni() ? " (vnni)" : "") << " type "
-                << type << " n " << n << " row " << o;
-          }
+        quant_matvec_int8(rw.qw, q, 0, 33, out.data(), rows, isa);
+        quant_matvec_int8(rw.qw, q, 33, rows, out.data(), rows, isa);
+        expect_product(out, rounded, rw, n,
+                       std::string(quant_isa_name(isa)) + (cpu_has_avx512_vnni() ? " (vnni)" : ""));
       }
     }
   }
@@ -185,12 +194,12 @@ TEST(QuantMatvec, CpuBackendUsesBlocksOnlyForFewRows) {
 TEST(QuantMatvecInt8, CpuBackendUsesItWhenAsked) {
   std::mt19937 rng(9);
   const int64_t rows = 40, cols = 64, n = 3;
+  const RandomWeight rw = random_weight(3, rows, cols, rng);
+  const std::vector<float>& wd = rw.w;
   HostTensor h;
   h.shape = {rows, cols};
   h.block_type = 3;
-  h.blocks = random_blocks(3, rows, cols, rng);
-  std::vector<float> wd(size_t(rows * cols));
-  dequantize_row(3, h.blocks.data(), wd.data(), rows * cols);
+  h.blocks = rw.blocks;
   h.data = wd;
   BackendOptions options;
   options.threads = 2;

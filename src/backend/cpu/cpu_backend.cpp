@@ -132,21 +132,18 @@ void CpuBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Te
     // Few rows: read the GGUF blocks, not the fp32 copy (see quant_matvec.h).
     const int64_t chunks = std::min<int64_t>(pool_.size() * 4, (nout + 31) / 32);
     const int64_t per = (nout + chunks - 1) / chunks;
-    if (int8_) {
-      const Int8Rows xq = quantize_rows_int8(x.f32(), n, in);
-      pool_.parallel_for(chunks, [&](int64_t b, int64_t e) {
-        for (int64_t c = b; c < e; ++c)
-          quant_matvec_int8(q->second, xq, c * per, std::min(nout, (c + 1) * per), out.f32(),
-                            nout, isa_);
-      });
-    } else {
-      const std::vector<float> xsum = quant_block_sums(x.f32(), n, in);
-      pool_.parallel_for(chunks, [&](int64_t b, int64_t e) {
-        for (int64_t c = b; c < e; ++c)
-          quant_matvec(q->second, x.f32(), xsum.data(), n, c * per,
-                       std::min(nout, (c + 1) * per), out.f32(), nout, isa_);
-      });
-    }
+    // Per product, shared by every chunk: x's block sums, or x in int8.
+    const Int8Rows xq = int8_ ? quantize_rows_int8(x.f32(), n, in) : Int8Rows{};
+    const std::vector<float> xsum = int8_ ? std::vector<float>{} : quant_block_sums(x.f32(), n, in);
+    pool_.parallel_for(chunks, [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c) {
+        const int64_t o0 = c * per, o1 = std::min(nout, (c + 1) * per);
+        if (int8_)
+          quant_matvec_int8(q->second, xq, o0, o1, out.f32(), nout, isa_);
+        else
+          quant_matvec(q->second, x.f32(), xsum.data(), n, o0, o1, out.f32(), nout, isa_);
+      }
+    });
     add_bias(bias, n, out);
     return;
   }

@@ -266,15 +266,20 @@ using GroupKernel = void (*)(const QuantWeight&, const float*, const float*, int
 
 // Rows in groups of up to 8 (a group's accumulators fit the registers); the
 // chunk's weight rows are re-read from cache for the next group.
+// run(r0, g): rows r0 .. r0 + g - 1, g <= 8, for every group of n rows.
+template <class Run>
+void for_row_groups(int64_t n, Run run) {
+  for (int64_t r0 = 0; r0 < n; r0 += 8) run(r0, std::min<int64_t>(8, n - r0));
+}
+
 void matvec_groups(const GroupKernel (&kernel)[8], const QuantWeight& w, const float* x,
                    const float* xsum, int64_t n, int64_t o0, int64_t o1, float* out,
                    int64_t stride) {
   const int64_t nb = w.cols / kBlock;
-  for (int64_t r0 = 0; r0 < n; r0 += 8) {
-    const int64_t g = std::min<int64_t>(8, n - r0);
+  for_row_groups(n, [&](int64_t r0, int64_t g) {
     kernel[g - 1](w, x + r0 * w.cols, xsum ? xsum + r0 * nb : nullptr, o0, o1, out + r0 * stride,
                   stride);
-  }
+  });
 }
 
 constexpr GroupKernel kAvx2[8] = {matvec_avx2_n<1>, matvec_avx2_n<2>, matvec_avx2_n<3>,
@@ -421,10 +426,9 @@ void quant_matvec_int8(const QuantWeight& w, const Int8Rows& x, int64_t o_begin,
   if (isa == QuantIsa::kAvx512 && cpu_has_avx512_vnni()) kernels = kInt8Vnni;
   else if (isa != QuantIsa::kScalar) kernels = kInt8Avx2;
   if (kernels != nullptr) {
-    for (int64_t r0 = 0; r0 < x.n; r0 += 8) {
-      const int64_t g = std::min<int64_t>(8, x.n - r0);
+    for_row_groups(x.n, [&](int64_t r0, int64_t g) {
       kernels[g - 1](w, x, r0, o_begin, o_end, out + r0 * out_stride, out_stride);
-    }
+    });
     return;
   }
 #endif
