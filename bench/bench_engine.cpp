@@ -5,6 +5,8 @@
 //
 //   bench_engine MODEL [--threads T] [--prompt-tokens P] [--decode-steps S] [--batch B]
 #include <chrono>
+#include <cstdlib>
+#include <exception>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -62,21 +64,32 @@ double decode_rate(selfens::Engine& e, int nseq, int steps) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: bench_engine MODEL [--threads T] [--prompt-tokens P] "
-                         "[--decode-steps S] [--batch B]\n");
+  const char* usage = "usage: bench_engine MODEL [--threads T] [--prompt-tokens P] "
+                      "[--decode-steps S] [--batch B]\n";
+  if (argc < 2 || argv[1][0] == '-') {
+    std::fputs(usage, stderr);
     return 2;
   }
   int threads = 2, prompt = 128, steps = 32, batch = 32;
-  for (int i = 2; i + 1 < argc; i += 2) {
-    std::string k = argv[i];
-    int v = std::stoi(argv[i + 1]);
-    if (k == "--threads") threads = v;
-    else if (k == "--prompt-tokens") prompt = v;
-    else if (k == "--decode-steps") steps = v;
-    else if (k == "--batch") batch = v;
+  for (int i = 2; i < argc; i += 2) {
+    const std::string k = argv[i];
+    int* target = k == "--threads" ? &threads : k == "--prompt-tokens" ? &prompt
+                : k == "--decode-steps" ? &steps : k == "--batch" ? &batch : nullptr;
+    char* end = nullptr;
+    const long v = i + 1 < argc ? std::strtol(argv[i + 1], &end, 10) : 0;
+    if (target == nullptr || end == nullptr || *end != '\0' || v < 1) {
+      std::fprintf(stderr, "bench_engine: bad option '%s'\n%s", argv[i], usage);
+      return 2;
+    }
+    *target = int(v);
   }
-  auto model = std::make_shared<selfens::Model>(selfens::load_model(argv[1]));
+  std::shared_ptr<selfens::Model> model;
+  try {
+    model = std::make_shared<selfens::Model>(selfens::load_model(argv[1]));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_engine: %s\n", e.what());
+    return 2;
+  }
   selfens::EngineOptions eo;
   eo.threads = threads;
   eo.kv_pages = 4096;

@@ -2,10 +2,11 @@
 # selfens CPU engine vs llama.cpp (llama-cpp-python) on the same GGUF file,
 # same threads, same workload, alternated REPS times (default 3).
 #   [REPS=3] bench/run_engine_bench.sh [BUILD_DIR] [THREADS]
-# When llama-cpp-python is missing it is built here for this machine's best
-# instruction set (GGML_NATIVE) with its AMX kernels off unless the kernel
-# grants AMX (they fault in sandboxes that do not); set CMAKE_ARGS to choose
-# yourself. Each result line records the CPU and its flags (bench/cpu_info.py)
+# When llama-cpp-python is missing it is built here for this machine's
+# instruction sets, one GGML_* switch per CPU feature (bench/cpu_info.py
+# --llama-cmake-args), AMX off: its kernels crashed on the one AMX machine
+# measured, though the kernel granted AMX. PEER_AMX=1 builds them in (where
+# the kernel grants AMX); CMAKE_ARGS chooses everything yourself. Each result line records the CPU and its flags (bench/cpu_info.py)
 # and llama.cpp's own report of the kernels it runs. A crashing peer stops
 # the script with its signal and stderr, never silently.
 set -euo pipefail
@@ -14,9 +15,9 @@ build="${1:-build}"; threads="${2:-2}"
 model="${SELFENS_MODELS_DIR:-$HOME/.cache/selfens/models}/SmolLM2-135M-Instruct.Q4_1.gguf"
 cpu=$(python3 bench/cpu_info.py)
 if ! python3 -c "import llama_cpp" 2>/dev/null; then
-  flags="-DGGML_NATIVE=ON"
-  python3 bench/cpu_info.py --amx-usable ||
-    flags+=" -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+  amx=""
+  [[ ${PEER_AMX:-0} == 1 ]] && python3 bench/cpu_info.py --amx-usable && amx="--amx"
+  flags=$(python3 bench/cpu_info.py --llama-cmake-args $amx)
   echo "building llama-cpp-python (CMAKE_ARGS=${CMAKE_ARGS:-$flags}); minutes on 2 cores" >&2
   CMAKE_ARGS="${CMAKE_ARGS:-$flags}" python3 -m pip install -q --no-binary llama-cpp-python \
     llama-cpp-python
@@ -34,8 +35,9 @@ for rep in $(seq "${REPS:-3}"); do
     sig=""; (( status > 128 )) && sig=" (signal $(kill -l $((status - 128)) 2>/dev/null || echo $((status - 128))))"
     echo "run_engine_bench: the llama.cpp peer failed with status $status$sig; its stderr ends:" >&2
     tail -n 15 "$err" >&2
-    echo "(a fault in its AMX kernels means the kernel refuses AMX here: reinstall with" \
-         "CMAKE_ARGS=\"-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF\"" \
+    echo "its kernels: $(python3 -c 'import llama_cpp as L; print(L.llama_print_system_info().decode())')" >&2
+    echo "(if its kernels include AMX_INT8, they are the likely fault: reinstall with" \
+         "CMAKE_ARGS=\"\$(python3 bench/cpu_info.py --llama-cmake-args)\"" \
          "pip install --force-reinstall --no-binary llama-cpp-python llama-cpp-python)" >&2
     exit 1
   fi

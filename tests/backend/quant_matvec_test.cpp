@@ -72,11 +72,14 @@ void expect_product(const std::vector<float>& out, const std::vector<double>& x,
     }
 }
 
-// Every instruction set this CPU runs (the scalar code everywhere).
+// Every instruction set this CPU runs (the scalar code everywhere); rows of
+// 3 blocks and of 19 (the kernels widen scales 16 at a time: a whole group
+// and a partial one).
 TEST(QuantMatvec, EqualsTheDequantizedProduct) {
   std::mt19937 rng(7);
-  for (uint32_t type : {3u, 8u}) {
-    const int64_t rows = 70, cols = 96;
+  for (uint32_t type : {3u, 8u})
+  for (int64_t cols : {int64_t{96}, int64_t{608}}) {
+    const int64_t rows = 70;
     const RandomWeight rw = random_weight(type, rows, cols, rng);
     for (int64_t n : {int64_t{1}, int64_t{3}, int64_t{11}, kMaxQuantRows}) {
       const std::vector<float> x = random_rows(n, cols, 1, rng);
@@ -119,8 +122,9 @@ TEST(QuantMatvecInt8, RoundsEachBlockToHalfAStep) {
 // order), on every instruction set this CPU runs, both block types.
 TEST(QuantMatvecInt8, EqualsTheProductOfTheRoundedActivations) {
   std::mt19937 rng(5);
-  for (uint32_t type : {3u, 8u}) {
-    const int64_t rows = 70, cols = 128;
+  for (uint32_t type : {3u, 8u})
+  for (int64_t cols : {int64_t{128}, int64_t{608}}) {
+    const int64_t rows = 70;
     const RandomWeight rw = random_weight(type, rows, cols, rng);
     for (int64_t n : {int64_t{1}, int64_t{5}, int64_t{9}, kMaxQuantRows}) {
       const std::vector<float> x = random_rows(n, cols, 2, rng);
@@ -171,11 +175,13 @@ TEST(QuantMatvec, CpuBackendUsesBlocksOnlyForFewRows) {
   h.data.assign(size_t(rows * cols), 0.0f);
   auto b = make_backend("cpu", 2);
   Tensor w = b->upload_weight(h);
-  for (int64_t n : {int64_t{1}, kMaxQuantRows, kMaxQuantRows + 1}) {
+  const int64_t limit = cpu_block_rows_limit();
+  ASSERT_LE(limit, kMaxQuantRows);
+  for (int64_t n : {int64_t{1}, limit, limit + 1}) {
     Tensor x = b->alloc(n, cols), out = b->alloc(n, rows);
     for (int64_t i = 0; i < n * cols; ++i) x.f32()[i] = std::sin(float(i));
     b->matmul(x, w, nullptr, out);
-    const bool from_blocks = n <= kMaxQuantRows;
+    const bool from_blocks = n <= limit;
     for (int64_t r = 0; r < n; ++r)
       for (int64_t o = 0; o < rows; ++o) {
         double want = 0;

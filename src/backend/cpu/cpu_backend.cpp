@@ -127,7 +127,7 @@ void CpuBackend::rmsnorm(const Tensor& x, const Tensor& w, float eps, Tensor& ou
 void CpuBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out) {
   const int64_t n = x.rows, in = x.cols, nout = w.rows;
   SELFENS_CHECK(w.cols == in && out.cols == nout && out.rows >= n, "matmul shapes");
-  auto q = n <= kMaxQuantRows ? quant_.find(w.data) : quant_.end();
+  auto q = n <= cpu_block_rows_limit() ? quant_.find(w.data) : quant_.end();
   if (q != quant_.end()) {
     // Few rows: read the GGUF blocks, not the fp32 copy (see quant_matvec.h).
     const int64_t chunks = std::min<int64_t>(pool_.size() * 4, (nout + 31) / 32);

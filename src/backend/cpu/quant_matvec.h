@@ -9,11 +9,12 @@
 // summed in another order (results equal the fp32 path to float rounding).
 //
 // At load the blocks are repacked (pack_quant_weight): each row's codes
-// back to back, and the blocks' fp16 scales (and Q4_1 mins) widened to fp32
-// arrays, so the inner loop broadcasts a scale straight from memory instead
-// of converting an fp16 and shuffling it for every 32 weights (+12% memory
-// for the blocks). Kernels for AVX2 and AVX-512 are chosen at run time by
-// the CPU's features (one binary for every x86-64 machine).
+// back to back, and its fp16 scales (and Q4_1 mins) in arrays of their own,
+// as many bytes as the GGUF blocks. A kernel widens one row's scales to fp32
+// 16 at a time before its inner loop, which then broadcasts a scale from L1
+// (fp32 arrays in memory cost 20% more bytes per weight, and batch-1 decode
+// is bound by the bytes it streams). Kernels for AVX2 and AVX-512 are chosen
+// at run time by the CPU's features (one binary for every x86-64 machine).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,11 +25,17 @@ struct QuantWeight {
   uint32_t type = 0;            // GGUF type: 3 (Q4_1) or 8 (Q8_0)
   int64_t rows = 0, cols = 0;
   std::vector<uint8_t> codes;   // [rows][cols / 32][16 (Q4_1: nibbles) or 32 (Q8_0: int8)]
-  std::vector<float> scale;     // [rows][cols / 32]
-  std::vector<float> min;       // [rows][cols / 32], Q4_1 only
+  std::vector<uint16_t> scale;  // [rows][cols / 32], fp16
+  std::vector<uint16_t> min;    // [rows][cols / 32], fp16, Q4_1 only
 };
 
-constexpr int64_t kMaxQuantRows = 16;  // above, BLAS on the fp32 copy is faster (bench_engine)
+constexpr int64_t kMaxQuantRows = 32;  // the most rows the kernels take
+
+// The most rows the CPU backend multiplies from blocks (above: BLAS on the
+// fp32 copy), by measurement (bench_engine --batch B): 32 on Intel (Xeon,
+// 2026-12-07: blocks 389 tok/s vs BLAS 344 at 32 rows), 16 elsewhere (AMD
+// EPYC, 2026-11-29: BLAS 483 vs blocks 385 at 32 rows).
+int64_t cpu_block_rows_limit();
 
 // Bytes of one 32-weight GGUF block of `type` (0 when the type is not handled).
 int64_t quant_block_bytes(uint32_t type);
