@@ -109,7 +109,11 @@ std::string resolve_backend_kind(const std::string& kind) {
 }
 
 std::string backend_precision(const std::string& resolved_kind) {
+#if defined(SELFENS_CUDA_FP16)
+  return resolved_kind == "cuda" ? "fp16" : "fp32";  // an fp16 build (cuda_half.h)
+#else
   return resolved_kind == "cuda" ? "bf16" : "fp32";
+#endif
 }
 
 }  // namespace selfens

@@ -245,6 +245,33 @@ float bf16_to_fp32(uint16_t h) {
   return std::bit_cast<float>(static_cast<uint32_t>(h) << 16);
 }
 
+uint16_t fp32_to_fp16(float f) {
+  const uint32_t u = std::bit_cast<uint32_t>(f);
+  const auto sign = static_cast<uint16_t>((u >> 16) & 0x8000u);
+  const uint32_t a = u & 0x7FFFFFFFu;
+  if (a > 0x7F800000u) return sign | 0x7E00u;      // NaN
+  if (a >= 0x477FF000u) return sign | 0x7C00u;     // rounds to >= 65520: infinity
+  if (a >= 0x38800000u) {                          // normal: 2^-14 and above
+    const uint32_t r = a + 0xFFFu + ((a >> 13) & 1u) - 0x38000000u;  // rebias 127 -> 15
+    return sign | static_cast<uint16_t>(r >> 13);
+  }
+  if (a < 0x33000000u) return sign;                // below 2^-25: zero (2^-25 ties to 0)
+  // Subnormal: k * 2^-24 with k = mant * 2^(e - 126), rounded to even.
+  const uint32_t mant = (a & 0x7FFFFFu) | 0x800000u;
+  const int shift = 126 - static_cast<int>(a >> 23);  // 14..24
+  uint32_t k = mant >> shift;
+  const uint32_t rem = mant & ((1u << shift) - 1u), half = 1u << (shift - 1);
+  if (rem > half || (rem == half && (k & 1u))) ++k;
+  return sign | static_cast<uint16_t>(k);
+}
+
+uint16_t fp32_to_bf16(float f) {
+  uint32_t u = std::bit_cast<uint32_t>(f);
+  if ((u & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<uint16_t>((u >> 16) | 0x40u);
+  u += 0x7FFFu + ((u >> 16) & 1u);
+  return static_cast<uint16_t>(u >> 16);
+}
+
 void dequantize_row(uint32_t type, const uint8_t* src, float* dst, int64_t n) {
   const GgmlTypeTraits t = ggml_type_traits(type);
   SELFENS_CHECK(t.dequantizable && n % t.block_size == 0,

@@ -23,6 +23,10 @@ std::string dequantizable_type_names();
 // fp16 / bf16 bit patterns to fp32.
 float fp16_to_fp32(uint16_t h);
 float bf16_to_fp32(uint16_t h);
+// fp32 to fp16 / bf16 bit patterns, rounded to nearest even (fp16: beyond
+// its range to infinity, below it to subnormals and zero; NaN stays NaN).
+uint16_t fp32_to_fp16(float f);
+uint16_t fp32_to_bf16(float f);
 
 // Dequantizes n elements (a multiple of the type's block size) of `type`
 // from src (n / block_size * block_bytes bytes) into dst (n floats).

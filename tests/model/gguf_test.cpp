@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "model/dequant.h"
 #include "model/gguf.h"
@@ -201,6 +202,30 @@ TEST(Gguf, Fp16Conversion) {
   EXPECT_TRUE(std::isinf(fp16_to_fp32(0x7C00)));
   EXPECT_TRUE(std::isnan(fp16_to_fp32(0x7E00)));
   EXPECT_EQ(bf16_to_fp32(0x3F80), 1.0f);
+}
+
+// fp32 -> fp16 against every fp16 value: each converts back to itself, and
+// the midpoint between two neighbours (exact in fp32) rounds to the even one;
+// just beyond the midpoint to the nearer one.
+TEST(Gguf, Fp32ToFp16RoundsToNearestEven) {
+  for (uint32_t h = 0; h < 0x7C00u; ++h) {  // positive finite values
+    const float v = fp16_to_fp32(uint16_t(h));
+    ASSERT_EQ(fp32_to_fp16(v), h) << h;
+    ASSERT_EQ(fp32_to_fp16(-v), h | 0x8000u) << h;
+    if (h + 1 == 0x7C00u) break;
+    const float next = fp16_to_fp32(uint16_t(h + 1)), mid = (v + next) / 2;
+    ASSERT_EQ(fp32_to_fp16(mid), (h & 1u) ? h + 1 : h) << h;
+    ASSERT_EQ(fp32_to_fp16(std::nextafter(mid, next)), h + 1) << h;
+    ASSERT_EQ(fp32_to_fp16(std::nextafter(mid, v)), h) << h;
+  }
+  EXPECT_EQ(fp32_to_fp16(65519.0f), 0x7BFFu);  // below the midpoint to infinity
+  EXPECT_EQ(fp32_to_fp16(65520.0f), 0x7C00u);
+  EXPECT_EQ(fp32_to_fp16(1e30f), 0x7C00u);
+  EXPECT_EQ(fp32_to_fp16(-std::numeric_limits<float>::infinity()), 0xFC00u);
+  EXPECT_TRUE(std::isnan(fp16_to_fp32(fp32_to_fp16(std::nanf("")))));
+  EXPECT_EQ(fp32_to_fp16(1e-9f), 0x0000u);
+  EXPECT_EQ(fp32_to_bf16(1.0f), 0x3F80u);
+  EXPECT_EQ(fp32_to_bf16(bf16_to_fp32(0x3F81) / 2 + bf16_to_fp32(0x3F82) / 2), 0x3F82u);  // tie: even
 }
 
 }  // namespace

@@ -80,7 +80,7 @@ def main():
                         "rows": rows, "agreement": equal / max(rows, 1),
                         "pass": ok if held else None})
         verdict = ("PASS" if ok else "FAIL") if held else "INFO"
-        print(f"{verdict} {dataset}/{model} cuda (bf16): {equal}/{rows} = "
+        print(f"{verdict} {dataset}/{model} cuda (16-bit): {equal}/{rows} = "
               f"{equal / max(rows, 1):.1%} of predictions equal the CPU's (need {BF16_NEED:.0%}"
               f"{'' if held else ', not held: random weights'})")
     os.makedirs(out, exist_ok=True)

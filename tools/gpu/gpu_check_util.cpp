@@ -7,6 +7,7 @@
 
 #include "backend/cuda/cuda_check.h"
 #include "gpu_check.h"
+#include "model/dequant.h"
 
 namespace selfens::gpucheck {
 
@@ -42,13 +43,13 @@ std::vector<float> randv(std::mt19937& rng, size_t n, float a) {
   return v;
 }
 
+// To the backend's 16-bit type: bf16, or fp16 in an fp16 build (cuda_half.h).
 float round_bf16(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  u += 0x7fffu + ((u >> 16) & 1u);
-  u &= 0xffff0000u;
-  std::memcpy(&f, &u, sizeof f);
-  return f;
+#if defined(SELFENS_CUDA_FP16)
+  return fp16_to_fp32(fp32_to_fp16(f));
+#else
+  return bf16_to_fp32(fp32_to_bf16(f));
+#endif
 }
 
 void round_bf16(std::vector<float>& v) {

@@ -24,7 +24,7 @@
 //   2t+8..), a[3] = (g+8, 2t+8..) B 16x8 (k x n):    b[0] = (k 2t..2t+1, n g),
 //   b[1] = (k 2t+8..2t+9, n g) C 16x8:            c[0..1] = (g, 2t..2t+1),
 //   c[2..3] = (g+8, 2t..2t+1)
-#include <cuda_bf16.h>
+#include "backend/cuda/cuda_half.h"
 
 #include <algorithm>
 #include <cmath>
@@ -40,12 +40,12 @@ constexpr int kMmaWarps = 4;  // warps per block for tiles of several rows, 16 q
 constexpr int kMmaVectors = 16 * kMmaWarps;
 
 __device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
-  const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+  const Half2 v = floats_to_half2(lo, hi);
   return *reinterpret_cast<const uint32_t*>(&v);
 }
 
-__device__ __forceinline__ uint32_t pack_bf16_raw(__nv_bfloat16 lo, __nv_bfloat16 hi) {
-  return uint32_t(__bfloat16_as_ushort(lo)) | (uint32_t(__bfloat16_as_ushort(hi)) << 16);
+__device__ __forceinline__ uint32_t pack_bf16_raw(Half lo, Half hi) {
+  return uint32_t(half_as_ushort(lo)) | (uint32_t(half_as_ushort(hi)) << 16);
 }
 
 // d += a * b (m16n8k16, bf16 inputs, fp32 accumulate).
@@ -53,7 +53,7 @@ __device__ __forceinline__ void mma_bf16(float (&d)[4], const uint32_t (&a)[4], 
                                          uint32_t b1) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
   asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+      "mma.sync.aligned.m16n8k16.row.col.f32." SELFENS_HALF_PTX "." SELFENS_HALF_PTX ".f32 "
       "{%0,%1,%2,%3}, {%4,%5,%6,%7}, "
       "{%8,%9}, {%0,%1,%2,%3};\n"
       : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
@@ -97,19 +97,19 @@ __device__ __forceinline__ float quad_sum(float v) {
 template <int HD, int WARPS>
 __global__ void __launch_bounds__(WARPS * 32)
     span_attention_mma_kernel(const float* __restrict__ q,
-                              const __nv_bfloat16* __restrict__ k_cache,
-                              const __nv_bfloat16* __restrict__ v_cache,
+                              const Half* __restrict__ k_cache,
+                              const Half* __restrict__ v_cache,
                               const AttnPlanDev* __restrict__ plan_ptr, int tile_begin,
                               int n_heads, int n_kv_heads, int page_size, float* __restrict__ out,
-                              __nv_bfloat16* __restrict__ out_bf16, AttnStateDev state) {
+                              Half* __restrict__ out_bf16, AttnStateDev state) {
   static_assert(HD % 16 == 0 && HD <= 128, "head_dim: a multiple of 16, at most 128");
   constexpr int kKeyTile = WARPS == 1 ? kMmaDecodeKeyTile : 64;
   constexpr int S = HD + 8;    // padded row (bf16): fragment loads hit 32 distinct banks
   constexpr int KC = HD / 16;  // k-chunks of Q K^T
   constexpr int NT = HD / 8;   // n-tiles of O
   constexpr int CH = HD / 8;   // 16-byte chunks per K/V row
-  __shared__ alignas(16) __nv_bfloat16 ks[kKeyTile * S];
-  __shared__ alignas(16) __nv_bfloat16 vs[kKeyTile * S];
+  __shared__ alignas(16) Half ks[kKeyTile * S];
+  __shared__ alignas(16) Half vs[kKeyTile * S];
   __shared__ int64_t key_row[kKeyTile];  // page * page_size + offset of each key of the tile
   __shared__ float key_bias[kKeyTile];
   __shared__ float key_scale[kKeyTile];
@@ -195,8 +195,8 @@ __global__ void __launch_bounds__(WARPS * 32)
     __syncthreads();
     for (int i = threadIdx.x; i < kKeyTile * CH; i += WARPS * 32) {
       const int j = i / CH, c = i % CH;
-      __nv_bfloat16* dk = ks + j * S + c * 8;
-      __nv_bfloat16* dv = vs + j * S + c * 8;
+      Half* dk = ks + j * S + c * 8;
+      Half* dv = vs + j * S + c * 8;
       if (j < cnt) {
         const int64_t off = key_row[j] * kvd + int64_t(kv_head) * HD + c * 8;
         cp_async16(dk, k_cache + off);
@@ -217,7 +217,7 @@ __global__ void __launch_bounds__(WARPS * 32)
     for (int n = 0; n < kKeyTile / 8; ++n) {
       s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.0f;
       if (n < n_tiles8) {
-        const __nv_bfloat16* krow = ks + (n * 8 + g) * S + 2 * t;
+        const Half* krow = ks + (n * 8 + g) * S + 2 * t;
 #pragma unroll
         for (int kc = 0; kc < KC; ++kc) {
           const uint32_t b0 = *reinterpret_cast<const uint32_t*>(krow + kc * 16);
@@ -270,10 +270,10 @@ __global__ void __launch_bounds__(WARPS * 32)
                              pack_bf16(s[2 * kc][2], s[2 * kc][3]),
                              pack_bf16(s[2 * kc + 1][0], s[2 * kc + 1][1]),
                              pack_bf16(s[2 * kc + 1][2], s[2 * kc + 1][3])};
-      const __nv_bfloat16* v0 = vs + (kc * 16 + 2 * t) * S + g;
+      const Half* v0 = vs + (kc * 16 + 2 * t) * S + g;
 #pragma unroll
       for (int n = 0; n < NT; ++n) {
-        const __nv_bfloat16* vp = v0 + n * 8;
+        const Half* vp = v0 + n * 8;
         const uint32_t b0 = pack_bf16_raw(vp[0], vp[S]);
         const uint32_t b1 = pack_bf16_raw(vp[8 * S], vp[9 * S]);
         mma_bf16(o[n], a, b0, b1);
@@ -310,7 +310,7 @@ __global__ void __launch_bounds__(WARPS * 32)
 // by log-sum-exp into its output (entries without chunks return at once).
 __global__ void attention_merge_kernel(const AttnPlanDev* __restrict__ plan_ptr, int n_heads,
                                        int head_dim, float* __restrict__ out,
-                                       __nv_bfloat16* __restrict__ out_bf16, AttnStateDev state) {
+                                       Half* __restrict__ out_bf16, AttnStateDev state) {
   const AttnPlanDev& plan = *plan_ptr;
   const int e = blockIdx.x, h = blockIdx.y;
   const int n_parts = plan.entry_parts[e];
@@ -339,7 +339,7 @@ __global__ void attention_merge_kernel(const AttnPlanDev* __restrict__ plan_ptr,
     }
     const float y = sum > 0.0f ? acc / sum : 0.0f;
     out[off + d] = y;
-    if (out_bf16 != nullptr) out_bf16[off + d] = __float2bfloat16_rn(y);
+    if (out_bf16 != nullptr) out_bf16[off + d] = half_from_float(y);
   }
 }
 
@@ -363,9 +363,9 @@ void launch_span_attention_mma(const float* q, const void* k_cache, const void* 
                 "CUDA attention: GQA group of at most 64 heads");
   const dim3 grid{unsigned(n_tiles), unsigned(n_kv_heads), 1u};
   const bool one_warp = max_tile_rows * (n_heads / n_kv_heads) <= 16;
-  const auto* k = static_cast<const __nv_bfloat16*>(k_cache);
-  const auto* v = static_cast<const __nv_bfloat16*>(v_cache);
-  auto* ob = static_cast<__nv_bfloat16*>(out_bf16);
+  const auto* k = static_cast<const Half*>(k_cache);
+  const auto* v = static_cast<const Half*>(v_cache);
+  auto* ob = static_cast<Half*>(out_bf16);
 #define SELFENS_MMA_CASE(D)                                                                   \
   case D:                                                                                     \
     if (one_warp)                                                                             \
@@ -394,7 +394,7 @@ void launch_attention_merge(const AttnPlanDev* plan, int n_entries, int n_heads,
   if (n_entries == 0) return;
   const dim3 grid{unsigned(n_entries), unsigned(n_heads), 1u};
   attention_merge_kernel<<<grid, std::min(head_dim, 128), 0, stream>>>(
-      plan, n_heads, head_dim, out, static_cast<__nv_bfloat16*>(out_bf16), state);
+      plan, n_heads, head_dim, out, static_cast<Half*>(out_bf16), state);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -1,6 +1,6 @@
 // Element-wise and row kernels of the CUDA backend: fp32 math throughout
-// (bf16 only as a storage format for weights and GEMM inputs).
-#include <cuda_bf16.h>
+// (the 16-bit type of cuda_half.h, bf16 or fp16, only as a storage format for weights and GEMM inputs).
+#include "backend/cuda/cuda_half.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -27,8 +27,8 @@ __device__ float load_f32<float>(const float* p) {
   return *p;
 }
 template <>
-__device__ float load_f32<__nv_bfloat16>(const __nv_bfloat16* p) {
-  return __bfloat162float(*p);
+__device__ float load_f32<Half>(const Half* p) {
+  return half_to_float(*p);
 }
 
 // One block per row. table [vocab, d], tokens [n], out [n, d].
@@ -79,7 +79,7 @@ struct Vec<4> {
 // The normalised row written as fp32 (and its bf16 copy): out = w * x * inv.
 template <int V>
 __device__ void write_normed_row(const float* xr, const float* __restrict__ w, float inv, int64_t d,
-                                 float* o, __nv_bfloat16* ob) {
+                                 float* o, Half* ob) {
   using VT = typename Vec<V>::T;
   const VT* xv = reinterpret_cast<const VT*>(xr);
   const VT* wv = reinterpret_cast<const VT*>(w);
@@ -92,7 +92,7 @@ __device__ void write_normed_row(const float* xr, const float* __restrict__ w, f
     ov[i] = y;
     if (ob != nullptr)
 #pragma unroll
-      for (int j = 0; j < V; ++j) ob[i * V + j] = __float2bfloat16_rn(Vec<V>::get(y, j));
+      for (int j = 0; j < V; ++j) ob[i * V + j] = half_from_float(Vec<V>::get(y, j));
   }
 }
 
@@ -100,7 +100,7 @@ __device__ void write_normed_row(const float* xr, const float* __restrict__ w, f
 // elements before writing them), w [d].
 template <int V>
 __global__ void rmsnorm_kernel(const float* x, const float* __restrict__ w, float eps, int64_t d,
-                               float* out, __nv_bfloat16* __restrict__ out_bf16) {
+                               float* out, Half* __restrict__ out_bf16) {
   using VT = typename Vec<V>::T;
   const int64_t r = blockIdx.x;
   const float* xr = x + r * d;
@@ -121,7 +121,7 @@ __global__ void rmsnorm_kernel(const float* x, const float* __restrict__ w, floa
 // out's, the same elements), w [d].
 template <int V>
 __global__ void add_rmsnorm_kernel(float* x, const float* y, const float* __restrict__ w, float eps,
-                                   int64_t d, float* out, __nv_bfloat16* __restrict__ out_bf16) {
+                                   int64_t d, float* out, Half* __restrict__ out_bf16) {
   using VT = typename Vec<V>::T;
   const int64_t r = blockIdx.x;
   float* xr = x + r * d;
@@ -145,11 +145,11 @@ __global__ void add_rmsnorm_kernel(float* x, const float* y, const float* __rest
 }
 
 // src [count] fp32 -> dst [count] bf16 (round to nearest even).
-__global__ void f32_to_bf16_kernel(const float* __restrict__ src, __nv_bfloat16* __restrict__ dst,
+__global__ void f32_to_bf16_kernel(const float* __restrict__ src, Half* __restrict__ dst,
                                    int64_t count) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
        i += int64_t(gridDim.x) * blockDim.x)
-    dst[i] = __float2bfloat16_rn(src[i]);
+    dst[i] = half_from_float(src[i]);
 }
 
 // out [n, d] += bias [d] per row.
@@ -198,7 +198,7 @@ struct Plus {
 // elements per step (count a multiple of V).
 template <int V, class Op>
 __global__ void elementwise_kernel(float* __restrict__ a, const float* __restrict__ b,
-                                   int64_t count, __nv_bfloat16* __restrict__ a_bf16) {
+                                   int64_t count, Half* __restrict__ a_bf16) {
   using VT = typename Vec<V>::T;
   VT* av = reinterpret_cast<VT*>(a);
   const VT* bv = reinterpret_cast<const VT*>(b);
@@ -212,20 +212,20 @@ __global__ void elementwise_kernel(float* __restrict__ a, const float* __restric
     av[i] = x;
     if (a_bf16 != nullptr)
 #pragma unroll
-      for (int j = 0; j < V; ++j) a_bf16[i * V + j] = __float2bfloat16_rn(Vec<V>::get(x, j));
+      for (int j = 0; j < V; ++j) a_bf16[i * V + j] = half_from_float(Vec<V>::get(x, j));
   }
 }
 
 // gate, up [count] bf16 (the GEMMs' bf16 outputs): out = bf16(silu(gate) * up),
 // two elements per step (count even); out may be gate (element i is read
 // before it is written, by the same thread).
-__global__ void silu_mul_bf16_kernel(const __nv_bfloat162* gate,
-                                     const __nv_bfloat162* __restrict__ up, int64_t pairs,
-                                     __nv_bfloat162* out) {
+__global__ void silu_mul_bf16_kernel(const Half2* gate,
+                                     const Half2* __restrict__ up, int64_t pairs,
+                                     Half2* out) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < pairs;
        i += int64_t(gridDim.x) * blockDim.x) {
-    const float2 g = __bfloat1622float2(gate[i]), u = __bfloat1622float2(up[i]);
-    out[i] = __floats2bfloat162_rn(silu_times(g.x, u.x), silu_times(g.y, u.y));
+    const float2 g = half2_to_float2(gate[i]), u = half2_to_float2(up[i]);
+    out[i] = floats_to_half2(silu_times(g.x, u.x), silu_times(g.y, u.y));
   }
 }
 
@@ -238,7 +238,7 @@ __global__ void gather_rows_kernel(const float* __restrict__ x, const int32_t* _
 }
 
 __device__ __forceinline__ float to_f32(float x) { return x; }
-__device__ __forceinline__ float to_f32(__nv_bfloat16 x) { return __bfloat162float(x); }
+__device__ __forceinline__ float to_f32(Half x) { return half_to_float(x); }
 template <typename T>
 __device__ __forceinline__ T from_f32(float x);
 template <>
@@ -246,8 +246,8 @@ __device__ __forceinline__ float from_f32<float>(float x) {
   return x;
 }
 template <>
-__device__ __forceinline__ __nv_bfloat16 from_f32<__nv_bfloat16>(float x) {
-  return __float2bfloat16_rn(x);
+__device__ __forceinline__ Half from_f32<Half>(float x) {
+  return half_from_float(x);
 }
 
 // One block per row i. k, v [n, kvd]; slots [n, 2] (page, offset);
@@ -289,7 +289,7 @@ void launch_embed(const void* table, bool table_bf16, const int32_t* tokens, int
   if (n == 0) return;
   if (table_bf16)
     embed_kernel<<<unsigned(n), row_threads(d), 0, stream>>>(
-        static_cast<const __nv_bfloat16*>(table), tokens, d, out);
+        static_cast<const Half*>(table), tokens, d, out);
   else
     embed_kernel<<<unsigned(n), row_threads(d), 0, stream>>>(static_cast<const float*>(table),
                                                              tokens, d, out);
@@ -307,7 +307,7 @@ bool by_float4(int64_t d, std::initializer_list<const void*> ptrs) {
 void launch_rmsnorm(const float* x, const float* w, float eps, int64_t n, int64_t d, float* out,
                     void* out_bf16, cudaStream_t stream) {
   if (n == 0) return;
-  auto* ob = static_cast<__nv_bfloat16*>(out_bf16);
+  auto* ob = static_cast<Half*>(out_bf16);
   if (by_float4(d, {x, w, out}))
     rmsnorm_kernel<4><<<unsigned(n), row_threads(d / 4), 0, stream>>>(x, w, eps, d, out, ob);
   else
@@ -318,7 +318,7 @@ void launch_rmsnorm(const float* x, const float* w, float eps, int64_t n, int64_
 void launch_add_rmsnorm(float* x, const float* y, const float* w, float eps, int64_t n, int64_t d,
                         float* out, void* out_bf16, cudaStream_t stream) {
   if (n == 0) return;
-  auto* ob = static_cast<__nv_bfloat16*>(out_bf16);
+  auto* ob = static_cast<Half*>(out_bf16);
   if (by_float4(d, {x, y, w, out}))
     add_rmsnorm_kernel<4><<<unsigned(n), row_threads(d / 4), 0, stream>>>(x, y, w, eps, d, out, ob);
   else
@@ -329,7 +329,7 @@ void launch_add_rmsnorm(float* x, const float* y, const float* w, float eps, int
 void launch_f32_to_bf16(const float* src, void* dst, int64_t count, cudaStream_t stream) {
   if (count == 0) return;
   f32_to_bf16_kernel<<<blocks_for(count), kThreads, 0, stream>>>(
-      src, static_cast<__nv_bfloat16*>(dst), count);
+      src, static_cast<Half*>(dst), count);
   CUDA_CHECK_LAUNCH();
 }
 
@@ -351,7 +351,7 @@ void launch_rope(float* q, float* k, int n_heads, int n_kv_heads, int half, cons
 
 // a = op(a, b) over count elements, as float4s when the arrays allow.
 template <class Op>
-void launch_elementwise(float* a, const float* b, int64_t count, __nv_bfloat16* a_bf16,
+void launch_elementwise(float* a, const float* b, int64_t count, Half* a_bf16,
                         cudaStream_t stream) {
   if (count == 0) return;
   if (by_float4(count, {a, b}))
@@ -363,7 +363,7 @@ void launch_elementwise(float* a, const float* b, int64_t count, __nv_bfloat16* 
 
 void launch_silu_mul(float* gate, const float* up, int64_t count, void* gate_bf16,
                      cudaStream_t stream) {
-  launch_elementwise<SiluTimes>(gate, up, count, static_cast<__nv_bfloat16*>(gate_bf16), stream);
+  launch_elementwise<SiluTimes>(gate, up, count, static_cast<Half*>(gate_bf16), stream);
 }
 
 void launch_silu_mul_bf16(const void* gate, const void* up, int64_t count, void* out,
@@ -371,8 +371,8 @@ void launch_silu_mul_bf16(const void* gate, const void* up, int64_t count, void*
   if (count == 0) return;
   SELFENS_CHECK(count % 2 == 0, "silu_mul_bf16: an even element count");
   silu_mul_bf16_kernel<<<blocks_for(count / 2), kThreads, 0, stream>>>(
-      static_cast<const __nv_bfloat162*>(gate), static_cast<const __nv_bfloat162*>(up), count / 2,
-      static_cast<__nv_bfloat162*>(out));
+      static_cast<const Half2*>(gate), static_cast<const Half2*>(up), count / 2,
+      static_cast<Half2*>(out));
   CUDA_CHECK_LAUNCH();
 }
 
@@ -393,8 +393,8 @@ void launch_kv_write(const float* k, const float* v, const int32_t* slots, int64
   if (n == 0) return;
   if (cache_bf16)
     kv_write_kernel<<<unsigned(n), 128, 0, stream>>>(k, v, slots, kvd, page_size,
-                                                     static_cast<__nv_bfloat16*>(k_cache),
-                                                     static_cast<__nv_bfloat16*>(v_cache));
+                                                     static_cast<Half*>(k_cache),
+                                                     static_cast<Half*>(v_cache));
   else
     kv_write_kernel<<<unsigned(n), 128, 0, stream>>>(
         k, v, slots, kvd, page_size, static_cast<float*>(k_cache), static_cast<float*>(v_cache));
@@ -405,8 +405,8 @@ void launch_kv_read(const void* k_cache, const void* v_cache, bool cache_bf16, c
                     int64_t n, int kvd, int page_size, float* k, float* v, cudaStream_t stream) {
   if (n == 0) return;
   if (cache_bf16)
-    kv_read_kernel<<<unsigned(n), 128, 0, stream>>>(static_cast<const __nv_bfloat16*>(k_cache),
-                                                    static_cast<const __nv_bfloat16*>(v_cache),
+    kv_read_kernel<<<unsigned(n), 128, 0, stream>>>(static_cast<const Half*>(k_cache),
+                                                    static_cast<const Half*>(v_cache),
                                                     slots, kvd, page_size, k, v);
   else
     kv_read_kernel<<<unsigned(n), 128, 0, stream>>>(static_cast<const float*>(k_cache),

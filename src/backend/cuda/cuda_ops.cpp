@@ -4,6 +4,7 @@
 
 #include "backend/cuda/cuda_backend_impl.h"
 #include "backend/cuda/cuda_check.h"
+#include "backend/cuda/cuda_half.h"
 #include "util/check.h"
 
 namespace selfens::cuda {
@@ -50,8 +51,8 @@ void CudaBackend::gemm_bf16(const void* xb, const Tensor& w, void* out, bool out
   if (lt_.run(w.data, xb, out, out_bf16, n, in, nout, stream_)) return;
   const float alpha = 1.0f, beta = 0.0f;
   CUBLAS_CHECK(cublasGemmEx(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, int(nout), int(n), int(in), &alpha,
-                            w.data, CUDA_R_16BF, int(in), xb, CUDA_R_16BF, int(in), &beta, out,
-                            out_bf16 ? CUDA_R_16BF : CUDA_R_32F, int(nout), CUBLAS_COMPUTE_32F,
+                            w.data, kHalfCuda, int(in), xb, kHalfCuda, int(in), &beta, out,
+                            out_bf16 ? kHalfCuda : CUDA_R_32F, int(nout), CUBLAS_COMPUTE_32F,
                             CUBLAS_GEMM_DEFAULT));
 }
 

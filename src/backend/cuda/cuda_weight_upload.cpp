@@ -4,16 +4,17 @@
 #include <cstring>
 
 #include "backend/cuda/cuda_check.h"
+#include "model/dequant.h"
 #include "util/parallel.h"
 
 namespace selfens::cuda {
 
 uint16_t to_bf16_bits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  if ((u & 0x7fffffffu) > 0x7f800000u) return uint16_t((u >> 16) | 0x40u);
-  u += 0x7fffu + ((u >> 16) & 1u);
-  return uint16_t(u >> 16);
+#if defined(SELFENS_CUDA_FP16)
+  return fp32_to_fp16(f);
+#else
+  return fp32_to_bf16(f);
+#endif
 }
 
 namespace {
@@ -49,7 +50,15 @@ void Bf16WeightUploader::upload(const float* src, size_t n, uint16_t* dst) {
 void Bf16WeightUploader::upload_bf16(const uint8_t* src, size_t n, uint16_t* dst) {
   upload_chunks(n, dst, [src](size_t begin, size_t len, uint16_t* out) {
     parallel_ranges(len, kMinPart, [&](size_t b, size_t e) {
+#if defined(SELFENS_CUDA_FP16)
+      for (size_t i = b; i < e; ++i) {  // bf16 file values, rounded to fp16
+        uint16_t h;
+        std::memcpy(&h, src + 2 * (begin + i), 2);
+        out[i] = fp32_to_fp16(bf16_to_fp32(h));
+      }
+#else
       std::memcpy(out + b, src + 2 * (begin + b), 2 * (e - b));
+#endif
     });
   });
 }

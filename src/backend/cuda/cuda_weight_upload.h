@@ -15,7 +15,8 @@
 
 namespace selfens::cuda {
 
-// fp32 -> bf16 bits, round to nearest even (NaN stays NaN).
+// fp32 -> the backend's 16-bit type (cuda_half.h: bf16, or fp16 in an fp16
+// build), round to nearest even (NaN stays NaN).
 uint16_t to_bf16_bits(float f);
 
 class Bf16WeightUploader {
