@@ -17,6 +17,7 @@
 # line also counts the forward calls run eagerly, captured and replayed as
 # CUDA graphs.
 #   [ARCH=llama3.2-3b|qwen2.5-7b|qwen3-8b|qwen2.5-14b] [METHODS="flex_attention origin"] [PEER_Q=64 (0: no peer)]
+#   [DEVICE=cuda|cuda-fp16]
 #   bench/run_gpu_bench.sh [K] [B]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +37,7 @@ for m in ${METHODS:-flex_attention origin per_prompt avg max weighted_avg weight
   stop=(--no_newline_stop); [[ "${NEWLINE_STOP:-0}" == 1 ]] && stop=()
   f=$(SELFENS_TRACE_STEPS=1 "$sel" generate --quiet --model "$model" --dataset myriadlama --data-dir "$data" \
       --method "$m" --num_paraphrases 5 --max_samples "$k" --batch_size "$b" --max_new_tokens 20 \
-      "${stop[@]}" --device cuda --output-dir "$res" --overwrite 2> "$out/trace_$m.log") ||
+      "${stop[@]}" --device "${DEVICE:-cuda}" --output-dir "$res" --overwrite 2> "$out/trace_$m.log") ||
     { echo "FAIL $m"; tail -3 "$out/trace_$m.log"; kill $smi; continue; }
   kill $smi
   python3 - "$f" "$m" "$out/mem_$m.txt" "$b" "$arch" "$out/trace_$m.log" >> "$out/selfens_runs.jsonl" <<'PY'

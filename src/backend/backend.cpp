@@ -36,6 +36,28 @@ std::vector<int32_t> Backend::choose_tokens(const Tensor& logits, const ChoicePl
   return choose_tokens_host(host, int32_t(logits.cols), plan);
 }
 
+namespace {
+
+// The CUDA device kinds: their weight type and the arithmetic a run records.
+struct CudaKind {
+  const char* name;
+  DType dtype;
+  const char* precision;
+};
+constexpr CudaKind kCudaKinds[] = {
+    {"cuda", DType::kBF16, "bf16"},       // the default on a GPU
+    {"cuda-fp16", DType::kF16, "fp16"},   // 11 significant bits; range to 65504
+    {"cuda-f32", DType::kF32, "fp32"},    // the CPU's predictions
+};
+const CudaKind* cuda_kind(const std::string& kind) {
+  for (const CudaKind& k : kCudaKinds)
+    if (kind == k.name) return &k;
+  return nullptr;
+}
+const char* kKindList = "auto, cpu, cuda, cuda-fp16 or cuda-f32";
+
+}  // namespace
+
 std::unique_ptr<Backend> make_backend(const std::string& kind, const BackendOptions& options) {
   if (kind == "cpu") return std::make_unique<cpu::CpuBackend>(options);
   if (kind == "auto") {  // the GPU (bf16) when one is usable, else the CPU
@@ -45,13 +67,11 @@ std::unique_ptr<Backend> make_backend(const std::string& kind, const BackendOpti
     return std::make_unique<cpu::CpuBackend>(options);
   }
 #ifdef SELFENS_HAVE_CUDA
-  // "cuda": bf16 weights (the default on a GPU); "cuda-f32": fp32 weights,
-  // for exact comparison with the CPU path.
-  if (kind == "cuda" || kind == "cuda-f32")
-    return make_cuda_backend(kind == "cuda" ? DType::kBF16 : DType::kF32, options);
+  if (const CudaKind* k = cuda_kind(kind)) return make_cuda_backend(k->dtype, options);
 #endif
-  SELFENS_REQUIRE(kind != "cuda", "backend: the CUDA backend is not available in this build");
-  throw InputError("backend: unknown device '" + kind + "' (expected auto, cpu, cuda or cuda-f32)");
+  SELFENS_REQUIRE(cuda_kind(kind) == nullptr,
+                  "backend: the CUDA backend is not available in this build");
+  throw InputError("backend: unknown device '" + kind + "' (expected " + kKindList + ")");
 }
 
 std::unique_ptr<Backend> make_backend(const std::string& kind, int threads) {
@@ -70,7 +90,8 @@ int gpu_count() {
 
 bool backend_keeps_bf16_weights(const std::string& kind) {
 #ifdef SELFENS_HAVE_CUDA
-  return kind == "cuda" || (kind == "auto" && cuda::device_count() > 0);
+  const CudaKind* k = cuda_kind(kind);
+  return (k != nullptr && k->dtype != DType::kF32) || (kind == "auto" && cuda::device_count() > 0);
 #else
   (void)kind;
   return false;
@@ -84,7 +105,8 @@ DeviceMemory device_memory(const std::string& kind, int gpu) {
   if (m.device != "cpu") {
     m.description = cuda::describe_device(gpu);
     m.bytes = cuda::device_memory_bytes(gpu);
-    m.bytes_per_parameter = m.device == "cuda" ? 2 : 4;
+    m.bytes_per_parameter = cuda_kind(m.device)->dtype == DType::kF32 ? 4 : 2;
+    m.weight_type = cuda_kind(m.device)->precision;
     m.gpus = cuda::device_count();
     for (int i = 0; i < m.gpus; ++i) m.all_gpus_bytes += cuda::device_memory_bytes(i);
     return m;
@@ -101,19 +123,16 @@ std::string resolve_backend_kind(const std::string& kind) {
   if (kind == "cpu") return kind;
   if (kind == "auto") return backend_keeps_bf16_weights(kind) ? "cuda" : "cpu";
 #ifdef SELFENS_HAVE_CUDA
-  if (kind == "cuda" || kind == "cuda-f32") return kind;
+  if (cuda_kind(kind) != nullptr) return kind;
 #endif
-  SELFENS_REQUIRE(kind != "cuda" && kind != "cuda-f32",
+  SELFENS_REQUIRE(cuda_kind(kind) == nullptr,
                   "backend: the CUDA backend is not available in this build (--device " + kind + ")");
-  throw InputError("--device: unknown device '" + kind + "' (expected auto, cpu, cuda or cuda-f32)");
+  throw InputError("--device: unknown device '" + kind + "' (expected " + kKindList + ")");
 }
 
 std::string backend_precision(const std::string& resolved_kind) {
-#if defined(SELFENS_CUDA_FP16)
-  return resolved_kind == "cuda" ? "fp16" : "fp32";  // an fp16 build (cuda_half.h)
-#else
-  return resolved_kind == "cuda" ? "bf16" : "fp32";
-#endif
+  const CudaKind* k = cuda_kind(resolved_kind);
+  return k != nullptr ? k->precision : "fp32";
 }
 
 }  // namespace selfens

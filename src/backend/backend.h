@@ -22,7 +22,8 @@
 
 namespace selfens {
 
-enum class DType : uint8_t { kF32, kBF16 };
+// kBF16 / kF16: the CUDA backend's 16-bit modes (--device cuda / cuda-fp16).
+enum class DType : uint8_t { kF32, kBF16, kF16 };
 
 // A 2-D row-major view of backend memory (device memory for CUDA). Views do
 // not own: weights belong to the backend, activations to whoever alloc()ed.
@@ -169,7 +170,8 @@ class Backend {
   virtual std::vector<int32_t> choose_tokens(const Tensor& logits, const ChoicePlan& plan);
 };
 
-// "cpu" (always); "cuda" (bf16 weights) or "cuda-f32" when built with CUDA;
+// "cpu" (always); "cuda" (bf16 weights), "cuda-fp16" (fp16) or "cuda-f32"
+// when built with CUDA;
 // "auto": "cuda" when a GPU is usable, else "cpu". threads <= 0: all cores.
 std::unique_ptr<Backend> make_backend(const std::string& kind, const BackendOptions& options);
 // The same with backend_options_from_environment() and `threads`.
@@ -182,12 +184,12 @@ bool backend_keeps_bf16_weights(const std::string& kind);
 // The memory the weights of make_backend(kind) live in (this machine's RAM
 // for cpu, GPU `gpu`'s for cuda) and the bytes a parameter takes there.
 DeviceMemory device_memory(const std::string& kind, int gpu = 0);
-// The backend make_backend(kind) makes, without making it: "cpu", "cuda" or
-// "cuda-f32" ("auto" resolved). InputError for an unknown kind or "cuda"
+// The backend make_backend(kind) makes, without making it: "cpu", "cuda",
+// "cuda-fp16" or "cuda-f32" ("auto" resolved). InputError for an unknown kind or "cuda"
 // without a CUDA build, so a typo fails before any other work.
 std::string resolve_backend_kind(const std::string& kind);
-// The arithmetic a resolved backend computes in: "bf16" (cuda) or "fp32"
-// (cpu, cuda-f32; their predictions agree). Results of the two differ, so a
+// The arithmetic a resolved backend computes in: "bf16" (cuda), "fp16"
+// (cuda-fp16) or "fp32" (cpu, cuda-f32; their predictions agree). Results of the two differ, so a
 // result file records it and does not mix them.
 std::string backend_precision(const std::string& resolved_kind);
 

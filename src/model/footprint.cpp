@@ -43,7 +43,7 @@ void require_fits(const std::string& model_path, const ModelConfig& config,
                 "%s: %.1f B parameters need %.1f GiB as %s weights on --device %s%s, but %s "
                 "has %.1f GiB (weights may take at most %.0f%%)",
                 model_path.c_str(), double(params) / 1e9, need / kGiB,
-                device.bytes_per_parameter == 2 ? "bf16" : "fp32", device.device.c_str(),
+                device.weight_type.c_str(), device.device.c_str(),
                 device.split_parts > 0 ? " --split layers" : "", device.description.c_str(),
                 have / kGiB, 100 * kWeightShareOfDevice);
   std::string fix;

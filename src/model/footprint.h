@@ -25,6 +25,7 @@ struct DeviceMemory {
   std::string description;   // "this machine's RAM", "NVIDIA H100 ..., 79.1 GiB"
   int64_t bytes = 0;         // 0: unknown, no check
   int bytes_per_parameter = 4;
+  std::string weight_type = "fp32";  // "fp32", "bf16", "fp16": for messages
   // --split layers: the weights go over `split_parts` devices and `bytes`
   // is their sum (each part's own fit is checked when the layers are
   // placed, engine/layer_split.h). 0: one device.

@@ -46,7 +46,7 @@ TEST(Footprint, ALlama70BIsRefusedOnOneGpuWithSizesAndAWayOut) {
   c.vocab_size = 128256, c.hidden_size = 8192, c.intermediate_size = 28672, c.num_layers = 80;
   c.num_heads = 64, c.num_kv_heads = 8, c.head_dim = 128;
   EXPECT_NEAR(double(parameter_count(c)) / 1e9, 70.55, 0.01);
-  const DeviceMemory h100{"cuda", "NVIDIA H100 80GB HBM3, sm_90, 79.1 GiB", 84935000000LL, 2};
+  const DeviceMemory h100{"cuda", "NVIDIA H100 80GB HBM3, sm_90, 79.1 GiB", 84935000000LL, 2, "bf16"};
   const std::string e = fit_error(c, h100);
   for (const char* part : {"big-model", "70.6 B parameters", "131.4 GiB", "bf16", "79.1 GiB",
                            "smaller model"})
@@ -64,7 +64,7 @@ TEST(Footprint, A70BThatFitsTheMachinesGpusTogetherNamesSplitLayers) {
   ModelConfig c;  // Llama-3.1-70B's shape: 131.4 GiB in bf16
   c.vocab_size = 128256, c.hidden_size = 8192, c.intermediate_size = 28672, c.num_layers = 80;
   c.num_heads = 64, c.num_kv_heads = 8, c.head_dim = 128;
-  DeviceMemory one_of_two{"cuda", "NVIDIA H100 80GB HBM3, sm_90, 79.1 GiB", 84935000000LL, 2};
+  DeviceMemory one_of_two{"cuda", "NVIDIA H100 80GB HBM3, sm_90, 79.1 GiB", 84935000000LL, 2, "bf16"};
   one_of_two.gpus = 2;
   one_of_two.all_gpus_bytes = 2 * 84935000000LL;  // 158 GiB: 90% is 142 GiB
   EXPECT_NE(fit_error(c, one_of_two).find("--split layers --devices all (its 2 GPUs: 158.2 GiB) "

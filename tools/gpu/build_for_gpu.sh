@@ -13,8 +13,6 @@
 # other library.
 #
 #   tools/gpu/build_for_gpu.sh [extra targets...]   (default: gpu_backend_check)
-#   SELFENS_CUDA_HALF=fp16 SELFENS_GPU_BUILD=build-gpu-fp16 tools/gpu/build_for_gpu.sh ...
-#     (the fp16 build: src/backend/cuda/cuda_half.h)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${SELFENS_GPU_BUILD:-$root/build-gpu}
@@ -26,7 +24,7 @@ if ! grep -q "tools/gpu" "$root/CMakeLists.txt"; then
   extra+=("-DCMAKE_PROJECT_INCLUDE=$root/tools/gpu/defer_add.cmake")
 fi
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DSELFENS_CUDA=ON \
-  -DCMAKE_CUDA_ARCHITECTURES=90 "-DSELFENS_CUDA_HALF=${SELFENS_CUDA_HALF:-bf16}" -DSELFENS_TESTS=OFF -DSELFENS_BENCH=OFF -DSELFENS_FUZZ=OFF -DSELFENS_PYTHON=OFF \
+  -DCMAKE_CUDA_ARCHITECTURES=90 -DSELFENS_TESTS=OFF -DSELFENS_BENCH=OFF -DSELFENS_FUZZ=OFF -DSELFENS_PYTHON=OFF \
   -DBLA_STATIC=ON "-DCMAKE_EXE_LINKER_FLAGS=-Wl,--enable-new-dtags,-rpath,/usr/local/cuda/lib64:/usr/local/cuda-13/lib64:/usr/local/cuda-13.0/lib64" \
   "${extra[@]}" >"$build.configure.log" 2>&1 ||
   { cat "$build.configure.log"; exit 1; }

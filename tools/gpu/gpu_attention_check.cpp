@@ -169,8 +169,8 @@ void check_plan(Report& r, const AttnCase& c, const AttentionBatch& plan, int64_
   const std::vector<float> want = to_host(*cpu, co);
   double scale = 0;
   for (float x : want) scale = std::max(scale, double(std::fabs(x)));
-  const bool bf16 = dtype == DType::kBF16;
-  r.check(std::string(bf16 ? "attention bf16 (tensor cores)" : "attention") + " hd=" +
+  const bool bf16 = dtype != DType::kF32;
+  r.check(std::string(bf16 ? "attention " + dtype_name(dtype) + " (tensor cores)" : "attention") + " hd=" +
               std::to_string(c.hd) + " H=" + std::to_string(c.H) + " KVH=" +
               std::to_string(c.KVH) + " ps=" + std::to_string(c.ps) + " n=" +
               std::to_string(c.n) + " groups=" + std::to_string(plan.groups.size()) +
@@ -220,16 +220,18 @@ void run_attention_checks(Report& r) {
         }
   for (int hd : {16, 32, 96, 256})  // the other compiled head sizes (tiny test models: 16)
     for (int n : {1, 64}) check_case(r, {4, 2, hd, 16, n}, rng);
-  // bf16 mode: the tensor-core kernel (head_dim <= 128; 256 keeps fp32 K/V).
-  for (int hd : {64, 128})
-    for (const auto& h : heads)
-      for (int n : {1, 5, 64, 300})
-        for (int ps : {16, 5}) {
-          if (ps == 5 && n != 64) continue;
-          check_case(r, {h[0], h[1], hd, ps, n}, rng, DType::kBF16);
-        }
-  for (int hd : {16, 32, 96, 256})
-    for (int n : {1, 64}) check_case(r, {4, 2, hd, 16, n}, rng, DType::kBF16);
+  // 16-bit modes: the tensor-core kernel (head_dim <= 128; 256 keeps fp32 K/V).
+  for (DType dt : {DType::kBF16, DType::kF16}) {
+    for (int hd : {64, 128})
+      for (const auto& h : heads)
+        for (int n : {1, 5, 64, 300})
+          for (int ps : {16, 5}) {
+            if (ps == 5 && n != 64) continue;
+            check_case(r, {h[0], h[1], hd, ps, n}, rng, dt);
+          }
+    for (int hd : {16, 32, 96, 256})
+      for (int n : {1, 64}) check_case(r, {4, 2, hd, 16, n}, rng, dt);
+  }
   run_cascade_checks(r, rng);
 }
 

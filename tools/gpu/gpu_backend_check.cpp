@@ -28,7 +28,7 @@ using namespace selfens::gpucheck;
 namespace {
 
 struct Args {
-  std::vector<DType> dtypes{DType::kF32, DType::kBF16};
+  std::vector<DType> dtypes{DType::kF32, DType::kBF16, DType::kF16};
   std::vector<std::string> models;
   std::string json;
   int steps = 20;
@@ -55,8 +55,11 @@ Args parse(int argc, char** argv) {
       const std::string v = value();
       if (v == "float32") a.dtypes = {DType::kF32};
       else if (v == "bfloat16") a.dtypes = {DType::kBF16};
+      else if (v == "float16") a.dtypes = {DType::kF16};
       else if (v == "both") a.dtypes = {DType::kF32, DType::kBF16};
-      else throw InputError("gpu_backend_check: --dtype must be float32, bfloat16 or both");
+      else if (v == "all") a.dtypes = {DType::kF32, DType::kBF16, DType::kF16};
+      else
+        throw InputError("gpu_backend_check: --dtype must be float32, bfloat16, float16, both or all");
     } else {
       throw InputError("gpu_backend_check: unknown argument '" + k + "'");
     }
@@ -98,7 +101,7 @@ int main(int argc, char** argv) {
   std::printf("device: %s\n", cuda::describe_device(0).c_str());
   Report r;
   for (DType dt : args.dtypes) {
-    const std::string dn = dt == DType::kF32 ? "float32" : "bfloat16";
+    const std::string dn = dtype_name(dt);
     if (args.ops) {
       stage(r, "ops " + dn, [&] {
         auto cpu = make_backend("cpu", 0);

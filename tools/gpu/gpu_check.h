@@ -23,8 +23,12 @@ struct Report {
 };
 
 std::vector<float> randv(std::mt19937& rng, size_t n, float a = 1.0f);
-float round_bf16(float f);  // nearest bf16 value (ties to even), as fp32
-void round_bf16(std::vector<float>& v);
+// The nearest value of dt's 16-bit type (bf16 or fp16, ties to even) as
+// fp32; fp32 values (dt kF32) stay as they are.
+float round_half(float f, DType dt);
+void round_half(std::vector<float>& v, DType dt);
+// "f32", "bf16" or "fp16".
+std::string dtype_name(DType dt);
 double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b);
 
 // An fp32 activation [rows, cols] on `b` holding `host` (cudaMemcpy for cuda).

@@ -43,17 +43,18 @@ std::vector<float> randv(std::mt19937& rng, size_t n, float a) {
   return v;
 }
 
-// To the backend's 16-bit type: bf16, or fp16 in an fp16 build (cuda_half.h).
-float round_bf16(float f) {
-#if defined(SELFENS_CUDA_FP16)
-  return fp16_to_fp32(fp32_to_fp16(f));
-#else
-  return bf16_to_fp32(fp32_to_bf16(f));
-#endif
+float round_half(float f, DType dt) {
+  if (dt == DType::kF16) return fp16_to_fp32(fp32_to_fp16(f));
+  if (dt == DType::kBF16) return bf16_to_fp32(fp32_to_bf16(f));
+  return f;
 }
 
-void round_bf16(std::vector<float>& v) {
-  for (float& x : v) x = round_bf16(x);
+std::string dtype_name(DType dt) {
+  return dt == DType::kBF16 ? "bf16" : dt == DType::kF16 ? "fp16" : "f32";
+}
+
+void round_half(std::vector<float>& v, DType dt) {
+  for (float& x : v) x = round_half(x, dt);
 }
 
 double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {

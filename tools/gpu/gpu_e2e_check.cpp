@@ -192,10 +192,10 @@ void run_e2e_checks(Report& r, const std::string& model, DType gpu_dtype, int st
   const std::vector<int32_t> prompt = prompt_tokens(*m);
   EngineOptions oc, og;
   oc.backend = "cpu";
-  og.backend = gpu_dtype == DType::kF32 ? "cuda-f32" : "cuda";
+  og.backend = gpu_dtype == DType::kF32 ? "cuda-f32" : gpu_dtype == DType::kF16 ? "cuda-fp16" : "cuda";
   for (EngineOptions* o : {&oc, &og}) o->kv_pages = 256;
   Engine cpu(m, oc), gpu(m, og);
-  const std::string tag = "e2e/" + std::string(gpu_dtype == DType::kF32 ? "f32" : "bf16") + " " +
+  const std::string tag = "e2e/" + dtype_name(gpu_dtype) + " " +
                           model + " ";
   const bool exact = gpu_dtype == DType::kF32;
   auto report = [&](const std::string& what, const Compare& c) {
@@ -211,7 +211,7 @@ void run_e2e_checks(Report& r, const std::string& model, DType gpu_dtype, int st
       r.check(tag + what + " finite", std::isfinite(c.max_diff) ? 0.0 : INFINITY, 0.0);
       // bf16 weights, activations and K/V move logits by ~0.2-0.4 on these
       // models; a wrong kernel or a stale bf16 copy moves them by far more.
-      r.check(tag + what + " logits near the CPU's (bf16)", c.max_diff, 1.5, extra);
+      r.check(tag + what + " logits near the CPU's (16-bit)", c.max_diff, 1.5, extra);
     }
   };
   report("teacher-forced " + std::to_string(steps) + " steps", teacher_forced(cpu, gpu, prompt, steps));

@@ -2,15 +2,16 @@
 // backend on random data, over grids of shapes.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "gpu_check.h"
+#include "util/check.h"
 
 namespace selfens::gpucheck {
 
 namespace {
 
-std::string dt_name(DType t) { return t == DType::kBF16 ? "bf16" : "f32"; }
 
 HostTensor host_tensor(std::vector<int64_t> shape, std::vector<float> data) {
   HostTensor h;
@@ -27,20 +28,20 @@ void check_matmul(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt19937&
     const int in = pr[0], out = pr[1];
     std::vector<float> w = randv(rng, size_t(in) * out, 1.0f / std::sqrt(float(in)));
     std::vector<float> b = randv(rng, size_t(out), 0.5f);
-    if (dt == DType::kBF16) round_bf16(w);
+    round_half(w, dt);
     const HostTensor hw = host_tensor({out, in}, w), hb = host_tensor({out}, b);
     Tensor cw = cpu.upload_weight(hw), cb = cpu.upload_weight(hb);
     Tensor gw = gpu.upload_weight(hw), gb = gpu.upload_weight(hb);
     for (int n : {1, 7, 64, 300}) {
       if (out == 49152 && n > 7) continue;  // the lm_head shape: decode sizes only
       std::vector<float> x = randv(rng, size_t(n) * in);
-      if (dt == DType::kBF16) round_bf16(x);
+      round_half(x, dt);
       for (bool with_bias : {false, true}) {
         Tensor cx = to_backend(cpu, x, n, in), gx = to_backend(gpu, x, n, in);
         Tensor co = cpu.alloc(n, out), go = gpu.alloc(n, out);
         cpu.matmul(cx, cw, with_bias ? &cb : nullptr, co);
         gpu.matmul(gx, gw, with_bias ? &gb : nullptr, go);
-        r.check("matmul/" + dt_name(dt) + " n=" + std::to_string(n) + " in=" + std::to_string(in) +
+        r.check("matmul/" + dtype_name(dt) + " n=" + std::to_string(n) + " in=" + std::to_string(in) +
                     " out=" + std::to_string(out) + (with_bias ? " +bias" : ""),
                 max_abs_diff(to_host(cpu, co), to_host(gpu, go)), 1e-4);
         for (Tensor* t : {&cx, &co}) cpu.release(*t);
@@ -53,7 +54,7 @@ void check_matmul(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt19937&
 void check_embed(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt19937& rng) {
   const int vocab = 1000, d = 576;
   std::vector<float> table = randv(rng, size_t(vocab) * d);
-  if (dt == DType::kBF16) round_bf16(table);
+  round_half(table, dt);
   const HostTensor ht = host_tensor({vocab, d}, table);
   Tensor ct = cpu.upload_weight(ht), gt = gpu.upload_weight(ht);
   for (int n : {1, 13, 300}) {
@@ -62,7 +63,7 @@ void check_embed(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt19937& 
     Tensor co = cpu.alloc(n, d), go = gpu.alloc(n, d);
     cpu.embed(ct, tok, co);
     gpu.embed(gt, tok, go);
-    r.check("embed/" + dt_name(dt) + " n=" + std::to_string(n),
+    r.check("embed/" + dtype_name(dt) + " n=" + std::to_string(n),
             max_abs_diff(to_host(cpu, co), to_host(gpu, go)), 0.0);
     cpu.release(co);
     gpu.release(go);
@@ -123,22 +124,21 @@ void check_add_rmsnorm(Report& r, Backend& cpu, Backend& gpu, std::mt19937& rng)
 void check_feed_forward(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt19937& rng) {
   auto rounded = [&](Backend& b, const Tensor& t) {
     std::vector<float> v = to_host(b, t);
-    if (dt == DType::kBF16) round_bf16(v);
+    round_half(v, dt);
     return v;
   };
   const int d = 576, ffn = 1536;
   std::vector<float> wg = randv(rng, size_t(ffn) * d, 1.0f / std::sqrt(float(d)));
   std::vector<float> wu = randv(rng, size_t(ffn) * d, 1.0f / std::sqrt(float(d)));
   std::vector<float> wd = randv(rng, size_t(d) * ffn, 1.0f / std::sqrt(float(ffn)));
-  if (dt == DType::kBF16)
-    for (auto* w : {&wg, &wu, &wd}) round_bf16(*w);
+  for (auto* w : {&wg, &wu, &wd}) round_half(*w, dt);
   const HostTensor hg = host_tensor({ffn, d}, wg), hu = host_tensor({ffn, d}, wu),
                    hd = host_tensor({d, ffn}, wd);
   Tensor cg = cpu.upload_weight(hg), cu = cpu.upload_weight(hu), cd = cpu.upload_weight(hd);
   Tensor gg = gpu.upload_weight(hg), gu = gpu.upload_weight(hu), gd = gpu.upload_weight(hd);
   for (int n : {1, 7, 300}) {
     std::vector<float> h = randv(rng, size_t(n) * d, 2.0f);
-    if (dt == DType::kBF16) round_bf16(h);
+    round_half(h, dt);
     Tensor ch = to_backend(cpu, h, n, d), gh = to_backend(gpu, h, n, d);
     Tensor c1 = cpu.alloc(n, ffn), c2 = cpu.alloc(n, ffn), co = cpu.alloc(n, d);
     cpu.matmul(ch, cg, nullptr, c1);
@@ -154,8 +154,8 @@ void check_feed_forward(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt
     const std::vector<float> want = to_host(cpu, co);
     float size = 0.0f;
     for (float v : want) size = std::max(size, std::fabs(v));
-    r.check("feed_forward/" + dt_name(dt) + " n=" + std::to_string(n),
-            max_abs_diff(want, to_host(gpu, gh)), (dt == DType::kBF16 ? 1e-2 : 1e-4) * size);
+    r.check("feed_forward/" + dtype_name(dt) + " n=" + std::to_string(n),
+            max_abs_diff(want, to_host(gpu, gh)), (dt != DType::kF32 ? 1e-2 : 1e-4) * size);
     for (Tensor* t : {&ch, &c1, &c2, &co, &gate, &up, &act}) cpu.release(*t);
     for (Tensor* t : {&gh, &g1, &g2}) gpu.release(*t);
   }
@@ -293,6 +293,26 @@ void check_choose(Report& r, Backend& gpu, std::mt19937& rng) {
                 (with_fallback ? " with a host-drawn choice" : ""),
             double(diff_s), 0.0, {{"choices", want_s.size()}});
   }
+  // A non-finite score (fp16 overflow) is an error naming the device, not
+  // a token: one infinity in row 2, chosen greedily and fused with row 3.
+  std::vector<float> bad(logits.begin(), logits.begin() + 4 * vocab);
+  bad[size_t(2) * vocab + 7] = std::numeric_limits<float>::infinity();
+  Tensor tb = to_backend(gpu, bad, 4, vocab);
+  for (const TokenChoice& c : {TokenChoice{2, 1, ChoiceKind::kWeightedSum, -1},
+                               TokenChoice{2, 2, ChoiceKind::kMaxProb, -1}}) {
+    ChoicePlan bp;
+    bp.choices = {{0, 1, ChoiceKind::kWeightedSum, -1}, c};
+    std::string error;
+    try {
+      gpu.choose_tokens(tb, bp);
+    } catch (const InputError& e) {
+      error = e.what();
+    }
+    r.check(std::string("choose_tokens: a non-finite score is an error (") +
+                (c.kind == ChoiceKind::kMaxProb ? "max" : "greedy") + ")",
+            error.find("not all finite") == std::string::npos ? 1.0 : 0.0, 0.0);
+  }
+  gpu.release(tb);
   gpu.release(t);
 }
 

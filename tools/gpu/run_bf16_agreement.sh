@@ -3,7 +3,8 @@
 # (SmolLM2's GGUF joined): how often `--device cuda` (bf16) predicts what the
 # CPU predicts, on more questions than run_cli_checks.sh's 50, for several
 # builds or settings against one CPU run. Each VARIANT is NAME=BIN_DIR[,VAR=x...]
-# (BIN_DIR holds selfens; VARs are set for its run). Writes, per variant,
+# (BIN_DIR holds selfens; VARs are set for its run; device=D runs --device D
+# instead of cuda, e.g. device=cuda-fp16). Writes, per variant,
 # $OUT/NAME.log and $OUT/NAME.json (compare_predictions.py's output).
 #   [MAX_SAMPLES=100] [METHODS="..."] tools/gpu/run_bf16_agreement.sh VARIANT...
 set -uo pipefail
@@ -31,8 +32,10 @@ first=${1%%,*}; generate "${first#*=}" cpu "$work/cpu"
 for v in "$@"; do
   name=${v%%=*}; rest=${v#*=}; bin=${rest%%,*}; envs=()
   [[ $rest == *,* ]] && IFS=, read -ra envs <<< "${rest#*,}"
+  dev=${VARIANT_DEVICE:-cuda}; keep=()
+  for e in "${envs[@]}"; do [[ $e == device=* ]] && dev=${e#device=} || keep+=("$e"); done
   mkdir -p "$work/$name" && ln -s "$work/cpu" "$work/$name/cpu"
-  generate "$bin" "${VARIANT_DEVICE:-cuda}" "$work/$name/cuda" "${envs[@]}"
+  generate "$bin" "$dev" "$work/$name/cuda" "${keep[@]}"
   python3 tools/gpu/compare_predictions.py "$work/$name" "$work/$name/o" > "$out/$name.log" 2>&1
   cp "$work/$name/o/cli_checks.json" "$out/$name.json" 2>/dev/null
   echo "== $v"; grep -E '^(PASS|FAIL|INFO)' "$out/$name.log"

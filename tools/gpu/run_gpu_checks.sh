@@ -29,13 +29,13 @@ for m in "${models[@]}"; do args+=(--model "$m"); done
 
 json=${out:+$out/gpu_backend_check.json}
 log=${out:+$out/gpu_backend_check.log}
-echo "== $bin --dtype both --steps 20 ${args[*]}"
+echo "== $bin --dtype all --steps 20 ${args[*]}"
 if [[ -n "$out" ]]; then
   mkdir -p "$out"
-  "$bin" --dtype both --steps 20 --json "$json" "${args[@]}" 2>&1 | tee "$log"
+  "$bin" --dtype all --steps 20 --json "$json" "${args[@]}" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
 else
-  "$bin" --dtype both --steps 20 "${args[@]}"
+  "$bin" --dtype all --steps 20 "${args[@]}"
   rc=$?
 fi
 echo "== gpu_backend_check exit status $rc"

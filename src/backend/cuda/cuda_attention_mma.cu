@@ -39,25 +39,36 @@ namespace {
 constexpr int kMmaWarps = 4;  // warps per block for tiles of several rows, 16 query vectors each
 constexpr int kMmaVectors = 16 * kMmaWarps;
 
+template <class H>
 __device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
-  const Half2 v = floats_to_half2(lo, hi);
+  const Half2Of<H> v = floats_to_half2<H>(lo, hi);
   return *reinterpret_cast<const uint32_t*>(&v);
 }
 
-__device__ __forceinline__ uint32_t pack_bf16_raw(Half lo, Half hi) {
+template <class H>
+__device__ __forceinline__ uint32_t pack_bf16_raw(H lo, H hi) {
   return uint32_t(half_as_ushort(lo)) | (uint32_t(half_as_ushort(hi)) << 16);
 }
 
-// d += a * b (m16n8k16, bf16 inputs, fp32 accumulate).
+// d += a * b (m16n8k16, 16-bit inputs of type H, fp32 accumulate).
+template <class H>
 __device__ __forceinline__ void mma_bf16(float (&d)[4], const uint32_t (&a)[4], uint32_t b0,
                                          uint32_t b1) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32." SELFENS_HALF_PTX "." SELFENS_HALF_PTX ".f32 "
-      "{%0,%1,%2,%3}, {%4,%5,%6,%7}, "
-      "{%8,%9}, {%0,%1,%2,%3};\n"
-      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  if constexpr (std::is_same_v<H, __half>)
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
+        "{%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+        "{%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  else
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+        "{%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+        "{%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 #else
   __trap();  // built for sm_80 and later only (launch_span_attention_mma checks)
 #endif
@@ -94,22 +105,22 @@ __device__ __forceinline__ float quad_sum(float v) {
 // shared-memory tile: 64, or 32 for one-warp (decode) blocks, whose smaller
 // shared memory lets twice as many blocks share a multiprocessor (decode
 // attention waits on memory; more blocks in flight hide it).
-template <int HD, int WARPS>
+template <int HD, int WARPS, class H>
 __global__ void __launch_bounds__(WARPS * 32)
     span_attention_mma_kernel(const float* __restrict__ q,
-                              const Half* __restrict__ k_cache,
-                              const Half* __restrict__ v_cache,
+                              const H* __restrict__ k_cache,
+                              const H* __restrict__ v_cache,
                               const AttnPlanDev* __restrict__ plan_ptr, int tile_begin,
                               int n_heads, int n_kv_heads, int page_size, float* __restrict__ out,
-                              Half* __restrict__ out_bf16, AttnStateDev state) {
+                              H* __restrict__ out_bf16, AttnStateDev state) {
   static_assert(HD % 16 == 0 && HD <= 128, "head_dim: a multiple of 16, at most 128");
   constexpr int kKeyTile = WARPS == 1 ? kMmaDecodeKeyTile : 64;
   constexpr int S = HD + 8;    // padded row (bf16): fragment loads hit 32 distinct banks
   constexpr int KC = HD / 16;  // k-chunks of Q K^T
   constexpr int NT = HD / 8;   // n-tiles of O
   constexpr int CH = HD / 8;   // 16-byte chunks per K/V row
-  __shared__ alignas(16) Half ks[kKeyTile * S];
-  __shared__ alignas(16) Half vs[kKeyTile * S];
+  __shared__ alignas(16) H ks[kKeyTile * S];
+  __shared__ alignas(16) H vs[kKeyTile * S];
   __shared__ int64_t key_row[kKeyTile];  // page * page_size + offset of each key of the tile
   __shared__ float key_bias[kKeyTile];
   __shared__ float key_scale[kKeyTile];
@@ -149,7 +160,7 @@ __global__ void __launch_bounds__(WARPS * 32)
       const int d = kc * 16 + 2 * t + (j >= 2 ? 8 : 0);
       float2 x = make_float2(0.0f, 0.0f);
       if (out_off[i] >= 0) x = *reinterpret_cast<const float2*>(q + out_off[i] + d);
-      qf[kc][j] = pack_bf16(x.x * plan.scale, x.y * plan.scale);
+      qf[kc][j] = pack_bf16<H>(x.x * plan.scale, x.y * plan.scale);
     }
   }
 
@@ -195,8 +206,8 @@ __global__ void __launch_bounds__(WARPS * 32)
     __syncthreads();
     for (int i = threadIdx.x; i < kKeyTile * CH; i += WARPS * 32) {
       const int j = i / CH, c = i % CH;
-      Half* dk = ks + j * S + c * 8;
-      Half* dv = vs + j * S + c * 8;
+      H* dk = ks + j * S + c * 8;
+      H* dv = vs + j * S + c * 8;
       if (j < cnt) {
         const int64_t off = key_row[j] * kvd + int64_t(kv_head) * HD + c * 8;
         cp_async16(dk, k_cache + off);
@@ -217,12 +228,12 @@ __global__ void __launch_bounds__(WARPS * 32)
     for (int n = 0; n < kKeyTile / 8; ++n) {
       s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.0f;
       if (n < n_tiles8) {
-        const Half* krow = ks + (n * 8 + g) * S + 2 * t;
+        const H* krow = ks + (n * 8 + g) * S + 2 * t;
 #pragma unroll
         for (int kc = 0; kc < KC; ++kc) {
           const uint32_t b0 = *reinterpret_cast<const uint32_t*>(krow + kc * 16);
           const uint32_t b1 = *reinterpret_cast<const uint32_t*>(krow + kc * 16 + 8);
-          mma_bf16(s[n], qf[kc], b0, b1);
+          mma_bf16<H>(s[n], qf[kc], b0, b1);
         }
       }
     }
@@ -266,17 +277,17 @@ __global__ void __launch_bounds__(WARPS * 32)
 #pragma unroll
     for (int kc = 0; kc < kKeyTile / 16; ++kc) {
       if (kc >= n_chunks16) break;
-      const uint32_t a[4] = {pack_bf16(s[2 * kc][0], s[2 * kc][1]),
-                             pack_bf16(s[2 * kc][2], s[2 * kc][3]),
-                             pack_bf16(s[2 * kc + 1][0], s[2 * kc + 1][1]),
-                             pack_bf16(s[2 * kc + 1][2], s[2 * kc + 1][3])};
-      const Half* v0 = vs + (kc * 16 + 2 * t) * S + g;
+      const uint32_t a[4] = {pack_bf16<H>(s[2 * kc][0], s[2 * kc][1]),
+                             pack_bf16<H>(s[2 * kc][2], s[2 * kc][3]),
+                             pack_bf16<H>(s[2 * kc + 1][0], s[2 * kc + 1][1]),
+                             pack_bf16<H>(s[2 * kc + 1][2], s[2 * kc + 1][3])};
+      const H* v0 = vs + (kc * 16 + 2 * t) * S + g;
 #pragma unroll
       for (int n = 0; n < NT; ++n) {
-        const Half* vp = v0 + n * 8;
-        const uint32_t b0 = pack_bf16_raw(vp[0], vp[S]);
-        const uint32_t b1 = pack_bf16_raw(vp[8 * S], vp[9 * S]);
-        mma_bf16(o[n], a, b0, b1);
+        const H* vp = v0 + n * 8;
+        const uint32_t b0 = pack_bf16_raw<H>(vp[0], vp[S]);
+        const uint32_t b1 = pack_bf16_raw<H>(vp[8 * S], vp[9 * S]);
+        mma_bf16<H>(o[n], a, b0, b1);
       }
     }
   }
@@ -301,16 +312,17 @@ __global__ void __launch_bounds__(WARPS * 32)
       const float2 y = make_float2(o[n][2 * i] * inv, o[n][2 * i + 1] * inv);
       *reinterpret_cast<float2*>(dst + n * 8 + 2 * t) = y;
       if (tile.part == kTileToOutput && out_bf16 != nullptr)
-        *reinterpret_cast<uint32_t*>(out_bf16 + out_off[i] + n * 8 + 2 * t) = pack_bf16(y.x, y.y);
+        *reinterpret_cast<uint32_t*>(out_bf16 + out_off[i] + n * 8 + 2 * t) = pack_bf16<H>(y.x, y.y);
     }
   }
 }
 
 // One block per (entry, head): the entry's chunks and cascade state merged
 // by log-sum-exp into its output (entries without chunks return at once).
+template <class H>
 __global__ void attention_merge_kernel(const AttnPlanDev* __restrict__ plan_ptr, int n_heads,
                                        int head_dim, float* __restrict__ out,
-                                       Half* __restrict__ out_bf16, AttnStateDev state) {
+                                       H* __restrict__ out_bf16, AttnStateDev state) {
   const AttnPlanDev& plan = *plan_ptr;
   const int e = blockIdx.x, h = blockIdx.y;
   const int n_parts = plan.entry_parts[e];
@@ -339,7 +351,7 @@ __global__ void attention_merge_kernel(const AttnPlanDev* __restrict__ plan_ptr,
     }
     const float y = sum > 0.0f ? acc / sum : 0.0f;
     out[off + d] = y;
-    if (out_bf16 != nullptr) out_bf16[off + d] = half_from_float(y);
+    if (out_bf16 != nullptr) out_bf16[off + d] = half_from_float<H>(y);
   }
 }
 
@@ -357,44 +369,51 @@ void launch_span_attention_mma(const float* q, const void* k_cache, const void* 
                                const AttnPlanDev* plan, int tile_begin, int n_tiles,
                                int max_tile_rows, int n_heads, int n_kv_heads, int head_dim,
                                int page_size, float* out, void* out_bf16, AttnStateDev state,
-                               cudaStream_t stream) {
+                               Half16 half, cudaStream_t stream) {
   if (n_tiles == 0) return;
   SELFENS_CHECK(n_kv_heads > 0 && n_heads % n_kv_heads == 0 && n_heads / n_kv_heads <= kMmaVectors,
                 "CUDA attention: GQA group of at most 64 heads");
   const dim3 grid{unsigned(n_tiles), unsigned(n_kv_heads), 1u};
   const bool one_warp = max_tile_rows * (n_heads / n_kv_heads) <= 16;
-  const auto* k = static_cast<const Half*>(k_cache);
-  const auto* v = static_cast<const Half*>(v_cache);
-  auto* ob = static_cast<Half*>(out_bf16);
+  with_half(half, [&](auto h) {
+    using H = decltype(h);
+    const auto* k = static_cast<const H*>(k_cache);
+    const auto* v = static_cast<const H*>(v_cache);
+    auto* ob = static_cast<H*>(out_bf16);
 #define SELFENS_MMA_CASE(D)                                                                   \
   case D:                                                                                     \
     if (one_warp)                                                                             \
-      span_attention_mma_kernel<D, 1><<<grid, 32, 0, stream>>>(                               \
+      span_attention_mma_kernel<D, 1, H><<<grid, 32, 0, stream>>>(                            \
           q, k, v, plan, tile_begin, n_heads, n_kv_heads, page_size, out, ob, state);         \
     else                                                                                      \
-      span_attention_mma_kernel<D, kMmaWarps><<<grid, kMmaWarps * 32, 0, stream>>>(           \
+      span_attention_mma_kernel<D, kMmaWarps, H><<<grid, kMmaWarps * 32, 0, stream>>>(        \
           q, k, v, plan, tile_begin, n_heads, n_kv_heads, page_size, out, ob, state);         \
     break;
-  switch (head_dim) {
-    SELFENS_MMA_CASE(16)
-    SELFENS_MMA_CASE(32)
-    SELFENS_MMA_CASE(64)
-    SELFENS_MMA_CASE(96)
-    SELFENS_MMA_CASE(128)
-    default:
-      SELFENS_CHECK(false, "CUDA bf16 attention: head_dim " + std::to_string(head_dim) +
-                               " not supported (16, 32, 64, 96, 128)");
-  }
+    switch (head_dim) {
+      SELFENS_MMA_CASE(16)
+      SELFENS_MMA_CASE(32)
+      SELFENS_MMA_CASE(64)
+      SELFENS_MMA_CASE(96)
+      SELFENS_MMA_CASE(128)
+      default:
+        SELFENS_CHECK(false, "CUDA 16-bit attention: head_dim " + std::to_string(head_dim) +
+                                 " not supported (16, 32, 64, 96, 128)");
+    }
 #undef SELFENS_MMA_CASE
+  });
   CUDA_CHECK_LAUNCH();
 }
 
 void launch_attention_merge(const AttnPlanDev* plan, int n_entries, int n_heads, int head_dim,
-                            float* out, void* out_bf16, AttnStateDev state, cudaStream_t stream) {
+                            float* out, void* out_bf16, AttnStateDev state, Half16 half,
+                            cudaStream_t stream) {
   if (n_entries == 0) return;
   const dim3 grid{unsigned(n_entries), unsigned(n_heads), 1u};
-  attention_merge_kernel<<<grid, std::min(head_dim, 128), 0, stream>>>(
-      plan, n_heads, head_dim, out, static_cast<Half*>(out_bf16), state);
+  with_half(half, [&](auto h) {
+    using H = decltype(h);
+    attention_merge_kernel<<<grid, std::min(head_dim, 128), 0, stream>>>(
+        plan, n_heads, head_dim, out, static_cast<H*>(out_bf16), state);
+  });
   CUDA_CHECK_LAUNCH();
 }
 

@@ -26,7 +26,7 @@ static_assert(sizeof(KvSlot) == 2 * sizeof(int32_t), "KvSlot is uploaded as (pag
 static_assert(sizeof(AttnSegment) == sizeof(SegDev) && sizeof(AttnGroup) == sizeof(GroupDev),
               "plan structs are uploaded as bytes");
 
-size_t elem_bytes(DType t) { return t == DType::kBF16 ? 2 : 4; }
+size_t elem_bytes(DType t) { return t == DType::kF32 ? 4 : 2; }
 
 // Cascade the shared prefix when at least 32 entries of one step share it
 // (decode steps of many questions, every prefill); split keys of decode
@@ -81,7 +81,8 @@ CudaBackend::CudaBackend(DType weight_dtype, const BackendOptions& options)
   CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
   // No TF32: fp32 weights must give fp32 products (exactness against the CPU).
   CUBLAS_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
-  if (weight_dtype_ == DType::kBF16) lt_.init(size_t(32) << 20, device_desc_);
+  half_ = weight_dtype_ == DType::kF16 ? Half16::kFp16 : Half16::kBf16;
+  if (weight_dtype_ != DType::kF32) lt_.init(size_t(32) << 20, device_desc_, cuda_data_type(half_));
   if (options.cuda_profile > 0)
     profile_ = std::make_unique<OpProfile>(options.cuda_profile == 2   ? OpProfile::Mode::kEvents
                                            : options.cuda_profile == 3 ? OpProfile::Mode::kIsolated
@@ -125,7 +126,7 @@ CudaBackend::~CudaBackend() {
 }
 
 std::string CudaBackend::name() const {
-  return weight_dtype_ == DType::kBF16 ? "cuda" : "cuda-f32";
+  return weight_dtype_ == DType::kBF16 ? "cuda" : weight_dtype_ == DType::kF16 ? "cuda-fp16" : "cuda-f32";
 }
 
 // --- memory ---
@@ -151,7 +152,7 @@ Tensor CudaBackend::upload_weight(const HostTensor& host) {
     const float* src = bf16_host ? widened.data() : host.data.data();
     CUDA_CHECK(cudaMemcpy(t.data, src, n * sizeof(float), cudaMemcpyHostToDevice));
   } else {
-    if (!weight_uploader_) weight_uploader_ = std::make_unique<Bf16WeightUploader>(stream_);
+    if (!weight_uploader_) weight_uploader_ = std::make_unique<Bf16WeightUploader>(stream_, half_);
     auto* dst = static_cast<uint16_t*>(t.data);
     if (bf16_host) {
       weight_uploader_->upload_bf16(host.bf16.data(), n, dst);
@@ -239,7 +240,7 @@ void CudaBackend::copy_from_peer(int device, const void* src, void* dst, size_t 
 }
 
 void* CudaBackend::shadow_for(const Tensor& out, int64_t rows) {
-  if (weight_dtype_ != DType::kBF16) {
+  if (weight_dtype_ == DType::kF32) {
     wrote(out);
     return nullptr;
   }
@@ -283,7 +284,7 @@ void CudaBackend::init_kv(const KvShape& shape) {
   packed_ = PackedAttention{};
   // bf16 weights: bf16 K/V for the tensor-core kernel (half the bytes to
   // read), unless asked for fp32 K/V (then the fp32 kernel of cuda-f32).
-  kv_bf16_ = !kv_f32_ && weight_dtype_ == DType::kBF16 && attention_mma_supported(hd);
+  kv_bf16_ = !kv_f32_ && weight_dtype_ != DType::kF32 && attention_mma_supported(hd);
   layer_bytes_ = size_t(shape.n_pages) * size_t(shape.page_size) * size_t(shape.n_kv_heads) *
                  size_t(shape.head_dim) * (kv_bf16_ ? 2 : 4);
   const size_t bytes = size_t(shape.n_layers) * layer_bytes_;
@@ -320,7 +321,7 @@ void CudaBackend::write_kv(int layer, const Tensor& k, const Tensor& v,
       static_cast<const int32_t*>(upload(kSlots, slots.data(), slots.size_bytes()));
   if (!record_op(Op::kWriteKv, {uint64_t(layer), ptr(k), ptr(v), slots.size()})) return;
   launch_kv_write(k.f32(), v.f32(), dslots, int64_t(slots.size()), kvd, kv_shape_.page_size,
-                  k_layer(layer), v_layer(layer), kv_bf16_, stream_);
+                  k_layer(layer), v_layer(layer), kv_bf16_, half_, stream_);
 }
 
 void CudaBackend::read_kv(int layer, std::span<const KvSlot> slots, std::span<float> k,
@@ -334,7 +335,7 @@ void CudaBackend::read_kv(int layer, std::span<const KvSlot> slots, std::span<fl
   float* tmp = static_cast<float*>(scratch(2 * k.size() * sizeof(float)));  // k then v
   shadow_of_ = nullptr;
   launch_kv_read(k_layer(layer), v_layer(layer), kv_bf16_, dslots, int64_t(slots.size()), int(kvd),
-                 kv_shape_.page_size, tmp, tmp + k.size(), stream_);
+                 kv_shape_.page_size, tmp, tmp + k.size(), half_, stream_);
   CUDA_CHECK(cudaMemcpyAsync(k.data(), tmp, k.size_bytes(), cudaMemcpyDeviceToHost, stream_));
   CUDA_CHECK(
       cudaMemcpyAsync(v.data(), tmp + k.size(), v.size_bytes(), cudaMemcpyDeviceToHost, stream_));

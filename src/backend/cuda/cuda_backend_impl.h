@@ -143,6 +143,7 @@ class CudaBackend final : public Backend {
   void* v_layer(int layer) const;
 
   DType weight_dtype_;
+  Half16 half_ = Half16::kBf16;  // the 16-bit type of weight_dtype_ kBF16 / kF16
   bool trace_steps_ = false;  // the graph counters at exit
   int device_ = 0;
   std::string device_desc_;

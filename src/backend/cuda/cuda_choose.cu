@@ -246,6 +246,7 @@ __global__ void choose_kernel(const float* __restrict__ logits, int vocab,
   }
   double best = -DBL_MAX;
   int best_idx = INT_MAX;
+  int finite = 1;
   for (int j = threadIdx.x; j < vocab; j += blockDim.x) {
     double v;
     if (c.kind == 1) {
@@ -261,13 +262,15 @@ __global__ void choose_kernel(const float* __restrict__ logits, int vocab,
       }
       v = double(float(acc));  // the host rounds the fused score to float too
     }
+    finite &= isfinite(v) ? 1 : 0;
     if (v > best) {  // j grows: the first maximum of this thread is kept
       best = v;
       best_idx = j;
     }
   }
   block_argmax(best, best_idx);
-  if (threadIdx.x == 0) out[blockIdx.x] = best_idx;
+  const bool all_finite = __syncthreads_and(finite) != 0;
+  if (threadIdx.x == 0) out[blockIdx.x] = all_finite ? best_idx : kNotFinite;
 }
 
 }  // namespace

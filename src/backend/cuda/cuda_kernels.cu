@@ -27,7 +27,11 @@ __device__ float load_f32<float>(const float* p) {
   return *p;
 }
 template <>
-__device__ float load_f32<Half>(const Half* p) {
+__device__ float load_f32<__nv_bfloat16>(const __nv_bfloat16* p) {
+  return half_to_float(*p);
+}
+template <>
+__device__ float load_f32<__half>(const __half* p) {
   return half_to_float(*p);
 }
 
@@ -77,9 +81,9 @@ struct Vec<4> {
 };
 
 // The normalised row written as fp32 (and its bf16 copy): out = w * x * inv.
-template <int V>
+template <int V, class H>
 __device__ void write_normed_row(const float* xr, const float* __restrict__ w, float inv, int64_t d,
-                                 float* o, Half* ob) {
+                                 float* o, H* ob) {
   using VT = typename Vec<V>::T;
   const VT* xv = reinterpret_cast<const VT*>(xr);
   const VT* wv = reinterpret_cast<const VT*>(w);
@@ -92,15 +96,15 @@ __device__ void write_normed_row(const float* xr, const float* __restrict__ w, f
     ov[i] = y;
     if (ob != nullptr)
 #pragma unroll
-      for (int j = 0; j < V; ++j) ob[i * V + j] = half_from_float(Vec<V>::get(y, j));
+      for (int j = 0; j < V; ++j) ob[i * V + j] = half_from_float<H>(Vec<V>::get(y, j));
   }
 }
 
 // One block per row. x, out [n, d] (may alias: each thread reads its own
 // elements before writing them), w [d].
-template <int V>
+template <int V, class H>
 __global__ void rmsnorm_kernel(const float* x, const float* __restrict__ w, float eps, int64_t d,
-                               float* out, Half* __restrict__ out_bf16) {
+                               float* out, H* __restrict__ out_bf16) {
   using VT = typename Vec<V>::T;
   const int64_t r = blockIdx.x;
   const float* xr = x + r * d;
@@ -119,9 +123,9 @@ __global__ void rmsnorm_kernel(const float* x, const float* __restrict__ w, floa
 // One block per row: x += y, then out = x / rms(x) * w. x, y, out [n, d]
 // (y and out may alias: a thread reads y's elements before it writes
 // out's, the same elements), w [d].
-template <int V>
+template <int V, class H>
 __global__ void add_rmsnorm_kernel(float* x, const float* y, const float* __restrict__ w, float eps,
-                                   int64_t d, float* out, Half* __restrict__ out_bf16) {
+                                   int64_t d, float* out, H* __restrict__ out_bf16) {
   using VT = typename Vec<V>::T;
   const int64_t r = blockIdx.x;
   float* xr = x + r * d;
@@ -145,11 +149,12 @@ __global__ void add_rmsnorm_kernel(float* x, const float* y, const float* __rest
 }
 
 // src [count] fp32 -> dst [count] bf16 (round to nearest even).
-__global__ void f32_to_bf16_kernel(const float* __restrict__ src, Half* __restrict__ dst,
+template <class H>
+__global__ void f32_to_bf16_kernel(const float* __restrict__ src, H* __restrict__ dst,
                                    int64_t count) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
        i += int64_t(gridDim.x) * blockDim.x)
-    dst[i] = half_from_float(src[i]);
+    dst[i] = half_from_float<H>(src[i]);
 }
 
 // out [n, d] += bias [d] per row.
@@ -196,9 +201,9 @@ struct Plus {
 
 // a, b [count]: a = op(a, b), and a_bf16 (may be null) its bf16 copy; V
 // elements per step (count a multiple of V).
-template <int V, class Op>
+template <int V, class Op, class H>
 __global__ void elementwise_kernel(float* __restrict__ a, const float* __restrict__ b,
-                                   int64_t count, Half* __restrict__ a_bf16) {
+                                   int64_t count, H* __restrict__ a_bf16) {
   using VT = typename Vec<V>::T;
   VT* av = reinterpret_cast<VT*>(a);
   const VT* bv = reinterpret_cast<const VT*>(b);
@@ -212,20 +217,20 @@ __global__ void elementwise_kernel(float* __restrict__ a, const float* __restric
     av[i] = x;
     if (a_bf16 != nullptr)
 #pragma unroll
-      for (int j = 0; j < V; ++j) a_bf16[i * V + j] = half_from_float(Vec<V>::get(x, j));
+      for (int j = 0; j < V; ++j) a_bf16[i * V + j] = half_from_float<H>(Vec<V>::get(x, j));
   }
 }
 
 // gate, up [count] bf16 (the GEMMs' bf16 outputs): out = bf16(silu(gate) * up),
 // two elements per step (count even); out may be gate (element i is read
 // before it is written, by the same thread).
-__global__ void silu_mul_bf16_kernel(const Half2* gate,
-                                     const Half2* __restrict__ up, int64_t pairs,
-                                     Half2* out) {
+template <class H>
+__global__ void silu_mul_bf16_kernel(const Half2Of<H>* gate, const Half2Of<H>* __restrict__ up,
+                                     int64_t pairs, Half2Of<H>* out) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < pairs;
        i += int64_t(gridDim.x) * blockDim.x) {
     const float2 g = half2_to_float2(gate[i]), u = half2_to_float2(up[i]);
-    out[i] = floats_to_half2(silu_times(g.x, u.x), silu_times(g.y, u.y));
+    out[i] = floats_to_half2<H>(silu_times(g.x, u.x), silu_times(g.y, u.y));
   }
 }
 
@@ -238,16 +243,12 @@ __global__ void gather_rows_kernel(const float* __restrict__ x, const int32_t* _
 }
 
 __device__ __forceinline__ float to_f32(float x) { return x; }
-__device__ __forceinline__ float to_f32(Half x) { return half_to_float(x); }
+__device__ __forceinline__ float to_f32(__nv_bfloat16 x) { return half_to_float(x); }
+__device__ __forceinline__ float to_f32(__half x) { return half_to_float(x); }
 template <typename T>
-__device__ __forceinline__ T from_f32(float x);
-template <>
-__device__ __forceinline__ float from_f32<float>(float x) {
-  return x;
-}
-template <>
-__device__ __forceinline__ Half from_f32<Half>(float x) {
-  return half_from_float(x);
+__device__ __forceinline__ T from_f32(float x) {
+  if constexpr (std::is_same_v<T, float>) return x;
+  else return half_from_float<T>(x);
 }
 
 // One block per row i. k, v [n, kvd]; slots [n, 2] (page, offset);
@@ -285,11 +286,14 @@ int row_threads(int64_t d) {
 }  // namespace
 
 void launch_embed(const void* table, bool table_bf16, const int32_t* tokens, int64_t n, int64_t d,
-                  float* out, cudaStream_t stream) {
+                  float* out, Half16 half, cudaStream_t stream) {
   if (n == 0) return;
   if (table_bf16)
-    embed_kernel<<<unsigned(n), row_threads(d), 0, stream>>>(
-        static_cast<const Half*>(table), tokens, d, out);
+    with_half(half, [&](auto h) {
+      using H = decltype(h);
+      embed_kernel<<<unsigned(n), row_threads(d), 0, stream>>>(static_cast<const H*>(table), tokens,
+                                                               d, out);
+    });
   else
     embed_kernel<<<unsigned(n), row_threads(d), 0, stream>>>(static_cast<const float*>(table),
                                                              tokens, d, out);
@@ -305,31 +309,42 @@ bool by_float4(int64_t d, std::initializer_list<const void*> ptrs) {
 }
 
 void launch_rmsnorm(const float* x, const float* w, float eps, int64_t n, int64_t d, float* out,
-                    void* out_bf16, cudaStream_t stream) {
+                    void* out_bf16, Half16 half, cudaStream_t stream) {
   if (n == 0) return;
-  auto* ob = static_cast<Half*>(out_bf16);
-  if (by_float4(d, {x, w, out}))
-    rmsnorm_kernel<4><<<unsigned(n), row_threads(d / 4), 0, stream>>>(x, w, eps, d, out, ob);
-  else
-    rmsnorm_kernel<1><<<unsigned(n), row_threads(d), 0, stream>>>(x, w, eps, d, out, ob);
+  with_half(half, [&](auto h) {
+    using H = decltype(h);
+    auto* ob = static_cast<H*>(out_bf16);
+    if (by_float4(d, {x, w, out}))
+      rmsnorm_kernel<4><<<unsigned(n), row_threads(d / 4), 0, stream>>>(x, w, eps, d, out, ob);
+    else
+      rmsnorm_kernel<1><<<unsigned(n), row_threads(d), 0, stream>>>(x, w, eps, d, out, ob);
+  });
   CUDA_CHECK_LAUNCH();
 }
 
 void launch_add_rmsnorm(float* x, const float* y, const float* w, float eps, int64_t n, int64_t d,
-                        float* out, void* out_bf16, cudaStream_t stream) {
+                        float* out, void* out_bf16, Half16 half, cudaStream_t stream) {
   if (n == 0) return;
-  auto* ob = static_cast<Half*>(out_bf16);
-  if (by_float4(d, {x, y, w, out}))
-    add_rmsnorm_kernel<4><<<unsigned(n), row_threads(d / 4), 0, stream>>>(x, y, w, eps, d, out, ob);
-  else
-    add_rmsnorm_kernel<1><<<unsigned(n), row_threads(d), 0, stream>>>(x, y, w, eps, d, out, ob);
+  with_half(half, [&](auto h) {
+    using H = decltype(h);
+    auto* ob = static_cast<H*>(out_bf16);
+    if (by_float4(d, {x, y, w, out}))
+      add_rmsnorm_kernel<4><<<unsigned(n), row_threads(d / 4), 0, stream>>>(x, y, w, eps, d, out,
+                                                                             ob);
+    else
+      add_rmsnorm_kernel<1><<<unsigned(n), row_threads(d), 0, stream>>>(x, y, w, eps, d, out, ob);
+  });
   CUDA_CHECK_LAUNCH();
 }
 
-void launch_f32_to_bf16(const float* src, void* dst, int64_t count, cudaStream_t stream) {
+void launch_f32_to_bf16(const float* src, void* dst, int64_t count, Half16 half,
+                        cudaStream_t stream) {
   if (count == 0) return;
-  f32_to_bf16_kernel<<<blocks_for(count), kThreads, 0, stream>>>(
-      src, static_cast<Half*>(dst), count);
+  with_half(half, [&](auto h) {
+    using H = decltype(h);
+    f32_to_bf16_kernel<<<blocks_for(count), kThreads, 0, stream>>>(src, static_cast<H*>(dst),
+                                                                   count);
+  });
   CUDA_CHECK_LAUNCH();
 }
 
@@ -350,9 +365,8 @@ void launch_rope(float* q, float* k, int n_heads, int n_kv_heads, int half, cons
 }
 
 // a = op(a, b) over count elements, as float4s when the arrays allow.
-template <class Op>
-void launch_elementwise(float* a, const float* b, int64_t count, Half* a_bf16,
-                        cudaStream_t stream) {
+template <class Op, class H>
+void launch_elementwise(float* a, const float* b, int64_t count, H* a_bf16, cudaStream_t stream) {
   if (count == 0) return;
   if (by_float4(count, {a, b}))
     elementwise_kernel<4, Op><<<blocks_for(count / 4), kThreads, 0, stream>>>(a, b, count, a_bf16);
@@ -361,23 +375,28 @@ void launch_elementwise(float* a, const float* b, int64_t count, Half* a_bf16,
   CUDA_CHECK_LAUNCH();
 }
 
-void launch_silu_mul(float* gate, const float* up, int64_t count, void* gate_bf16,
+void launch_silu_mul(float* gate, const float* up, int64_t count, void* gate_bf16, Half16 half,
                      cudaStream_t stream) {
-  launch_elementwise<SiluTimes>(gate, up, count, static_cast<Half*>(gate_bf16), stream);
+  with_half(half, [&](auto h) {
+    using H = decltype(h);
+    launch_elementwise<SiluTimes>(gate, up, count, static_cast<H*>(gate_bf16), stream);
+  });
 }
 
-void launch_silu_mul_bf16(const void* gate, const void* up, int64_t count, void* out,
+void launch_silu_mul_bf16(const void* gate, const void* up, int64_t count, void* out, Half16 half,
                           cudaStream_t stream) {
   if (count == 0) return;
   SELFENS_CHECK(count % 2 == 0, "silu_mul_bf16: an even element count");
-  silu_mul_bf16_kernel<<<blocks_for(count / 2), kThreads, 0, stream>>>(
-      static_cast<const Half2*>(gate), static_cast<const Half2*>(up), count / 2,
-      static_cast<Half2*>(out));
+  with_half(half, [&](auto h) {
+    using H2 = Half2Of<decltype(h)>;
+    silu_mul_bf16_kernel<decltype(h)><<<blocks_for(count / 2), kThreads, 0, stream>>>(
+        static_cast<const H2*>(gate), static_cast<const H2*>(up), count / 2, static_cast<H2*>(out));
+  });
   CUDA_CHECK_LAUNCH();
 }
 
 void launch_add(float* x, const float* y, int64_t count, cudaStream_t stream) {
-  launch_elementwise<Plus>(x, y, count, nullptr, stream);
+  launch_elementwise<Plus>(x, y, count, static_cast<__nv_bfloat16*>(nullptr), stream);
 }
 
 void launch_gather_rows(const float* x, const int32_t* rows, int64_t n, int64_t d, float* out,
@@ -389,12 +408,14 @@ void launch_gather_rows(const float* x, const int32_t* rows, int64_t n, int64_t 
 
 void launch_kv_write(const float* k, const float* v, const int32_t* slots, int64_t n, int kvd,
                      int page_size, void* k_cache, void* v_cache, bool cache_bf16,
-                     cudaStream_t stream) {
+                     Half16 half, cudaStream_t stream) {
   if (n == 0) return;
   if (cache_bf16)
-    kv_write_kernel<<<unsigned(n), 128, 0, stream>>>(k, v, slots, kvd, page_size,
-                                                     static_cast<Half*>(k_cache),
-                                                     static_cast<Half*>(v_cache));
+    with_half(half, [&](auto h) {
+      using H = decltype(h);
+      kv_write_kernel<<<unsigned(n), 128, 0, stream>>>(
+          k, v, slots, kvd, page_size, static_cast<H*>(k_cache), static_cast<H*>(v_cache));
+    });
   else
     kv_write_kernel<<<unsigned(n), 128, 0, stream>>>(
         k, v, slots, kvd, page_size, static_cast<float*>(k_cache), static_cast<float*>(v_cache));
@@ -402,12 +423,16 @@ void launch_kv_write(const float* k, const float* v, const int32_t* slots, int64
 }
 
 void launch_kv_read(const void* k_cache, const void* v_cache, bool cache_bf16, const int32_t* slots,
-                    int64_t n, int kvd, int page_size, float* k, float* v, cudaStream_t stream) {
+                    int64_t n, int kvd, int page_size, float* k, float* v, Half16 half,
+                    cudaStream_t stream) {
   if (n == 0) return;
   if (cache_bf16)
-    kv_read_kernel<<<unsigned(n), 128, 0, stream>>>(static_cast<const Half*>(k_cache),
-                                                    static_cast<const Half*>(v_cache),
-                                                    slots, kvd, page_size, k, v);
+    with_half(half, [&](auto h) {
+      using H = decltype(h);
+      kv_read_kernel<<<unsigned(n), 128, 0, stream>>>(static_cast<const H*>(k_cache),
+                                                      static_cast<const H*>(v_cache), slots, kvd,
+                                                      page_size, k, v);
+    });
   else
     kv_read_kernel<<<unsigned(n), 128, 0, stream>>>(static_cast<const float*>(k_cache),
                                                     static_cast<const float*>(v_cache), slots, kvd,

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "backend/attention_tiles.h"
+#include "backend/cuda/cuda_half.h"
 
 namespace selfens::cuda {
 
@@ -42,19 +43,22 @@ struct AttnPlanDev {
   float scale;  // 1 / sqrt(head_dim)
 };
 
-// out[i] = table[tokens[i]]; table [vocab, d] fp32 or bf16 (table_bf16), out [n, d] fp32.
+// Buffers named *_bf16 and caches with cache_bf16 hold the 16-bit type that
+// `half` names (cuda_half.h).
+// out[i] = table[tokens[i]]; table [vocab, d] fp32 or 16-bit (table_bf16), out [n, d] fp32.
 void launch_embed(const void* table, bool table_bf16, const int32_t* tokens, int64_t n, int64_t d,
-                  float* out, cudaStream_t stream);
+                  float* out, Half16 half, cudaStream_t stream);
 // out = x / rms(x) * w; x, out [n, d] (may alias); w [d].
 // out_bf16 (may be null): a bf16 copy of out [n, d], the next GEMM's input.
 void launch_rmsnorm(const float* x, const float* w, float eps, int64_t n, int64_t d, float* out,
-                    void* out_bf16, cudaStream_t stream);
+                    void* out_bf16, Half16 half, cudaStream_t stream);
 // x += y, then out = x / rms(x) * w; x, y, out [n, d] (y and out may alias);
 // out_bf16 (may be null) as for launch_rmsnorm.
 void launch_add_rmsnorm(float* x, const float* y, const float* w, float eps, int64_t n, int64_t d,
-                        float* out, void* out_bf16, cudaStream_t stream);
-// dst[i] = bf16(src[i]) for i < count; dst is __nv_bfloat16 [count].
-void launch_f32_to_bf16(const float* src, void* dst, int64_t count, cudaStream_t stream);
+                        float* out, void* out_bf16, Half16 half, cudaStream_t stream);
+// dst[i] = 16-bit(src[i]) for i < count, rounded to nearest even.
+void launch_f32_to_bf16(const float* src, void* dst, int64_t count, Half16 half,
+                        cudaStream_t stream);
 // out[r, o] += bias[o]; out [n, d], bias [d].
 void launch_add_bias(float* out, const float* bias, int64_t n, int64_t d, cudaStream_t stream);
 // rotate_half RoPE in place: q [n, n_heads * 2*half], k [n, n_kv_heads * 2*half],
@@ -63,11 +67,11 @@ void launch_rope(float* q, float* k, int n_heads, int n_kv_heads, int half, cons
                  const int32_t* positions, int64_t n, cudaStream_t stream);
 // gate = silu(gate) * up; both [count] (the first n rows, contiguous).
 // gate_bf16 (may be null): a bf16 copy of the result.
-void launch_silu_mul(float* gate, const float* up, int64_t count, void* gate_bf16,
+void launch_silu_mul(float* gate, const float* up, int64_t count, void* gate_bf16, Half16 half,
                      cudaStream_t stream);
 // x += y; both [count].
 // out = bf16(silu(gate) * up); gate, up, out bf16 [count] (count even; out may be gate).
-void launch_silu_mul_bf16(const void* gate, const void* up, int64_t count, void* out,
+void launch_silu_mul_bf16(const void* gate, const void* up, int64_t count, void* out, Half16 half,
                           cudaStream_t stream);
 void launch_add(float* x, const float* y, int64_t count, cudaStream_t stream);
 // out[i] = x[rows[i]]; x [*, d], rows [n], out [n, d].
@@ -78,10 +82,11 @@ void launch_gather_rows(const float* x, const int32_t* rows, int64_t n, int64_t 
 // (pages[i], offsets[i]). slots [n, 2] int32 (page, offset) pairs, as KvSlot.
 void launch_kv_write(const float* k, const float* v, const int32_t* slots, int64_t n, int kvd,
                      int page_size, void* k_cache, void* v_cache, bool cache_bf16,
-                     cudaStream_t stream);
+                     Half16 half, cudaStream_t stream);
 // Read: k, v [n, kvd] fp32 from the slots (the inverse of launch_kv_write).
 void launch_kv_read(const void* k_cache, const void* v_cache, bool cache_bf16, const int32_t* slots,
-                    int64_t n, int kvd, int page_size, float* k, float* v, cudaStream_t stream);
+                    int64_t n, int kvd, int page_size, float* k, float* v, Half16 half,
+                    cudaStream_t stream);
 
 // Device copy of one TokenChoice (same layout; kind 0 weighted sum, 1 max prob).
 struct ChoiceDev {
@@ -97,6 +102,9 @@ struct DrawDev {
 // Kept tokens a sampled choice handles on the device; a choice that keeps
 // more (top-k off over a flat distribution) gets id -1: the host draws it.
 constexpr int kMaxSampleKept = 2048;
+// The id of a fused or greedy choice whose scores are not all finite (the
+// host reports it: in the fp16 mode, a value beyond fp16's range).
+constexpr int32_t kNotFinite = -2;
 // out[c] = argmax of choice c's fused rows, or (kind 2) its sampled token
 // (cuda_choose.cu); logits [*, vocab], weights as ChoicePlan::weights, draws
 // as ChoicePlan::draws.
@@ -140,10 +148,11 @@ void launch_span_attention_mma(const float* q, const void* k_cache, const void* 
                                const AttnPlanDev* plan, int tile_begin, int n_tiles,
                                int max_tile_rows, int n_heads, int n_kv_heads, int head_dim,
                                int page_size, float* out, void* out_bf16, AttnStateDev state,
-                               cudaStream_t stream);
+                               Half16 half, cudaStream_t stream);
 // out (and out_bf16, if not null) of every entry with partial results: the
 // log-sum-exp merge of its chunks and its cascade state.
 void launch_attention_merge(const AttnPlanDev* plan, int n_entries, int n_heads, int head_dim,
-                            float* out, void* out_bf16, AttnStateDev state, cudaStream_t stream);
+                            float* out, void* out_bf16, AttnStateDev state, Half16 half,
+                            cudaStream_t stream);
 
 }  // namespace selfens::cuda

@@ -2,7 +2,6 @@
 
 #include "backend/cuda/cuda_backend_impl.h"
 #include "backend/cuda/cuda_check.h"
-#include "backend/cuda/cuda_half.h"
 
 namespace selfens::cuda {
 
@@ -17,8 +16,9 @@ LtGemm::~LtGemm() {
   if (handle_ != nullptr) cublasLtDestroy(handle_);
 }
 
-void LtGemm::init(size_t workspace_bytes, const std::string& device_desc) {
+void LtGemm::init(size_t workspace_bytes, const std::string& device_desc, cudaDataType_t type) {
   CUBLAS_CHECK(cublasLtCreate(&handle_));
+  type_ = type;
   workspace_bytes_ = workspace_bytes;
   workspace_ = device_malloc(workspace_bytes, device_desc);
 }
@@ -34,9 +34,9 @@ LtGemm::Plan& LtGemm::plan(int64_t n, int64_t in, int64_t nout, bool out_bf16) {
                                               sizeof transa));
   CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSB, &transb,
                                               sizeof transb));
-  CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.a, kHalfCuda, uint64_t(in), uint64_t(nout), in));
-  CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.b, kHalfCuda, uint64_t(in), uint64_t(n), in));
-  CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.c, out_bf16 ? kHalfCuda : CUDA_R_32F,
+  CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.a, type_, uint64_t(in), uint64_t(nout), in));
+  CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.b, type_, uint64_t(in), uint64_t(n), in));
+  CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.c, out_bf16 ? type_ : CUDA_R_32F,
                                           uint64_t(nout), uint64_t(n), nout));
   cublasLtMatmulPreference_t pref = nullptr;
   CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&pref));

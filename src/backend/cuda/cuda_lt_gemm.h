@@ -25,7 +25,8 @@ class LtGemm {
 
   // Creates the handle and a workspace of `workspace_bytes` (device memory
   // from `device_desc`'s device, through device_malloc).
-  void init(size_t workspace_bytes, const std::string& device_desc);
+  // type: the 16-bit type of the weights and inputs (CUDA_R_16BF or CUDA_R_16F).
+  void init(size_t workspace_bytes, const std::string& device_desc, cudaDataType_t type);
   // False when cublasLt offers no algorithm for the shape (then the caller
   // uses cublasGemmEx).
   bool run(const void* w, const void* x, void* out, bool out_bf16, int64_t n, int64_t in,
@@ -43,6 +44,7 @@ class LtGemm {
   cublasLtHandle_t handle_ = nullptr;
   void* workspace_ = nullptr;
   size_t workspace_bytes_ = 0;
+  cudaDataType_t type_ = CUDA_R_16BF;
   std::map<std::tuple<int64_t, int64_t, int64_t, bool>, Plan> plans_;
 };
 

@@ -4,7 +4,6 @@
 
 #include "backend/cuda/cuda_backend_impl.h"
 #include "backend/cuda/cuda_check.h"
-#include "backend/cuda/cuda_half.h"
 #include "util/check.h"
 
 namespace selfens::cuda {
@@ -19,8 +18,8 @@ void CudaBackend::embed(const Tensor& table, std::span<const int32_t> tokens, Te
   const auto* dt = static_cast<const int32_t*>(upload(kTokens, tokens.data(), tokens.size_bytes()));
   wrote(out);
   if (!record_op(Op::kEmbed, {ptr(table), ptr(out), tokens.size()})) return;
-  launch_embed(table.data, table.dtype == DType::kBF16, dt, int64_t(tokens.size()), table.cols,
-               out.f32(), stream_);
+  launch_embed(table.data, table.dtype != DType::kF32, dt, int64_t(tokens.size()), table.cols,
+               out.f32(), half_, stream_);
 }
 
 void CudaBackend::rmsnorm(const Tensor& x, const Tensor& w, float eps, Tensor& out) {
@@ -31,7 +30,7 @@ void CudaBackend::rmsnorm(const Tensor& x, const Tensor& w, float eps, Tensor& o
   void* out_bf16 = shadow_for(out, x.rows);
   if (!record_op(Op::kRmsNorm, {ptr(x), ptr(w), ptr(out), uint64_t(x.rows), uint64_t(x.cols)}))
     return;
-  launch_rmsnorm(x.f32(), w.f32(), eps, x.rows, x.cols, out.f32(), out_bf16, stream_);
+  launch_rmsnorm(x.f32(), w.f32(), eps, x.rows, x.cols, out.f32(), out_bf16, half_, stream_);
 }
 
 void* CudaBackend::bf16_copy_of(const Tensor& x, bool* convert) {
@@ -51,8 +50,9 @@ void CudaBackend::gemm_bf16(const void* xb, const Tensor& w, void* out, bool out
   if (lt_.run(w.data, xb, out, out_bf16, n, in, nout, stream_)) return;
   const float alpha = 1.0f, beta = 0.0f;
   CUBLAS_CHECK(cublasGemmEx(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, int(nout), int(n), int(in), &alpha,
-                            w.data, kHalfCuda, int(in), xb, kHalfCuda, int(in), &beta, out,
-                            out_bf16 ? kHalfCuda : CUDA_R_32F, int(nout), CUBLAS_COMPUTE_32F,
+                            w.data, cuda_data_type(half_), int(in), xb, cuda_data_type(half_),
+                            int(in), &beta, out, out_bf16 ? cuda_data_type(half_) : CUDA_R_32F,
+                            int(nout), CUBLAS_COMPUTE_32F,
                             CUBLAS_GEMM_DEFAULT));
 }
 
@@ -67,7 +67,7 @@ void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, T
   const Tensor* b = bias != nullptr && !bias->empty() ? bias : nullptr;
   // bf16 weights: x as bf16, from the copy its producer wrote (or an earlier
   // product converted) when there is one, else converted here.
-  const bool bf16 = w.dtype == DType::kBF16;
+  const bool bf16 = w.dtype != DType::kF32;
   bool convert = false;
   void* xb = bf16 ? bf16_copy_of(x, &convert) : nullptr;
   wrote(out);
@@ -76,7 +76,7 @@ void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, T
     return;
   if (bf16) {
     // bf16 x bf16 on the tensor cores, fp32 accumulate and output.
-    if (convert) launch_f32_to_bf16(x.f32(), xb, n * in, stream_);
+    if (convert) launch_f32_to_bf16(x.f32(), xb, n * in, half_, stream_);
     gemm_bf16(xb, w, out.data, false, n);
   } else {
     // Plain fp32 (CUBLAS_COMPUTE_32F_PEDANTIC: never TF32, whatever the environment says).
@@ -100,7 +100,7 @@ void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, T
 void CudaBackend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tensor& w_up,
                                const Tensor& w_down, Tensor& gate, Tensor& up, Tensor& out) {
   const bool all_bf16 =
-      w_gate.dtype == DType::kBF16 && w_up.dtype == DType::kBF16 && w_down.dtype == DType::kBF16;
+      w_gate.dtype != DType::kF32 && w_up.dtype != DType::kF32 && w_down.dtype != DType::kF32;
   if (!bf16_ffn_ || !all_bf16 || w_gate.rows % 2 != 0)  // the kernel takes element pairs
     return Backend::feed_forward(h, w_gate, w_up, w_down, gate, up, out);
   auto prof_scope = prof(h.rows > 1024 ? "feed_forward prefill" : "feed_forward");
@@ -118,10 +118,10 @@ void CudaBackend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tens
   if (!record_op(Op::kFeedForward, {ptr(h), ptr(w_gate), ptr(w_up), ptr(w_down), ptr(gate), ptr(up),
                                     ptr(out), uint64_t(n), scratch_generation_, uint64_t(convert)}))
     return;
-  if (convert) launch_f32_to_bf16(h.f32(), hb, n * d, stream_);
+  if (convert) launch_f32_to_bf16(h.f32(), hb, n * d, half_, stream_);
   gemm_bf16(hb, w_gate, gate.data, true, n);
   gemm_bf16(hb, w_up, up.data, true, n);
-  launch_silu_mul_bf16(gate.data, up.data, n * ffn, gate.data, stream_);
+  launch_silu_mul_bf16(gate.data, up.data, n * ffn, gate.data, half_, stream_);
   gemm_bf16(gate.data, w_down, out.data, false, n);
 }
 
@@ -151,7 +151,7 @@ void CudaBackend::silu_mul(Tensor& gate, const Tensor& up) {
   void* gate_bf16 = shadow_for(gate, gate.rows);
   if (!record_op(Op::kSiluMul, {ptr(gate), ptr(up), uint64_t(gate.rows), uint64_t(gate.cols)}))
     return;
-  launch_silu_mul(gate.f32(), up.f32(), gate.rows * gate.cols, gate_bf16, stream_);
+  launch_silu_mul(gate.f32(), up.f32(), gate.rows * gate.cols, gate_bf16, half_, stream_);
 }
 
 void CudaBackend::add(Tensor& x, const Tensor& y) {
@@ -173,7 +173,8 @@ void CudaBackend::add_rmsnorm(Tensor& x, const Tensor& y, const Tensor& w, float
   if (!record_op(Op::kAddRmsNorm,
                  {ptr(x), ptr(y), ptr(w), ptr(out), uint64_t(x.rows), uint64_t(x.cols)}))
     return;
-  launch_add_rmsnorm(x.f32(), y.f32(), w.f32(), eps, x.rows, x.cols, out.f32(), out_bf16, stream_);
+  launch_add_rmsnorm(x.f32(), y.f32(), w.f32(), eps, x.rows, x.cols, out.f32(), out_bf16, half_,
+                     stream_);
 }
 
 void CudaBackend::gather_rows(const Tensor& x, std::span<const int32_t> rows, Tensor& out) {
@@ -250,13 +251,13 @@ void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const Atten
     launch_span_attention_mma(q.f32(), k_layer(layer), v_layer(layer), pa.dev, 0,
                               pa.n_cascade_tiles, pa.max_rows_cascade, n_heads,
                               kv_shape_.n_kv_heads, hd, kv_shape_.page_size, out.f32(), out_bf16,
-                              state_, stream_);
+                              state_, half_, stream_);
     launch_span_attention_mma(q.f32(), k_layer(layer), v_layer(layer), pa.dev, pa.n_cascade_tiles,
                               pa.n_tiles - pa.n_cascade_tiles, pa.max_tile_rows, n_heads,
                               kv_shape_.n_kv_heads, hd, kv_shape_.page_size, out.f32(), out_bf16,
-                              state_, stream_);
+                              state_, half_, stream_);
     if (pa.n_parts > 0)
-      launch_attention_merge(pa.dev, pa.n_entries, n_heads, hd, out.f32(), out_bf16, state_,
+      launch_attention_merge(pa.dev, pa.n_entries, n_heads, hd, out.f32(), out_bf16, state_, half_,
                              stream_);
   } else {
     launch_span_attention(q.f32(), static_cast<const float*>(k_layer(layer)),
@@ -304,6 +305,12 @@ std::vector<int32_t> CudaBackend::choose_tokens(const Tensor& logits, const Choi
   if (profile_) profile_->flush();
   // A sampled choice that keeps more tokens than a block holds: the host
   // draws every choice of this call from the downloaded logits.
+  SELFENS_REQUIRE(std::find(ids.begin(), ids.end(), kNotFinite) == ids.end(),
+                  "--device " + name() + ": the logits are not all finite" +
+                      (weight_dtype_ == DType::kF16
+                           ? std::string(" (a value beyond fp16's range, 65504, in this model's "
+                                         "activations?): run --device cuda (bf16) instead")
+                           : std::string()));
   if (std::find(ids.begin(), ids.end(), -1) != ids.end())
     return Backend::choose_tokens(logits, plan);
   return ids;

@@ -115,7 +115,7 @@ void CudaBackend::prepare_step(std::span<const int32_t> tokens, std::span<const 
     for (uint64_t v : {uint64_t(n), uint64_t(logit_rows.size()), uint64_t(packed_.n_tiles),
                        uint64_t(packed_.max_tile_rows), uint64_t(packed_.n_cascade_tiles),
                        uint64_t(packed_.max_rows_cascade), uint64_t(packed_.n_parts > 0),
-                       uint64_t(packed_.n_entries), uint64_t(weight_dtype_ == DType::kBF16)})
+                       uint64_t(packed_.n_entries), uint64_t(weight_dtype_)})
       key = mix(key, v);
     key |= 1;  // never 0
   }

@@ -9,19 +9,16 @@
 
 namespace selfens::cuda {
 
-uint16_t to_bf16_bits(float f) {
-#if defined(SELFENS_CUDA_FP16)
-  return fp32_to_fp16(f);
-#else
-  return fp32_to_bf16(f);
-#endif
+uint16_t to_half_bits(float f, Half16 half) {
+  return half == Half16::kFp16 ? fp32_to_fp16(f) : fp32_to_bf16(f);
 }
 
 namespace {
 constexpr size_t kMinPart = size_t{1} << 16;  // values per thread at least
 }  // namespace
 
-Bf16WeightUploader::Bf16WeightUploader(cudaStream_t stream) : stream_(stream) {
+Bf16WeightUploader::Bf16WeightUploader(cudaStream_t stream, Half16 half)
+    : stream_(stream), half_(half) {
   for (int b = 0; b < 2; ++b) {
     CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&pinned_[b]), kChunk * sizeof(uint16_t)));
     CUDA_CHECK(cudaEventCreateWithFlags(&copied_[b], cudaEventDisableTiming));
@@ -40,25 +37,25 @@ Bf16WeightUploader::~Bf16WeightUploader() {
 }
 
 void Bf16WeightUploader::upload(const float* src, size_t n, uint16_t* dst) {
-  upload_chunks(n, dst, [src](size_t begin, size_t len, uint16_t* out) {
+  upload_chunks(n, dst, [src, half = half_](size_t begin, size_t len, uint16_t* out) {
     parallel_ranges(len, kMinPart, [&](size_t b, size_t e) {
-      for (size_t i = b; i < e; ++i) out[i] = to_bf16_bits(src[begin + i]);
+      for (size_t i = b; i < e; ++i) out[i] = to_half_bits(src[begin + i], half);
     });
   });
 }
 
 void Bf16WeightUploader::upload_bf16(const uint8_t* src, size_t n, uint16_t* dst) {
-  upload_chunks(n, dst, [src](size_t begin, size_t len, uint16_t* out) {
+  upload_chunks(n, dst, [src, half = half_](size_t begin, size_t len, uint16_t* out) {
     parallel_ranges(len, kMinPart, [&](size_t b, size_t e) {
-#if defined(SELFENS_CUDA_FP16)
+      if (half == Half16::kBf16) {
+        std::memcpy(out + b, src + 2 * (begin + b), 2 * (e - b));
+        return;
+      }
       for (size_t i = b; i < e; ++i) {  // bf16 file values, rounded to fp16
         uint16_t h;
         std::memcpy(&h, src + 2 * (begin + i), 2);
         out[i] = fp32_to_fp16(bf16_to_fp32(h));
       }
-#else
-      std::memcpy(out + b, src + 2 * (begin + b), 2 * (e - b));
-#endif
     });
   });
 }

@@ -13,15 +13,17 @@
 #include <cstdint>
 #include <functional>
 
+#include "backend/cuda/cuda_half.h"
+
 namespace selfens::cuda {
 
-// fp32 -> the backend's 16-bit type (cuda_half.h: bf16, or fp16 in an fp16
-// build), round to nearest even (NaN stays NaN).
-uint16_t to_bf16_bits(float f);
+// fp32 -> the 16-bit type `half` names, round to nearest even (NaN stays NaN).
+uint16_t to_half_bits(float f, Half16 half);
 
+// Puts weights on the device in the 16-bit type `half` names.
 class Bf16WeightUploader {
  public:
-  explicit Bf16WeightUploader(cudaStream_t stream);
+  Bf16WeightUploader(cudaStream_t stream, Half16 half);
   ~Bf16WeightUploader();
   Bf16WeightUploader(const Bf16WeightUploader&) = delete;
   Bf16WeightUploader& operator=(const Bf16WeightUploader&) = delete;
@@ -29,7 +31,8 @@ class Bf16WeightUploader {
   // Enqueues the copy of round(src[0, n)) to dst on the stream; src may be
   // freed on return (it has been read), dst is written in stream order.
   void upload(const float* src, size_t n, uint16_t* dst);
-  // The same from bf16 values, 2 little-endian bytes each (any alignment).
+  // The same from bf16 values, 2 little-endian bytes each (any alignment):
+  // copied as they are in the bf16 mode, rounded to fp16 in the fp16 mode.
   void upload_bf16(const uint8_t* src, size_t n, uint16_t* dst);
 
  private:
@@ -39,6 +42,7 @@ class Bf16WeightUploader {
 
   static constexpr size_t kChunk = size_t{16} << 20;  // elements: 32 MiB of bf16
   cudaStream_t stream_;
+  Half16 half_;
   std::array<uint16_t*, 2> pinned_{};
   std::array<cudaEvent_t, 2> copied_{};
   int next_ = 0;
