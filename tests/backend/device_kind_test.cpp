@@ -6,18 +6,13 @@
 #include <string>
 
 #include "backend/backend.h"
-#include "util/check.h"
+#include "common/error_of.h"
 
 namespace selfens {
 namespace {
 
 std::string input_error_of(const std::string& kind) {
-  try {
-    resolve_backend_kind(kind);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
+  return test::error_of([&] { resolve_backend_kind(kind); });
 }
 
 TEST(DeviceKind, PrecisionFollowsTheKind) {

@@ -54,12 +54,20 @@ void prefetch_row(const QuantWeight& w, int64_t o) {
 }
 
 // One row's scales (and mins) widened to fp32 for the kernel's inner loop,
-// once per row: the inner loop then broadcasts a float from L1. Both arrays
-// are padded with zeros to a multiple of 16 blocks (the vector min term).
+// once per row: the inner loop then broadcasts a float from L1. Each array
+// holds nb rounded up to 16 floats (the AVX-512 widening writes the padding
+// as zeros, which its min term reads); per-thread buffers, reused, so the
+// decode path's products allocate nothing.
 struct RowScales {
-  std::vector<float> d, m;
-  explicit RowScales(int64_t nb)
-      : d(size_t((nb + 15) / 16 * 16), 0.0f), m(size_t((nb + 15) / 16 * 16), 0.0f) {}
+  float* d;
+  float* m;
+  explicit RowScales(int64_t nb) {
+    thread_local std::vector<float> buf;
+    const size_t padded = size_t((nb + 15) / 16 * 16);
+    if (buf.size() < 2 * padded) buf.resize(2 * padded);
+    d = buf.data();
+    m = buf.data() + padded;
+  }
 };
 
 void widen_scalar(const uint16_t* h, int64_t nb, float* out) {
@@ -82,8 +90,8 @@ void matvec_scalar(const QuantWeight& w, const float* x, const float* xsum, int6
   for (int64_t o = o0; o < o1; ++o) {
     const RowBlocks rb = row_blocks(w, o);
     prefetch_row(w, o);
-    widen_scalar(rb.scale, nb, rs.d.data());
-    if (rb.min) widen_scalar(rb.min, nb, rs.m.data());
+    widen_scalar(rb.scale, nb, rs.d);
+    if (rb.min) widen_scalar(rb.min, nb, rs.m);
     std::fill(acc, acc + n, 0.0f);
     for (int64_t b = 0; b < nb; ++b) {
       const uint8_t* c = rb.codes + b * cb;
@@ -93,11 +101,11 @@ void matvec_scalar(const QuantWeight& w, const float* x, const float* xsum, int6
         const float* xr = x + r * w.cols + b * kBlock;
         float s = 0.0f;
         for (int j = 0; j < kBlock; ++j) s += q[j] * xr[j];
-        acc[r] += rs.d[size_t(b)] * s;
+        acc[r] += rs.d[b] * s;
       }
     }
     for (int64_t r = 0; r < n; ++r)
-      out[r * stride + o] = acc[r] + (rb.min ? min_term(rs.m.data(), xsum + r * nb, nb) : 0.0f);
+      out[r * stride + o] = acc[r] + (rb.min ? min_term(rs.m, xsum + r * nb, nb) : 0.0f);
   }
 }
 
@@ -118,8 +126,8 @@ void matvec_int8_scalar(const QuantWeight& w, const Int8Rows& x, int64_t o0, int
   for (int64_t o = o0; o < o1; ++o) {
     const RowBlocks rb = row_blocks(w, o);
     prefetch_row(w, o);
-    widen_scalar(rb.scale, nb, rs.d.data());
-    if (rb.min) widen_scalar(rb.min, nb, rs.m.data());
+    widen_scalar(rb.scale, nb, rs.d);
+    if (rb.min) widen_scalar(rb.min, nb, rs.m);
     std::fill(acc, acc + x.n, 0.0f);
     for (int64_t b = 0; b < nb; ++b) {
       codes_int(w.type, rb.codes + b * cb, q);
@@ -127,12 +135,12 @@ void matvec_int8_scalar(const QuantWeight& w, const Int8Rows& x, int64_t o0, int
         const int8_t* xr = x.codes.data() + r * w.cols + b * kBlock;
         int32_t dot = 0;
         for (int j = 0; j < kBlock; ++j) dot += q[j] * xr[j];
-        acc[r] += rs.d[size_t(b)] * x.scale[size_t(r * nb + b)] * float(dot);
+        acc[r] += rs.d[b] * x.scale[size_t(r * nb + b)] * float(dot);
       }
     }
     for (int64_t r = 0; r < x.n; ++r)
       out[r * stride + o] =
-          acc[r] + (rb.min ? min_term(rs.m.data(), x.sum.data() + r * nb, nb) : 0.0f);
+          acc[r] + (rb.min ? min_term(rs.m, x.sum.data() + r * nb, nb) : 0.0f);
   }
 }
 
@@ -181,15 +189,15 @@ __attribute__((target("avx2,fma,f16c"))) void matvec_avx2_n(const QuantWeight& w
   for (int64_t o = o0; o < o1; ++o) {
     const RowBlocks rb = row_blocks(w, o);
     prefetch_row(w, o);
-    widen_f16c(rb.scale, nb, rs.d.data());
-    if (q4) widen_f16c(rb.min, nb, rs.m.data());
+    widen_f16c(rb.scale, nb, rs.d);
+    if (q4) widen_f16c(rb.min, nb, rs.m);
     __m256 acc[N];
     for (int r = 0; r < N; ++r) acc[r] = _mm256_setzero_ps();
     for (int64_t b = 0; b < nb; ++b) {
       __m256 q[4];
       prefetch_codes(rb.codes + b * cb);
       codes_avx2(q4, rb.codes + b * cb, q);
-      const __m256 d = _mm256_broadcast_ss(rs.d.data() + b);
+      const __m256 d = _mm256_broadcast_ss(rs.d + b);
       for (int r = 0; r < N; ++r) {
         const float* xr = x + r * w.cols + b * kBlock;
         __m256 t = _mm256_mul_ps(q[0], _mm256_loadu_ps(xr));
@@ -198,7 +206,7 @@ __attribute__((target("avx2,fma,f16c"))) void matvec_avx2_n(const QuantWeight& w
       }
     }
     for (int r = 0; r < N; ++r)
-      out[r * stride + o] = hsum(acc[r]) + (q4 ? min_term(rs.m.data(), xsum + r * nb, nb) : 0.0f);
+      out[r * stride + o] = hsum(acc[r]) + (q4 ? min_term(rs.m, xsum + r * nb, nb) : 0.0f);
   }
 }
 
@@ -271,20 +279,20 @@ __attribute__((target(SELFENS_AVX512))) void matvec_avx512_n(const QuantWeight& 
   for (int64_t o = o0; o < o1; ++o) {
     const RowBlocks rb = row_blocks(w, o);
     prefetch_row(w, o);
-    widen_avx512(rb.scale, nb, rs.d.data());
+    widen_avx512(rb.scale, nb, rs.d);
     __m512 even[N], odd[N];
     for (int r = 0; r < N; ++r) even[r] = odd[r] = _mm512_setzero_ps();
     if (q4) {
-      widen_avx512(rb.min, nb, rs.m.data());
-      for (int r = 0; r < N; ++r) odd[r] = min_term_avx512(rs.m.data(), xsum + r * nb, nb);
+      widen_avx512(rb.min, nb, rs.m);
+      for (int r = 0; r < N; ++r) odd[r] = min_term_avx512(rs.m, xsum + r * nb, nb);
     }
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) {
-      block_avx512<N>(q4, rb.codes + b * cb, rs.d[size_t(b)], x + b * kBlock, w.cols, even);
-      block_avx512<N>(q4, rb.codes + (b + 1) * cb, rs.d[size_t(b + 1)], x + (b + 1) * kBlock,
+      block_avx512<N>(q4, rb.codes + b * cb, rs.d[b], x + b * kBlock, w.cols, even);
+      block_avx512<N>(q4, rb.codes + (b + 1) * cb, rs.d[b + 1], x + (b + 1) * kBlock,
                       w.cols, odd);
     }
-    if (b < nb) block_avx512<N>(q4, rb.codes + b * cb, rs.d[size_t(b)], x + b * kBlock, w.cols, even);
+    if (b < nb) block_avx512<N>(q4, rb.codes + b * cb, rs.d[b], x + b * kBlock, w.cols, even);
     for (int r = 0; r < N; ++r)
       out[r * stride + o] = _mm512_reduce_add_ps(_mm512_add_ps(even[r], odd[r]));
   }
@@ -318,7 +326,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma"))) __m256i
 // The int8 product of N rows (r0..r0+N-1 of x), once per instruction set:
 // GCC compiles intrinsics only inside a function of their target, so the
 // body is a macro rather than a template over the dot product.
-#define SELFENS_INT8_KERNEL(NAME, TARGET, DOT)                                                    \
+#define SELFENS_INT8_KERNEL(NAME, TARGET, DOT)                                                   \
   template <int N>                                                                               \
   __attribute__((target(TARGET))) void NAME(const QuantWeight& w, const Int8Rows& x, int64_t r0, \
                                             int64_t o0, int64_t o1, float* out, int64_t stride) { \
@@ -330,8 +338,8 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma"))) __m256i
     for (int64_t o = o0; o < o1; ++o) {                                                          \
       const RowBlocks rb = row_blocks(w, o);                                                     \
       prefetch_row(w, o);                                                                        \
-      widen_f16c(rb.scale, nb, rs.d.data());                                                     \
-      if (q4) widen_f16c(rb.min, nb, rs.m.data());                                               \
+      widen_f16c(rb.scale, nb, rs.d);                                                            \
+      if (q4) widen_f16c(rb.min, nb, rs.m);                                                      \
       __m256 acc[N];                                                                             \
       for (int r = 0; r < N; ++r) acc[r] = _mm256_setzero_ps();                                  \
       for (int64_t b = 0; b < nb; ++b) {                                                         \
@@ -342,14 +350,14 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma"))) __m256i
           __m256i s = _mm256_loadu_si256(                                                        \
               reinterpret_cast<const __m256i*>(xc + r * w.cols + b * kBlock));                   \
           if (!q4) s = _mm256_sign_epi8(s, sign);                                                \
-          const __m256 d = _mm256_set1_ps(rs.d[size_t(b)] * xs[r * nb + b]);                      \
+          const __m256 d = _mm256_set1_ps(rs.d[b] * xs[r * nb + b]);                             \
           acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(DOT(u, s)), d, acc[r]);                    \
         }                                                                                        \
       }                                                                                          \
       for (int r = 0; r < N; ++r)                                                                \
         out[r * stride + o] =                                                                    \
             hsum(acc[r]) +                                                                       \
-            (q4 ? min_term(rs.m.data(), x.sum.data() + (r0 + r) * nb, nb) : 0.0f);               \
+            (q4 ? min_term(rs.m, x.sum.data() + (r0 + r) * nb, nb) : 0.0f);                      \
     }                                                                                            \
   }
 SELFENS_INT8_KERNEL(matvec_int8_avx2_n, "avx2,fma,f16c", dot_u8s8_avx2)
