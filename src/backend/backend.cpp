@@ -58,6 +58,13 @@ const char* kKindList = "auto, cpu, cuda, cuda-fp16 or cuda-f32";
 
 }  // namespace
 
+std::string cuda_device_kind(DType dtype) {
+  for (const CudaKind& k : kCudaKinds)
+    if (k.dtype == dtype) return k.name;
+  SELFENS_CHECK(false, "cuda_device_kind: no kind of that type");
+  return "";
+}
+
 std::unique_ptr<Backend> make_backend(const std::string& kind, const BackendOptions& options) {
   if (kind == "cpu") return std::make_unique<cpu::CpuBackend>(options);
   if (kind == "auto") {  // the GPU (bf16) when one is usable, else the CPU
@@ -105,8 +112,9 @@ DeviceMemory device_memory(const std::string& kind, int gpu) {
   if (m.device != "cpu") {
     m.description = cuda::describe_device(gpu);
     m.bytes = cuda::device_memory_bytes(gpu);
-    m.bytes_per_parameter = cuda_kind(m.device)->dtype == DType::kF32 ? 4 : 2;
-    m.weight_type = cuda_kind(m.device)->precision;
+    const CudaKind* k = cuda_kind(m.device);
+    m.bytes_per_parameter = k->dtype == DType::kF32 ? 4 : 2;
+    m.weight_type = k->precision;
     m.gpus = cuda::device_count();
     for (int i = 0; i < m.gpus; ++i) m.all_gpus_bytes += cuda::device_memory_bytes(i);
     return m;

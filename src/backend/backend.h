@@ -192,5 +192,8 @@ std::string resolve_backend_kind(const std::string& kind);
 // (cuda-fp16) or "fp32" (cpu, cuda-f32; their predictions agree). Results of the two differ, so a
 // result file records it and does not mix them.
 std::string backend_precision(const std::string& resolved_kind);
+// The CUDA --device kind whose weights are of type `dtype` ("cuda" for
+// kBF16, "cuda-fp16", "cuda-f32").
+std::string cuda_device_kind(DType dtype);
 
 }  // namespace selfens

@@ -16,6 +16,9 @@ std::string input_error_of(const std::string& kind) {
 }
 
 TEST(DeviceKind, PrecisionFollowsTheKind) {
+  EXPECT_EQ(cuda_device_kind(DType::kBF16), "cuda");
+  EXPECT_EQ(cuda_device_kind(DType::kF16), "cuda-fp16");
+  EXPECT_EQ(cuda_device_kind(DType::kF32), "cuda-f32");
   EXPECT_EQ(backend_precision("cpu"), "fp32");
   EXPECT_EQ(backend_precision("cuda"), "bf16");
   EXPECT_EQ(backend_precision("cuda-fp16"), "fp16");

@@ -192,7 +192,7 @@ void run_e2e_checks(Report& r, const std::string& model, DType gpu_dtype, int st
   const std::vector<int32_t> prompt = prompt_tokens(*m);
   EngineOptions oc, og;
   oc.backend = "cpu";
-  og.backend = gpu_dtype == DType::kF32 ? "cuda-f32" : gpu_dtype == DType::kF16 ? "cuda-fp16" : "cuda";
+  og.backend = cuda_device_kind(gpu_dtype);
   for (EngineOptions* o : {&oc, &og}) o->kv_pages = 256;
   Engine cpu(m, oc), gpu(m, og);
   const std::string tag = "e2e/" + dtype_name(gpu_dtype) + " " +

@@ -126,7 +126,7 @@ CudaBackend::~CudaBackend() {
 }
 
 std::string CudaBackend::name() const {
-  return weight_dtype_ == DType::kBF16 ? "cuda" : weight_dtype_ == DType::kF16 ? "cuda-fp16" : "cuda-f32";
+  return cuda_device_kind(weight_dtype_);
 }
 
 // --- memory ---
