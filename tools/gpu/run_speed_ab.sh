@@ -16,7 +16,10 @@
 # end-to-end logits against the CPU) first and "cli" (run_cli_checks.sh with
 # CLI_METHODS: predictions against the CPU, --devices and --split layers).
 # One JSON line per run in $OUT/speed.jsonl, tagged with build and setting.
-#   [STEPS="checks ab real cli limits profile"] tools/gpu/run_speed_ab.sh
+#  5. "gemm": cublasLt's candidate algorithms per GEMM shape (gpu_gemm_algos);
+#  6. "ncu": Nsight Compute's counters for the first NCU_COUNT launches of
+#     the kernels matching NCU_KERNELS (NCU_K questions).
+#   [STEPS="checks ab real cli limits profile ncu"] [PROFILE_SETTINGS="- VAR=x"] tools/gpu/run_speed_ab.sh
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-/tmp/selfens-gpu}; mkdir -p "$out"
@@ -83,14 +86,51 @@ if [[ " $steps " == *" limits "* ]]; then
     python3 tools/gpu/hf_peer.py "$model" "$mdir/per_prompt.feather" --questions 64 --n 5 --new 20 \
       --batch ${PEER_BATCH:-320} 2>>"$out/all.log" | tee -a "$out/peers.jsonl"
 fi
+# An op profile (SELFENS_CUDA_PROFILE=2: every op alone, device time from
+# events) of PROFILE_METHOD under each of PROFILE_SETTINGS. profile_run's
+# arguments after the log: VAR=x settings, then a command to run selfens under.
+profile_run() {
+  local setting=$1 log=$2; shift 2; local envs=(); [[ $setting != - ]] && envs=(${setting//,/ })
+  env "${envs[@]}" SELFENS_TRACE_STEPS=1 "$@" "$sel" generate --quiet --model "$model" \
+    --dataset myriadlama --data-dir "${DATA:-.carry/data}" --method "${PROFILE_METHOD:-flex_attention}" \
+    --num_paraphrases 5 --max_samples "$k" --batch_size "${PROFILE_B:-256}" --max_new_tokens 20 \
+    --no_newline_stop --device cuda --output-dir /tmp/prof --overwrite > "$log" 2>&1
+}
+if [[ " $steps " == *" profile "* || " $steps " == *" ncu "* ]]; then
+  python3 tools/gpu/make_random_model.py "$model" "$arch" >> "$out/all.log" 2>&1
+fi
 if [[ " $steps " == *" profile "* ]]; then
-  m=${PROFILE_METHOD:-flex_attention}
-  step profile $m
-  SELFENS_CUDA_PROFILE=${PROFILE_MODE:-2} SELFENS_TRACE_STEPS=1 "$sel" generate --quiet --model "$model" \
-    --dataset myriadlama --data-dir "${DATA:-.carry/data}" --method "$m" --num_paraphrases 5 \
-    --max_samples "$k" --batch_size "${PROFILE_B:-256}" --max_new_tokens 20 --no_newline_stop \
-    --device cuda --output-dir /tmp/prof --overwrite > "$out/profile.log" 2>&1
-  grep -A30 "cuda op profile" "$out/profile.log" | head -30
+  for s in ${PROFILE_SETTINGS:--}; do
+    step profile ${PROFILE_METHOD:-flex_attention} $s
+    log=$out/profile_$(echo "$s" | tr -c 'A-Za-z0-9_\n-' _).log
+    profile_run "$s" "$log" SELFENS_CUDA_PROFILE=${PROFILE_MODE:-2}
+    grep -A30 "cuda op profile" "$log" | head -30
+  done
+fi
+# Nsight Compute on the first NCU_COUNT launches of kernels matching NCU_KERNELS
+# (hardware counters: where a kernel's time goes).
+if [[ " $steps " == *" ncu "* ]]; then
+  step ncu ${NCU_KERNELS:-span_attention_mma}
+  k_save=$k; k=${NCU_K:-128}
+  ncu_cmd=(ncu --clock-control none -k "regex:${NCU_KERNELS:-span_attention_mma}"
+           --launch-skip "${NCU_SKIP:-0}" --launch-count "${NCU_COUNT:-2}"
+           --section SpeedOfLight --section Occupancy --section LaunchStats
+           --section WarpStateStats --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis)
+  profile_run - "$out/ncu.log" timeout 300 "${ncu_cmd[@]}"
+  k=$k_save
+  grep -vE "^==PROF==|^selfens step" "$out/ncu.log" | head -${NCU_LINES:-400}
+fi
+# cublasLt's candidates for the GEMM shapes (tools/gpu/gemm_algos.cu).
+if [[ " $steps " == *" gemm "* ]]; then
+  step gemm algorithms
+  build-gpu/bin/gpu_gemm_algos ${GEMM_ROWS:-512,2560} ${GEMM_SHAPES:-} > "$out/gemm_algos.jsonl" 2>> "$out/all.log"
+  python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    print(r["rows"], r["in"], r["out"], "first", r["first_us"], "best", r["best_us"], "best identical",
+          r["best_same_us"], "candidates", len(r["candidates"]), "first TFLOP/s", r["first_tflops"])
+' "$out/gemm_algos.jsonl"
 fi
 tar czf "$out/traces.tgz" -C /tmp traces 2>/dev/null
 if [[ " $steps " == *" cli "* ]]; then

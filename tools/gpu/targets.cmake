@@ -16,3 +16,8 @@ add_executable(gpu_launch_overhead ${_gpu_dir}/launch_overhead.cu)
 target_link_libraries(gpu_launch_overhead PRIVATE selfens_util CUDA::cublas CUDA::cublasLt
                       CUDA::cudart_static)
 set_target_properties(gpu_launch_overhead PROPERTIES CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON)
+# gpu_gemm_algos: cublasLt's candidate algorithms for the engine's GEMM
+# shapes, timed, each output compared bit for bit with the first candidate's.
+add_executable(gpu_gemm_algos ${_gpu_dir}/gemm_algos.cu)
+target_link_libraries(gpu_gemm_algos PRIVATE selfens_util CUDA::cublas CUDA::cublasLt CUDA::cudart_static)
+set_target_properties(gpu_gemm_algos PROPERTIES CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON)
