@@ -37,6 +37,8 @@ std::vector<GroupRun> cascade_runs(const AttentionBatch& plan, const AttnTilingO
   auto eligible = [&](size_t g) {
     const AttnGroup& gr = plan.groups[g];
     return gr.seg_end - gr.seg_begin >= 2 && gr.row_end > gr.row_begin &&
+           (opt.cascade_max_group_rows <= 0 ||
+            gr.row_end - gr.row_begin <= opt.cascade_max_group_rows) &&
            plan.segments[size_t(gr.seg_begin)].n_tokens >= opt.cascade_min_keys;
   };
   size_t g = 0;

@@ -51,6 +51,11 @@ struct AttnTilingOptions {
   // least cascade_min_entries consecutive entries (0: never).
   int cascade_min_entries = 0;
   int cascade_min_keys = 32;
+  // Only groups of at most this many entries join a cascade (0: any). A
+  // group with many entries (a prefill span) already reads the prefix once
+  // for all of them in its own tiles; the cascade would only add a round
+  // trip of its partial output through memory.
+  int cascade_max_group_rows = 0;
   int page_size = 16;  // of the KV store (segments are compared page by page)
   // Split own tiles along their keys while own tiles x n_kv_heads is below
   // split_target_blocks (0: never), in chunks of at least split_min_keys

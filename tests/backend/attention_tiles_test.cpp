@@ -277,6 +277,9 @@ TEST(AttentionTiles, CascadeOverTheSharedPrefixIsExact) {
   for (uint32_t seed = 0; seed < 6; ++seed) {
     check({12, 1, 61, options(5, 2, 0), true}, 100 + seed);   // decode: one row per group
     check({7, 16, 29, options(21, 2, 0), true}, 200 + seed);  // prefill: many rows per group
+    AttnTilingOptions few = options(21, 2, 0);
+    few.cascade_max_group_rows = 4;  // groups of more entries keep the prefix in their own tiles
+    check({9, 9, 29, few, true}, 600 + seed);
   }
 }
 
@@ -301,6 +304,9 @@ TEST(AttentionTiles, CascadeTilesSpanGroupsAndSplitsStayWithinCaps) {
 
   o.cascade_min_entries = 41;  // the run is shorter: no cascade
   EXPECT_EQ(plan_attention_tiles(tp.plan, o).n_cascade_tiles, 0);
+  o.cascade_min_entries = 8;
+  o.cascade_max_group_rows = 1;  // one-row groups still join
+  EXPECT_EQ(plan_attention_tiles(tp.plan, o).n_cascade_tiles, 3);
 
   o = options(1, 0, 1 << 20);
   o.page_size = kPageSize;

@@ -103,8 +103,8 @@ __device__ __forceinline__ float quad_sum(float v) {
 // shared-memory tile: 64, or 32 for one-warp (decode) blocks, whose smaller
 // shared memory lets twice as many blocks share a multiprocessor (decode
 // attention waits on memory; more blocks in flight hide it).
-template <int HD, int WARPS, class H>
-__global__ void __launch_bounds__(WARPS * 32)
+template <int HD, int WARPS, class H, int MIN_BLOCKS = 1>
+__global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS)
     span_attention_mma_kernel(const float* __restrict__ q,
                               const H* __restrict__ k_cache,
                               const H* __restrict__ v_cache,
@@ -367,7 +367,7 @@ void launch_span_attention_mma(const float* q, const void* k_cache, const void* 
                                const AttnPlanDev* plan, int tile_begin, int n_tiles,
                                int max_tile_rows, int n_heads, int n_kv_heads, int head_dim,
                                int page_size, float* out, void* out_bf16, AttnStateDev state,
-                               Half16 half, cudaStream_t stream) {
+                               Half16 half, cudaStream_t stream, int min_blocks) {
   if (n_tiles == 0) return;
   SELFENS_CHECK(n_kv_heads > 0 && n_heads % n_kv_heads == 0 && n_heads / n_kv_heads <= kMmaVectors,
                 "CUDA attention: GQA group of at most 64 heads");
@@ -382,6 +382,9 @@ void launch_span_attention_mma(const float* q, const void* k_cache, const void* 
   case D:                                                                                     \
     if (one_warp)                                                                             \
       span_attention_mma_kernel<D, 1, H><<<grid, 32, 0, stream>>>(                            \
+          q, k, v, plan, tile_begin, n_heads, n_kv_heads, page_size, out, ob, state);         \
+    else if (min_blocks == 3)                                                                 \
+      span_attention_mma_kernel<D, kMmaWarps, H, 3><<<grid, kMmaWarps * 32, 0, stream>>>(     \
           q, k, v, plan, tile_begin, n_heads, n_kv_heads, page_size, out, ob, state);         \
     else                                                                                      \
       span_attention_mma_kernel<D, kMmaWarps, H><<<grid, kMmaWarps * 32, 0, stream>>>(        \

@@ -38,6 +38,7 @@ AttnTilingOptions tiling_for(int device, const BackendOptions& options) {
   AttnTilingOptions o;
   o.cascade_min_entries = options.cuda_cascade_min_entries;
   o.cascade_min_keys = 32;
+  o.cascade_max_group_rows = options.cuda_cascade_group_rows;
   o.split_target_blocks =
       options.cuda_split_target_blocks < 0 ? 2 * sms : options.cuda_split_target_blocks;
   o.split_min_keys = 64;
@@ -93,6 +94,7 @@ CudaBackend::CudaBackend(DType weight_dtype, const BackendOptions& options)
   device_sampling_ = options.cuda_device_sampling;
   fused_norm_ = options.cuda_fused_norm;
   bf16_ffn_ = options.cuda_bf16_ffn;
+  attn_blocks_ = options.cuda_attn_blocks;
   kv_f32_ = options.cuda_kv_f32;
 }
 

@@ -172,6 +172,7 @@ class CudaBackend final : public Backend {
   bool fused_norm_ = true;  // add_rmsnorm as one kernel (BackendOptions::cuda_fused_norm)
   bool kv_f32_ = false;     // fp32 K/V and attention with bf16 weights (BackendOptions::cuda_kv_f32)
   bool bf16_ffn_ = false;   // feed_forward with bf16 gate/up (BackendOptions::cuda_bf16_ffn)
+  int attn_blocks_ = 0;     // BackendOptions::cuda_attn_blocks
   StepGraphRecorder graphs_{true};  // enabled unless profiling or options say no
 
   std::unordered_set<void*> owned_;  // weights and alloc()ed tensors

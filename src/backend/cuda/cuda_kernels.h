@@ -148,7 +148,9 @@ void launch_span_attention_mma(const float* q, const void* k_cache, const void* 
                                const AttnPlanDev* plan, int tile_begin, int n_tiles,
                                int max_tile_rows, int n_heads, int n_kv_heads, int head_dim,
                                int page_size, float* out, void* out_bf16, AttnStateDev state,
-                               Half16 half, cudaStream_t stream);
+                               Half16 half, cudaStream_t stream, int min_blocks = 0);
+// (min_blocks 3: the several-warp kernel built for three blocks per
+// multiprocessor, its registers capped; 0: as the compiler chooses.)
 // out (and out_bf16, if not null) of every entry with partial results: the
 // log-sum-exp merge of its chunks and its cascade state.
 void launch_attention_merge(const AttnPlanDev* plan, int n_entries, int n_heads, int head_dim,

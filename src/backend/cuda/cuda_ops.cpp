@@ -251,11 +251,11 @@ void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const Atten
     launch_span_attention_mma(q.f32(), k_layer(layer), v_layer(layer), pa.dev, 0,
                               pa.n_cascade_tiles, pa.max_rows_cascade, n_heads,
                               kv_shape_.n_kv_heads, hd, kv_shape_.page_size, out.f32(), out_bf16,
-                              state_, half_, stream_);
+                              state_, half_, stream_, attn_blocks_);
     launch_span_attention_mma(q.f32(), k_layer(layer), v_layer(layer), pa.dev, pa.n_cascade_tiles,
                               pa.n_tiles - pa.n_cascade_tiles, pa.max_tile_rows, n_heads,
                               kv_shape_.n_kv_heads, hd, kv_shape_.page_size, out.f32(), out_bf16,
-                              state_, half_, stream_);
+                              state_, half_, stream_, attn_blocks_);
     if (pa.n_parts > 0)
       launch_attention_merge(pa.dev, pa.n_entries, n_heads, hd, out.f32(), out_bf16, state_, half_,
                              stream_);
