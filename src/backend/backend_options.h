@@ -27,6 +27,8 @@ struct BackendOptions {
                                         // attention's registers for 3 blocks per multiprocessor
   int cuda_split_target_blocks = -1;    // SELFENS_CUDA_SPLIT: split decode keys below B blocks
                                         // (-1: two per multiprocessor, 0: off)
+  bool cuda_gemm_tune = false;          // SELFENS_CUDA_GEMM_TUNE=1: time cublasLt's candidates
+                                        // per decode shape (cuda_lt_gemm.h)
   bool cuda_fused_norm = true;          // SELFENS_CUDA_FUSED_NORM=0: residual add and norm apart
   // SELFENS_CUDA_BF16_FFN=1: bf16 gate/up products in the bf16 mode. Off
   // until its agreement with the CPU has been measured on a GPU.

@@ -31,9 +31,13 @@ if [[ -f .carry/bin-before/selfens.xz ]]; then
 fi
 steps=${STEPS:-ab real profile limits}
 if [[ " $steps " == *" checks "* ]]; then
-  echo "== $(date +%T) checks" | tee -a "$out/all.log"
-  OUT=/tmp/checks tools/gpu/run_gpu_checks.sh > "$out/checks.log" 2>&1
-  grep -E "checks passed|FAIL" "$out/checks.log" | tail -12
+  for s in ${CHECK_SETTINGS:--}; do
+    echo "== $(date +%T) checks $s" | tee -a "$out/all.log"
+    envs=(); [[ $s != - ]] && envs=(${s//,/ })
+    log=$out/checks_$(echo "$s" | tr -c 'A-Za-z0-9_\n-' _).log
+    env "${envs[@]}" OUT=/tmp/checks tools/gpu/run_gpu_checks.sh > "$log" 2>&1
+    grep -E "checks passed|FAIL" "$log" | tail -12
+  done
 fi
 k=${K:-512}; arch=${ARCH:-llama3.2-3b}
 methods=${METHODS:-flex_attention per_prompt avg}

@@ -83,7 +83,7 @@ CudaBackend::CudaBackend(DType weight_dtype, const BackendOptions& options)
   // No TF32: fp32 weights must give fp32 products (exactness against the CPU).
   CUBLAS_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
   half_ = weight_dtype_ == DType::kF16 ? Half16::kFp16 : Half16::kBf16;
-  if (weight_dtype_ != DType::kF32) lt_.init(size_t(32) << 20, device_desc_, cuda_data_type(half_));
+  if (weight_dtype_ != DType::kF32) lt_.init(size_t(32) << 20, device_desc_, cuda_data_type(half_), options.cuda_gemm_tune);
   if (options.cuda_profile > 0)
     profile_ = std::make_unique<OpProfile>(options.cuda_profile == 2   ? OpProfile::Mode::kEvents
                                            : options.cuda_profile == 3 ? OpProfile::Mode::kIsolated
@@ -115,6 +115,9 @@ CudaBackend::~CudaBackend() {
     std::fprintf(stderr, "cuda graphs: forward calls %lld eager, %lld captured, %lld replayed\n",
                  (long long)graphs_.calls()[0], (long long)graphs_.calls()[1],
                  (long long)graphs_.calls()[2]);
+  if (trace_steps_ && lt_.tuned_shapes() > 0)
+    std::fprintf(stderr, "cublasLt tuning: %d shapes timed, %d with a faster identical algorithm\n",
+                 lt_.tuned_shapes(), lt_.retuned_faster());
   for (void* p : owned_) cudaFree(p);
   cudaFree(k_cache_);
   cudaFree(v_cache_);

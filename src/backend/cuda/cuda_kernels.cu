@@ -224,13 +224,26 @@ __global__ void elementwise_kernel(float* __restrict__ a, const float* __restric
 // gate, up [count] bf16 (the GEMMs' bf16 outputs): out = bf16(silu(gate) * up),
 // two elements per step (count even); out may be gate (element i is read
 // before it is written, by the same thread).
-template <class H>
+// P pairs per step (P = 4: 16-byte loads and stores, when count % 8 == 0).
+template <class H, int P>
 __global__ void silu_mul_bf16_kernel(const Half2Of<H>* gate, const Half2Of<H>* __restrict__ up,
                                      int64_t pairs, Half2Of<H>* out) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < pairs;
+  struct alignas(4 * P) Pack {
+    Half2Of<H> v[P];
+  };
+  const auto* gp = reinterpret_cast<const Pack*>(gate);
+  const auto* up4 = reinterpret_cast<const Pack*>(up);
+  auto* op = reinterpret_cast<Pack*>(out);
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < pairs / P;
        i += int64_t(gridDim.x) * blockDim.x) {
-    const float2 g = half2_to_float2(gate[i]), u = half2_to_float2(up[i]);
-    out[i] = floats_to_half2<H>(silu_times(g.x, u.x), silu_times(g.y, u.y));
+    const Pack g4 = gp[i], u4 = up4[i];
+    Pack o4;
+#pragma unroll
+    for (int j = 0; j < P; ++j) {
+      const float2 g = half2_to_float2(g4.v[j]), u = half2_to_float2(u4.v[j]);
+      o4.v[j] = floats_to_half2<H>(silu_times(g.x, u.x), silu_times(g.y, u.y));
+    }
+    op[i] = o4;
   }
 }
 
@@ -389,14 +402,42 @@ void launch_silu_mul_bf16(const void* gate, const void* up, int64_t count, void*
   SELFENS_CHECK(count % 2 == 0, "silu_mul_bf16: an even element count");
   with_half(half, [&](auto h) {
     using H2 = Half2Of<decltype(h)>;
-    silu_mul_bf16_kernel<decltype(h)><<<blocks_for(count / 2), kThreads, 0, stream>>>(
-        static_cast<const H2*>(gate), static_cast<const H2*>(up), count / 2, static_cast<H2*>(out));
+    const auto* g = static_cast<const H2*>(gate);
+    const auto* u = static_cast<const H2*>(up);
+    auto* o = static_cast<H2*>(out);
+    const bool wide = count % 8 == 0 && (reinterpret_cast<uintptr_t>(gate) |
+                                         reinterpret_cast<uintptr_t>(up) |
+                                         reinterpret_cast<uintptr_t>(out)) % 16 == 0;
+    if (wide)
+      silu_mul_bf16_kernel<decltype(h), 4>
+          <<<blocks_for(count / 8), kThreads, 0, stream>>>(g, u, count / 2, o);
+    else
+      silu_mul_bf16_kernel<decltype(h), 1>
+          <<<blocks_for(count / 2), kThreads, 0, stream>>>(g, u, count / 2, o);
   });
   CUDA_CHECK_LAUNCH();
 }
 
 void launch_add(float* x, const float* y, int64_t count, cudaStream_t stream) {
   launch_elementwise<Plus>(x, y, count, static_cast<__nv_bfloat16*>(nullptr), stream);
+}
+
+// flag |= 1 when the words of a and b differ anywhere (count 32-bit words).
+__global__ void words_differ_kernel(const uint32_t* __restrict__ a, const uint32_t* __restrict__ b,
+                                    int64_t count, unsigned* flag) {
+  unsigned diff = 0;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
+       i += int64_t(gridDim.x) * blockDim.x)
+    diff |= a[i] ^ b[i];
+  if (__syncthreads_or(diff != 0) && threadIdx.x == 0) atomicOr(flag, 1u);
+}
+
+void launch_words_differ(const void* a, const void* b, int64_t count, unsigned* flag,
+                         cudaStream_t stream) {
+  if (count == 0) return;
+  words_differ_kernel<<<blocks_for(count), kThreads, 0, stream>>>(
+      static_cast<const uint32_t*>(a), static_cast<const uint32_t*>(b), count, flag);
+  CUDA_CHECK_LAUNCH();
 }
 
 void launch_gather_rows(const float* x, const int32_t* rows, int64_t n, int64_t d, float* out,

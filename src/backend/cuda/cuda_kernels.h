@@ -57,6 +57,9 @@ void launch_rmsnorm(const float* x, const float* w, float eps, int64_t n, int64_
 void launch_add_rmsnorm(float* x, const float* y, const float* w, float eps, int64_t n, int64_t d,
                         float* out, void* out_bf16, Half16 half, cudaStream_t stream);
 // dst[i] = 16-bit(src[i]) for i < count, rounded to nearest even.
+// *flag |= 1 when the count 32-bit words at a and b differ anywhere.
+void launch_words_differ(const void* a, const void* b, int64_t count, unsigned* flag,
+                         cudaStream_t stream);
 void launch_f32_to_bf16(const float* src, void* dst, int64_t count, Half16 half,
                         cudaStream_t stream);
 // out[r, o] += bias[o]; out [n, d], bias [d].

@@ -47,7 +47,7 @@ void* CudaBackend::bf16_copy_of(const Tensor& x, bool* convert) {
 // column-major terms: out^T [nout, n] = W^T(op T of W's [in, nout]) x^T.
 void CudaBackend::gemm_bf16(const void* xb, const Tensor& w, void* out, bool out_bf16, int64_t n) {
   const int64_t in = w.cols, nout = w.rows;
-  if (lt_.run(w.data, xb, out, out_bf16, n, in, nout, stream_)) return;
+  if (lt_.run(w.data, xb, out, out_bf16, n, in, nout, stream_, !graphs_.recording())) return;
   const float alpha = 1.0f, beta = 0.0f;
   CUBLAS_CHECK(cublasGemmEx(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, int(nout), int(n), int(in), &alpha,
                             w.data, cuda_data_type(half_), int(in), xb, cuda_data_type(half_),
@@ -103,7 +103,6 @@ void CudaBackend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tens
       w_gate.dtype != DType::kF32 && w_up.dtype != DType::kF32 && w_down.dtype != DType::kF32;
   if (!bf16_ffn_ || !all_bf16 || w_gate.rows % 2 != 0)  // the kernel takes element pairs
     return Backend::feed_forward(h, w_gate, w_up, w_down, gate, up, out);
-  auto prof_scope = prof(h.rows > 1024 ? "feed_forward prefill" : "feed_forward");
   const int64_t n = h.rows, d = h.cols, ffn = w_gate.rows;
   SELFENS_CHECK(w_gate.cols == d && w_up.rows == ffn && w_up.cols == d && w_down.rows == d &&
                     w_down.cols == ffn && gate.cols == ffn && up.cols == ffn && gate.rows >= n &&
@@ -118,10 +117,19 @@ void CudaBackend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tens
   if (!record_op(Op::kFeedForward, {ptr(h), ptr(w_gate), ptr(w_up), ptr(w_down), ptr(gate), ptr(up),
                                     ptr(out), uint64_t(n), scratch_generation_, uint64_t(convert)}))
     return;
+  // Each step timed on its own (SELFENS_CUDA_PROFILE): named as matmul's.
+  const std::string at = n > 1024 ? " prefill" : "";
   if (convert) launch_f32_to_bf16(h.f32(), hb, n * d, half_, stream_);
-  gemm_bf16(hb, w_gate, gate.data, true, n);
-  gemm_bf16(hb, w_up, up.data, true, n);
-  launch_silu_mul_bf16(gate.data, up.data, n * ffn, gate.data, half_, stream_);
+  {
+    auto p = prof(profile_ ? "matmul bf16 out=" + std::to_string(ffn) + at : std::string());
+    gemm_bf16(hb, w_gate, gate.data, true, n);
+    gemm_bf16(hb, w_up, up.data, true, n);
+  }
+  {
+    auto p = prof(profile_ ? "silu_mul bf16" + at : std::string());
+    launch_silu_mul_bf16(gate.data, up.data, n * ffn, gate.data, half_, stream_);
+  }
+  auto p = prof(profile_ ? "matmul out=" + std::to_string(d) + at : std::string());
   gemm_bf16(gate.data, w_down, out.data, false, n);
 }
 
