@@ -17,8 +17,8 @@
 # CLI_METHODS: predictions against the CPU, --devices and --split layers).
 # One JSON line per run in $OUT/speed.jsonl, tagged with build and setting.
 #  5. "gemm": cublasLt's candidate algorithms per GEMM shape (gpu_gemm_algos);
-#  6. "ncu": Nsight Compute's counters for the first NCU_COUNT launches of
-#     the kernels matching NCU_KERNELS (NCU_K questions).
+#  6. "ncu": Nsight Compute's counters of the kernels NCU_SPECS names
+#     (NCU_K questions).
 #   [STEPS="checks ab real cli limits profile ncu"] [PROFILE_SETTINGS="- VAR=x"] tools/gpu/run_speed_ab.sh
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -111,18 +111,21 @@ if [[ " $steps " == *" profile "* ]]; then
     grep -A30 "cuda op profile" "$log" | head -30
   done
 fi
-# Nsight Compute on the first NCU_COUNT launches of kernels matching NCU_KERNELS
-# (hardware counters: where a kernel's time goes).
+# Nsight Compute: for each NCU_SPECS entry "REGEX:SKIP:COUNT", the counters
+# of COUNT launches of the kernels matching REGEX after SKIP of them (NCU_K
+# questions): where a kernel's time goes.
 if [[ " $steps " == *" ncu "* ]]; then
-  step ncu ${NCU_KERNELS:-span_attention_mma}
   k_save=$k; k=${NCU_K:-128}
-  ncu_cmd=(ncu --clock-control none -k "regex:${NCU_KERNELS:-span_attention_mma}"
-           --launch-skip "${NCU_SKIP:-0}" --launch-count "${NCU_COUNT:-2}"
-           --section SpeedOfLight --section Occupancy --section LaunchStats
-           --section WarpStateStats --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis)
-  profile_run - "$out/ncu.log" timeout 300 "${ncu_cmd[@]}"
+  for spec in ${NCU_SPECS:-span_attention_mma:0:2}; do
+    IFS=: read -r rx skip count <<< "$spec"
+    step ncu "$rx" skip "$skip" count "$count"
+    log=$out/ncu_$(echo "$rx" | tr -c 'A-Za-z0-9_\n-' _).log
+    profile_run - "$log" timeout 300 ncu --clock-control none -k "regex:$rx" --launch-skip "$skip" \
+      --launch-count "$count" --section SpeedOfLight --section Occupancy --section LaunchStats \
+      --section WarpStateStats --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis
+    grep -vE "^==PROF==|^selfens step|^  *-+ *$" "$log" | grep -E "^  [a-zA-Z_]|Section|Duration|Throughput|Registers|Occupancy|Stall|Warp Cycles|Block Size|Grid Size|Shared Memory|Eligible|Issued" | head -${NCU_LINES:-150}
+  done
   k=$k_save
-  grep -vE "^==PROF==|^selfens step" "$out/ncu.log" | head -${NCU_LINES:-400}
 fi
 # cublasLt's candidates for the GEMM shapes (tools/gpu/gemm_algos.cu).
 if [[ " $steps " == *" gemm "* ]]; then
