@@ -20,8 +20,9 @@ void Backend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tensor& 
                            const Tensor& w_down, Tensor& gate, Tensor& up, Tensor& out) {
   matmul(h, w_gate, nullptr, gate);
   matmul(h, w_up, nullptr, up);
-  silu_mul(gate, up);
-  matmul(gate, w_down, nullptr, out);
+  Tensor act = gate.for_products();  // silu(gate) * up, read by the down product only
+  silu_mul(act, up);
+  matmul(act, w_down, nullptr, out);
 }
 
 void Backend::copy_from(Backend& from, const Tensor& src, Tensor& dst) {

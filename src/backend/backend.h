@@ -32,11 +32,18 @@ struct Tensor {
   int64_t rows = 0;  // e.g. batch rows, or out_features for weights
   int64_t cols = 0;  // contiguous dimension
   DType dtype = DType::kF32;
+  // An activation written only for matrix products to read (the engine's
+  // normed inputs, attention output, SiLU product): a backend whose products
+  // read a 16-bit copy may write just that copy, and then refuses to read
+  // the fp32 values (CudaBackend with SELFENS_CUDA_PRODUCTS_ONLY=1).
+  bool products_only = false;
 
   float* f32() const { return static_cast<float*>(data); }
   bool empty() const { return data == nullptr; }
   // The first n rows (same storage).
-  Tensor first_rows(int64_t n) const { return {data, n, cols, dtype}; }
+  Tensor first_rows(int64_t n) const { return {data, n, cols, dtype, products_only}; }
+  // The same storage, marked as read by products only.
+  Tensor for_products() const { return {data, rows, cols, dtype, true}; }
 };
 
 // Shape of the paged KV store: for every layer and page, K and V of

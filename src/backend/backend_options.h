@@ -21,14 +21,15 @@ struct BackendOptions {
   int cuda_profile = 0;                 // SELFENS_CUDA_PROFILE: 0 off, 1 synced, 2 events, 3 isolated
   bool cuda_device_sampling = true;     // SELFENS_CUDA_SAMPLE=0: the host draws sampled tokens
   int cuda_cascade_min_entries = 32;    // SELFENS_CUDA_CASCADE: cascade P from N sharing entries (0: off)
-  int cuda_cascade_group_rows = 0;      // SELFENS_CUDA_CASCADE_GROUP_ROWS: groups of more entries
+  int cuda_cascade_group_rows = 4;      // SELFENS_CUDA_CASCADE_GROUP_ROWS: groups of more entries
                                         // keep the prefix in their own tiles (0: any joins)
-  int cuda_attn_blocks = 0;             // SELFENS_CUDA_ATTN_BLOCKS: 3 caps the tensor-core
+  int cuda_attn_blocks = 3;             // SELFENS_CUDA_ATTN_BLOCKS: 3 caps the tensor-core
                                         // attention's registers for 3 blocks per multiprocessor
+                                        // (0: as the compiler chooses, 2 blocks)
   int cuda_split_target_blocks = -1;    // SELFENS_CUDA_SPLIT: split decode keys below B blocks
                                         // (-1: two per multiprocessor, 0: off)
-  bool cuda_gemm_tune = false;          // SELFENS_CUDA_GEMM_TUNE=1: time cublasLt's candidates
-                                        // per decode shape (cuda_lt_gemm.h)
+  bool cuda_products_only = true;       // SELFENS_CUDA_PRODUCTS_ONLY=0: activations only products
+                                        // read keep their fp32 values too (Tensor::products_only)
   bool cuda_fused_norm = true;          // SELFENS_CUDA_FUSED_NORM=0: residual add and norm apart
   // SELFENS_CUDA_BF16_FFN=1: bf16 gate/up products in the bf16 mode. Off
   // until its agreement with the CPU has been measured on a GPU.

@@ -195,14 +195,18 @@ void Engine::run_layers(Part& part, int64_t n, std::span<const int32_t> position
   // Each residual add is fused with the norm that reads its sum: the
   // attention block's with the feed-forward norm, the feed-forward block's
   // with the next layer's attention norm (the part's last add stands alone).
+  // hn: h as the normed input of products (and att, once attention wrote
+  // it; gate inside feed_forward): only products read them (Tensor::products_only).
+  Tensor hn = h.for_products();
+  Tensor att_p = att.for_products();
   const int begin = part.layers.begin, end = part.layers.end;
-  if (begin < end) b.rmsnorm(x, layers_[size_t(begin)].attn_norm, c.rms_norm_eps, h);
+  if (begin < end) b.rmsnorm(x, layers_[size_t(begin)].attn_norm, c.rms_norm_eps, hn);
   for (int l = begin; l < end; ++l) {
     const LayerTensors& L = layers_[size_t(l)];
     // Attention block (h holds its normed input).
-    b.matmul(h, L.wq, bias(L.bq), q);
-    b.matmul(h, L.wk, bias(L.bk), k);
-    b.matmul(h, L.wv, bias(L.bv), v);
+    b.matmul(hn, L.wq, bias(L.bq), q);
+    b.matmul(hn, L.wk, bias(L.bk), k);
+    b.matmul(hn, L.wv, bias(L.bv), v);
     if (!L.q_norm.empty()) {  // per-head RMSNorm: q and k viewed as [rows * heads, head_dim]
       Tensor qh{q.data, n * c.num_heads, c.head_dim, q.dtype};
       Tensor kh{k.data, n * c.num_kv_heads, c.head_dim, k.dtype};
@@ -211,13 +215,13 @@ void Engine::run_layers(Part& part, int64_t n, std::span<const int32_t> position
     }
     b.rope(q, k, c.num_heads, c.num_kv_heads, inv_freq_, positions);
     b.write_kv(l - begin, k, v, slots);  // the part's KV store holds its own layers
-    b.attention(l - begin, q, c.num_heads, attn, att);
-    b.matmul(att, L.wo, nullptr, h);
+    b.attention(l - begin, q, c.num_heads, attn, att_p);
+    b.matmul(att_p, L.wo, nullptr, h);
     // Feed-forward block (SwiGLU).
-    b.add_rmsnorm(x, h, L.ffn_norm, c.rms_norm_eps, h);
-    b.feed_forward(h, L.w_gate, L.w_up, L.w_down, gate, up, h);
+    b.add_rmsnorm(x, h, L.ffn_norm, c.rms_norm_eps, hn);
+    b.feed_forward(hn, L.w_gate, L.w_up, L.w_down, gate, up, h);
     if (l + 1 < end)
-      b.add_rmsnorm(x, h, layers_[size_t(l) + 1].attn_norm, c.rms_norm_eps, h);
+      b.add_rmsnorm(x, h, layers_[size_t(l) + 1].attn_norm, c.rms_norm_eps, hn);
     else
       b.add(x, h);
   }

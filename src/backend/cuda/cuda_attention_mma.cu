@@ -110,7 +110,7 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS)
                               const H* __restrict__ v_cache,
                               const AttnPlanDev* __restrict__ plan_ptr, int tile_begin,
                               int n_heads, int n_kv_heads, int page_size, float* __restrict__ out,
-                              H* __restrict__ out_bf16, AttnStateDev state) {
+                              H* __restrict__ out_bf16, AttnStateDev state, bool out_f32) {
   static_assert(HD % 16 == 0 && HD <= 128, "head_dim: a multiple of 16, at most 128");
   constexpr int kKeyTile = WARPS == 1 ? kMmaDecodeKeyTile : 64;
   constexpr int S = HD + 8;    // padded row (bf16): fragment loads hit 32 distinct banks
@@ -308,7 +308,8 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS)
 #pragma unroll
     for (int n = 0; n < NT; ++n) {
       const float2 y = make_float2(o[n][2 * i] * inv, o[n][2 * i + 1] * inv);
-      *reinterpret_cast<float2*>(dst + n * 8 + 2 * t) = y;
+      if (out_f32 || tile.part != kTileToOutput)
+        *reinterpret_cast<float2*>(dst + n * 8 + 2 * t) = y;
       if (tile.part == kTileToOutput && out_bf16 != nullptr)
         *reinterpret_cast<uint32_t*>(out_bf16 + out_off[i] + n * 8 + 2 * t) = pack_bf16<H>(y.x, y.y);
     }
@@ -320,7 +321,8 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS)
 template <class H>
 __global__ void attention_merge_kernel(const AttnPlanDev* __restrict__ plan_ptr, int n_heads,
                                        int head_dim, float* __restrict__ out,
-                                       H* __restrict__ out_bf16, AttnStateDev state) {
+                                       H* __restrict__ out_bf16, AttnStateDev state,
+                                       bool out_f32) {
   const AttnPlanDev& plan = *plan_ptr;
   const int e = blockIdx.x, h = blockIdx.y;
   const int n_parts = plan.entry_parts[e];
@@ -348,7 +350,7 @@ __global__ void attention_merge_kernel(const AttnPlanDev* __restrict__ plan_ptr,
       }
     }
     const float y = sum > 0.0f ? acc / sum : 0.0f;
-    out[off + d] = y;
+    if (out_f32) out[off + d] = y;
     if (out_bf16 != nullptr) out_bf16[off + d] = half_from_float<H>(y);
   }
 }
@@ -367,7 +369,7 @@ void launch_span_attention_mma(const float* q, const void* k_cache, const void* 
                                const AttnPlanDev* plan, int tile_begin, int n_tiles,
                                int max_tile_rows, int n_heads, int n_kv_heads, int head_dim,
                                int page_size, float* out, void* out_bf16, AttnStateDev state,
-                               Half16 half, cudaStream_t stream, int min_blocks) {
+                               Half16 half, cudaStream_t stream, int min_blocks, bool out_f32) {
   if (n_tiles == 0) return;
   SELFENS_CHECK(n_kv_heads > 0 && n_heads % n_kv_heads == 0 && n_heads / n_kv_heads <= kMmaVectors,
                 "CUDA attention: GQA group of at most 64 heads");
@@ -382,13 +384,13 @@ void launch_span_attention_mma(const float* q, const void* k_cache, const void* 
   case D:                                                                                     \
     if (one_warp)                                                                             \
       span_attention_mma_kernel<D, 1, H><<<grid, 32, 0, stream>>>(                            \
-          q, k, v, plan, tile_begin, n_heads, n_kv_heads, page_size, out, ob, state);         \
+          q, k, v, plan, tile_begin, n_heads, n_kv_heads, page_size, out, ob, state, out_f32); \
     else if (min_blocks == 3)                                                                 \
       span_attention_mma_kernel<D, kMmaWarps, H, 3><<<grid, kMmaWarps * 32, 0, stream>>>(     \
-          q, k, v, plan, tile_begin, n_heads, n_kv_heads, page_size, out, ob, state);         \
+          q, k, v, plan, tile_begin, n_heads, n_kv_heads, page_size, out, ob, state, out_f32); \
     else                                                                                      \
       span_attention_mma_kernel<D, kMmaWarps, H><<<grid, kMmaWarps * 32, 0, stream>>>(        \
-          q, k, v, plan, tile_begin, n_heads, n_kv_heads, page_size, out, ob, state);         \
+          q, k, v, plan, tile_begin, n_heads, n_kv_heads, page_size, out, ob, state, out_f32); \
     break;
     switch (head_dim) {
       SELFENS_MMA_CASE(16)
@@ -407,13 +409,13 @@ void launch_span_attention_mma(const float* q, const void* k_cache, const void* 
 
 void launch_attention_merge(const AttnPlanDev* plan, int n_entries, int n_heads, int head_dim,
                             float* out, void* out_bf16, AttnStateDev state, Half16 half,
-                            cudaStream_t stream) {
+                            cudaStream_t stream, bool out_f32) {
   if (n_entries == 0) return;
   const dim3 grid{unsigned(n_entries), unsigned(n_heads), 1u};
   with_half(half, [&](auto h) {
     using H = decltype(h);
     attention_merge_kernel<<<grid, std::min(head_dim, 128), 0, stream>>>(
-        plan, n_heads, head_dim, out, static_cast<H*>(out_bf16), state);
+        plan, n_heads, head_dim, out, static_cast<H*>(out_bf16), state, out_f32);
   });
   CUDA_CHECK_LAUNCH();
 }

@@ -83,7 +83,7 @@ CudaBackend::CudaBackend(DType weight_dtype, const BackendOptions& options)
   // No TF32: fp32 weights must give fp32 products (exactness against the CPU).
   CUBLAS_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
   half_ = weight_dtype_ == DType::kF16 ? Half16::kFp16 : Half16::kBf16;
-  if (weight_dtype_ != DType::kF32) lt_.init(size_t(32) << 20, device_desc_, cuda_data_type(half_), options.cuda_gemm_tune);
+  if (weight_dtype_ != DType::kF32) lt_.init(size_t(32) << 20, device_desc_, cuda_data_type(half_));
   if (options.cuda_profile > 0)
     profile_ = std::make_unique<OpProfile>(options.cuda_profile == 2   ? OpProfile::Mode::kEvents
                                            : options.cuda_profile == 3 ? OpProfile::Mode::kIsolated
@@ -95,6 +95,7 @@ CudaBackend::CudaBackend(DType weight_dtype, const BackendOptions& options)
   fused_norm_ = options.cuda_fused_norm;
   bf16_ffn_ = options.cuda_bf16_ffn;
   attn_blocks_ = options.cuda_attn_blocks;
+  products_only_ = options.cuda_products_only;
   kv_f32_ = options.cuda_kv_f32;
 }
 
@@ -115,9 +116,6 @@ CudaBackend::~CudaBackend() {
     std::fprintf(stderr, "cuda graphs: forward calls %lld eager, %lld captured, %lld replayed\n",
                  (long long)graphs_.calls()[0], (long long)graphs_.calls()[1],
                  (long long)graphs_.calls()[2]);
-  if (trace_steps_ && lt_.tuned_shapes() > 0)
-    std::fprintf(stderr, "cublasLt tuning: %d shapes timed, %d with a faster identical algorithm\n",
-                 lt_.tuned_shapes(), lt_.retuned_faster());
   for (void* p : owned_) cudaFree(p);
   cudaFree(k_cache_);
   cudaFree(v_cache_);
@@ -190,6 +188,7 @@ void CudaBackend::release(Tensor& t) {
 
 void CudaBackend::download(const Tensor& src, std::span<float> dst) {
   SELFENS_CHECK(src.dtype == DType::kF32, "download of a non-fp32 tensor");
+  read_f32(src);
   SELFENS_CHECK(dst.size() == size_t(src.rows * src.cols), "download size mismatch");
   auto p = prof("download");
   CUDA_CHECK(cudaMemcpyAsync(dst.data(), src.data, dst.size() * sizeof(float),
@@ -214,6 +213,7 @@ void CudaBackend::copy_from(Backend& from, const Tensor& src, Tensor& dst) {
   if (other == nullptr) return Backend::copy_from(from, src, dst);
   SELFENS_CHECK(src.dtype == DType::kF32 && dst.dtype == DType::kF32, "copy_from: fp32 tensors only");
   SELFENS_CHECK(src.rows == dst.rows && src.cols == dst.cols, "copy_from: shapes differ");
+  other->read_f32(src);
   SELFENS_CHECK(!graphs_.recording() && !other->graphs_.recording(), "copy_from inside a forward call");
   auto p = prof("copy_from");
   wrote(dst);
@@ -320,6 +320,8 @@ void CudaBackend::write_kv(int layer, const Tensor& k, const Tensor& v,
   SELFENS_CHECK(k.cols == kvd && v.cols == kvd && k.rows >= int64_t(slots.size()) &&
                     v.rows >= int64_t(slots.size()),
                 "write_kv shapes");
+  read_f32(k);
+  read_f32(v);
   auto p = prof("write_kv");
   check_slots(slots);
   const auto* dslots =

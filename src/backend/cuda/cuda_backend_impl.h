@@ -21,6 +21,7 @@
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <string>
@@ -134,6 +135,24 @@ class CudaBackend final : public Backend {
   void gemm_bf16(const void* xb, const Tensor& w, void* out, bool out_bf16, int64_t n);
   void wrote(const Tensor& t) {
     if (t.data == shadow_of_) shadow_of_ = nullptr;
+    if (!stale_f32_.empty()) forget_stale(t.data);
+  }
+  // Tensor::products_only: whether an op writing `out` (with 16-bit copy
+  // `shadow`, null when none) leaves its fp32 values unwritten; then, until
+  // the next fp32 write, reading them is an error (read_f32).
+  bool skip_f32(const Tensor& out, const void* shadow) const {
+    return products_only_ && out.products_only && shadow != nullptr;
+  }
+  void wrote_shadowed(const Tensor& out, bool skipped) {
+    forget_stale(out.data);
+    if (skipped) stale_f32_.push_back(out.data);
+  }
+  void forget_stale(const void* p) {
+    stale_f32_.erase(std::remove(stale_f32_.begin(), stale_f32_.end(), p), stale_f32_.end());
+  }
+  void read_f32(const Tensor& t) const {
+    SELFENS_CHECK(std::find(stale_f32_.begin(), stale_f32_.end(), t.data) == stale_f32_.end(),
+                  "CUDA backend: the fp32 values of a products-only tensor were read");
   }
   void* owned_malloc(size_t bytes);  // freed by release() or the destructor
   void copy_from_peer(int device, const void* src, void* dst, size_t bytes);  // on stream_
@@ -173,6 +192,8 @@ class CudaBackend final : public Backend {
   bool kv_f32_ = false;     // fp32 K/V and attention with bf16 weights (BackendOptions::cuda_kv_f32)
   bool bf16_ffn_ = false;   // feed_forward with bf16 gate/up (BackendOptions::cuda_bf16_ffn)
   int attn_blocks_ = 0;     // BackendOptions::cuda_attn_blocks
+  bool products_only_ = false;         // BackendOptions::cuda_products_only
+  std::vector<const void*> stale_f32_;  // products-only tensors whose fp32 values were skipped
   StepGraphRecorder graphs_{true};  // enabled unless profiling or options say no
 
   std::unordered_set<void*> owned_;  // weights and alloc()ed tensors

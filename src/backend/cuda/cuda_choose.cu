@@ -251,8 +251,11 @@ __global__ void choose_kernel(const float* __restrict__ logits, int vocab,
     double v;
     if (c.kind == 1) {
       float p = -FLT_MAX;
-      for (int i = 0; i < c.n_rows; ++i)
-        p = fmaxf(p, float(exp(double(base[int64_t(i) * vocab + j] - row_max[i])) / row_sum[i]));
+      for (int i = 0; i < c.n_rows; ++i) {
+        const float pi = float(exp(double(base[int64_t(i) * vocab + j] - row_max[i])) / row_sum[i]);
+        finite &= isfinite(pi) ? 1 : 0;  // fmaxf would drop a NaN (an infinite logit's row)
+        p = fmaxf(p, pi);
+      }
       v = p;
     } else {
       double acc = 0;

@@ -83,7 +83,7 @@ struct Vec<4> {
 // The normalised row written as fp32 (and its bf16 copy): out = w * x * inv.
 template <int V, class H>
 __device__ void write_normed_row(const float* xr, const float* __restrict__ w, float inv, int64_t d,
-                                 float* o, H* ob) {
+                                 float* o, H* ob, bool write_f32) {
   using VT = typename Vec<V>::T;
   const VT* xv = reinterpret_cast<const VT*>(xr);
   const VT* wv = reinterpret_cast<const VT*>(w);
@@ -93,7 +93,7 @@ __device__ void write_normed_row(const float* xr, const float* __restrict__ w, f
     VT y;
 #pragma unroll
     for (int j = 0; j < V; ++j) Vec<V>::set(y, j, Vec<V>::get(b, j) * (Vec<V>::get(a, j) * inv));
-    ov[i] = y;
+    if (write_f32) ov[i] = y;
     if (ob != nullptr)
 #pragma unroll
       for (int j = 0; j < V; ++j) ob[i * V + j] = half_from_float<H>(Vec<V>::get(y, j));
@@ -104,7 +104,7 @@ __device__ void write_normed_row(const float* xr, const float* __restrict__ w, f
 // elements before writing them), w [d].
 template <int V, class H>
 __global__ void rmsnorm_kernel(const float* x, const float* __restrict__ w, float eps, int64_t d,
-                               float* out, H* __restrict__ out_bf16) {
+                               float* out, H* __restrict__ out_bf16, bool write_f32) {
   using VT = typename Vec<V>::T;
   const int64_t r = blockIdx.x;
   const float* xr = x + r * d;
@@ -117,7 +117,8 @@ __global__ void rmsnorm_kernel(const float* x, const float* __restrict__ w, floa
   }
   ss = block_sum(ss);
   const float inv = 1.0f / sqrtf(ss / float(d) + eps);
-  write_normed_row<V>(xr, w, inv, d, out + r * d, out_bf16 == nullptr ? nullptr : out_bf16 + r * d);
+  write_normed_row<V>(xr, w, inv, d, out + r * d, out_bf16 == nullptr ? nullptr : out_bf16 + r * d,
+                      write_f32);
 }
 
 // One block per row: x += y, then out = x / rms(x) * w. x, y, out [n, d]
@@ -125,7 +126,8 @@ __global__ void rmsnorm_kernel(const float* x, const float* __restrict__ w, floa
 // out's, the same elements), w [d].
 template <int V, class H>
 __global__ void add_rmsnorm_kernel(float* x, const float* y, const float* __restrict__ w, float eps,
-                                   int64_t d, float* out, H* __restrict__ out_bf16) {
+                                   int64_t d, float* out, H* __restrict__ out_bf16,
+                                   bool write_f32) {
   using VT = typename Vec<V>::T;
   const int64_t r = blockIdx.x;
   float* xr = x + r * d;
@@ -145,7 +147,8 @@ __global__ void add_rmsnorm_kernel(float* x, const float* y, const float* __rest
   }
   ss = block_sum(ss);  // each thread reads back only the x elements it wrote
   const float inv = 1.0f / sqrtf(ss / float(d) + eps);
-  write_normed_row<V>(xr, w, inv, d, out + r * d, out_bf16 == nullptr ? nullptr : out_bf16 + r * d);
+  write_normed_row<V>(xr, w, inv, d, out + r * d, out_bf16 == nullptr ? nullptr : out_bf16 + r * d,
+                      write_f32);
 }
 
 // src [count] fp32 -> dst [count] bf16 (round to nearest even).
@@ -203,7 +206,7 @@ struct Plus {
 // elements per step (count a multiple of V).
 template <int V, class Op, class H>
 __global__ void elementwise_kernel(float* __restrict__ a, const float* __restrict__ b,
-                                   int64_t count, H* __restrict__ a_bf16) {
+                                   int64_t count, H* __restrict__ a_bf16, bool write_a = true) {
   using VT = typename Vec<V>::T;
   VT* av = reinterpret_cast<VT*>(a);
   const VT* bv = reinterpret_cast<const VT*>(b);
@@ -214,7 +217,7 @@ __global__ void elementwise_kernel(float* __restrict__ a, const float* __restric
     const VT y = bv[i];
 #pragma unroll
     for (int j = 0; j < V; ++j) Vec<V>::set(x, j, op(Vec<V>::get(x, j), Vec<V>::get(y, j)));
-    av[i] = x;
+    if (write_a) av[i] = x;
     if (a_bf16 != nullptr)
 #pragma unroll
       for (int j = 0; j < V; ++j) a_bf16[i * V + j] = half_from_float<H>(Vec<V>::get(x, j));
@@ -322,30 +325,34 @@ bool by_float4(int64_t d, std::initializer_list<const void*> ptrs) {
 }
 
 void launch_rmsnorm(const float* x, const float* w, float eps, int64_t n, int64_t d, float* out,
-                    void* out_bf16, Half16 half, cudaStream_t stream) {
+                    void* out_bf16, Half16 half, cudaStream_t stream, bool write_f32) {
   if (n == 0) return;
   with_half(half, [&](auto h) {
     using H = decltype(h);
     auto* ob = static_cast<H*>(out_bf16);
     if (by_float4(d, {x, w, out}))
-      rmsnorm_kernel<4><<<unsigned(n), row_threads(d / 4), 0, stream>>>(x, w, eps, d, out, ob);
+      rmsnorm_kernel<4>
+          <<<unsigned(n), row_threads(d / 4), 0, stream>>>(x, w, eps, d, out, ob, write_f32);
     else
-      rmsnorm_kernel<1><<<unsigned(n), row_threads(d), 0, stream>>>(x, w, eps, d, out, ob);
+      rmsnorm_kernel<1>
+          <<<unsigned(n), row_threads(d), 0, stream>>>(x, w, eps, d, out, ob, write_f32);
   });
   CUDA_CHECK_LAUNCH();
 }
 
 void launch_add_rmsnorm(float* x, const float* y, const float* w, float eps, int64_t n, int64_t d,
-                        float* out, void* out_bf16, Half16 half, cudaStream_t stream) {
+                        float* out, void* out_bf16, Half16 half, cudaStream_t stream,
+                        bool write_f32) {
   if (n == 0) return;
   with_half(half, [&](auto h) {
     using H = decltype(h);
     auto* ob = static_cast<H*>(out_bf16);
     if (by_float4(d, {x, y, w, out}))
       add_rmsnorm_kernel<4><<<unsigned(n), row_threads(d / 4), 0, stream>>>(x, y, w, eps, d, out,
-                                                                             ob);
+                                                                             ob, write_f32);
     else
-      add_rmsnorm_kernel<1><<<unsigned(n), row_threads(d), 0, stream>>>(x, y, w, eps, d, out, ob);
+      add_rmsnorm_kernel<1>
+          <<<unsigned(n), row_threads(d), 0, stream>>>(x, y, w, eps, d, out, ob, write_f32);
   });
   CUDA_CHECK_LAUNCH();
 }
@@ -379,20 +386,23 @@ void launch_rope(float* q, float* k, int n_heads, int n_kv_heads, int half, cons
 
 // a = op(a, b) over count elements, as float4s when the arrays allow.
 template <class Op, class H>
-void launch_elementwise(float* a, const float* b, int64_t count, H* a_bf16, cudaStream_t stream) {
+void launch_elementwise(float* a, const float* b, int64_t count, H* a_bf16, cudaStream_t stream,
+                        bool write_a = true) {
   if (count == 0) return;
   if (by_float4(count, {a, b}))
-    elementwise_kernel<4, Op><<<blocks_for(count / 4), kThreads, 0, stream>>>(a, b, count, a_bf16);
+    elementwise_kernel<4, Op>
+        <<<blocks_for(count / 4), kThreads, 0, stream>>>(a, b, count, a_bf16, write_a);
   else
-    elementwise_kernel<1, Op><<<blocks_for(count), kThreads, 0, stream>>>(a, b, count, a_bf16);
+    elementwise_kernel<1, Op>
+        <<<blocks_for(count), kThreads, 0, stream>>>(a, b, count, a_bf16, write_a);
   CUDA_CHECK_LAUNCH();
 }
 
 void launch_silu_mul(float* gate, const float* up, int64_t count, void* gate_bf16, Half16 half,
-                     cudaStream_t stream) {
+                     cudaStream_t stream, bool write_f32) {
   with_half(half, [&](auto h) {
     using H = decltype(h);
-    launch_elementwise<SiluTimes>(gate, up, count, static_cast<H*>(gate_bf16), stream);
+    launch_elementwise<SiluTimes>(gate, up, count, static_cast<H*>(gate_bf16), stream, write_f32);
   });
 }
 
@@ -420,24 +430,6 @@ void launch_silu_mul_bf16(const void* gate, const void* up, int64_t count, void*
 
 void launch_add(float* x, const float* y, int64_t count, cudaStream_t stream) {
   launch_elementwise<Plus>(x, y, count, static_cast<__nv_bfloat16*>(nullptr), stream);
-}
-
-// flag |= 1 when the words of a and b differ anywhere (count 32-bit words).
-__global__ void words_differ_kernel(const uint32_t* __restrict__ a, const uint32_t* __restrict__ b,
-                                    int64_t count, unsigned* flag) {
-  unsigned diff = 0;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
-       i += int64_t(gridDim.x) * blockDim.x)
-    diff |= a[i] ^ b[i];
-  if (__syncthreads_or(diff != 0) && threadIdx.x == 0) atomicOr(flag, 1u);
-}
-
-void launch_words_differ(const void* a, const void* b, int64_t count, unsigned* flag,
-                         cudaStream_t stream) {
-  if (count == 0) return;
-  words_differ_kernel<<<blocks_for(count), kThreads, 0, stream>>>(
-      static_cast<const uint32_t*>(a), static_cast<const uint32_t*>(b), count, flag);
-  CUDA_CHECK_LAUNCH();
 }
 
 void launch_gather_rows(const float* x, const int32_t* rows, int64_t n, int64_t d, float* out,

@@ -50,16 +50,15 @@ void launch_embed(const void* table, bool table_bf16, const int32_t* tokens, int
                   float* out, Half16 half, cudaStream_t stream);
 // out = x / rms(x) * w; x, out [n, d] (may alias); w [d].
 // out_bf16 (may be null): a bf16 copy of out [n, d], the next GEMM's input.
+// write_f32 false: out_bf16 only (out not written: Tensor::products_only).
 void launch_rmsnorm(const float* x, const float* w, float eps, int64_t n, int64_t d, float* out,
-                    void* out_bf16, Half16 half, cudaStream_t stream);
+                    void* out_bf16, Half16 half, cudaStream_t stream, bool write_f32 = true);
 // x += y, then out = x / rms(x) * w; x, y, out [n, d] (y and out may alias);
 // out_bf16 (may be null) as for launch_rmsnorm.
 void launch_add_rmsnorm(float* x, const float* y, const float* w, float eps, int64_t n, int64_t d,
-                        float* out, void* out_bf16, Half16 half, cudaStream_t stream);
+                        float* out, void* out_bf16, Half16 half, cudaStream_t stream,
+                        bool write_f32 = true);
 // dst[i] = 16-bit(src[i]) for i < count, rounded to nearest even.
-// *flag |= 1 when the count 32-bit words at a and b differ anywhere.
-void launch_words_differ(const void* a, const void* b, int64_t count, unsigned* flag,
-                         cudaStream_t stream);
 void launch_f32_to_bf16(const float* src, void* dst, int64_t count, Half16 half,
                         cudaStream_t stream);
 // out[r, o] += bias[o]; out [n, d], bias [d].
@@ -71,7 +70,7 @@ void launch_rope(float* q, float* k, int n_heads, int n_kv_heads, int half, cons
 // gate = silu(gate) * up; both [count] (the first n rows, contiguous).
 // gate_bf16 (may be null): a bf16 copy of the result.
 void launch_silu_mul(float* gate, const float* up, int64_t count, void* gate_bf16, Half16 half,
-                     cudaStream_t stream);
+                     cudaStream_t stream, bool write_f32 = true);
 // x += y; both [count].
 // out = bf16(silu(gate) * up); gate, up, out bf16 [count] (count even; out may be gate).
 void launch_silu_mul_bf16(const void* gate, const void* up, int64_t count, void* out, Half16 half,
@@ -151,13 +150,16 @@ void launch_span_attention_mma(const float* q, const void* k_cache, const void* 
                                const AttnPlanDev* plan, int tile_begin, int n_tiles,
                                int max_tile_rows, int n_heads, int n_kv_heads, int head_dim,
                                int page_size, float* out, void* out_bf16, AttnStateDev state,
-                               Half16 half, cudaStream_t stream, int min_blocks = 0);
+                               Half16 half, cudaStream_t stream, int min_blocks = 0,
+                               bool out_f32 = true);
 // (min_blocks 3: the several-warp kernel built for three blocks per
-// multiprocessor, its registers capped; 0: as the compiler chooses.)
+// multiprocessor, its registers capped; 0: as the compiler chooses.
+// out_f32 false: the final output goes to out_bf16 only; cascade states
+// still pass through out.)
 // out (and out_bf16, if not null) of every entry with partial results: the
 // log-sum-exp merge of its chunks and its cascade state.
 void launch_attention_merge(const AttnPlanDev* plan, int n_entries, int n_heads, int head_dim,
                             float* out, void* out_bf16, AttnStateDev state, Half16 half,
-                            cudaStream_t stream);
+                            cudaStream_t stream, bool out_f32 = true);
 
 }  // namespace selfens::cuda

@@ -27,10 +27,14 @@ void CudaBackend::rmsnorm(const Tensor& x, const Tensor& w, float eps, Tensor& o
   SELFENS_CHECK(
       w.cols == x.cols && out.cols == x.cols && out.rows >= x.rows && w.dtype == DType::kF32,
       "rmsnorm shapes");
+  read_f32(x);
   void* out_bf16 = shadow_for(out, x.rows);
-  if (!record_op(Op::kRmsNorm, {ptr(x), ptr(w), ptr(out), uint64_t(x.rows), uint64_t(x.cols)}))
+  const bool skip = skip_f32(out, out_bf16);
+  wrote_shadowed(out, skip);
+  if (!record_op(Op::kRmsNorm,
+                 {ptr(x), ptr(w), ptr(out), uint64_t(x.rows), uint64_t(x.cols), uint64_t(skip)}))
     return;
-  launch_rmsnorm(x.f32(), w.f32(), eps, x.rows, x.cols, out.f32(), out_bf16, half_, stream_);
+  launch_rmsnorm(x.f32(), w.f32(), eps, x.rows, x.cols, out.f32(), out_bf16, half_, stream_, !skip);
 }
 
 void* CudaBackend::bf16_copy_of(const Tensor& x, bool* convert) {
@@ -47,7 +51,7 @@ void* CudaBackend::bf16_copy_of(const Tensor& x, bool* convert) {
 // column-major terms: out^T [nout, n] = W^T(op T of W's [in, nout]) x^T.
 void CudaBackend::gemm_bf16(const void* xb, const Tensor& w, void* out, bool out_bf16, int64_t n) {
   const int64_t in = w.cols, nout = w.rows;
-  if (lt_.run(w.data, xb, out, out_bf16, n, in, nout, stream_, !graphs_.recording())) return;
+  if (lt_.run(w.data, xb, out, out_bf16, n, in, nout, stream_)) return;
   const float alpha = 1.0f, beta = 0.0f;
   CUBLAS_CHECK(cublasGemmEx(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, int(nout), int(n), int(in), &alpha,
                             w.data, cuda_data_type(half_), int(in), xb, cuda_data_type(half_),
@@ -70,6 +74,7 @@ void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, T
   const bool bf16 = w.dtype != DType::kF32;
   bool convert = false;
   void* xb = bf16 ? bf16_copy_of(x, &convert) : nullptr;
+  if (!bf16 || convert) read_f32(x);
   wrote(out);
   if (!record_op(Op::kMatmul, {ptr(x), ptr(w), b ? ptr(*b) : 0, ptr(out), uint64_t(n), uint64_t(in),
                                uint64_t(nout), scratch_generation_, uint64_t(convert)}))
@@ -111,6 +116,7 @@ void CudaBackend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tens
   if (n == 0) return;
   bool convert = false;
   void* hb = bf16_copy_of(h, &convert);
+  if (convert) read_f32(h);
   wrote(gate);
   wrote(up);
   wrote(out);
@@ -145,6 +151,8 @@ void CudaBackend::rope(Tensor& q, Tensor& k, int n_heads, int n_kv_heads,
       static_cast<const float*>(upload(kInvFreq, inv_freq.data(), inv_freq.size_bytes()));
   const auto* dp =
       static_cast<const int32_t*>(upload(kPositions, positions.data(), positions.size_bytes()));
+  read_f32(q);
+  read_f32(k);
   wrote(q);
   wrote(k);
   if (!record_op(Op::kRope,
@@ -156,15 +164,22 @@ void CudaBackend::rope(Tensor& q, Tensor& k, int n_heads, int n_kv_heads,
 void CudaBackend::silu_mul(Tensor& gate, const Tensor& up) {
   auto prof_scope = prof("silu_mul");
   SELFENS_CHECK(up.cols == gate.cols && up.rows >= gate.rows, "silu_mul shapes");
+  read_f32(gate);
+  read_f32(up);
   void* gate_bf16 = shadow_for(gate, gate.rows);
-  if (!record_op(Op::kSiluMul, {ptr(gate), ptr(up), uint64_t(gate.rows), uint64_t(gate.cols)}))
+  const bool skip = skip_f32(gate, gate_bf16);
+  wrote_shadowed(gate, skip);
+  if (!record_op(Op::kSiluMul,
+                 {ptr(gate), ptr(up), uint64_t(gate.rows), uint64_t(gate.cols), uint64_t(skip)}))
     return;
-  launch_silu_mul(gate.f32(), up.f32(), gate.rows * gate.cols, gate_bf16, half_, stream_);
+  launch_silu_mul(gate.f32(), up.f32(), gate.rows * gate.cols, gate_bf16, half_, stream_, !skip);
 }
 
 void CudaBackend::add(Tensor& x, const Tensor& y) {
   auto prof_scope = prof("add");
   SELFENS_CHECK(x.cols == y.cols && y.rows >= x.rows, "add shapes");
+  read_f32(x);
+  read_f32(y);
   wrote(x);
   if (!record_op(Op::kAdd, {ptr(x), ptr(y), uint64_t(x.rows), uint64_t(x.cols)})) return;
   launch_add(x.f32(), y.f32(), x.rows * x.cols, stream_);
@@ -176,19 +191,24 @@ void CudaBackend::add_rmsnorm(Tensor& x, const Tensor& y, const Tensor& w, float
   SELFENS_CHECK(x.cols == y.cols && y.rows >= x.rows && w.cols == x.cols && out.cols == x.cols &&
                     out.rows >= x.rows && w.dtype == DType::kF32,
                 "add_rmsnorm shapes");
+  read_f32(x);
+  read_f32(y);
   wrote(x);
   void* out_bf16 = shadow_for(out, x.rows);
-  if (!record_op(Op::kAddRmsNorm,
-                 {ptr(x), ptr(y), ptr(w), ptr(out), uint64_t(x.rows), uint64_t(x.cols)}))
+  const bool skip = skip_f32(out, out_bf16);
+  wrote_shadowed(out, skip);
+  if (!record_op(Op::kAddRmsNorm, {ptr(x), ptr(y), ptr(w), ptr(out), uint64_t(x.rows),
+                                   uint64_t(x.cols), uint64_t(skip)}))
     return;
   launch_add_rmsnorm(x.f32(), y.f32(), w.f32(), eps, x.rows, x.cols, out.f32(), out_bf16, half_,
-                     stream_);
+                     stream_, !skip);
 }
 
 void CudaBackend::gather_rows(const Tensor& x, std::span<const int32_t> rows, Tensor& out) {
   auto prof_scope = prof("gather_rows");
   SELFENS_CHECK(out.cols == x.cols && out.rows >= int64_t(rows.size()), "gather shapes");
   for (int32_t r : rows) SELFENS_CHECK(r >= 0 && r < x.rows, "gather row out of range");
+  read_f32(x);
   const auto* dr = static_cast<const int32_t*>(upload(kRows, rows.data(), rows.size_bytes()));
   wrote(out);
   if (!record_op(Op::kGatherRows, {ptr(x), ptr(out), rows.size(), uint64_t(x.cols)})) return;
@@ -248,25 +268,30 @@ void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const Atten
     upload_attention(packed_);
   }
   auto prof_scope = prof(q.rows > 1024 ? "attention prefill" : "attention");
+  read_f32(q);
   void* out_bf16 = nullptr;
   if (kv_bf16_)
     out_bf16 = shadow_for(out, out.rows);
   else
     wrote(out);
-  if (!record_op(Op::kAttention, {uint64_t(layer), ptr(q), ptr(out), uint64_t(n_heads)})) return;
+  const bool skip = skip_f32(out, out_bf16);
+  wrote_shadowed(out, skip);
+  if (!record_op(Op::kAttention,
+                 {uint64_t(layer), ptr(q), ptr(out), uint64_t(n_heads), uint64_t(skip)}))
+    return;
   if (kv_bf16_) {
     const PackedAttention& pa = packed_;
     launch_span_attention_mma(q.f32(), k_layer(layer), v_layer(layer), pa.dev, 0,
                               pa.n_cascade_tiles, pa.max_rows_cascade, n_heads,
                               kv_shape_.n_kv_heads, hd, kv_shape_.page_size, out.f32(), out_bf16,
-                              state_, half_, stream_, attn_blocks_);
+                              state_, half_, stream_, attn_blocks_, !skip);
     launch_span_attention_mma(q.f32(), k_layer(layer), v_layer(layer), pa.dev, pa.n_cascade_tiles,
                               pa.n_tiles - pa.n_cascade_tiles, pa.max_tile_rows, n_heads,
                               kv_shape_.n_kv_heads, hd, kv_shape_.page_size, out.f32(), out_bf16,
-                              state_, half_, stream_, attn_blocks_);
+                              state_, half_, stream_, attn_blocks_, !skip);
     if (pa.n_parts > 0)
       launch_attention_merge(pa.dev, pa.n_entries, n_heads, hd, out.f32(), out_bf16, state_, half_,
-                             stream_);
+                             stream_, !skip);
   } else {
     launch_span_attention(q.f32(), static_cast<const float*>(k_layer(layer)),
                           static_cast<const float*>(v_layer(layer)), packed_.dev, packed_.n_tiles,
