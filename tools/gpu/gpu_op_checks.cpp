@@ -70,7 +70,7 @@ void check_embed(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt19937& 
   }
 }
 
-void check_rmsnorm(Report& r, Backend& cpu, Backend& gpu, std::mt19937& rng) {
+void check_rmsnorm(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt19937& rng) {
   for (int d : {575, 576, 4096})
     for (int n : {1, 7, 300}) {
       const std::vector<float> x = randv(rng, size_t(n) * d, 3.0f);
@@ -88,6 +88,25 @@ void check_rmsnorm(Report& r, Backend& cpu, Backend& gpu, std::mt19937& rng) {
       for (Tensor* t : {&cx, &co}) cpu.release(*t);
       for (Tensor* t : {&gx, &go}) gpu.release(*t);
     }
+  // A products-only output (Tensor::products_only): a 16-bit backend writes
+  // only the copy products read, and refuses to hand out the fp32 values.
+  const int n = 3, d = 576;
+  Tensor gx = to_backend(gpu, randv(rng, size_t(n) * d, 3.0f), n, d), go = gpu.alloc(n, d);
+  Tensor gw = gpu.upload_weight(host_tensor({d}, randv(rng, size_t(d))));
+  Tensor gp = go.for_products();
+  gpu.rmsnorm(gx, gw, 1e-5f, gp);
+  std::string error;
+  try {
+    to_host(gpu, go);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  const bool sixteen = dt != DType::kF32;
+  const bool refused = error.find("products-only") != std::string::npos;
+  r.check(std::string("rmsnorm products-only output: its fp32 read ") +
+              (sixteen ? "refused" : "allowed (fp32 weights)"),
+          refused == sixteen ? 0.0 : 1.0, 0.0);
+  for (Tensor* t : {&gx, &go}) gpu.release(*t);
 }
 
 // The fused residual add and norm against the CPU's add then rmsnorm, with
@@ -127,7 +146,8 @@ void check_feed_forward(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt
     round_half(v, dt);
     return v;
   };
-  // ffn 1538: rows of pairs not a multiple of four (silu_mul_bf16's narrow path).
+  // ffn 1538: with n = 1 and 7, element counts not a multiple of 8
+  // (silu_mul_bf16's narrow path).
   for (const int ffn : {1536, 1538}) {
     const int d = 576;
     std::vector<float> wg = randv(rng, size_t(ffn) * d, 1.0f / std::sqrt(float(d)));
@@ -326,7 +346,7 @@ void run_op_checks(Report& r, Backend& cpu, Backend& gpu, DType gpu_dtype) {
   std::mt19937 rng(1234);
   check_matmul(r, cpu, gpu, gpu_dtype, rng);
   check_embed(r, cpu, gpu, gpu_dtype, rng);
-  check_rmsnorm(r, cpu, gpu, rng);
+  check_rmsnorm(r, cpu, gpu, gpu_dtype, rng);
   check_add_rmsnorm(r, cpu, gpu, rng);
   check_feed_forward(r, cpu, gpu, gpu_dtype, rng);
   check_rope(r, cpu, gpu, rng);

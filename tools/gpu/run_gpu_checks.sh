@@ -13,9 +13,9 @@ out=${OUT:-}
 nvidia-smi || echo "nvidia-smi failed"
 
 source tools/gpu/find_cublas.sh "$bin"
-# The bf16 feed-forward (off by default until measured) is the path checked
-# here unless the caller says otherwise; the default path is the older ops'.
-export SELFENS_CUDA_BF16_FFN=${SELFENS_CUDA_BF16_FFN:-1}
+# The default feed-forward path is checked (gate and up kept fp32, the SiLU
+# product written for the down product only); SELFENS_CUDA_BF16_FFN=1 checks
+# the bf16 one (run_speed_ab.sh's default CHECK_SETTINGS runs both).
 echo "== ldd $bin"
 ldd "$bin"
 

@@ -31,7 +31,7 @@ if [[ -f .carry/bin-before/selfens.xz ]]; then
 fi
 steps=${STEPS:-ab real profile limits}
 if [[ " $steps " == *" checks "* ]]; then
-  for s in ${CHECK_SETTINGS:--}; do
+  for s in ${CHECK_SETTINGS:-- SELFENS_CUDA_BF16_FFN=1}; do
     echo "== $(date +%T) checks $s" | tee -a "$out/all.log"
     envs=(); [[ $s != - ]] && envs=(${s//,/ })
     log=$out/checks_$(echo "$s" | tr -c 'A-Za-z0-9_\n-' _).log
@@ -135,6 +135,8 @@ if [[ " $steps " == *" gemm "* ]]; then
 import json, sys
 for line in open(sys.argv[1]):
     r = json.loads(line)
+    if "error" in r:
+        print(r["rows"], r["in"], r["out"], r["error"]); continue
     print(r["rows"], r["in"], r["out"], "first", r["first_us"], "best", r["best_us"], "best identical",
           r["best_same_us"], "candidates", len(r["candidates"]), "first TFLOP/s", r["first_tflops"])
 ' "$out/gemm_algos.jsonl"
