@@ -151,3 +151,10 @@ if [[ " $steps " == *" cli "* ]]; then
 fi
 step done
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee -a "$out/all.log"
+# The device tool returns at most 8 files: the per-step logs travel in one
+# archive, the summaries (all.log, speed.jsonl, gemm_algos.jsonl, cli_checks.json,
+# peers.jsonl) as they are.
+logs=$(cd "$out" && ls checks_*.log profile_*.log ncu_*.log cli.log profile.log traces.tgz 2>/dev/null)
+if [[ -n $logs ]]; then
+  (cd "$out" && tar czf logs.tgz $logs && rm -f $logs)
+fi
