@@ -244,15 +244,18 @@ void CudaBackend::copy_from_peer(int device, const void* src, void* dst, size_t 
   CUDA_CHECK(cudaMemcpyPeerAsync(dst, device_, src, device, bytes, stream_));
 }
 
-void* CudaBackend::shadow_for(const Tensor& out, int64_t rows) {
+CudaBackend::Shadow CudaBackend::shadow_for(const Tensor& out, int64_t rows) {
   if (weight_dtype_ == DType::kF32) {
     wrote(out);
-    return nullptr;
+    return {nullptr, false};
   }
   void* p = scratch(size_t(rows * out.cols) * 2);
   shadow_of_ = out.data;
   shadow_count_ = rows * out.cols;
-  return p;
+  const bool skip = products_only_ && out.products_only;
+  forget_stale(out.data);
+  if (skip) stale_f32_.push_back(out.data);
+  return {p, skip};
 }
 
 void* CudaBackend::scratch(size_t bytes) {

@@ -126,8 +126,14 @@ class CudaBackend final : public Backend {
   // op that produced the tensor (rmsnorm, silu_mul, attention) or by the
   // first product that converted it: the next products reading the tensor
   // (q, k and v of one norm; gate and up) skip their conversion. Any other
-  // write to the tensor drops the copy. bf16 weights only.
-  void* shadow_for(const Tensor& out, int64_t rows);  // scratch for out's first rows, or null
+  // write to the tensor drops the copy. bf16 weights only. A products-only
+  // tensor (Tensor::products_only) gets only the copy: its fp32 values are
+  // skipped, and reading them is refused (read_f32) until the next fp32 write.
+  struct Shadow {
+    void* copy;     // scratch for out's first rows; null with fp32 weights
+    bool skip_f32;  // the op writes the copy only
+  };
+  Shadow shadow_for(const Tensor& out, int64_t rows);
   // The bf16 copy of x a product reads: its current copy, or scratch that
   // must first be filled from x (*convert; the copy is x's from then on).
   void* bf16_copy_of(const Tensor& x, bool* convert);
@@ -136,16 +142,6 @@ class CudaBackend final : public Backend {
   void wrote(const Tensor& t) {
     if (t.data == shadow_of_) shadow_of_ = nullptr;
     if (!stale_f32_.empty()) forget_stale(t.data);
-  }
-  // Tensor::products_only: whether an op writing `out` (with 16-bit copy
-  // `shadow`, null when none) leaves its fp32 values unwritten; then, until
-  // the next fp32 write, reading them is an error (read_f32).
-  bool skip_f32(const Tensor& out, const void* shadow) const {
-    return products_only_ && out.products_only && shadow != nullptr;
-  }
-  void wrote_shadowed(const Tensor& out, bool skipped) {
-    forget_stale(out.data);
-    if (skipped) stale_f32_.push_back(out.data);
   }
   void forget_stale(const void* p) {
     stale_f32_.erase(std::remove(stale_f32_.begin(), stale_f32_.end(), p), stale_f32_.end());

@@ -28,9 +28,7 @@ void CudaBackend::rmsnorm(const Tensor& x, const Tensor& w, float eps, Tensor& o
       w.cols == x.cols && out.cols == x.cols && out.rows >= x.rows && w.dtype == DType::kF32,
       "rmsnorm shapes");
   read_f32(x);
-  void* out_bf16 = shadow_for(out, x.rows);
-  const bool skip = skip_f32(out, out_bf16);
-  wrote_shadowed(out, skip);
+  const auto [out_bf16, skip] = shadow_for(out, x.rows);
   if (!record_op(Op::kRmsNorm,
                  {ptr(x), ptr(w), ptr(out), uint64_t(x.rows), uint64_t(x.cols), uint64_t(skip)}))
     return;
@@ -166,9 +164,7 @@ void CudaBackend::silu_mul(Tensor& gate, const Tensor& up) {
   SELFENS_CHECK(up.cols == gate.cols && up.rows >= gate.rows, "silu_mul shapes");
   read_f32(gate);
   read_f32(up);
-  void* gate_bf16 = shadow_for(gate, gate.rows);
-  const bool skip = skip_f32(gate, gate_bf16);
-  wrote_shadowed(gate, skip);
+  const auto [gate_bf16, skip] = shadow_for(gate, gate.rows);
   if (!record_op(Op::kSiluMul,
                  {ptr(gate), ptr(up), uint64_t(gate.rows), uint64_t(gate.cols), uint64_t(skip)}))
     return;
@@ -194,9 +190,7 @@ void CudaBackend::add_rmsnorm(Tensor& x, const Tensor& y, const Tensor& w, float
   read_f32(x);
   read_f32(y);
   wrote(x);
-  void* out_bf16 = shadow_for(out, x.rows);
-  const bool skip = skip_f32(out, out_bf16);
-  wrote_shadowed(out, skip);
+  const auto [out_bf16, skip] = shadow_for(out, x.rows);
   if (!record_op(Op::kAddRmsNorm, {ptr(x), ptr(y), ptr(w), ptr(out), uint64_t(x.rows),
                                    uint64_t(x.cols), uint64_t(skip)}))
     return;
@@ -269,13 +263,13 @@ void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const Atten
   }
   auto prof_scope = prof(q.rows > 1024 ? "attention prefill" : "attention");
   read_f32(q);
-  void* out_bf16 = nullptr;
+  Shadow shadow{nullptr, false};
   if (kv_bf16_)
-    out_bf16 = shadow_for(out, out.rows);
+    shadow = shadow_for(out, out.rows);
   else
     wrote(out);
-  const bool skip = skip_f32(out, out_bf16);
-  wrote_shadowed(out, skip);
+  void* out_bf16 = shadow.copy;
+  const bool skip = shadow.skip_f32;
   if (!record_op(Op::kAttention,
                  {uint64_t(layer), ptr(q), ptr(out), uint64_t(n_heads), uint64_t(skip)}))
     return;
