@@ -113,7 +113,7 @@ class Model:
         name_or_path: a name from the models table (``smollm2_135m_it``,
             ``qwen3_8b``, ...), a ``.gguf`` file or a Hugging Face directory.
         device: ``auto`` (the GPU when one is usable), ``cpu``, ``cuda`` (bf16),
-            ``cuda-fp16`` or ``cuda-f32``.
+            ``cuda-fp16``, ``cuda-fp8`` (Hopper) or ``cuda-f32``.
     """
 
     def __init__(self, name_or_path: str = "smollm2_135m_it", device: str = "auto"):
@@ -125,7 +125,7 @@ class Model:
 
     @property
     def device(self) -> str:
-        """The backend the jobs run on: cpu, cuda, cuda-fp16 or cuda-f32."""
+        """The backend the jobs run on: cpu, cuda, cuda-fp16, cuda-fp8 or cuda-f32."""
         return self._m.backend
 
     @property

@@ -38,8 +38,8 @@ namespace {
 // stay up across calls (jobs/job_loop.h: LoadedModel).
 struct PyModel {
   std::string name;    // as the user gave it (names the output folder)
-  std::string device;  // as given: auto | cpu | cuda | cuda-fp16 | cuda-f32
-  std::string backend; // resolved: cpu | cuda | cuda-fp16 | cuda-f32
+  std::string device;  // as given: auto | cpu | cuda | cuda-fp16 | cuda-fp8 | cuda-f32
+  std::string backend; // resolved: cpu | cuda | cuda-fp16 | cuda-fp8 | cuda-f32
   std::shared_ptr<LoadedModel> loaded;
   const Session& session() const { return loaded->session(); }
 };

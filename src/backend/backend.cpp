@@ -48,6 +48,7 @@ struct CudaKind {
 constexpr CudaKind kCudaKinds[] = {
     {"cuda", DType::kBF16, "bf16"},       // the default on a GPU
     {"cuda-fp16", DType::kF16, "fp16"},   // 11 significant bits; range to 65504
+    {"cuda-fp8", DType::kFp8, "fp8"},     // Hopper's fp8 products; bf16 elsewhere
     {"cuda-f32", DType::kF32, "fp32"},    // the CPU's predictions
 };
 const CudaKind* cuda_kind(const std::string& kind) {
@@ -55,7 +56,7 @@ const CudaKind* cuda_kind(const std::string& kind) {
     if (kind == k.name) return &k;
   return nullptr;
 }
-const char* kKindList = "auto, cpu, cuda, cuda-fp16 or cuda-f32";
+const char* kKindList = "auto, cpu, cuda, cuda-fp16, cuda-fp8 or cuda-f32";
 
 }  // namespace
 
@@ -114,6 +115,8 @@ DeviceMemory device_memory(const std::string& kind, int gpu) {
     m.description = cuda::describe_device(gpu);
     m.bytes = cuda::device_memory_bytes(gpu);
     const CudaKind* k = cuda_kind(m.device);
+    // cuda-fp8 counts 2 as bf16 does: its embeddings stay bf16, and its
+    // layers' 1 byte a value is less than that (the fit checks stay safe).
     m.bytes_per_parameter = k->dtype == DType::kF32 ? 4 : 2;
     m.weight_type = k->precision;
     m.gpus = cuda::device_count();

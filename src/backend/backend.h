@@ -23,7 +23,10 @@
 namespace selfens {
 
 // kBF16 / kF16: the CUDA backend's 16-bit modes (--device cuda / cuda-fp16).
-enum class DType : uint8_t { kF32, kBF16, kF16 };
+// kFp8: --device cuda-fp8, bf16 activations and K/V with the decoder layers'
+// matrices as fp8 E4M3 (one fp32 scale per output row, stored after the
+// values; the products quantize their input rows to fp8 with a scale each).
+enum class DType : uint8_t { kF32, kBF16, kF16, kFp8 };
 
 // A 2-D row-major view of backend memory (device memory for CUDA). Views do
 // not own: weights belong to the backend, activations to whoever alloc()ed.
@@ -98,6 +101,10 @@ class Backend {
   // it holds fp32 values: the HostTensor must outlive the backend. 1-D
   // tensors become [1, n]. Every backend takes fp32 or bf16 host values.
   virtual Tensor upload_weight(const HostTensor& host) = 0;
+  // A decoder layer's projection matrix (q, k, v, o, gate, up, down), read
+  // only by matmul: a backend may store it in a narrower type than the
+  // embeddings and the output head (--device cuda-fp8).
+  virtual Tensor upload_linear_weight(const HostTensor& host) { return upload_weight(host); }
   virtual Tensor alloc(int64_t rows, int64_t cols) = 0;  // fp32, uninitialised
   virtual void release(Tensor& t) = 0;
   virtual void download(const Tensor& src, std::span<float> dst) = 0;  // all rows
@@ -177,8 +184,8 @@ class Backend {
   virtual std::vector<int32_t> choose_tokens(const Tensor& logits, const ChoicePlan& plan);
 };
 
-// "cpu" (always); "cuda" (bf16 weights), "cuda-fp16" (fp16) or "cuda-f32"
-// when built with CUDA;
+// "cpu" (always); "cuda" (bf16 weights), "cuda-fp16" (fp16), "cuda-fp8"
+// (fp8 layer matrices, bf16 otherwise) or "cuda-f32" when built with CUDA;
 // "auto": "cuda" when a GPU is usable, else "cpu". threads <= 0: all cores.
 std::unique_ptr<Backend> make_backend(const std::string& kind, const BackendOptions& options);
 // The same with backend_options_from_environment() and `threads`.
@@ -192,15 +199,15 @@ bool backend_keeps_bf16_weights(const std::string& kind);
 // for cpu, GPU `gpu`'s for cuda) and the bytes a parameter takes there.
 DeviceMemory device_memory(const std::string& kind, int gpu = 0);
 // The backend make_backend(kind) makes, without making it: "cpu", "cuda",
-// "cuda-fp16" or "cuda-f32" ("auto" resolved). InputError for an unknown kind or "cuda"
+// "cuda-fp16", "cuda-fp8" or "cuda-f32" ("auto" resolved). InputError for an unknown kind or "cuda"
 // without a CUDA build, so a typo fails before any other work.
 std::string resolve_backend_kind(const std::string& kind);
 // The arithmetic a resolved backend computes in: "bf16" (cuda), "fp16"
-// (cuda-fp16) or "fp32" (cpu, cuda-f32; their predictions agree). Results of the two differ, so a
+// (cuda-fp16), "fp8" (cuda-fp8) or "fp32" (cpu, cuda-f32; their predictions agree). Results of the two differ, so a
 // result file records it and does not mix them.
 std::string backend_precision(const std::string& resolved_kind);
 // The CUDA --device kind whose weights are of type `dtype` ("cuda" for
-// kBF16, "cuda-fp16", "cuda-f32").
+// kBF16, "cuda-fp16", "cuda-fp8", "cuda-f32").
 std::string cuda_device_kind(DType dtype);
 
 }  // namespace selfens

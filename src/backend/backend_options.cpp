@@ -36,6 +36,7 @@ BackendOptions backend_options_from_environment() {
   o.cuda_fused_norm = env_int("SELFENS_CUDA_FUSED_NORM", 1) != 0;
   o.cuda_bf16_ffn = env_int("SELFENS_CUDA_BF16_FFN", 0) != 0;
   o.cuda_kv_f32 = env_int("SELFENS_CUDA_KV_F32", 0) != 0;
+  o.cuda_fp8_fast_accum = env_int("SELFENS_CUDA_FP8_FAST_ACCUM", 0) != 0;
   o.hold_finished = env_int("SELFENS_HOLD_FINISHED", -1);
   o.trace_steps = env_int("SELFENS_TRACE_STEPS", 0) != 0;
   return o;

@@ -38,6 +38,10 @@ struct BackendOptions {
   // with the fp32 kernel (as cuda-f32 does): where bf16's disagreement with
   // the CPU comes from, at the cost of the tensor-core attention.
   bool cuda_kv_f32 = false;
+  // SELFENS_CUDA_FP8_FAST_ACCUM=1: --device cuda-fp8's products accumulate
+  // as the tensor cores do, without cuBLAS's periodic promotion to fp32
+  // (faster prefill products; logits move further).
+  bool cuda_fp8_fast_accum = false;
   // SELFENS_HOLD_FINISHED: 1 finished questions pad the batch until an
   // eighth of it is free (methods/scheduler.h), 0 never; unset (-1): where
   // the backend replays the graphs of shapes it has seen.

@@ -17,7 +17,7 @@ int cmd_run(int argc, char** argv) {
          {"quiet", "help", "stop_at_newline"});
   if (a.flag("help")) {
     std::puts("usage: selfens run --model M --prompt TEXT [--max-new-tokens N] [--threads T]\n"
-              "                   [--device auto|cpu|cuda|cuda-fp16|cuda-f32]\n"
+              "                   [--device auto|cpu|cuda|cuda-fp16|cuda-fp8|cuda-f32]\n"
               "                   [--stop-at-newline] [--quiet]\n"
               "Greedy continuation of TEXT; prints the continuation on stdout.");
     return 0;

@@ -30,7 +30,7 @@ constexpr const char* kConfidenceUsage =
     "  --seed N (0)   --max_samples K first K questions   --batch_size B prompts in flight (4)\n"
     "  --paraphrase_order original|file (MyriadLAMA; default original, as generate)\n"
     "  --max_new_tokens N (20)   --threads T   --output-dir DIR (datasets)\n"
-    "  --device auto|cpu|cuda|cuda-fp16|cuda-f32 (auto: the GPU when present)   --overwrite   --quiet\n"
+    "  --device auto|cpu|cuda|cuda-fp16|cuda-fp8|cuda-f32 (auto: the GPU when present)   --overwrite   --quiet\n"
     "  --csv  also confidence.csv (as pandas' to_csv)   --shard K/N  questions i mod N = K-1,\n"
     "                  into confidence.shardKofN.feather; `selfens merge` joins them\n"
     "  --checkpoint_seconds S (10)  --checkpoint_questions K (50)  the partial file is saved\n"
@@ -47,7 +47,7 @@ constexpr const char* kParaphraseUsage =
     "  --model M   --max_samples K   --batch_size B questions in flight (16)\n"
     "  --temperature T --top_p P --max_new_tokens N   (override the file's values)\n"
     "  --top_k K (default: the model's, 50 when unset, as transformers)\n"
-    "  --threads T   --device auto|cpu|cuda|cuda-fp16|cuda-f32   --output-dir DIR (datasets)\n"
+    "  --threads T   --device auto|cpu|cuda|cuda-fp16|cuda-fp8|cuda-f32   --output-dir DIR (datasets)\n"
     "  --overwrite   --quiet\n"
     "  An existing file is extended by the selected questions it lacks.\n";
 

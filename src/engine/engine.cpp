@@ -141,19 +141,19 @@ void Engine::upload_weights() {
     Backend& b = use(part_of_layer(int(l)));
     LayerTensors t;
     t.attn_norm = b.upload_weight(lw.attn_norm);
-    t.wq = b.upload_weight(lw.wq);
-    t.wk = b.upload_weight(lw.wk);
-    t.wv = b.upload_weight(lw.wv);
+    t.wq = b.upload_linear_weight(lw.wq);
+    t.wk = b.upload_linear_weight(lw.wk);
+    t.wv = b.upload_linear_weight(lw.wv);
     t.bq = upload_opt(b, lw.bq);
     t.bk = upload_opt(b, lw.bk);
     t.bv = upload_opt(b, lw.bv);
     t.q_norm = upload_opt(b, lw.q_norm);
     t.k_norm = upload_opt(b, lw.k_norm);
-    t.wo = b.upload_weight(lw.wo);
+    t.wo = b.upload_linear_weight(lw.wo);
     t.ffn_norm = b.upload_weight(lw.ffn_norm);
-    t.w_gate = b.upload_weight(lw.w_gate);
-    t.w_up = b.upload_weight(lw.w_up);
-    t.w_down = b.upload_weight(lw.w_down);
+    t.w_gate = b.upload_linear_weight(lw.w_gate);
+    t.w_up = b.upload_linear_weight(lw.w_up);
+    t.w_down = b.upload_linear_weight(lw.w_down);
     layers_.push_back(t);
   }
 }

@@ -19,15 +19,17 @@ TEST(DeviceKind, PrecisionFollowsTheKind) {
   EXPECT_EQ(cuda_device_kind(DType::kBF16), "cuda");
   EXPECT_EQ(cuda_device_kind(DType::kF16), "cuda-fp16");
   EXPECT_EQ(cuda_device_kind(DType::kF32), "cuda-f32");
+  EXPECT_EQ(cuda_device_kind(DType::kFp8), "cuda-fp8");
   EXPECT_EQ(backend_precision("cpu"), "fp32");
   EXPECT_EQ(backend_precision("cuda"), "bf16");
   EXPECT_EQ(backend_precision("cuda-fp16"), "fp16");
   EXPECT_EQ(backend_precision("cuda-f32"), "fp32");
+  EXPECT_EQ(backend_precision("cuda-fp8"), "fp8");
 }
 
 TEST(DeviceKind, EveryKindResolvesOrSaysWhyNot) {
   EXPECT_EQ(resolve_backend_kind("cpu"), "cpu");
-  for (const std::string kind : {"cuda", "cuda-fp16", "cuda-f32"}) {
+  for (const std::string kind : {"cuda", "cuda-fp16", "cuda-fp8", "cuda-f32"}) {
     if (gpu_count() > 0) {
       EXPECT_EQ(resolve_backend_kind(kind), kind);
       continue;

@@ -3,13 +3,15 @@
 // PASS/FAIL lines. Exit 0 when everything passed, 1 on a failed check, 2 on
 // bad arguments or an error.
 //
-//   gpu_backend_check [--dtype float32|bfloat16|both] [--steps 20] [--no-ops]
+//   gpu_backend_check [--dtype float32|bfloat16|float16|fp8|both|all] [--steps 20] [--no-ops]
 //                     [--json results.json] [--model PATH_OR_synthetic:KIND]...
 //
 // float32: weights fp32 on the GPU, logits within 1e-3 of the CPU and
 // identical greedy tokens. bfloat16: op checks against a CPU given the same
 // bf16-rounded weights; end to end, the logit difference and token
-// agreement are reported (INFO lines), not judged.
+// agreement are reported (INFO lines), not judged. fp8 (--device
+// cuda-fp8): the bf16 op checks, the fp8 products against a host reference
+// of the same quantization, end to end as bf16 with a wider logit bound.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -28,7 +30,7 @@ using namespace selfens::gpucheck;
 namespace {
 
 struct Args {
-  std::vector<DType> dtypes{DType::kF32, DType::kBF16, DType::kF16};
+  std::vector<DType> dtypes{DType::kF32, DType::kBF16, DType::kF16, DType::kFp8};
   std::vector<std::string> models;
   std::string json;
   int steps = 20;
@@ -56,10 +58,12 @@ Args parse(int argc, char** argv) {
       if (v == "float32") a.dtypes = {DType::kF32};
       else if (v == "bfloat16") a.dtypes = {DType::kBF16};
       else if (v == "float16") a.dtypes = {DType::kF16};
+      else if (v == "fp8") a.dtypes = {DType::kFp8};
       else if (v == "both") a.dtypes = {DType::kF32, DType::kBF16};
-      else if (v == "all") a.dtypes = {DType::kF32, DType::kBF16, DType::kF16};
+      else if (v == "all") a.dtypes = {DType::kF32, DType::kBF16, DType::kF16, DType::kFp8};
       else
-        throw InputError("gpu_backend_check: --dtype must be float32, bfloat16, float16, both or all");
+        throw InputError(
+            "gpu_backend_check: --dtype must be float32, bfloat16, float16, fp8, both or all");
     } else {
       throw InputError("gpu_backend_check: unknown argument '" + k + "'");
     }

@@ -24,10 +24,16 @@ struct Report {
 
 std::vector<float> randv(std::mt19937& rng, size_t n, float a = 1.0f);
 // The nearest value of dt's 16-bit type (bf16 or fp16, ties to even) as
-// fp32; fp32 values (dt kF32) stay as they are.
+// fp32; fp32 values (dt kF32) stay as they are; kFp8 (whose activations and
+// embeddings are bf16) rounds to bf16.
 float round_half(float f, DType dt);
 void round_half(std::vector<float>& v, DType dt);
-// "f32", "bf16" or "fp16".
+// The nearest fp8 E4M3 value (ties to even, saturating at +-448), as fp32.
+float round_e4m3(float f);
+// What --device cuda-fp8 makes of a matrix [rows, cols]: each row scaled so
+// its largest magnitude is 448, rounded to E4M3 in place; returns the scales.
+std::vector<float> quantize_rows_e4m3(std::vector<float>& m, int64_t rows, int64_t cols);
+// "f32", "bf16", "fp16" or "fp8".
 std::string dtype_name(DType dt);
 double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b);
 

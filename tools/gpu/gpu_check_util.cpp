@@ -1,6 +1,7 @@
 // Helpers of gpu_backend_check (see gpu_check.h).
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -45,12 +46,36 @@ std::vector<float> randv(std::mt19937& rng, size_t n, float a) {
 
 float round_half(float f, DType dt) {
   if (dt == DType::kF16) return fp16_to_fp32(fp32_to_fp16(f));
-  if (dt == DType::kBF16) return bf16_to_fp32(fp32_to_bf16(f));
+  if (dt == DType::kBF16 || dt == DType::kFp8) return bf16_to_fp32(fp32_to_bf16(f));
   return f;
 }
 
+float round_e4m3(float f) {
+  if (!std::isfinite(f)) return f;
+  const float a = std::fabs(f);
+  if (a == 0.0f) return f;
+  // 3 mantissa bits; below 2^-6 the subnormals' fixed step 2^-9.
+  const int e = std::max(int(std::floor(std::log2(a))), -6);
+  const float quantum = std::ldexp(1.0f, e - 3);
+  const float q = std::min(std::nearbyint(a / quantum) * quantum, 448.0f);  // ties to even
+  return std::copysign(q, f);
+}
+
+std::vector<float> quantize_rows_e4m3(std::vector<float>& m, int64_t rows, int64_t cols) {
+  std::vector<float> scales(size_t(rows), 1.0f);
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = m.data() + r * cols;
+    float amax = 0.0f;
+    for (int64_t c = 0; c < cols; ++c) amax = std::max(amax, std::fabs(row[c]));
+    const float scale = amax > 0.0f ? amax / 448.0f : 1.0f, inv = 1.0f / scale;
+    for (int64_t c = 0; c < cols; ++c) row[c] = round_e4m3(row[c] * inv);
+    scales[size_t(r)] = scale;
+  }
+  return scales;
+}
+
 std::string dtype_name(DType dt) {
-  return dt == DType::kBF16 ? "bf16" : dt == DType::kF16 ? "fp16" : "f32";
+  return dt == DType::kBF16 ? "bf16" : dt == DType::kF16 ? "fp16" : dt == DType::kFp8 ? "fp8" : "f32";
 }
 
 void round_half(std::vector<float>& v, DType dt) {

@@ -51,6 +51,54 @@ void check_matmul(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt19937&
   }
 }
 
+// --device cuda-fp8's products (upload_linear_weight): against a host
+// reference that quantizes W's and x's bf16 rows as the device does, so
+// only the summation order differs. A shape cuBLAS's fp8 products do not
+// take stays bf16.
+void check_matmul_fp8(Report& r, Backend& gpu, std::mt19937& rng) {
+  const int pairs[][2] = {{576, 192}, {576, 1536}, {1536, 576}, {3072, 1024}, {8192, 3072}};
+  for (const auto& pr : pairs) {
+    const int in = pr[0], out = pr[1];
+    std::vector<float> w = randv(rng, size_t(in) * out, 1.0f / std::sqrt(float(in)));
+    std::vector<float> b = randv(rng, size_t(out), 0.5f);
+    round_half(w, DType::kBF16);
+    Tensor gw = gpu.upload_linear_weight(host_tensor({out, in}, w));
+    Tensor gb = gpu.upload_weight(host_tensor({out}, b));
+    r.check("upload_linear_weight/fp8 in=" + std::to_string(in) + " out=" + std::to_string(out) +
+                " is fp8", gw.dtype == DType::kFp8 ? 0.0 : 1.0, 0.0);
+    const std::vector<float> ws = quantize_rows_e4m3(w, out, in);
+    for (int n : {1, 7, 64, 300}) {
+      std::vector<float> x = randv(rng, size_t(n) * in, 2.0f);
+      Tensor gx = to_backend(gpu, x, n, in), go = gpu.alloc(n, out);
+      round_half(x, DType::kBF16);
+      const std::vector<float> xs = quantize_rows_e4m3(x, n, in);
+      for (bool with_bias : {false, true}) {
+        gpu.matmul(gx, gw, with_bias ? &gb : nullptr, go);
+        std::vector<float> want(size_t(n) * out);
+        double size = 0.0;
+        for (int i = 0; i < n; ++i)
+          for (int o = 0; o < out; ++o) {
+            double acc = 0.0;
+            for (int k = 0; k < in; ++k)
+              acc += double(x[size_t(i) * in + k]) * double(w[size_t(o) * in + k]);
+            const double v = acc * xs[size_t(i)] * ws[size_t(o)] + (with_bias ? b[size_t(o)] : 0.0f);
+            want[size_t(i) * out + o] = float(v);
+            size = std::max(size, std::fabs(v));
+          }
+        r.check("matmul/fp8 n=" + std::to_string(n) + " in=" + std::to_string(in) +
+                    " out=" + std::to_string(out) + (with_bias ? " +bias" : ""),
+                max_abs_diff(want, to_host(gpu, go)), 1e-3 * size);
+      }
+      for (Tensor* t : {&gx, &go}) gpu.release(*t);
+    }
+  }
+  // 100 rows: not a multiple of 16, so bf16 (and the product still right).
+  std::vector<float> w = randv(rng, size_t(100) * 64, 0.125f);
+  round_half(w, DType::kBF16);
+  Tensor gw = gpu.upload_linear_weight(host_tensor({100, 64}, w));
+  r.check("upload_linear_weight/fp8 out=100 stays bf16", gw.dtype == DType::kBF16 ? 0.0 : 1.0, 0.0);
+}
+
 void check_embed(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt19937& rng) {
   const int vocab = 1000, d = 576;
   std::vector<float> table = randv(rng, size_t(vocab) * d);
@@ -345,6 +393,7 @@ void check_choose(Report& r, Backend& gpu, std::mt19937& rng) {
 void run_op_checks(Report& r, Backend& cpu, Backend& gpu, DType gpu_dtype) {
   std::mt19937 rng(1234);
   check_matmul(r, cpu, gpu, gpu_dtype, rng);
+  if (gpu_dtype == DType::kFp8) check_matmul_fp8(r, gpu, rng);
   check_embed(r, cpu, gpu, gpu_dtype, rng);
   check_rmsnorm(r, cpu, gpu, gpu_dtype, rng);
   check_add_rmsnorm(r, cpu, gpu, rng);

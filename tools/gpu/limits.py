@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The GPU's ceilings and the best possible questions/s for the minimal work
 of each kind of method: measured device-to-device copy bandwidth and bf16
-matmul rate (torch), then, for the model directory's architecture and the
+matmul rate (torch; and the fp8 one, torch._scaled_mm, for --device
+cuda-fp8's limit: its layers' products in fp8, its logits in bf16), then, for the model directory's architecture and the
 prompts of a selfens flex_attention run, the FLOPs of the minimal work and
 the questions/s at the measured matmul rate:
   flex_attention: the shared prefix once, each question's N paraphrase
@@ -44,6 +45,16 @@ def main():
     m = torch.randn(8192, 8192, dtype=torch.bfloat16, device="cuda")
     mm_s = timed(lambda: m @ m, 50)
     flops_rate = 2 * 8192 ** 3 / mm_s
+    fp8_rate = None
+    try:  # rowwise-scaled fp8 products, as cuda-fp8 runs them
+        a8 = m.to(torch.float8_e4m3fn)
+        b8 = m.to(torch.float8_e4m3fn).t().contiguous().t()
+        sa = torch.ones(8192, 1, device="cuda")
+        sb = torch.ones(1, 8192, device="cuda")
+        f8_s = timed(lambda: torch._scaled_mm(a8, b8, sa, sb, out_dtype=torch.bfloat16), 50)
+        fp8_rate = 2 * 8192 ** 3 / f8_s
+    except Exception as e:  # an older torch or card: no fp8 line
+        print(json.dumps({"fp8_matmul": f"not measured: {e}"[:200]}), flush=True)
 
     cfg = T.AutoConfig.from_pretrained(a.model)
     h, f, L = cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers
@@ -71,6 +82,15 @@ def main():
     flops_prefix = per_token * shared
     best = flops_rate / flops_q
     flops_n_rows = per_token * (seg + a.n * a.new) + logits * a.n * a.new
+    fp8 = {}
+    if fp8_rate:
+        def fp8_best(layer_flops, logit_flops):
+            return 1.0 / (layer_flops / fp8_rate + logit_flops / flops_rate)
+        fp8 = {"fp8_matmul_tflop_s": round(fp8_rate / 1e12, 1),
+               "best_questions_per_s_fp8": round(
+                   fp8_best(per_token * (seg + a.new), logits * a.new), 1),
+               "best_questions_per_s_n_rows_fp8": round(
+                   fp8_best(per_token * (seg + a.n * a.new), logits * a.n * a.new), 1)}
     print(json.dumps({
         "copy_bandwidth_tb_s": round(bandwidth / 1e12, 2),
         "bf16_matmul_tflop_s": round(flops_rate / 1e12, 1),
@@ -81,6 +101,7 @@ def main():
         "gflop_per_question_n_rows": round(flops_n_rows / 1e9, 1),
         "best_questions_per_s_n_rows": round(flops_rate / flops_n_rows, 1),
         "weights_gib": round((per_token / 2) * 2 / 2**30, 2),
+        **fp8,
     }), flush=True)
 
 

@@ -6,7 +6,10 @@
 # (BIN_DIR holds selfens; VARs are set for its run; device=D runs --device D
 # instead of cuda, e.g. device=cuda-fp16). Writes, per variant,
 # $OUT/NAME.log and $OUT/NAME.json (compare_predictions.py's output).
-#   [MAX_SAMPLES=100] [METHODS="..."] tools/gpu/run_bf16_agreement.sh VARIANT...
+# REF=NAME also compares every other variant's predictions with NAME's
+# ($OUT/NAME2_vs_NAME.log: "the CPU's" in its lines means NAME's), e.g.
+# cuda-fp8 against bf16.
+#   [MAX_SAMPLES=100] [METHODS="..."] [REF=NAME] tools/gpu/run_bf16_agreement.sh VARIANT...
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-/tmp/selfens-bf16}; mkdir -p "$out"; work=$(mktemp -d)
@@ -39,4 +42,15 @@ for v in "$@"; do
   python3 tools/gpu/compare_predictions.py "$work/$name" "$work/$name/o" > "$out/$name.log" 2>&1
   cp "$work/$name/o/cli_checks.json" "$out/$name.json" 2>/dev/null
   echo "== $v"; grep -E '^(PASS|FAIL|INFO)' "$out/$name.log"
+done
+[[ -n ${REF:-} ]] || exit 0
+for v in "$@"; do
+  name=${v%%=*}; [[ $name == "$REF" ]] && continue
+  mkdir -p "$work/${name}_vs_$REF"
+  ln -s "$work/$REF/cuda" "$work/${name}_vs_$REF/cpu"
+  ln -s "$work/$name/cuda" "$work/${name}_vs_$REF/cuda"
+  python3 tools/gpu/compare_predictions.py "$work/${name}_vs_$REF" "$work/${name}_vs_$REF/o" \
+    > "$out/${name}_vs_$REF.log" 2>&1
+  echo "== $name against $REF (lines say \"the CPU's\" for $REF's)"
+  grep -E '^(PASS|FAIL|INFO)' "$out/${name}_vs_$REF.log"
 done

@@ -18,7 +18,11 @@
 # One JSON line per run in $OUT/speed.jsonl, tagged with build and setting.
 #  5. "gemm": cublasLt's candidate algorithms per GEMM shape (gpu_gemm_algos);
 #  6. "ncu": Nsight Compute's counters of the kernels NCU_SPECS names
-#     (NCU_K questions).
+#     (NCU_K questions);
+#  7. "fp8probe": which fp8 products cublasLt offers, timed (gpu_fp8_gemm_probe);
+#  8. "agreement": run_bf16_agreement.sh on SmolLM2 (.carry-part2) with
+#     AGREE_VARIANTS against the CPU and against AGREE_REF (default: cuda
+#     and cuda-fp8, fp8 against bf16).
 #   [STEPS="checks ab real cli limits profile ncu"] [PROFILE_SETTINGS="- VAR=x"] tools/gpu/run_speed_ab.sh
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -30,6 +34,19 @@ if [[ -f .carry/bin-before/selfens.xz ]]; then
     .carry/bin-before/selfens.xz build-gpu/bin-before/selfens && chmod +x build-gpu/bin-before/selfens
 fi
 steps=${STEPS:-ab real profile limits}
+if [[ " $steps " == *" fp8probe "* ]]; then
+  echo "== $(date +%T) fp8 products" | tee -a "$out/all.log"
+  source tools/gpu/find_cublas.sh build-gpu/bin/gpu_fp8_gemm_probe
+  build-gpu/bin/gpu_fp8_gemm_probe ${FP8_ROWS:-512,40960} ${FP8_SHAPES:-} > "$out/fp8_probe.jsonl" 2>> "$out/all.log"
+  python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if "rows" not in r: print(r); continue
+    print(r["rows"], r["in"], r["out"], r["in_type"], r["scales"], r["out_type"], "fast", r["fast_accum"],
+          "ok" if r["ok"] else "NONE", r["us"], "us", r["tflops"], "TFLOP/s")
+' "$out/fp8_probe.jsonl"
+fi
 if [[ " $steps " == *" checks "* ]]; then
   for s in ${CHECK_SETTINGS:-- SELFENS_CUDA_BF16_FFN=1}; do
     echo "== $(date +%T) checks $s" | tee -a "$out/all.log"
@@ -95,10 +112,11 @@ fi
 # arguments after the log: VAR=x settings, then a command to run selfens under.
 profile_run() {
   local setting=$1 log=$2; shift 2; local envs=(); [[ $setting != - ]] && envs=(${setting//,/ })
+  local dev=cuda e; for e in "${envs[@]}"; do [[ $e == DEVICE=* ]] && dev=${e#DEVICE=}; done
   env "${envs[@]}" SELFENS_TRACE_STEPS=1 "$@" "$sel" generate --quiet --model "$model" \
     --dataset myriadlama --data-dir "${DATA:-.carry/data}" --method "${PROFILE_METHOD:-flex_attention}" \
     --num_paraphrases 5 --max_samples "$k" --batch_size "${PROFILE_B:-256}" --max_new_tokens 20 \
-    --no_newline_stop --device cuda --output-dir /tmp/prof --overwrite > "$log" 2>&1
+    --no_newline_stop --device "$dev" --output-dir /tmp/prof --overwrite > "$log" 2>&1
 }
 if [[ " $steps " == *" profile "* || " $steps " == *" ncu "* ]]; then
   python3 tools/gpu/make_random_model.py "$model" "$arch" >> "$out/all.log" 2>&1
@@ -149,12 +167,19 @@ if [[ " $steps " == *" cli "* ]]; then
   cp /tmp/cli/cli_checks.json "$out/" 2>/dev/null  # files back: at most 8
   grep -E "PASS|FAIL|agree|exit status" "$out/cli.log" | grep -v " ms$" | tail -40
 fi
+if [[ " $steps " == *" agreement "* ]]; then
+  step agreement
+  REF=${AGREE_REF:-bf16} OUT=$out/agreement MAX_SAMPLES=${AGREE_SAMPLES:-100} \
+    tools/gpu/run_bf16_agreement.sh ${AGREE_VARIANTS:-bf16=build-gpu/bin fp8=build-gpu/bin,device=cuda-fp8} \
+    > "$out/agreement.log" 2>&1
+  grep -vE "^    row " "$out/agreement.log" | tail -60
+fi
 step done
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee -a "$out/all.log"
 # The device tool returns at most 8 files: the per-step logs travel in one
 # archive, the summaries (all.log, speed.jsonl, gemm_algos.jsonl, cli_checks.json,
 # peers.jsonl) as they are.
-logs=$(cd "$out" && ls checks_*.log profile_*.log ncu_*.log cli.log profile.log traces.tgz 2>/dev/null)
+logs=$(cd "$out" && ls -d checks_*.log profile_*.log ncu_*.log cli.log profile.log traces.tgz agreement.log agreement 2>/dev/null)
 if [[ -n $logs ]]; then
-  (cd "$out" && tar czf logs.tgz $logs && rm -f $logs)
+  (cd "$out" && tar czf logs.tgz $logs && rm -rf $logs)
 fi

@@ -21,3 +21,8 @@ set_target_properties(gpu_launch_overhead PROPERTIES CUDA_STANDARD 17 CUDA_STAND
 add_executable(gpu_gemm_algos ${_gpu_dir}/gemm_algos.cu)
 target_link_libraries(gpu_gemm_algos PRIVATE selfens_util CUDA::cublas CUDA::cublasLt CUDA::cudart_static)
 set_target_properties(gpu_gemm_algos PROPERTIES CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON)
+# gpu_fp8_gemm_probe: which fp8 products (scaling, output type, fast
+# accumulation) cublasLt offers on the card, timed next to the bf16 one.
+add_executable(gpu_fp8_gemm_probe ${_gpu_dir}/fp8_gemm_probe.cu)
+target_link_libraries(gpu_fp8_gemm_probe PRIVATE selfens_util CUDA::cublas CUDA::cublasLt CUDA::cudart_static)
+set_target_properties(gpu_fp8_gemm_probe PROPERTIES CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON)

@@ -26,7 +26,7 @@ static_assert(sizeof(KvSlot) == 2 * sizeof(int32_t), "KvSlot is uploaded as (pag
 static_assert(sizeof(AttnSegment) == sizeof(SegDev) && sizeof(AttnGroup) == sizeof(GroupDev),
               "plan structs are uploaded as bytes");
 
-size_t elem_bytes(DType t) { return t == DType::kF32 ? 4 : 2; }
+size_t elem_bytes(DType t) { return t == DType::kF32 ? 4 : t == DType::kFp8 ? 1 : 2; }
 
 // Cascade the shared prefix when at least 32 entries of one step share it
 // (decode steps of many questions, every prefill); split keys of decode
@@ -76,6 +76,12 @@ CudaBackend::CudaBackend(DType weight_dtype, const BackendOptions& options)
                      std::to_string(device_count()) + ": 0.." + std::to_string(device_count() - 1) + ")");
   CUDA_CHECK(cudaSetDevice(device_));
   device_desc_ = describe_device(device_);
+  if (weight_dtype_ == DType::kFp8) {
+    int major = 0;
+    CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device_));
+    SELFENS_REQUIRE(major >= 9, "--device cuda-fp8 needs a Hopper or newer GPU (compute capability "
+                                "9.0); " + device_desc_ + " has not: use --device cuda");
+  }
   CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
   CUDA_CHECK(cudaEventCreateWithFlags(&mark_, cudaEventDisableTiming));
   CUBLAS_CHECK(cublasCreate(&cublas_));
@@ -83,7 +89,8 @@ CudaBackend::CudaBackend(DType weight_dtype, const BackendOptions& options)
   // No TF32: fp32 weights must give fp32 products (exactness against the CPU).
   CUBLAS_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
   half_ = weight_dtype_ == DType::kF16 ? Half16::kFp16 : Half16::kBf16;
-  if (weight_dtype_ != DType::kF32) lt_.init(size_t(32) << 20, device_desc_, cuda_data_type(half_));
+  if (weight_dtype_ != DType::kF32)
+    lt_.init(size_t(32) << 20, device_desc_, cuda_data_type(half_), options.cuda_fp8_fast_accum);
   if (options.cuda_profile > 0)
     profile_ = std::make_unique<OpProfile>(options.cuda_profile == 2   ? OpProfile::Mode::kEvents
                                            : options.cuda_profile == 3 ? OpProfile::Mode::kIsolated
@@ -120,6 +127,8 @@ CudaBackend::~CudaBackend() {
   cudaFree(k_cache_);
   cudaFree(v_cache_);
   cudaFree(scratch_);
+  cudaFree(fp8_scratch_);
+  cudaFree(fp8_staging_);
   cudaFree(choice_ids_);
   cudaFree(state_.lse);
   cudaFree(state_.part_o);
@@ -146,7 +155,9 @@ Tensor CudaBackend::upload_weight(const HostTensor& host) {
   t.rows = host.shape.size() == 2 ? host.shape[0] : 1;
   t.cols = host.shape.back();
   SELFENS_CHECK(t.rows * t.cols == host.numel(), "weight shape and data differ");
-  t.dtype = host.shape.size() == 2 ? weight_dtype_ : DType::kF32;  // norms, biases: fp32
+  // Norms, biases: fp32; cuda-fp8's embeddings and output head: bf16.
+  t.dtype = host.shape.size() == 2 ? (weight_dtype_ == DType::kFp8 ? DType::kBF16 : weight_dtype_)
+                                   : DType::kF32;
   const size_t n = size_t(host.numel());
   t.data = owned_malloc(n * elem_bytes(t.dtype));
   const bool bf16_host = host.data.empty();  // HostTensor::bf16 holds the values
@@ -163,6 +174,38 @@ Tensor CudaBackend::upload_weight(const HostTensor& host) {
       weight_uploader_->upload(host.data.data(), n, dst);
     }
   }
+  return t;
+}
+
+// cuda-fp8: the 16-bit values go to a staging buffer as upload_weight's
+// do, then each row is quantized on the device (launch_quantize_rows_fp8).
+// A shape cuBLAS's fp8 products do not take (a dimension not a multiple of
+// 16) stays bf16.
+Tensor CudaBackend::upload_linear_weight(const HostTensor& host) {
+  if (weight_dtype_ != DType::kFp8 || host.shape.size() != 2 || host.shape[0] % 16 != 0 ||
+      host.shape[1] % 16 != 0)
+    return upload_weight(host);
+  Tensor t;
+  t.rows = host.shape[0];
+  t.cols = host.shape[1];
+  t.dtype = DType::kFp8;
+  SELFENS_CHECK(t.rows * t.cols == host.numel(), "weight shape and data differ");
+  const size_t n = size_t(host.numel());
+  t.data = owned_malloc(fp8_matrix_bytes(t.rows, t.cols));
+  if (n * 2 > fp8_staging_bytes_) {  // in stream order: earlier weights' quantization is queued
+    CUDA_CHECK(cudaStreamSynchronize(stream_));
+    CUDA_CHECK(cudaFree(fp8_staging_));
+    fp8_staging_ = nullptr;
+    fp8_staging_bytes_ = n * 2;
+    fp8_staging_ = device_malloc(fp8_staging_bytes_, device_desc_);
+  }
+  if (!weight_uploader_) weight_uploader_ = std::make_unique<Bf16WeightUploader>(stream_, half_);
+  auto* staged = static_cast<uint16_t*>(fp8_staging_);
+  if (host.data.empty())
+    weight_uploader_->upload_bf16(host.bf16.data(), n, staged);
+  else
+    weight_uploader_->upload(host.data.data(), n, staged);
+  launch_quantize_rows_fp8(staged, t.rows, t.cols, t.data, fp8_weight_scales(t), half_, stream_);
   return t;
 }
 
@@ -250,6 +293,7 @@ CudaBackend::Shadow CudaBackend::shadow_for(const Tensor& out, int64_t rows) {
     return {nullptr, false};
   }
   void* p = scratch(size_t(rows * out.cols) * 2);
+  if (out.data == fp8_of_) fp8_of_ = nullptr;  // its fp8 rows are the old values'
   shadow_of_ = out.data;
   shadow_count_ = rows * out.cols;
   const bool skip = products_only_ && out.products_only;
@@ -258,18 +302,20 @@ CudaBackend::Shadow CudaBackend::shadow_for(const Tensor& out, int64_t rows) {
   return {p, skip};
 }
 
-void* CudaBackend::scratch(size_t bytes) {
-  if (bytes > scratch_bytes_) {
+void* CudaBackend::scratch(size_t bytes) { return grow(scratch_, scratch_bytes_, bytes); }
+
+void* CudaBackend::grow(void*& buf, size_t& capacity, size_t bytes) {
+  if (bytes > capacity) {
     SELFENS_CHECK(!graphs_.recording(), "CUDA graph: scratch grown while recording");
     sync();
     if (!graphs_.empty()) invalidate_graphs();
     ++scratch_generation_;
-    CUDA_CHECK(cudaFree(scratch_));
-    scratch_ = nullptr;
-    scratch_bytes_ = std::max(bytes, scratch_bytes_ * 2);
-    scratch_ = device_malloc(scratch_bytes_, device_desc_);
+    CUDA_CHECK(cudaFree(buf));
+    buf = nullptr;
+    capacity = std::max(bytes, capacity * 2);
+    buf = device_malloc(capacity, device_desc_);
   }
-  return scratch_;
+  return buf;
 }
 
 // --- paged KV store ---

@@ -42,6 +42,18 @@ namespace selfens::cuda {
 // A tensor's device address as a number (for the graph op hash).
 inline uint64_t ptr(const Tensor& t) { return uint64_t(reinterpret_cast<uintptr_t>(t.data)); }
 
+// An fp8 matrix's storage (cuda-fp8 weights, an fp8 product's input rows):
+// rows x cols E4M3 values, then, 256-byte aligned, one fp32 scale per row.
+inline size_t fp8_scales_offset(int64_t rows, int64_t cols) {
+  return (size_t(rows) * size_t(cols) + 255) / 256 * 256;
+}
+inline size_t fp8_matrix_bytes(int64_t rows, int64_t cols) {
+  return fp8_scales_offset(rows, cols) + size_t(rows) * sizeof(float);
+}
+inline float* fp8_weight_scales(const Tensor& w) {
+  return reinterpret_cast<float*>(static_cast<char*>(w.data) + fp8_scales_offset(w.rows, w.cols));
+}
+
 // cudaMalloc that turns out-of-memory into an InputError naming the size,
 // the device and what to do about it.
 void* device_malloc(size_t bytes, const std::string& device_desc);
@@ -60,6 +72,7 @@ class CudaBackend final : public Backend {
                     std::span<const int32_t> logit_rows) override;
   void finish_step() override;
   Tensor upload_weight(const HostTensor& host) override;
+  Tensor upload_linear_weight(const HostTensor& host) override;
   Tensor alloc(int64_t rows, int64_t cols) override;
   void release(Tensor& t) override;
   void download(const Tensor& src, std::span<float> dst) override;
@@ -122,6 +135,9 @@ class CudaBackend final : public Backend {
   void invalidate_graphs();  // syncs first when a graph may be running
   void sync();  // stream synchronize; no graph is in flight afterwards
   void* scratch(size_t bytes);
+  // A grow-only device buffer (scratch_, fp8_scratch_): moving it drops the
+  // recorded graphs and bumps scratch_generation_.
+  void* grow(void*& buf, size_t& capacity, size_t bytes);
   // A bf16 copy of one activation tensor lives in scratch_, written by the
   // op that produced the tensor (rmsnorm, silu_mul, attention) or by the
   // first product that converted it: the next products reading the tensor
@@ -139,8 +155,19 @@ class CudaBackend final : public Backend {
   void* bf16_copy_of(const Tensor& x, bool* convert);
   // out [n, nout] = xb [n, in] (bf16) W^T (bf16), fp32 or bf16 (out_bf16) out.
   void gemm_bf16(const void* xb, const Tensor& w, void* out, bool out_bf16, int64_t n);
+  // --device cuda-fp8: x's rows as fp8 with a scale each, in fp8_scratch_
+  // (values, then the scales at fp8_scales_offset()). *quantize: they must
+  // first be made from x's bf16 copy (forced when that copy is new).
+  struct Fp8Rows {
+    void* values;
+    float* scales;
+  };
+  Fp8Rows fp8_copy_of(const Tensor& x, bool bf16_fresh, bool* quantize);
+  // out [n, nout] fp32 = x8 W8^T with both scales (w: DType::kFp8).
+  void gemm_fp8(const Fp8Rows& x8, const Tensor& w, void* out, int64_t n);
   void wrote(const Tensor& t) {
     if (t.data == shadow_of_) shadow_of_ = nullptr;
+    if (t.data == fp8_of_) fp8_of_ = nullptr;
     if (!stale_f32_.empty()) forget_stale(t.data);
   }
   void forget_stale(const void* p) {
@@ -205,6 +232,13 @@ class CudaBackend final : public Backend {
   uint64_t scratch_generation_ = 0;     // bumped when scratch_ moves
   const void* shadow_of_ = nullptr;     // the tensor scratch_ holds a bf16 copy of
   int64_t shadow_count_ = 0;            // its elements
+  void* fp8_scratch_ = nullptr;         // fp8 rows and scales of one tensor (Fp8Rows)
+  size_t fp8_scratch_bytes_ = 0;
+  const void* fp8_of_ = nullptr;        // the tensor fp8_scratch_ holds the rows of
+  int64_t fp8_count_ = 0;               // its elements
+  // cuda-fp8: the 16-bit staging of a weight being quantized (freed with the uploader).
+  void* fp8_staging_ = nullptr;
+  size_t fp8_staging_bytes_ = 0;
   std::unique_ptr<OpProfile> profile_;  // SELFENS_CUDA_PROFILE=1 or 2
   OpProfile::Scope prof(std::string name) { return {profile_.get(), std::move(name), stream_}; }
   int32_t* choice_ids_ = nullptr;  // device ids of choose_tokens, grown as needed

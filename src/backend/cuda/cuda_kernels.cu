@@ -2,6 +2,8 @@
 // (the 16-bit type of cuda_half.h, bf16 or fp16, only as a storage format for weights and GEMM inputs).
 #include "backend/cuda/cuda_half.h"
 
+#include <cuda_fp8.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
@@ -250,6 +252,49 @@ __global__ void silu_mul_bf16_kernel(const Half2Of<H>* gate, const Half2Of<H>* _
   }
 }
 
+// One block per row; cols % 8 == 0, 16-byte aligned rows: 8 values a load.
+// The row's largest magnitude maps to E4M3's largest finite value, 448.
+template <class H>
+__global__ void quantize_rows_fp8_kernel(const H* __restrict__ src, int64_t cols,
+                                         __nv_fp8x2_storage_t* __restrict__ dst,
+                                         float* __restrict__ scales) {
+  struct alignas(16) Pack {
+    Half2Of<H> v[4];
+  };
+  const int64_t r = blockIdx.x, packs = cols / 8;
+  const auto* row = reinterpret_cast<const Pack*>(src + r * cols);
+  float amax = 0.0f;
+  for (int64_t i = threadIdx.x; i < packs; i += blockDim.x) {
+    const Pack p = row[i];
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const float2 f = half2_to_float2(p.v[j]);
+      amax = fmaxf(amax, fmaxf(fabsf(f.x), fabsf(f.y)));
+    }
+  }
+  __shared__ float warp_max[32];
+  for (int o = 16; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, o));
+  if (threadIdx.x % 32 == 0) warp_max[threadIdx.x / 32] = amax;
+  __syncthreads();
+  amax = 0.0f;
+  for (int w = 0; w < int(blockDim.x / 32); ++w) amax = fmaxf(amax, warp_max[w]);
+  const float scale = amax > 0.0f ? amax / 448.0f : 1.0f;
+  const float inv = 1.0f / scale;
+  if (threadIdx.x == 0) scales[r] = scale;
+  auto* out = reinterpret_cast<uint2*>(dst + r * (cols / 2));
+  for (int64_t i = threadIdx.x; i < packs; i += blockDim.x) {
+    const Pack p = row[i];
+    __nv_fp8x2_storage_t q[4];
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const float2 f = half2_to_float2(p.v[j]);
+      q[j] = __nv_cvt_float2_to_fp8x2(make_float2(f.x * inv, f.y * inv), __NV_SATFINITE, __NV_E4M3);
+    }
+    out[i] = make_uint2(uint32_t(q[0]) | (uint32_t(q[1]) << 16),
+                        uint32_t(q[2]) | (uint32_t(q[3]) << 16));
+  }
+}
+
 // One block per output row. x [*, d], rows [n], out [n, d].
 __global__ void gather_rows_kernel(const float* __restrict__ x, const int32_t* __restrict__ rows,
                                    int64_t d, float* __restrict__ out) {
@@ -364,6 +409,21 @@ void launch_f32_to_bf16(const float* src, void* dst, int64_t count, Half16 half,
     using H = decltype(h);
     f32_to_bf16_kernel<<<blocks_for(count), kThreads, 0, stream>>>(src, static_cast<H*>(dst),
                                                                    count);
+  });
+  CUDA_CHECK_LAUNCH();
+}
+
+void launch_quantize_rows_fp8(const void* src, int64_t rows, int64_t cols, void* dst,
+                              float* scales, Half16 half, cudaStream_t stream) {
+  if (rows == 0) return;
+  SELFENS_CHECK(cols % 16 == 0 && reinterpret_cast<uintptr_t>(src) % 16 == 0 &&
+                    reinterpret_cast<uintptr_t>(dst) % 16 == 0,
+                "quantize_rows_fp8: cols a multiple of 16, 16-byte aligned rows");
+  const int threads = int(std::min<int64_t>(256, (cols / 8 + 31) / 32 * 32));
+  with_half(half, [&](auto h) {
+    using H = decltype(h);
+    quantize_rows_fp8_kernel<H><<<unsigned(rows), threads, 0, stream>>>(
+        static_cast<const H*>(src), cols, static_cast<__nv_fp8x2_storage_t*>(dst), scales);
   });
   CUDA_CHECK_LAUNCH();
 }

@@ -58,6 +58,25 @@ void CudaBackend::gemm_bf16(const void* xb, const Tensor& w, void* out, bool out
                             CUBLAS_GEMM_DEFAULT));
 }
 
+CudaBackend::Fp8Rows CudaBackend::fp8_copy_of(const Tensor& x, bool bf16_fresh, bool* quantize) {
+  const int64_t count = x.rows * x.cols;
+  *quantize = bf16_fresh || !(x.data == fp8_of_ && fp8_count_ == count);
+  char* buf = static_cast<char*>(grow(fp8_scratch_, fp8_scratch_bytes_,
+                                      fp8_matrix_bytes(x.rows, x.cols)));
+  fp8_of_ = x.data;
+  fp8_count_ = count;
+  return {buf, reinterpret_cast<float*>(buf + fp8_scales_offset(x.rows, x.cols))};
+}
+
+void CudaBackend::gemm_fp8(const Fp8Rows& x8, const Tensor& w, void* out, int64_t n) {
+  SELFENS_REQUIRE(lt_.run_fp8(w.data, fp8_weight_scales(w), x8.values, x8.scales,
+                              static_cast<float*>(out), n, w.cols, w.rows, stream_),
+                  "--device cuda-fp8: cuBLAS offers no fp8 product with per-row scales for " +
+                      std::to_string(n) + " x " + std::to_string(w.cols) + " x " +
+                      std::to_string(w.rows) + " on " + device_desc_ +
+                      " (it needs cuBLAS 12.9 or newer): use --device cuda");
+}
+
 void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out) {
   auto prof_scope =
       prof(profile_ ? "matmul out=" + std::to_string(w.rows) + (x.rows > 1024 ? " prefill" : "")
@@ -69,18 +88,27 @@ void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, T
   const Tensor* b = bias != nullptr && !bias->empty() ? bias : nullptr;
   // bf16 weights: x as bf16, from the copy its producer wrote (or an earlier
   // product converted) when there is one, else converted here.
-  const bool bf16 = w.dtype != DType::kF32;
-  bool convert = false;
+  // fp8 weights: x's bf16 copy, then its rows as fp8 (shared as the bf16
+  // copy is: q, k and v quantize their input once).
+  const bool bf16 = w.dtype != DType::kF32, fp8 = w.dtype == DType::kFp8;
+  bool convert = false, quantize = false;
   void* xb = bf16 ? bf16_copy_of(x, &convert) : nullptr;
+  const Fp8Rows x8 = fp8 ? fp8_copy_of(x, convert, &quantize) : Fp8Rows{};
   if (!bf16 || convert) read_f32(x);
   wrote(out);
-  if (!record_op(Op::kMatmul, {ptr(x), ptr(w), b ? ptr(*b) : 0, ptr(out), uint64_t(n), uint64_t(in),
-                               uint64_t(nout), scratch_generation_, uint64_t(convert)}))
+  if (!record_op(Op::kMatmul,
+                 {ptr(x), ptr(w), b ? ptr(*b) : 0, ptr(out), uint64_t(n), uint64_t(in),
+                  uint64_t(nout), scratch_generation_, uint64_t(convert) | uint64_t(quantize) << 1}))
     return;
   if (bf16) {
-    // bf16 x bf16 on the tensor cores, fp32 accumulate and output.
+    // bf16 x bf16 (or fp8 x fp8) on the tensor cores, fp32 accumulate and output.
     if (convert) launch_f32_to_bf16(x.f32(), xb, n * in, half_, stream_);
-    gemm_bf16(xb, w, out.data, false, n);
+    if (fp8) {
+      if (quantize) launch_quantize_rows_fp8(xb, n, in, x8.values, x8.scales, half_, stream_);
+      gemm_fp8(x8, w, out.data, n);
+    } else {
+      gemm_bf16(xb, w, out.data, false, n);
+    }
   } else {
     // Plain fp32 (CUBLAS_COMPUTE_32F_PEDANTIC: never TF32, whatever the environment says).
     const float alpha = 1.0f, beta = 0.0f;
@@ -102,8 +130,8 @@ void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, T
 // transformers model does; the fp32 path (and the CPU) keep them fp32.
 void CudaBackend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tensor& w_up,
                                const Tensor& w_down, Tensor& gate, Tensor& up, Tensor& out) {
-  const bool all_bf16 =
-      w_gate.dtype != DType::kF32 && w_up.dtype != DType::kF32 && w_down.dtype != DType::kF32;
+  const auto sixteen = [](const Tensor& t) { return t.dtype == DType::kBF16 || t.dtype == DType::kF16; };
+  const bool all_bf16 = sixteen(w_gate) && sixteen(w_up) && sixteen(w_down);
   if (!bf16_ffn_ || !all_bf16 || w_gate.rows % 2 != 0)  // the kernel takes element pairs
     return Backend::feed_forward(h, w_gate, w_up, w_down, gate, up, out);
   const int64_t n = h.rows, d = h.cols, ffn = w_gate.rows;

@@ -95,6 +95,12 @@ void CudaBackend::prepare_step(std::span<const int32_t> tokens, std::span<const 
   auto prof_scope = prof("prepare_step");
   if (graphs_.recording()) abort_capture();  // the last call ended in an error
   weight_uploader_.reset();  // the weights are up: free its pinned buffers
+  if (fp8_staging_ != nullptr) {  // and the staging of fp8 weights (after their quantization)
+    CUDA_CHECK(cudaStreamSynchronize(stream_));
+    CUDA_CHECK(cudaFree(fp8_staging_));
+    fp8_staging_ = nullptr;
+    fp8_staging_bytes_ = 0;
+  }
   const int64_t n = int64_t(positions.size());
   SELFENS_CHECK(int64_t(tokens.size()) == n && int64_t(slots.size()) == n,
                 "prepare_step: tokens, positions and slots differ in length");
