@@ -211,10 +211,11 @@ void run_e2e_checks(Report& r, const std::string& model, DType gpu_dtype, int st
       r.check(tag + what + " finite", std::isfinite(c.max_diff) ? 0.0 : INFINITY, 0.0);
       // bf16 weights, activations and K/V move logits by ~0.2-0.4 on these
       // models; a wrong kernel or a stale bf16 copy moves them by far more.
-      // fp8 products (3 mantissa bits) move them further: a wider bound.
+      // fp8 products (3 mantissa bits to bf16's 8) move them ~10-15x as far:
+      // 3.5-5.9 on these models on an H100 (2026-12-07), so a bound of 8.
       const bool fp8 = gpu_dtype == DType::kFp8;
       r.check(tag + what + " logits near the CPU's (" + (fp8 ? "fp8" : "16-bit") + ")", c.max_diff,
-              fp8 ? 4.0 : 1.5, extra);
+              fp8 ? 8.0 : 1.5, extra);
     }
   };
   report("teacher-forced " + std::to_string(steps) + " steps", teacher_forced(cpu, gpu, prompt, steps));

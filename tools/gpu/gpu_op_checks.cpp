@@ -53,9 +53,12 @@ void check_matmul(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt19937&
 
 // --device cuda-fp8's products (upload_linear_weight): against a host
 // reference that quantizes W's and x's bf16 rows as the device does, so
-// only the summation order differs. A shape cuBLAS's fp8 products do not
-// take stays bf16.
+// only the summation order differs (relative 1e-3; 2e-2 with
+// SELFENS_CUDA_FP8_FAST_ACCUM=1, whose accumulation is not promoted to fp32:
+// 0.7% measured at in=8192). A shape cuBLAS's fp8 products do not take
+// stays bf16.
 void check_matmul_fp8(Report& r, Backend& gpu, std::mt19937& rng) {
+  const double rel = backend_options_from_environment().cuda_fp8_fast_accum ? 2e-2 : 1e-3;
   const int pairs[][2] = {{576, 192}, {576, 1536}, {1536, 576}, {3072, 1024}, {8192, 3072}};
   for (const auto& pr : pairs) {
     const int in = pr[0], out = pr[1];
@@ -87,7 +90,7 @@ void check_matmul_fp8(Report& r, Backend& gpu, std::mt19937& rng) {
           }
         r.check("matmul/fp8 n=" + std::to_string(n) + " in=" + std::to_string(in) +
                     " out=" + std::to_string(out) + (with_bias ? " +bias" : ""),
-                max_abs_diff(want, to_host(gpu, go)), 1e-3 * size);
+                max_abs_diff(want, to_host(gpu, go)), rel * size);
       }
       for (Tensor* t : {&gx, &go}) gpu.release(*t);
     }
