@@ -118,7 +118,8 @@ DeviceMemory device_memory(const std::string& kind, int gpu) {
     // cuda-fp8 counts 2 as bf16 does: its embeddings stay bf16, and its
     // layers' 1 byte a value is less than that (the fit checks stay safe).
     m.bytes_per_parameter = k->dtype == DType::kF32 ? 4 : 2;
-    m.weight_type = k->precision;
+    // cuda-fp8 is counted as bf16 (above): the message says so.
+    m.weight_type = k->dtype == DType::kFp8 ? "bf16 (fp8 counted as bf16)" : k->precision;
     m.gpus = cuda::device_count();
     for (int i = 0; i < m.gpus; ++i) m.all_gpus_bytes += cuda::device_memory_bytes(i);
     return m;

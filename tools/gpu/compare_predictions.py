@@ -14,6 +14,9 @@ smallest top-1/top-2 gap of the fused scores).
   not held to it: their top logits are nearly tied everywhere, so bf16
   rounding flips many of them (58-84% agree); the check needs a trained model.
 
+NO_BAR=1 (run_bf16_agreement.sh's REF comparisons, one GPU variant against
+another): the agreement is reported as INFO, not held to 98%.
+
 Writes OUT/cli_checks.json; exit status 1 when a check fails.
 
   compare_predictions.py WORK OUT
@@ -74,7 +77,7 @@ def main():
         return 1
     summary = []
     for (dataset, model), (equal, rows) in sorted(totals.items()):
-        held = not model.startswith("tiny-")
+        held = not model.startswith("tiny-") and os.environ.get("NO_BAR") != "1"
         ok = rows > 0 and equal / rows >= BF16_NEED
         summary.append({"dataset": dataset, "model": model, "device": "cuda", "equal": equal,
                         "rows": rows, "agreement": equal / max(rows, 1),
@@ -82,7 +85,7 @@ def main():
         verdict = ("PASS" if ok else "FAIL") if held else "INFO"
         print(f"{verdict} {dataset}/{model} cuda (16-bit): {equal}/{rows} = "
               f"{equal / max(rows, 1):.1%} of predictions equal the CPU's (need {BF16_NEED:.0%}"
-              f"{'' if held else ', not held: random weights'})")
+              f"{'' if held else ', not held: ' + ('a variant against another' if os.environ.get('NO_BAR') == '1' else 'random weights')})")
     os.makedirs(out, exist_ok=True)
     with open(f"{out}/cli_checks.json", "w") as fh:
         json.dump({"files": results, "bf16_summary": summary}, fh, indent=1)

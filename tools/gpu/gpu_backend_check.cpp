@@ -12,6 +12,8 @@
 // agreement are reported (INFO lines), not judged. fp8 (--device
 // cuda-fp8): the bf16 op checks, the fp8 products against a host reference
 // of the same quantization, end to end as bf16 with a wider logit bound.
+#include <cuda_runtime.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -104,8 +106,14 @@ int main(int argc, char** argv) {
   }
   std::printf("device: %s\n", cuda::describe_device(0).c_str());
   Report r;
+  int major = 0;
+  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, 0);
   for (DType dt : args.dtypes) {
     const std::string dn = dtype_name(dt);
+    if (dt == DType::kFp8 && major < 9) {  // cuda-fp8 needs Hopper: said, not failed
+      r.info("fp8 skipped", {{"reason", "compute capability " + std::to_string(major) + ".x < 9.0"}});
+      continue;
+    }
     if (args.ops) {
       stage(r, "ops " + dn, [&] {
         auto cpu = make_backend("cpu", 0);

@@ -2,6 +2,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -67,7 +68,7 @@ std::vector<float> quantize_rows_e4m3(std::vector<float>& m, int64_t rows, int64
     float* row = m.data() + r * cols;
     float amax = 0.0f;
     for (int64_t c = 0; c < cols; ++c) amax = std::max(amax, std::fabs(row[c]));
-    const float scale = amax > 0.0f ? amax / 448.0f : 1.0f, inv = 1.0f / scale;
+    const float scale = amax > 448.0f * FLT_MIN ? amax / 448.0f : 1.0f, inv = 1.0f / scale;
     for (int64_t c = 0; c < cols; ++c) row[c] = round_e4m3(row[c] * inv);
     scales[size_t(r)] = scale;
   }

@@ -73,29 +73,38 @@ void check_matmul_fp8(Report& r, Backend& gpu, std::mt19937& rng) {
     for (int n : {1, 7, 64, 300}) {
       std::vector<float> x = randv(rng, size_t(n) * in, 2.0f);
       Tensor gx = to_backend(gpu, x, n, in), go = gpu.alloc(n, out);
-      round_half(x, DType::kBF16);
-      const std::vector<float> xs = quantize_rows_e4m3(x, n, in);
-      for (bool with_bias : {false, true}) {
+      // Rounds: no bias, bias (the cached fp8 rows reused), then new values
+      // written into the same tensor (its cached rows must not be reused).
+      for (int round = 0; round < 3; ++round) {
+        const bool with_bias = round == 1;
+        if (round == 2) {
+          x = randv(rng, size_t(n) * in, 0.5f);
+          gpu.upload(x, gx);
+        }
         gpu.matmul(gx, gw, with_bias ? &gb : nullptr, go);
+        std::vector<float> x8 = x;  // what the device multiplies: bf16, then fp8 rows
+        round_half(x8, DType::kBF16);
+        const std::vector<float> xs = quantize_rows_e4m3(x8, n, in);
         std::vector<float> want(size_t(n) * out);
         double size = 0.0;
         for (int i = 0; i < n; ++i)
           for (int o = 0; o < out; ++o) {
             double acc = 0.0;
             for (int k = 0; k < in; ++k)
-              acc += double(x[size_t(i) * in + k]) * double(w[size_t(o) * in + k]);
+              acc += double(x8[size_t(i) * in + k]) * double(w[size_t(o) * in + k]);
             const double v = acc * xs[size_t(i)] * ws[size_t(o)] + (with_bias ? b[size_t(o)] : 0.0f);
             want[size_t(i) * out + o] = float(v);
             size = std::max(size, std::fabs(v));
           }
         r.check("matmul/fp8 n=" + std::to_string(n) + " in=" + std::to_string(in) +
-                    " out=" + std::to_string(out) + (with_bias ? " +bias" : ""),
+                    " out=" + std::to_string(out) + (with_bias ? " +bias" : "") +
+                    (round == 2 ? " new input" : ""),
                 max_abs_diff(want, to_host(gpu, go)), rel * size);
       }
       for (Tensor* t : {&gx, &go}) gpu.release(*t);
     }
   }
-  // 100 rows: not a multiple of 16, so bf16 (and the product still right).
+  // 100 rows: not a multiple of 16, so bf16 (its products: the bf16 checks).
   std::vector<float> w = randv(rng, size_t(100) * 64, 0.125f);
   round_half(w, DType::kBF16);
   Tensor gw = gpu.upload_linear_weight(host_tensor({100, 64}, w));

@@ -44,12 +44,13 @@ for v in "$@"; do
   echo "== $v"; grep -E '^(PASS|FAIL|INFO)' "$out/$name.log"
 done
 [[ -n ${REF:-} ]] || exit 0
+[[ -d $work/$REF/cuda ]] || { echo "run_bf16_agreement: REF=$REF names no variant" >&2; exit 2; }
 for v in "$@"; do
   name=${v%%=*}; [[ $name == "$REF" ]] && continue
   mkdir -p "$work/${name}_vs_$REF"
   ln -s "$work/$REF/cuda" "$work/${name}_vs_$REF/cpu"
   ln -s "$work/$name/cuda" "$work/${name}_vs_$REF/cuda"
-  python3 tools/gpu/compare_predictions.py "$work/${name}_vs_$REF" "$work/${name}_vs_$REF/o" \
+  NO_BAR=1 python3 tools/gpu/compare_predictions.py "$work/${name}_vs_$REF" "$work/${name}_vs_$REF/o" \
     > "$out/${name}_vs_$REF.log" 2>&1
   echo "== $name against $REF (lines say \"the CPU's\" for $REF's)"
   grep -E '^(PASS|FAIL|INFO)' "$out/${name}_vs_$REF.log"

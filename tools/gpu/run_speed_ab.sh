@@ -23,7 +23,7 @@
 #  8. "agreement": run_bf16_agreement.sh on SmolLM2 (.carry-part2) with
 #     AGREE_VARIANTS against the CPU and against AGREE_REF (default: cuda
 #     and cuda-fp8, fp8 against bf16).
-#   [STEPS="checks ab real cli limits profile ncu"] [PROFILE_SETTINGS="- VAR=x"] tools/gpu/run_speed_ab.sh
+#   [STEPS="fp8probe checks ab real cli limits profile ncu gemm agreement"] [PROFILE_SETTINGS="- VAR=x"] tools/gpu/run_speed_ab.sh
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-/tmp/selfens-gpu}; mkdir -p "$out"

@@ -196,8 +196,9 @@ Tensor CudaBackend::upload_linear_weight(const HostTensor& host) {
     CUDA_CHECK(cudaStreamSynchronize(stream_));
     CUDA_CHECK(cudaFree(fp8_staging_));
     fp8_staging_ = nullptr;
+    fp8_staging_bytes_ = 0;
+    fp8_staging_ = device_malloc(n * 2, device_desc_);
     fp8_staging_bytes_ = n * 2;
-    fp8_staging_ = device_malloc(fp8_staging_bytes_, device_desc_);
   }
   if (!weight_uploader_) weight_uploader_ = std::make_unique<Bf16WeightUploader>(stream_, half_);
   auto* staged = static_cast<uint16_t*>(fp8_staging_);
@@ -310,10 +311,12 @@ void* CudaBackend::grow(void*& buf, size_t& capacity, size_t bytes) {
     sync();
     if (!graphs_.empty()) invalidate_graphs();
     ++scratch_generation_;
+    const size_t want = std::max(bytes, capacity * 2);
     CUDA_CHECK(cudaFree(buf));
     buf = nullptr;
-    capacity = std::max(bytes, capacity * 2);
-    buf = device_malloc(capacity, device_desc_);
+    capacity = 0;  // stays 0 if the allocation below throws
+    buf = device_malloc(want, device_desc_);
+    capacity = want;
   }
   return buf;
 }

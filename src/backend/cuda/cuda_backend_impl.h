@@ -235,7 +235,7 @@ class CudaBackend final : public Backend {
   void* fp8_scratch_ = nullptr;         // fp8 rows and scales of one tensor (Fp8Rows)
   size_t fp8_scratch_bytes_ = 0;
   const void* fp8_of_ = nullptr;        // the tensor fp8_scratch_ holds the rows of
-  int64_t fp8_count_ = 0;               // its elements
+  int64_t fp8_rows_ = 0, fp8_cols_ = 0;  // its shape
   // cuda-fp8: the 16-bit staging of a weight being quantized (freed with the uploader).
   void* fp8_staging_ = nullptr;
   size_t fp8_staging_bytes_ = 0;

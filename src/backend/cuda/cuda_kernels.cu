@@ -5,6 +5,7 @@
 #include <cuda_fp8.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cstdint>
 #include <initializer_list>
 
@@ -278,7 +279,9 @@ __global__ void quantize_rows_fp8_kernel(const H* __restrict__ src, int64_t cols
   __syncthreads();
   amax = 0.0f;
   for (int w = 0; w < int(blockDim.x / 32); ++w) amax = fmaxf(amax, warp_max[w]);
-  const float scale = amax > 0.0f ? amax / 448.0f : 1.0f;
+  // A row whose largest magnitude is below 448 * FLT_MIN counts as zeros:
+  // its scale would be subnormal and 1 / scale infinite (0 * inf = NaN).
+  const float scale = amax > 448.0f * FLT_MIN ? amax / 448.0f : 1.0f;
   const float inv = 1.0f / scale;
   if (threadIdx.x == 0) scales[r] = scale;
   auto* out = reinterpret_cast<uint2*>(dst + r * (cols / 2));

@@ -62,7 +62,8 @@ void launch_add_rmsnorm(float* x, const float* y, const float* w, float eps, int
 void launch_f32_to_bf16(const float* src, void* dst, int64_t count, Half16 half,
                         cudaStream_t stream);
 // fp8 E4M3 rows, one fp32 scale each: dst[r, c] = e4m3(src[r, c] / scales[r]),
-// scales[r] = max_c |src[r, c]| / 448 (1 for a row of zeros); src [rows, cols]
+// scales[r] = max_c |src[r, c]| / 448 (1 for a row of zeros, or of values
+// all below 448 * FLT_MIN, which round to zeros); src [rows, cols]
 // 16-bit, dst [rows, cols] bytes; cols % 16 == 0. The fp8 weights at load
 // and every fp8 product's input rows.
 void launch_quantize_rows_fp8(const void* src, int64_t rows, int64_t cols, void* dst,

@@ -59,12 +59,13 @@ void CudaBackend::gemm_bf16(const void* xb, const Tensor& w, void* out, bool out
 }
 
 CudaBackend::Fp8Rows CudaBackend::fp8_copy_of(const Tensor& x, bool bf16_fresh, bool* quantize) {
-  const int64_t count = x.rows * x.cols;
-  *quantize = bf16_fresh || !(x.data == fp8_of_ && fp8_count_ == count);
+  // Keyed by rows and columns: the scales are per row.
+  *quantize = bf16_fresh || !(x.data == fp8_of_ && fp8_rows_ == x.rows && fp8_cols_ == x.cols);
   char* buf = static_cast<char*>(grow(fp8_scratch_, fp8_scratch_bytes_,
                                       fp8_matrix_bytes(x.rows, x.cols)));
   fp8_of_ = x.data;
-  fp8_count_ = count;
+  fp8_rows_ = x.rows;
+  fp8_cols_ = x.cols;
   return {buf, reinterpret_cast<float*>(buf + fp8_scales_offset(x.rows, x.cols))};
 }
 
