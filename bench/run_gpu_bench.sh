@@ -17,7 +17,7 @@
 # line also counts the forward calls run eagerly, captured and replayed as
 # CUDA graphs.
 #   [ARCH=llama3.2-3b|qwen2.5-7b|qwen3-8b|qwen2.5-14b] [METHODS="flex_attention origin"] [PEER_Q=64 (0: no peer)]
-#   [DEVICE=cuda|cuda-fp16]
+#   [DEVICE=cuda|cuda-fp16|cuda-fp8]
 #   bench/run_gpu_bench.sh [K] [B]
 set -uo pipefail
 cd "$(dirname "$0")/.."
