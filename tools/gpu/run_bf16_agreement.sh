@@ -5,7 +5,8 @@
 # builds or settings against one CPU run. Each VARIANT is NAME=BIN_DIR[,VAR=x...]
 # (BIN_DIR holds selfens; VARs are set for its run; device=D runs --device D
 # instead of cuda, e.g. device=cuda-fp16). Writes, per variant,
-# $OUT/NAME.log and $OUT/NAME.json (compare_predictions.py's output).
+# $OUT/NAME.log and $OUT/NAME.json (compare_predictions.py's output), and
+# every variant's lemma-match accuracy to $OUT/accuracy.txt.
 # REF=NAME also compares every other variant's predictions with NAME's
 # ($OUT/NAME2_vs_NAME.log: "the CPU's" in its lines means NAME's), e.g.
 # cuda-fp8 against bf16.
@@ -43,6 +44,12 @@ for v in "$@"; do
   cp "$work/$name/o/cli_checks.json" "$out/$name.json" 2>/dev/null
   echo "== $v"; grep -E '^(PASS|FAIL|INFO)' "$out/$name.log"
 done
+# Each variant's lemma-match accuracy (agreement_accuracy.py; the lemma
+# tables pack_carry.sh carried), into $OUT/accuracy.txt.
+[[ -d .carry/lemma ]] && export SELFENS_LEMMA_DIR=${SELFENS_LEMMA_DIR:-$PWD/.carry/lemma}
+jsons=(); for v in "$@"; do name=${v%%=*}; [[ -f $out/$name.json ]] && jsons+=("$name=$out/$name.json"); done
+python3 tools/gpu/agreement_accuracy.py "$work/cpu" "${jsons[@]}" --selfens "${first#*=}/selfens" \
+  > "$out/accuracy.txt" 2>&1 && echo "== accuracy (lemma match)" && tail -2 "$out/accuracy.txt"
 [[ -n ${REF:-} ]] || exit 0
 [[ -d $work/$REF/cuda ]] || { echo "run_bf16_agreement: REF=$REF names no variant" >&2; exit 2; }
 for v in "$@"; do
