@@ -5,29 +5,19 @@
 // bf16) and fast accumulation, the heuristic's first algorithm is timed.
 // One JSON line per combination ("ok": false when cublasLt offers none).
 //   gpu_fp8_gemm_probe [rows,rows,...] [in:out,in:out,...]
-#include <cublasLt.h>
 #include <cuda_bf16.h>
 #include <cuda_fp8.h>
-#include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "backend/cuda/cuda_check.h"
+#include "lt_tool.h"
 
 namespace {
 
-std::vector<int> parse_ints(const std::string& s, char sep) {
-  std::vector<int> v;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, sep)) v.push_back(std::atoi(item.c_str()));
-  return v;
-}
+using namespace selfens::gputool;
 
 struct Combo {
   cudaDataType_t in_type;  // CUDA_R_16BF or CUDA_R_8F_E4M3
@@ -40,58 +30,25 @@ struct Combo {
 double time_combo(cublasLtHandle_t h, const Combo& c, int rows, int in, int out, void* w, void* x,
                   void* y, float* w_scales, float* x_scales, void* ws, size_t ws_bytes,
                   cudaStream_t s, cudaEvent_t e0, cudaEvent_t e1) {
-  cublasLtMatmulDesc_t desc;
-  CUBLAS_CHECK(cublasLtMatmulDescCreate(&desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
-  const cublasOperation_t ta = CUBLAS_OP_T, tb = CUBLAS_OP_N;
-  CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &ta, sizeof ta));
-  CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSB, &tb, sizeof tb));
+  LtProblem p(rows, in, out, c.in_type, c.out_type, ws_bytes);
   if (c.in_type == CUDA_R_8F_E4M3) {
     const cublasLtMatmulMatrixScale_t mode = c.outer ? CUBLASLT_MATMUL_MATRIX_SCALE_OUTER_VEC_32F
                                                      : CUBLASLT_MATMUL_MATRIX_SCALE_SCALAR_32F;
-    CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_A_SCALE_MODE, &mode, sizeof mode));
-    CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_B_SCALE_MODE, &mode, sizeof mode));
-    CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &w_scales, sizeof w_scales));
-    CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, &x_scales, sizeof x_scales));
-    const int8_t fast = int8_t(c.fast_accum);
-    CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_FAST_ACCUM, &fast, sizeof fast));
+    p.set(CUBLASLT_MATMUL_DESC_A_SCALE_MODE, mode);
+    p.set(CUBLASLT_MATMUL_DESC_B_SCALE_MODE, mode);
+    p.set(CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, w_scales);
+    p.set(CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, x_scales);
+    p.set(CUBLASLT_MATMUL_DESC_FAST_ACCUM, int8_t(c.fast_accum));
   }
-  cublasLtMatrixLayout_t la, lb, lc;
-  CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&la, c.in_type, in, out, in));
-  CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&lb, c.in_type, in, rows, in));
-  CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&lc, c.out_type, out, rows, out));
-  cublasLtMatmulPreference_t pref;
-  CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&pref));
-  CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
-                                                    &ws_bytes, sizeof ws_bytes));
   cublasLtMatmulHeuristicResult_t res{};
-  int count = 0;
-  const cublasStatus_t st =
-      cublasLtMatmulAlgoGetHeuristic(h, desc, la, lb, lc, lc, pref, 1, &res, &count);
-  double us = -1;
-  if (st == CUBLAS_STATUS_SUCCESS && count > 0) {
-    const float alpha = 1, beta = 0;
-    auto gemm = [&] {
-      return cublasLtMatmul(h, desc, &alpha, w, la, x, lb, &beta, y, lc, y, lc, &res.algo, ws,
-                            ws_bytes, s);
-    };
-    if (gemm() == CUBLAS_STATUS_SUCCESS) {
-      CUDA_CHECK(cudaStreamSynchronize(s));
-      const int reps = 30;
-      CUDA_CHECK(cudaEventRecord(e0, s));
-      for (int i = 0; i < reps; ++i) CUBLAS_CHECK(gemm());
-      CUDA_CHECK(cudaEventRecord(e1, s));
-      CUDA_CHECK(cudaStreamSynchronize(s));
-      float ms = 0;
-      CUDA_CHECK(cudaEventElapsedTime(&ms, e0, e1));
-      us = ms * 1e3 / reps;
-    }
-  }
-  cublasLtMatmulPreferenceDestroy(pref);
-  cublasLtMatrixLayoutDestroy(la);
-  cublasLtMatrixLayoutDestroy(lb);
-  cublasLtMatrixLayoutDestroy(lc);
-  cublasLtMatmulDescDestroy(desc);
-  return us;
+  if (p.heuristic(h, &res, 1) == 0) return -1;
+  const float alpha = 1, beta = 0;
+  auto gemm = [&] {
+    return cublasLtMatmul(h, p.desc, &alpha, w, p.a, x, p.b, &beta, y, p.c, y, p.c, &res.algo, ws,
+                          ws_bytes, s);
+  };
+  if (gemm() != CUBLAS_STATUS_SUCCESS) return -1;
+  return time_us(s, e0, e1, 30, gemm);
 }
 
 const char* type_name(cudaDataType_t t) {
@@ -100,18 +57,8 @@ const char* type_name(cudaDataType_t t) {
 
 int run(int argc, char** argv) {
   const std::vector<int> rows_list = parse_ints(argc > 1 ? argv[1] : "512,40960", ',');
-  std::vector<std::pair<int, int>> shapes;
-  for (const std::string& item : [&] {
-         std::vector<std::string> v;
-         std::stringstream ss(argc > 2 ? argv[2] : "3072:3072,3072:1024,3072:8192,8192:3072");
-         std::string it;
-         while (std::getline(ss, it, ',')) v.push_back(it);
-         return v;
-       }()) {
-    const auto io = parse_ints(item, ':');
-    if (io.size() != 2) throw std::runtime_error("shape '" + item + "': in:out");
-    shapes.emplace_back(io[0], io[1]);
-  }
+  const auto shapes =
+      parse_shapes(argc > 2 ? argv[2] : "3072:3072,3072:1024,3072:8192,8192:3072");
   std::printf("{\"cublasLt_version\": %zu}\n", cublasLtGetVersion());
   cudaStream_t s;
   CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
@@ -161,11 +108,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "gpu_fp8_gemm_probe: %s\n", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return run_tool("gpu_fp8_gemm_probe", run, argc, argv); }

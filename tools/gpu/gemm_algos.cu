@@ -8,22 +8,19 @@
 //   gpu_gemm_algos [rows,rows,...] [in:out,in:out,...]
 // (default: rows 512,2560; the Llama-3.2-3B shapes q/o, k/v, gate/up, down,
 // and the fused q+k+v and gate+up products).
-#include <cublasLt.h>
 #include <cuda_bf16.h>
-#include <cuda_runtime.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "backend/cuda/cuda_check.h"
+#include "lt_tool.h"
 
 namespace {
+
+using namespace selfens::gputool;
 
 __global__ void fill_kernel(__nv_bfloat16* p, size_t n, uint32_t seed) {
   for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n;
@@ -36,14 +33,6 @@ __global__ void fill_kernel(__nv_bfloat16* p, size_t n, uint32_t seed) {
   }
 }
 
-std::vector<int> parse_ints(const std::string& s, char sep) {
-  std::vector<int> v;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, sep)) v.push_back(std::atoi(item.c_str()));
-  return v;
-}
-
 int attr(const cublasLtMatmulAlgo_t& a, cublasLtMatmulAlgoConfigAttributes_t what) {
   int v = 0;
   size_t written = 0;
@@ -53,17 +42,8 @@ int attr(const cublasLtMatmulAlgo_t& a, cublasLtMatmulAlgoConfigAttributes_t wha
 
 int run(int argc, char** argv) {
   const std::vector<int> rows_list = parse_ints(argc > 1 ? argv[1] : "512,2560", ',');
-  std::vector<std::pair<int, int>> shapes;
-  for (const std::string& s :
-       {std::string(argc > 2 ? argv[2] : "3072:3072,3072:1024,3072:8192,8192:3072,3072:5120,3072:16384")}) {
-    std::stringstream ss(s);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-      const auto io = parse_ints(item, ':');
-      if (io.size() != 2) throw std::runtime_error("shape '" + item + "': in:out");
-      shapes.emplace_back(io[0], io[1]);
-    }
-  }
+  const auto shapes = parse_shapes(
+      argc > 2 ? argv[2] : "3072:3072,3072:1024,3072:8192,8192:3072,3072:5120,3072:16384");
   cudaStream_t s;
   CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
   cudaEvent_t e0, e1;
@@ -84,23 +64,9 @@ int run(int argc, char** argv) {
       CUDA_CHECK(cudaMalloc(&y, size_t(rows) * out * 4));
       fill_kernel<<<1024, 256, 0, s>>>(w, size_t(in) * out, 1u);
       fill_kernel<<<1024, 256, 0, s>>>(x, size_t(rows) * in, 2u);
-      // The engine's layout (cuda_lt_gemm.cpp): out^T [out, rows] = W^T' x^T.
-      cublasLtMatmulDesc_t desc;
-      cublasLtMatrixLayout_t la, lb, lc;
-      CUBLAS_CHECK(cublasLtMatmulDescCreate(&desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
-      const cublasOperation_t ta = CUBLAS_OP_T, tb = CUBLAS_OP_N;
-      CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &ta, sizeof ta));
-      CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSB, &tb, sizeof tb));
-      CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&la, CUDA_R_16BF, in, out, in));
-      CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&lb, CUDA_R_16BF, in, rows, in));
-      CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&lc, CUDA_R_32F, out, rows, out));
-      cublasLtMatmulPreference_t pref;
-      CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&pref));
-      CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(
-          pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws_bytes, sizeof ws_bytes));
+      LtProblem p(rows, in, out, CUDA_R_16BF, CUDA_R_32F, ws_bytes);
       cublasLtMatmulHeuristicResult_t res[16];
-      int count = 0;
-      CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(h, desc, la, lb, lc, lc, pref, 16, res, &count));
+      const int count = p.heuristic(h, res, 16);
       std::vector<float> host0(size_t(rows) * out), host(size_t(rows) * out);
       const float alpha = 1, beta = 0;
       std::string json = "{\"rows\": " + std::to_string(rows) + ", \"in\": " + std::to_string(in) +
@@ -110,22 +76,14 @@ int run(int argc, char** argv) {
       for (int c = 0; c < count; ++c) {
         float* dst = c == 0 ? y0 : y;
         auto gemm = [&] {
-          return cublasLtMatmul(h, desc, &alpha, w, la, x, lb, &beta, dst, lc, dst, lc, &res[c].algo,
-                                ws, ws_bytes, s);
+          return cublasLtMatmul(h, p.desc, &alpha, w, p.a, x, p.b, &beta, dst, p.c, dst, p.c,
+                                &res[c].algo, ws, ws_bytes, s);
         };
         if (gemm() != CUBLAS_STATUS_SUCCESS) {
           if (c == 0) break;  // no reference output: the shape reports no candidates
           continue;
         }
-        CUDA_CHECK(cudaStreamSynchronize(s));
-        const int reps = 50;
-        CUDA_CHECK(cudaEventRecord(e0, s));
-        for (int i = 0; i < reps; ++i) CUBLAS_CHECK(gemm());
-        CUDA_CHECK(cudaEventRecord(e1, s));
-        CUDA_CHECK(cudaStreamSynchronize(s));
-        float ms = 0;
-        CUDA_CHECK(cudaEventElapsedTime(&ms, e0, e1));
-        const double us = ms * 1e3 / reps;
+        const double us = time_us(s, e0, e1, 50, gemm);
         CUDA_CHECK(cudaMemcpy(c == 0 ? host0.data() : host.data(), dst, host.size() * 4,
                               cudaMemcpyDeviceToHost));
         const bool same = c == 0 || std::memcmp(host0.data(), host.data(), host.size() * 4) == 0;
@@ -157,11 +115,6 @@ int run(int argc, char** argv) {
                       flop / best_same_us / 1e6);
       std::printf("%s%s\n", json.c_str(), buf);
       std::fflush(stdout);
-      cublasLtMatmulPreferenceDestroy(pref);
-      cublasLtMatrixLayoutDestroy(la);
-      cublasLtMatrixLayoutDestroy(lb);
-      cublasLtMatrixLayoutDestroy(lc);
-      cublasLtMatmulDescDestroy(desc);
       for (void* p : {static_cast<void*>(w), static_cast<void*>(x), static_cast<void*>(y0),
                       static_cast<void*>(y)})
         CUDA_CHECK(cudaFree(p));
@@ -171,11 +124,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "gpu_gemm_algos: %s\n", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return run_tool("gpu_gemm_algos", run, argc, argv); }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "backend/cuda/cuda_check.h"
+#include "lt_tool.h"
 
 __global__ void empty_kernel(int* p) {
   if (p != nullptr && threadIdx.x == 1234567) *p = 1;
@@ -171,10 +172,5 @@ static int run(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "gpu_launch_overhead: %s\n", e.what());
-    return 1;
-  }
+  return selfens::gputool::run_tool("gpu_launch_overhead", run, argc, argv);
 }

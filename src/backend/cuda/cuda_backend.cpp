@@ -166,15 +166,18 @@ Tensor CudaBackend::upload_weight(const HostTensor& host) {
     const float* src = bf16_host ? widened.data() : host.data.data();
     CUDA_CHECK(cudaMemcpy(t.data, src, n * sizeof(float), cudaMemcpyHostToDevice));
   } else {
-    if (!weight_uploader_) weight_uploader_ = std::make_unique<Bf16WeightUploader>(stream_, half_);
-    auto* dst = static_cast<uint16_t*>(t.data);
-    if (bf16_host) {
-      weight_uploader_->upload_bf16(host.bf16.data(), n, dst);
-    } else {
-      weight_uploader_->upload(host.data.data(), n, dst);
-    }
+    upload_16bit(host, static_cast<uint16_t*>(t.data));
   }
   return t;
+}
+
+void CudaBackend::upload_16bit(const HostTensor& host, uint16_t* dst) {
+  if (!weight_uploader_) weight_uploader_ = std::make_unique<Bf16WeightUploader>(stream_, half_);
+  const size_t n = size_t(host.numel());
+  if (host.data.empty())  // HostTensor::bf16 holds the values
+    weight_uploader_->upload_bf16(host.bf16.data(), n, dst);
+  else
+    weight_uploader_->upload(host.data.data(), n, dst);
 }
 
 // cuda-fp8: the 16-bit values go to a staging buffer as upload_weight's
@@ -190,22 +193,11 @@ Tensor CudaBackend::upload_linear_weight(const HostTensor& host) {
   t.cols = host.shape[1];
   t.dtype = DType::kFp8;
   SELFENS_CHECK(t.rows * t.cols == host.numel(), "weight shape and data differ");
-  const size_t n = size_t(host.numel());
   t.data = owned_malloc(fp8_matrix_bytes(t.rows, t.cols));
-  if (n * 2 > fp8_staging_bytes_) {  // in stream order: earlier weights' quantization is queued
-    CUDA_CHECK(cudaStreamSynchronize(stream_));
-    CUDA_CHECK(cudaFree(fp8_staging_));
-    fp8_staging_ = nullptr;
-    fp8_staging_bytes_ = 0;
-    fp8_staging_ = device_malloc(n * 2, device_desc_);
-    fp8_staging_bytes_ = n * 2;
-  }
-  if (!weight_uploader_) weight_uploader_ = std::make_unique<Bf16WeightUploader>(stream_, half_);
-  auto* staged = static_cast<uint16_t*>(fp8_staging_);
-  if (host.data.empty())
-    weight_uploader_->upload_bf16(host.bf16.data(), n, staged);
-  else
-    weight_uploader_->upload(host.data.data(), n, staged);
+  // grow() syncs before it moves the buffer: earlier weights' quantization is done.
+  auto* staged = static_cast<uint16_t*>(
+      grow(fp8_staging_, fp8_staging_bytes_, size_t(host.numel()) * sizeof(uint16_t)));
+  upload_16bit(host, staged);
   launch_quantize_rows_fp8(staged, t.rows, t.cols, t.data, fp8_weight_scales(t), half_, stream_);
   return t;
 }

@@ -135,6 +135,8 @@ class CudaBackend final : public Backend {
   void invalidate_graphs();  // syncs first when a graph may be running
   void sync();  // stream synchronize; no graph is in flight afterwards
   void* scratch(size_t bytes);
+  // Enqueues host's values (fp32 or a file's bf16) as the 16-bit type to dst.
+  void upload_16bit(const HostTensor& host, uint16_t* dst);
   // A grow-only device buffer (scratch_, fp8_scratch_): moving it drops the
   // recorded graphs and bumps scratch_generation_.
   void* grow(void*& buf, size_t& capacity, size_t bytes);
