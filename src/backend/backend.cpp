@@ -16,13 +16,25 @@ void Backend::add_rmsnorm(Tensor& x, const Tensor& y, const Tensor& w, float eps
   rmsnorm(x, w, eps, out);
 }
 
+void Backend::matmul_add(const Tensor& x, const Tensor& w, Tensor& out, Tensor& scratch) {
+  SELFENS_CHECK(scratch.cols == out.cols && scratch.rows >= x.rows, "matmul_add scratch shape");
+  Tensor product = scratch.first_rows(x.rows);
+  matmul(x, w, nullptr, product);
+  add(out, product);
+}
+
 void Backend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tensor& w_up,
-                           const Tensor& w_down, Tensor& gate, Tensor& up, Tensor& out) {
+                           const Tensor& w_down, Tensor& gate, Tensor& up, Tensor& out,
+                           bool accumulate) {
   matmul(h, w_gate, nullptr, gate);
   matmul(h, w_up, nullptr, up);
   Tensor act = gate.for_products();  // silu(gate) * up, read by the down product only
   silu_mul(act, up);
-  matmul(act, w_down, nullptr, out);
+  if (!accumulate) return matmul(act, w_down, nullptr, out);
+  // up is free once silu_mul has read it: the down product's scratch.
+  SELFENS_CHECK(up.cols >= out.cols, "feed_forward: ffn narrower than the model");
+  Tensor scratch{up.data, h.rows, out.cols, up.dtype};
+  matmul_add(act, w_down, out, scratch);
 }
 
 void Backend::copy_from(Backend& from, const Tensor& src, Tensor& dst) {

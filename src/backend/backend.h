@@ -164,11 +164,20 @@ class Backend {
   // The residual add and the next norm: x += y, then out = x / rms(x) * w;
   // x, y, out [n, d] (y and out may alias).
   virtual void add_rmsnorm(Tensor& x, const Tensor& y, const Tensor& w, float eps, Tensor& out);
-  // The SwiGLU feed-forward block: out = (silu(h Wg^T) * (h Wu^T)) Wd^T;
-  // h [n, d], out [n, d]; gate, up [n, ffn] are its scratch (their contents
+  // The residual add inside a product: out += x W^T; x [n, in], w [out, in],
+  // out [n, out]. The default runs matmul into scratch ([n, out]) and adds it.
+  virtual void matmul_add(const Tensor& x, const Tensor& w, Tensor& out, Tensor& scratch);
+  // Whether matmul_add adds inside the product (no pass over memory of its
+  // own): the engine then adds each block's output to the residual stream in
+  // its last product, instead of in the next norm (add_rmsnorm).
+  virtual bool adds_in_products() const { return false; }
+  // The SwiGLU feed-forward block: out = (silu(h Wg^T) * (h Wu^T)) Wd^T, or
+  // out += it (accumulate: the down product is a matmul_add); h [n, d], out
+  // [n, d]; gate, up [n, ffn] (ffn >= d) are its scratch (their contents
   // afterwards are unspecified).
   virtual void feed_forward(const Tensor& h, const Tensor& w_gate, const Tensor& w_up,
-                            const Tensor& w_down, Tensor& gate, Tensor& up, Tensor& out);
+                            const Tensor& w_down, Tensor& gate, Tensor& up, Tensor& out,
+                            bool accumulate);
   // out[i] = x[rows[i]]; out [rows.size(), d].
   virtual void gather_rows(const Tensor& x, std::span<const int32_t> rows, Tensor& out) = 0;
   // Span attention of layer `layer` over the paged KV store: for each query

@@ -192,7 +192,9 @@ void Engine::run_layers(Part& part, int64_t n, std::span<const int32_t> position
   Tensor k = w.k.first_rows(n), v = w.v.first_rows(n), att = w.att.first_rows(n);
   Tensor gate = w.gate.first_rows(n), up = w.up.first_rows(n);
   auto bias = [](const Tensor& t) { return t.empty() ? nullptr : &t; };
-  // Each residual add is fused with the norm that reads its sum: the
+  // Each residual add is folded into the block's last product where the
+  // backend's products can add (Backend::adds_in_products: x += att Wo^T,
+  // x += ffn Wd^T), else fused with the norm that reads its sum: the
   // attention block's with the feed-forward norm, the feed-forward block's
   // with the next layer's attention norm (the part's last add stands alone).
   // hn: h as the normed input of products (and att, once attention wrote
@@ -200,6 +202,7 @@ void Engine::run_layers(Part& part, int64_t n, std::span<const int32_t> position
   Tensor hn = h.for_products();
   Tensor att_p = att.for_products();
   const int begin = part.layers.begin, end = part.layers.end;
+  const bool fold = b.adds_in_products();
   if (begin < end) b.rmsnorm(x, layers_[size_t(begin)].attn_norm, c.rms_norm_eps, hn);
   for (int l = begin; l < end; ++l) {
     const LayerTensors& L = layers_[size_t(l)];
@@ -216,14 +219,24 @@ void Engine::run_layers(Part& part, int64_t n, std::span<const int32_t> position
     b.rope(q, k, c.num_heads, c.num_kv_heads, inv_freq_, positions);
     b.write_kv(l - begin, k, v, slots);  // the part's KV store holds its own layers
     b.attention(l - begin, q, c.num_heads, attn, att_p);
-    b.matmul(att_p, L.wo, nullptr, h);
+    if (fold) {
+      b.matmul_add(att_p, L.wo, x, h);
+      b.rmsnorm(x, L.ffn_norm, c.rms_norm_eps, hn);
+    } else {
+      b.matmul(att_p, L.wo, nullptr, h);
+      b.add_rmsnorm(x, h, L.ffn_norm, c.rms_norm_eps, hn);
+    }
     // Feed-forward block (SwiGLU).
-    b.add_rmsnorm(x, h, L.ffn_norm, c.rms_norm_eps, hn);
-    b.feed_forward(hn, L.w_gate, L.w_up, L.w_down, gate, up, h);
-    if (l + 1 < end)
-      b.add_rmsnorm(x, h, layers_[size_t(l) + 1].attn_norm, c.rms_norm_eps, hn);
-    else
+    b.feed_forward(hn, L.w_gate, L.w_up, L.w_down, gate, up, fold ? x : h, fold);
+    if (l + 1 < end) {
+      const Tensor& next_norm = layers_[size_t(l) + 1].attn_norm;
+      if (fold)
+        b.rmsnorm(x, next_norm, c.rms_norm_eps, hn);
+      else
+        b.add_rmsnorm(x, h, next_norm, c.rms_norm_eps, hn);
+    } else if (!fold) {
       b.add(x, h);
+    }
   }
 }
 

@@ -76,6 +76,48 @@ TEST(CpuBackend, MatmulWithBias) {
   EXPECT_THROW(make_backend("tpu", 1), InputError);
 }
 
+// The residual add inside a product (Backend::matmul_add, and the
+// feed-forward block's accumulate mode built on it): out += x W^T, the same
+// floats as the product written apart and then added.
+TEST(CpuBackend, MatmulAddAndAccumulatingFeedForwardAddToTheirOutput) {
+  auto be = make_backend("cpu", 2);
+  std::mt19937 rng(3);
+  const int n = 3, d = 8, ffn = 12;
+  auto tensor = [&](int rows, int cols, float a) {
+    Tensor t = be->alloc(rows, cols);
+    const std::vector<float> v = randv(rng, size_t(rows) * cols, a);
+    std::copy(v.begin(), v.end(), t.f32());
+    return t;
+  };
+  auto host = [&](const Tensor& t) {
+    std::vector<float> v(size_t(t.rows * t.cols));
+    be->download(t, v);
+    return v;
+  };
+  Tensor wg = be->upload_weight(HostTensor{{ffn, d}, randv(rng, ffn * d)});
+  Tensor wu = be->upload_weight(HostTensor{{ffn, d}, randv(rng, ffn * d)});
+  Tensor wd = be->upload_weight(HostTensor{{d, ffn}, randv(rng, d * ffn)});
+  Tensor x = tensor(n, ffn, 1.0f), resid = tensor(n, d, 4.0f), scratch = be->alloc(n, d);
+  const std::vector<float> r0 = host(resid);
+  Tensor product = be->alloc(n, d);
+  be->matmul(x, wd, nullptr, product);
+  const std::vector<float> p = host(product);
+  be->matmul_add(x, wd, resid, scratch);
+  std::vector<float> got = host(resid);
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], r0[i] + p[i]) << i;
+
+  Tensor h = tensor(n, d, 1.0f), gate = be->alloc(n, ffn), up = be->alloc(n, ffn);
+  Tensor out = be->alloc(n, d), acc = tensor(n, d, 4.0f);
+  const std::vector<float> a0 = host(acc);
+  be->feed_forward(h, wg, wu, wd, gate, up, out, false);
+  be->feed_forward(h, wg, wu, wd, gate, up, acc, true);
+  const std::vector<float> f = host(out);
+  got = host(acc);
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], a0[i] + f[i]) << i;
+  EXPECT_FALSE(be->adds_in_products());  // the engine keeps the CPU's fused add_rmsnorm
+  for (Tensor* t : {&x, &resid, &scratch, &product, &h, &gate, &up, &out, &acc}) be->release(*t);
+}
+
 // Attention over three segments (an ancestor with a bias, another one, and
 // the query's own span, causal), GQA 4:2, pages of 4 tokens.
 TEST(CpuBackend, SpanAttentionMatchesNaive) {

@@ -47,6 +47,19 @@ void check_matmul(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt19937&
         for (Tensor* t : {&cx, &co}) cpu.release(*t);
         for (Tensor* t : {&gx, &go}) gpu.release(*t);
       }
+      // out += x W^T (the residual add in the product's epilogue), out
+      // holding a residual stream's values; scratch the default's product.
+      const std::vector<float> resid = randv(rng, size_t(n) * out, 4.0f);
+      Tensor cx = to_backend(cpu, x, n, in), gx = to_backend(gpu, x, n, in);
+      Tensor co = to_backend(cpu, resid, n, out), go = to_backend(gpu, resid, n, out);
+      Tensor cs = cpu.alloc(n, out), gs = gpu.alloc(n, out);
+      cpu.matmul_add(cx, cw, co, cs);
+      gpu.matmul_add(gx, gw, go, gs);
+      r.check("matmul_add/" + dtype_name(dt) + " n=" + std::to_string(n) + " in=" +
+                  std::to_string(in) + " out=" + std::to_string(out),
+              max_abs_diff(to_host(cpu, co), to_host(gpu, go)), 1e-4);
+      for (Tensor* t : {&cx, &co, &cs}) cpu.release(*t);
+      for (Tensor* t : {&gx, &go, &gs}) gpu.release(*t);
     }
   }
 }
@@ -75,13 +88,22 @@ void check_matmul_fp8(Report& r, Backend& gpu, std::mt19937& rng) {
       Tensor gx = to_backend(gpu, x, n, in), go = gpu.alloc(n, out);
       // Rounds: no bias, bias (the cached fp8 rows reused), then new values
       // written into the same tensor (its cached rows must not be reused).
-      for (int round = 0; round < 3; ++round) {
-        const bool with_bias = round == 1;
+      // A fourth adds the product to the third's output (matmul_add).
+      std::vector<float> before;
+      for (int round = 0; round < 4; ++round) {
+        const bool with_bias = round == 1, add = round == 3;
         if (round == 2) {
           x = randv(rng, size_t(n) * in, 0.5f);
           gpu.upload(x, gx);
         }
-        gpu.matmul(gx, gw, with_bias ? &gb : nullptr, go);
+        if (add) {
+          before = to_host(gpu, go);
+          Tensor scratch = gpu.alloc(n, out);
+          gpu.matmul_add(gx, gw, go, scratch);
+          gpu.release(scratch);
+        } else {
+          gpu.matmul(gx, gw, with_bias ? &gb : nullptr, go);
+        }
         std::vector<float> x8 = x;  // what the device multiplies: bf16, then fp8 rows
         round_half(x8, DType::kBF16);
         const std::vector<float> xs = quantize_rows_e4m3(x8, n, in);
@@ -92,13 +114,14 @@ void check_matmul_fp8(Report& r, Backend& gpu, std::mt19937& rng) {
             double acc = 0.0;
             for (int k = 0; k < in; ++k)
               acc += double(x8[size_t(i) * in + k]) * double(w[size_t(o) * in + k]);
-            const double v = acc * xs[size_t(i)] * ws[size_t(o)] + (with_bias ? b[size_t(o)] : 0.0f);
+            const double v = acc * xs[size_t(i)] * ws[size_t(o)] + (with_bias ? b[size_t(o)] : 0.0f) +
+                             (add ? before[size_t(i) * out + o] : 0.0f);
             want[size_t(i) * out + o] = float(v);
             size = std::max(size, std::fabs(v));
           }
         r.check("matmul/fp8 n=" + std::to_string(n) + " in=" + std::to_string(in) +
                     " out=" + std::to_string(out) + (with_bias ? " +bias" : "") +
-                    (round == 2 ? " new input" : ""),
+                    (round == 2 ? " new input" : "") + (add ? " matmul_add" : ""),
                 max_abs_diff(want, to_host(gpu, go)), rel * size);
       }
       for (Tensor* t : {&gx, &go}) gpu.release(*t);
@@ -231,16 +254,24 @@ void check_feed_forward(Report& r, Backend& cpu, Backend& gpu, DType dt, std::mt
       Tensor act = to_backend(cpu, rounded(cpu, gate), n, ffn);
       cpu.matmul(act, cd, nullptr, co);
       Tensor g1 = gpu.alloc(n, ffn), g2 = gpu.alloc(n, ffn);
-      gpu.feed_forward(gh, gg, gu, gd, g1, g2,
-                       gh);  // out == h, as the engine calls it
+      // The engine's two calls: out == h (the result replaces the normed
+      // input), or out += the result (out the residual stream; accumulate).
+      const std::vector<float> resid = randv(rng, size_t(n) * d, 4.0f);
+      Tensor gr = to_backend(gpu, resid, n, d);
+      gpu.feed_forward(gh, gg, gu, gd, g1, g2, gr, true);
+      gpu.feed_forward(gh, gg, gu, gd, g1, g2, gh, false);
       const std::vector<float> want = to_host(cpu, co);
+      std::vector<float> want_sum = want;
+      for (size_t i = 0; i < want_sum.size(); ++i) want_sum[i] += resid[i];
       float size = 0.0f;
       for (float v : want) size = std::max(size, std::fabs(v));
-      r.check("feed_forward/" + dtype_name(dt) + " ffn=" + std::to_string(ffn) +
-                  " n=" + std::to_string(n),
-              max_abs_diff(want, to_host(gpu, gh)), (dt != DType::kF32 ? 1e-2 : 1e-4) * size);
+      const double tol = (dt != DType::kF32 ? 1e-2 : 1e-4) * size;
+      const std::string name =
+          "feed_forward/" + dtype_name(dt) + " ffn=" + std::to_string(ffn) + " n=" + std::to_string(n);
+      r.check(name, max_abs_diff(want, to_host(gpu, gh)), tol);
+      r.check(name + " accumulate", max_abs_diff(want_sum, to_host(gpu, gr)), tol);
       for (Tensor* t : {&ch, &c1, &c2, &co, &gate, &up, &act}) cpu.release(*t);
-      for (Tensor* t : {&gh, &g1, &g2}) gpu.release(*t);
+      for (Tensor* t : {&gh, &g1, &g2, &gr}) gpu.release(*t);
     }
   }
 }

@@ -88,6 +88,8 @@ class CudaBackend final : public Backend {
   void embed(const Tensor& table, std::span<const int32_t> tokens, Tensor& out) override;
   void rmsnorm(const Tensor& x, const Tensor& w, float eps, Tensor& out) override;
   void matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out) override;
+  void matmul_add(const Tensor& x, const Tensor& w, Tensor& out, Tensor& scratch) override;
+  bool adds_in_products() const override { return adds_in_products_; }
   void rope(Tensor& q, Tensor& k, int n_heads, int n_kv_heads, std::span<const float> inv_freq,
             std::span<const int32_t> positions) override;
   void silu_mul(Tensor& gate, const Tensor& up) override;
@@ -95,7 +97,7 @@ class CudaBackend final : public Backend {
   void add_rmsnorm(Tensor& x, const Tensor& y, const Tensor& w, float eps, Tensor& out) override;
   bool replays_fixed_shapes() const override { return graphs_.enabled(); }
   void feed_forward(const Tensor& h, const Tensor& w_gate, const Tensor& w_up, const Tensor& w_down,
-                    Tensor& gate, Tensor& up, Tensor& out) override;
+                    Tensor& gate, Tensor& up, Tensor& out, bool accumulate) override;
   void gather_rows(const Tensor& x, std::span<const int32_t> rows, Tensor& out) override;
   void attention(int layer, const Tensor& q, int n_heads, const AttentionBatch& plan,
                  Tensor& out) override;
@@ -155,8 +157,12 @@ class CudaBackend final : public Backend {
   // The bf16 copy of x a product reads: its current copy, or scratch that
   // must first be filled from x (*convert; the copy is x's from then on).
   void* bf16_copy_of(const Tensor& x, bool* convert);
-  // out [n, nout] = xb [n, in] (bf16) W^T (bf16), fp32 or bf16 (out_bf16) out.
-  void gemm_bf16(const void* xb, const Tensor& w, void* out, bool out_bf16, int64_t n);
+  // matmul and matmul_add: out = x W^T (+ bias), or out += x W^T (accumulate).
+  void product(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out, bool accumulate);
+  // out [n, nout] = xb [n, in] (bf16) W^T (bf16), fp32 or bf16 (out_bf16)
+  // out; accumulate (fp32 out): out += it.
+  void gemm_bf16(const void* xb, const Tensor& w, void* out, bool out_bf16, int64_t n,
+                 bool accumulate = false);
   // --device cuda-fp8: x's rows as fp8 with a scale each, in fp8_scratch_
   // (values, then the scales at fp8_scales_offset()). *quantize: they must
   // first be made from x's bf16 copy (forced when that copy is new).
@@ -165,8 +171,8 @@ class CudaBackend final : public Backend {
     float* scales;
   };
   Fp8Rows fp8_copy_of(const Tensor& x, bool bf16_fresh, bool* quantize);
-  // out [n, nout] fp32 = x8 W8^T with both scales (w: DType::kFp8).
-  void gemm_fp8(const Fp8Rows& x8, const Tensor& w, void* out, int64_t n);
+  // out [n, nout] fp32 = x8 W8^T with both scales (w: DType::kFp8), or += it.
+  void gemm_fp8(const Fp8Rows& x8, const Tensor& w, void* out, int64_t n, bool accumulate);
   void wrote(const Tensor& t) {
     if (t.data == shadow_of_) shadow_of_ = nullptr;
     if (t.data == fp8_of_) fp8_of_ = nullptr;
@@ -214,6 +220,8 @@ class CudaBackend final : public Backend {
   // the host draws them from downloaded logits (same samples, slower).
   bool device_sampling_ = true;
   bool fused_norm_ = true;  // add_rmsnorm as one kernel (BackendOptions::cuda_fused_norm)
+  // Residual adds in the products' epilogues (BackendOptions::cuda_add_in_products).
+  bool adds_in_products_ = true;
   bool kv_f32_ = false;     // fp32 K/V and attention with bf16 weights (BackendOptions::cuda_kv_f32)
   bool bf16_ffn_ = false;   // feed_forward with bf16 gate/up (BackendOptions::cuda_bf16_ffn)
   int attn_blocks_ = 0;     // BackendOptions::cuda_attn_blocks

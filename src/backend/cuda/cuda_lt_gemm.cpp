@@ -72,18 +72,19 @@ LtGemm::Plan& LtGemm::plan(int64_t n, int64_t in, int64_t nout, Kind kind,
 }
 
 bool LtGemm::run(const void* w, const void* x, void* out, bool out_bf16, int64_t n, int64_t in,
-                 int64_t nout, cudaStream_t stream) {
-  if (handle_ == nullptr) return false;
+                 int64_t nout, cudaStream_t stream, bool accumulate) {
+  if (handle_ == nullptr || (accumulate && out_bf16)) return false;
   Plan& p = plan(n, in, nout, out_bf16 ? Kind::kHalfToHalf : Kind::kHalfToF32);
   if (!p.ok) return false;
-  const float alpha = 1.0f, beta = 0.0f;
+  const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
   CUBLAS_CHECK(cublasLtMatmul(handle_, p.desc, &alpha, w, p.a, x, p.b, &beta, out, p.c, out, p.c,
                               &p.algo, workspace_, workspace_bytes_, stream));
   return true;
 }
 
 bool LtGemm::run_fp8(const void* w, const float* w_scales, const void* x, const float* x_scales,
-                     float* out, int64_t n, int64_t in, int64_t nout, cudaStream_t stream) {
+                     float* out, int64_t n, int64_t in, int64_t nout, cudaStream_t stream,
+                     bool accumulate) {
   if (handle_ == nullptr) return false;
   Plan& p = plan(n, in, nout, Kind::kFp8ToF32, {w_scales, x_scales});
   if (!p.ok) return false;
@@ -91,7 +92,7 @@ bool LtGemm::run_fp8(const void* w, const float* w_scales, const void* x, const 
                                               &w_scales, sizeof w_scales));
   CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER,
                                               &x_scales, sizeof x_scales));
-  const float alpha = 1.0f, beta = 0.0f;
+  const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
   CUBLAS_CHECK(cublasLtMatmul(handle_, p.desc, &alpha, w, p.a, x, p.b, &beta, out, p.c, out, p.c,
                               &p.algo, workspace_, workspace_bytes_, stream));
   return true;

@@ -11,6 +11,8 @@
 // w_scale[o] * sum x8[i, :] w8[o, :]), out fp32; Hopper and later (cuBLAS
 // 12.9+). fast_accum: the tensor cores' own accumulation, without cuBLAS's
 // periodic promotion to fp32 (BackendOptions::cuda_fp8_fast_accum).
+// accumulate (fp32 out only): out += the product (beta = 1, in place), the
+// residual add done by the product's epilogue; the same algorithm as out =.
 #include <cublasLt.h>
 #include <cuda_runtime.h>
 
@@ -37,11 +39,12 @@ class LtGemm {
   // False when cublasLt offers no algorithm for the shape (then the caller
   // uses cublasGemmEx).
   bool run(const void* w, const void* x, void* out, bool out_bf16, int64_t n, int64_t in,
-           int64_t nout, cudaStream_t stream);
+           int64_t nout, cudaStream_t stream, bool accumulate = false);
   // False when cublasLt offers no fp8 algorithm for the shape (cuBLAS
   // without outer-vector fp8 products).
   bool run_fp8(const void* w, const float* w_scales, const void* x, const float* x_scales,
-               float* out, int64_t n, int64_t in, int64_t nout, cudaStream_t stream);
+               float* out, int64_t n, int64_t in, int64_t nout, cudaStream_t stream,
+               bool accumulate = false);
 
  private:
   // What a plan multiplies: 16-bit inputs to fp32 or 16-bit out, or fp8 to fp32.

@@ -47,10 +47,12 @@ void* CudaBackend::bf16_copy_of(const Tensor& x, bool* convert) {
 
 // out [n, nout] (row-major) = x [n, in] W^T, W [nout, in]. In cuBLAS's
 // column-major terms: out^T [nout, n] = W^T(op T of W's [in, nout]) x^T.
-void CudaBackend::gemm_bf16(const void* xb, const Tensor& w, void* out, bool out_bf16, int64_t n) {
+void CudaBackend::gemm_bf16(const void* xb, const Tensor& w, void* out, bool out_bf16, int64_t n,
+                            bool accumulate) {
   const int64_t in = w.cols, nout = w.rows;
-  if (lt_.run(w.data, xb, out, out_bf16, n, in, nout, stream_)) return;
-  const float alpha = 1.0f, beta = 0.0f;
+  SELFENS_CHECK(!(accumulate && out_bf16), "gemm_bf16: accumulation needs fp32 output");
+  if (lt_.run(w.data, xb, out, out_bf16, n, in, nout, stream_, accumulate)) return;
+  const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
   CUBLAS_CHECK(cublasGemmEx(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, int(nout), int(n), int(in), &alpha,
                             w.data, cuda_data_type(half_), int(in), xb, cuda_data_type(half_),
                             int(in), &beta, out, out_bf16 ? cuda_data_type(half_) : CUDA_R_32F,
@@ -69,9 +71,10 @@ CudaBackend::Fp8Rows CudaBackend::fp8_copy_of(const Tensor& x, bool bf16_fresh, 
   return {buf, reinterpret_cast<float*>(buf + fp8_scales_offset(x.rows, x.cols))};
 }
 
-void CudaBackend::gemm_fp8(const Fp8Rows& x8, const Tensor& w, void* out, int64_t n) {
+void CudaBackend::gemm_fp8(const Fp8Rows& x8, const Tensor& w, void* out, int64_t n,
+                           bool accumulate) {
   SELFENS_REQUIRE(lt_.run_fp8(w.data, fp8_weight_scales(w), x8.values, x8.scales,
-                              static_cast<float*>(out), n, w.cols, w.rows, stream_),
+                              static_cast<float*>(out), n, w.cols, w.rows, stream_, accumulate),
                   "--device cuda-fp8: cuBLAS offers no fp8 product with per-row scales for " +
                       std::to_string(n) + " x " + std::to_string(w.cols) + " x " +
                       std::to_string(w.rows) + " on " + device_desc_ +
@@ -79,14 +82,28 @@ void CudaBackend::gemm_fp8(const Fp8Rows& x8, const Tensor& w, void* out, int64_
 }
 
 void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out) {
-  auto prof_scope =
-      prof(profile_ ? "matmul out=" + std::to_string(w.rows) + (x.rows > 1024 ? " prefill" : "")
-                    : std::string());
+  product(x, w, bias, out, false);
+}
+
+void CudaBackend::matmul_add(const Tensor& x, const Tensor& w, Tensor& out, Tensor& scratch) {
+  if (!adds_in_products_) return Backend::matmul_add(x, w, out, scratch);
+  product(x, w, nullptr, out, true);
+}
+
+// out = x W^T (+ bias), or out += x W^T (accumulate: cuBLAS's beta = 1).
+void CudaBackend::product(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out,
+                          bool accumulate) {
+  auto prof_scope = prof(profile_ ? std::string(accumulate ? "matmul+add" : "matmul") +
+                                        " out=" + std::to_string(w.rows) +
+                                        (x.rows > 1024 ? " prefill" : "")
+                                  : std::string());
   const int64_t n = x.rows, in = x.cols, nout = w.rows;
   SELFENS_CHECK(w.cols == in && out.cols == nout && out.rows >= n, "matmul shapes");
   SELFENS_CHECK(x.dtype == DType::kF32, "matmul input must be fp32");
   if (n == 0) return;
   const Tensor* b = bias != nullptr && !bias->empty() ? bias : nullptr;
+  SELFENS_CHECK(!(accumulate && b != nullptr), "matmul_add takes no bias");
+  if (accumulate) read_f32(out);
   // bf16 weights: x as bf16, from the copy its producer wrote (or an earlier
   // product converted) when there is one, else converted here.
   // fp8 weights: x's bf16 copy, then its rows as fp8 (shared as the bf16
@@ -99,20 +116,21 @@ void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, T
   wrote(out);
   if (!record_op(Op::kMatmul,
                  {ptr(x), ptr(w), b ? ptr(*b) : 0, ptr(out), uint64_t(n), uint64_t(in),
-                  uint64_t(nout), scratch_generation_, uint64_t(convert) | uint64_t(quantize) << 1}))
+                  uint64_t(nout), scratch_generation_,
+                  uint64_t(convert) | uint64_t(quantize) << 1 | uint64_t(accumulate) << 2}))
     return;
   if (bf16) {
     // bf16 x bf16 (or fp8 x fp8) on the tensor cores, fp32 accumulate and output.
     if (convert) launch_f32_to_bf16(x.f32(), xb, n * in, half_, stream_);
     if (fp8) {
       if (quantize) launch_quantize_rows_fp8(xb, n, in, x8.values, x8.scales, half_, stream_);
-      gemm_fp8(x8, w, out.data, n);
+      gemm_fp8(x8, w, out.data, n, accumulate);
     } else {
-      gemm_bf16(xb, w, out.data, false, n);
+      gemm_bf16(xb, w, out.data, false, n, accumulate);
     }
   } else {
     // Plain fp32 (CUBLAS_COMPUTE_32F_PEDANTIC: never TF32, whatever the environment says).
-    const float alpha = 1.0f, beta = 0.0f;
+    const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
     CUBLAS_CHECK(cublasGemmEx(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, int(nout), int(n), int(in), &alpha,
                               w.data, CUDA_R_32F, int(in), x.data, CUDA_R_32F, int(in), &beta,
                               out.data, CUDA_R_32F, int(nout), CUBLAS_COMPUTE_32F_PEDANTIC,
@@ -130,11 +148,12 @@ void CudaBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, T
 // [n, ffn] activations. Rounding gate and up to bf16 first is what a bf16
 // transformers model does; the fp32 path (and the CPU) keep them fp32.
 void CudaBackend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tensor& w_up,
-                               const Tensor& w_down, Tensor& gate, Tensor& up, Tensor& out) {
+                               const Tensor& w_down, Tensor& gate, Tensor& up, Tensor& out,
+                               bool accumulate) {
   const auto sixteen = [](const Tensor& t) { return t.dtype == DType::kBF16 || t.dtype == DType::kF16; };
   const bool all_bf16 = sixteen(w_gate) && sixteen(w_up) && sixteen(w_down);
-  if (!bf16_ffn_ || !all_bf16 || w_gate.rows % 2 != 0)  // the kernel takes element pairs
-    return Backend::feed_forward(h, w_gate, w_up, w_down, gate, up, out);
+  if (!bf16_ffn_ || !all_bf16 || w_gate.rows % 2 != 0 || (accumulate && !adds_in_products_))
+    return Backend::feed_forward(h, w_gate, w_up, w_down, gate, up, out, accumulate);
   const int64_t n = h.rows, d = h.cols, ffn = w_gate.rows;
   SELFENS_CHECK(w_gate.cols == d && w_up.rows == ffn && w_up.cols == d && w_down.rows == d &&
                     w_down.cols == ffn && gate.cols == ffn && up.cols == ffn && gate.rows >= n &&
@@ -144,11 +163,13 @@ void CudaBackend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tens
   bool convert = false;
   void* hb = bf16_copy_of(h, &convert);
   if (convert) read_f32(h);
+  if (accumulate) read_f32(out);
   wrote(gate);
   wrote(up);
   wrote(out);
-  if (!record_op(Op::kFeedForward, {ptr(h), ptr(w_gate), ptr(w_up), ptr(w_down), ptr(gate), ptr(up),
-                                    ptr(out), uint64_t(n), scratch_generation_, uint64_t(convert)}))
+  if (!record_op(Op::kFeedForward,
+                 {ptr(h), ptr(w_gate), ptr(w_up), ptr(w_down), ptr(gate), ptr(up), ptr(out),
+                  uint64_t(n), scratch_generation_, uint64_t(convert) | uint64_t(accumulate) << 1}))
     return;
   // Each step timed on its own (SELFENS_CUDA_PROFILE): named as matmul's.
   const std::string at = n > 1024 ? " prefill" : "";
@@ -162,8 +183,10 @@ void CudaBackend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tens
     auto p = prof(profile_ ? "silu_mul bf16" + at : std::string());
     launch_silu_mul_bf16(gate.data, up.data, n * ffn, gate.data, half_, stream_);
   }
-  auto p = prof(profile_ ? "matmul out=" + std::to_string(d) + at : std::string());
-  gemm_bf16(gate.data, w_down, out.data, false, n);
+  auto p = prof(profile_ ? std::string(accumulate ? "matmul+add" : "matmul") +
+                              " out=" + std::to_string(d) + at
+                        : std::string());
+  gemm_bf16(gate.data, w_down, out.data, false, n, accumulate);
 }
 
 void CudaBackend::rope(Tensor& q, Tensor& k, int n_heads, int n_kv_heads,
