@@ -34,6 +34,9 @@ struct BackendOptions {
   // SELFENS_CUDA_ADD_IN_PRODUCTS=0: the residual adds in add_rmsnorm, not in
   // the o and down products' epilogues (Backend::adds_in_products).
   bool cuda_add_in_products = true;
+  // SELFENS_CUDA_DECODE_ATTN=0: decode steps' attention (one row per tile)
+  // on the tensor-core kernel instead of the CUDA-core one.
+  bool cuda_decode_attention = true;
   // SELFENS_CUDA_BF16_FFN=1: bf16 gate/up products in the bf16 mode. Off
   // until its agreement with the CPU has been measured on a GPU.
   bool cuda_bf16_ffn = false;

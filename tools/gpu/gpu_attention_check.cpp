@@ -183,27 +183,35 @@ void check_plan(Report& r, const AttnCase& c, const AttentionBatch& plan, int64_
 // by log-sum-exp), forced on (SELFENS_CUDA_CASCADE=2: any two entries;
 // SELFENS_CUDA_SPLIT: many blocks wanted) and off, against the CPU.
 void run_cascade_checks(Report& r, std::mt19937& rng) {
+  // decode "1": one-row tiles (shapes x 1) on the CUDA-core decode kernel
+  // (the default), "0": on the tensor-core kernel.
   struct Setting {
-    const char *cascade, *split, *name;
+    const char *cascade, *split, *decode, *name;
   };
-  const Setting settings[] = {{"2", "0", " cascade"},
-                              {"0", "100000", " split"},
-                              {"2", "100000", " cascade+split"},
-                              {"0", "0", " plain"}};
+  const Setting settings[] = {{"2", "0", "1", " cascade"},
+                              {"0", "100000", "1", " split"},
+                              {"2", "100000", "1", " cascade+split"},
+                              {"0", "0", "1", " plain"},
+                              {"2", "100000", "0", " cascade+split, tensor-core decode"},
+                              {"0", "0", "0", " plain, tensor-core decode"}};
   const int shapes[][2] = {{64, 1}, {5, 1}, {20, 16}, {3, 7}};  // groups x rows per group
   for (const Setting& st : settings) {
     setenv("SELFENS_CUDA_CASCADE", st.cascade, 1);
     setenv("SELFENS_CUDA_SPLIT", st.split, 1);
+    setenv("SELFENS_CUDA_DECODE_ATTN", st.decode, 1);
     for (const auto& h : {std::array<int, 2>{24, 8}, std::array<int, 2>{28, 4}})
-      for (const auto& sh : shapes) {
-        const AttnCase c{h[0], h[1], 128, 16, sh[0] * sh[1]};
-        int64_t n_pages = 0;
-        const AttentionBatch plan = prefix_plan(c, sh[0], sh[1], rng, &n_pages);
-        check_plan(r, c, plan, n_pages, rng, DType::kBF16, st.name);
-      }
+      for (int hd : {128, 64})
+        for (const auto& sh : shapes) {
+          if (hd == 64 && sh[1] != 1) continue;  // head_dim 64: the decode shapes
+          const AttnCase c{h[0], h[1], hd, 16, sh[0] * sh[1]};
+          int64_t n_pages = 0;
+          const AttentionBatch plan = prefix_plan(c, sh[0], sh[1], rng, &n_pages);
+          check_plan(r, c, plan, n_pages, rng, DType::kBF16, st.name);
+        }
   }
   unsetenv("SELFENS_CUDA_CASCADE");
   unsetenv("SELFENS_CUDA_SPLIT");
+  unsetenv("SELFENS_CUDA_DECODE_ATTN");
 }
 
 }  // namespace

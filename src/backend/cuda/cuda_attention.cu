@@ -18,6 +18,7 @@
 
 #include "backend/cuda/cuda_check.h"
 #include "backend/cuda/cuda_kernels.h"
+#include "backend/cuda/cuda_warp.h"
 
 namespace selfens::cuda {
 
@@ -26,16 +27,6 @@ namespace {
 constexpr int kKeys = 32;        // keys per shared-memory tile
 constexpr int kWarps = 4;        // warps per block
 constexpr int kMaxVectors = 32;  // query vectors per block (rows x GQA heads)
-
-__device__ __forceinline__ float warp_max(float v) {
-  for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
-  return v;
-}
-
-__device__ __forceinline__ float warp_sum(float v) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  return v;
-}
 
 // Shared memory: K and V tiles, then the tile's query vectors (sized by the
 // launch: decode tiles hold one row, so fewer bytes and more blocks per SM).

@@ -101,6 +101,7 @@ CudaBackend::CudaBackend(DType weight_dtype, const BackendOptions& options)
   device_sampling_ = options.cuda_device_sampling;
   fused_norm_ = options.cuda_fused_norm;
   adds_in_products_ = options.cuda_add_in_products;
+  decode_attention_ = options.cuda_decode_attention;
   bf16_ffn_ = options.cuda_bf16_ffn;
   attn_blocks_ = options.cuda_attn_blocks;
   products_only_ = options.cuda_products_only;

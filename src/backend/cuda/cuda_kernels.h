@@ -163,6 +163,16 @@ void launch_span_attention_mma(const float* q, const void* k_cache, const void* 
 // multiprocessor, its registers capped; 0: as the compiler chooses.
 // out_f32 false: the final output goes to out_bf16 only; cascade states
 // still pass through out.)
+// Decode steps' own tiles (one row each) on the CUDA cores
+// (cuda_attention_decode.cu): the same tiles and results as
+// launch_span_attention_mma's, fp32 arithmetic; head_dim 64 or 128, at most
+// 8 query heads per kv head.
+bool attention_decode_supported(int head_dim, int n_heads, int n_kv_heads);
+void launch_span_attention_decode(const float* q, const void* k_cache, const void* v_cache,
+                                  const AttnPlanDev* plan, int tile_begin, int n_tiles,
+                                  int n_heads, int n_kv_heads, int head_dim, int page_size,
+                                  float* out, void* out_bf16, AttnStateDev state, Half16 half,
+                                  cudaStream_t stream, bool out_f32 = true);
 // out (and out_bf16, if not null) of every entry with partial results: the
 // log-sum-exp merge of its chunks and its cascade state.
 void launch_attention_merge(const AttnPlanDev* plan, int n_entries, int n_heads, int head_dim,
