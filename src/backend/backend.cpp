@@ -17,7 +17,8 @@ void Backend::add_rmsnorm(Tensor& x, const Tensor& y, const Tensor& w, float eps
 }
 
 void Backend::matmul_add(const Tensor& x, const Tensor& w, Tensor& out, Tensor& scratch) {
-  SELFENS_CHECK(scratch.cols == out.cols && scratch.rows >= x.rows, "matmul_add scratch shape");
+  SELFENS_CHECK(!scratch.empty() && scratch.cols == out.cols && scratch.rows >= x.rows,
+                "matmul_add scratch shape");
   Tensor product = scratch.first_rows(x.rows);
   matmul(x, w, nullptr, product);
   add(out, product);
@@ -31,9 +32,9 @@ void Backend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tensor& 
   Tensor act = gate.for_products();  // silu(gate) * up, read by the down product only
   silu_mul(act, up);
   if (!accumulate) return matmul(act, w_down, nullptr, out);
-  // up is free once silu_mul has read it: the down product's scratch.
-  SELFENS_CHECK(up.cols >= out.cols, "feed_forward: ffn narrower than the model");
-  Tensor scratch{up.data, h.rows, out.cols, up.dtype};
+  // up is free once silu_mul has read it: the down product's scratch (when
+  // it is wide enough; a backend that adds in its products needs none).
+  Tensor scratch = up.cols >= out.cols ? Tensor{up.data, h.rows, out.cols, up.dtype} : Tensor{};
   matmul_add(act, w_down, out, scratch);
 }
 

@@ -129,7 +129,8 @@ __global__ void __launch_bounds__(kDecodeWarps * 32, kDecodeMinBlocks)
     for (int base = a; base < b; base += kKeyChunk) {
       const int key = base + lane;
       const bool valid = key < b;
-      // The key's row in the store (page * page_size + offset).
+      // The key's row in the store (page * page_size + offset; a layer's
+      // store holds far fewer than 2^31 rows).
       const int kr =
           valid ? plan.pages[seg.page_begin + key / page_size] * page_size + key % page_size : 0;
       float s[G];
