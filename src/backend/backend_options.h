@@ -31,12 +31,14 @@ struct BackendOptions {
   bool cuda_products_only = true;       // SELFENS_CUDA_PRODUCTS_ONLY=0: activations only products
                                         // read keep their fp32 values too (Tensor::products_only)
   bool cuda_fused_norm = true;          // SELFENS_CUDA_FUSED_NORM=0: residual add and norm apart
-  // SELFENS_CUDA_ADD_IN_PRODUCTS=0: the residual adds in add_rmsnorm, not in
-  // the o and down products' epilogues (Backend::adds_in_products).
-  bool cuda_add_in_products = true;
-  // SELFENS_CUDA_DECODE_ATTN=0: decode steps' attention (one row per tile)
-  // on the tensor-core kernel instead of the CUDA-core one.
-  bool cuda_decode_attention = true;
+  // SELFENS_CUDA_ADD_IN_PRODUCTS=1: the residual adds in the o and down
+  // products' epilogues (Backend::adds_in_products), not in add_rmsnorm.
+  // Off until checked on a GPU.
+  bool cuda_add_in_products = false;
+  // SELFENS_CUDA_DECODE_ATTN=1: decode steps' attention (one row per tile)
+  // on the CUDA-core kernel instead of the tensor-core one. Off until
+  // checked on a GPU.
+  bool cuda_decode_attention = false;
   // SELFENS_CUDA_BF16_FFN=1: bf16 gate/up products in the bf16 mode. Off
   // until its agreement with the CPU has been measured on a GPU.
   bool cuda_bf16_ffn = false;

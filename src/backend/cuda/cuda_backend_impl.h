@@ -221,9 +221,9 @@ class CudaBackend final : public Backend {
   bool device_sampling_ = true;
   bool fused_norm_ = true;  // add_rmsnorm as one kernel (BackendOptions::cuda_fused_norm)
   // Residual adds in the products' epilogues (BackendOptions::cuda_add_in_products).
-  bool adds_in_products_ = true;
+  bool adds_in_products_ = false;
   // Decode steps' attention on the CUDA cores (BackendOptions::cuda_decode_attention).
-  bool decode_attention_ = true;
+  bool decode_attention_ = false;
   bool kv_f32_ = false;     // fp32 K/V and attention with bf16 weights (BackendOptions::cuda_kv_f32)
   bool bf16_ffn_ = false;   // feed_forward with bf16 gate/up (BackendOptions::cuda_bf16_ffn)
   int attn_blocks_ = 0;     // BackendOptions::cuda_attn_blocks
