@@ -17,6 +17,7 @@
 // attention_tiles.h, as in cuda_attention_mma.cu.
 #include <cmath>
 
+#include "backend/cuda/cuda_attention_tile.h"
 #include "backend/cuda/cuda_check.h"
 #include "backend/cuda/cuda_half.h"
 #include "backend/cuda/cuda_kernels.h"
@@ -199,18 +200,12 @@ __global__ void __launch_bounds__(kDecodeWarps * 32, kDecodeMinBlocks)
     if (h >= gsize) break;
     const float sum = warp_sum(l[h]);
     const int head = kv_head * gsize + h;
-    const int64_t out_off = (row * n_heads + head) * HD + lane * PER;
+    const int64_t out_off = (row * n_heads + head) * HD + lane * PER;  // this lane's dims
     const float inv = sum > 0.0f ? 1.0f / sum : 0.0f;
-    float* dst = out + out_off;
-    float* lse = nullptr;
-    if (tile.part == kTileToCascade) {
-      lse = state.lse + int64_t(entry) * n_heads + head;
-    } else if (tile.part >= 0) {
-      const int64_t prow = plan.entry_part_begin[entry] + tile.part;
-      dst = state.part_o + (prow * n_heads + head) * HD + lane * PER;
-      lse = state.part_lse + prow * n_heads + head;
-    }
-    if (lse != nullptr && lane == 0) *lse = sum > 0.0f ? m[h] + __logf(sum) : -INFINITY;
+    const TileDest d = tile_destination(plan, state, tile, entry, head, n_heads, HD,
+                                        out + (row * n_heads + head) * HD);
+    float* dst = d.o + lane * PER;
+    if (d.lse != nullptr && lane == 0) *d.lse = sum > 0.0f ? m[h] + __logf(sum) : -INFINITY;
     float y[PER];
 #pragma unroll
     for (int i = 0; i < PER; ++i) y[i] = acc[h][i] * inv;

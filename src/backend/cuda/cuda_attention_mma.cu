@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "backend/cuda/cuda_attention_tile.h"
 #include "backend/cuda/cuda_check.h"
 #include "backend/cuda/cuda_kernels.h"
 
@@ -295,16 +296,10 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS)
     const float sum = quad_sum(l[i]);
     if (out_off[i] < 0) continue;
     const float inv = sum > 0.0f ? 1.0f / sum : 0.0f;
-    float* dst = out + out_off[i];
-    float* lse = nullptr;
-    if (tile.part == kTileToCascade) {
-      lse = state.lse + int64_t(entry[i]) * n_heads + head[i];
-    } else if (tile.part >= 0) {
-      const int64_t prow = plan.entry_part_begin[entry[i]] + tile.part;
-      dst = state.part_o + (prow * n_heads + head[i]) * HD;
-      lse = state.part_lse + prow * n_heads + head[i];
-    }
-    if (lse != nullptr && t == 0) *lse = sum > 0.0f ? m[i] + __logf(sum) : -INFINITY;
+    const TileDest d =
+        tile_destination(plan, state, tile, entry[i], head[i], n_heads, HD, out + out_off[i]);
+    float* dst = d.o;
+    if (d.lse != nullptr && t == 0) *d.lse = sum > 0.0f ? m[i] + __logf(sum) : -INFINITY;
 #pragma unroll
     for (int n = 0; n < NT; ++n) {
       const float2 y = make_float2(o[n][2 * i] * inv, o[n][2 * i + 1] * inv);
