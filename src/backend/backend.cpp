@@ -156,9 +156,18 @@ std::string resolve_backend_kind(const std::string& kind) {
   throw InputError("--device: unknown device '" + kind + "' (expected " + kKindList + ")");
 }
 
-std::string backend_precision(const std::string& resolved_kind) {
+std::string backend_precision(const std::string& resolved_kind, const BackendOptions& options) {
   const CudaKind* k = cuda_kind(resolved_kind);
-  return k != nullptr ? k->precision : "fp32";
+  std::string p = k != nullptr ? k->precision : "fp32";
+  if (k == nullptr) {  // the CPU
+    if (options.cpu_int8) p += ", int8 few-row activations";
+    const std::string round16 =
+        cpu::parse_round16(options.cpu_round16, options.cpu_round16_at).describe();
+    if (!round16.empty()) p += ", " + round16;
+  } else if (options.cuda_kv_f32 && k->dtype != DType::kF32) {
+    p += ", fp32 K/V";
+  }
+  return p;
 }
 
 }  // namespace selfens

@@ -212,9 +212,13 @@ DeviceMemory device_memory(const std::string& kind, int gpu = 0);
 // without a CUDA build, so a typo fails before any other work.
 std::string resolve_backend_kind(const std::string& kind);
 // The arithmetic a resolved backend computes in: "bf16" (cuda), "fp16"
-// (cuda-fp16), "fp8" (cuda-fp8) or "fp32" (cpu, cuda-f32; their predictions agree). Results of the two differ, so a
-// result file records it and does not mix them.
-std::string backend_precision(const std::string& resolved_kind);
+// (cuda-fp16), "fp8" (cuda-fp8) or "fp32" (cpu, cuda-f32; their predictions
+// agree), followed by the diagnostic switches of `options` that move the
+// logits when set ("fp32, int8 few-row activations", "fp32, bf16 at
+// weights,kv", "bf16, fp32 K/V"). Results of two differ, so a result file
+// records it and does not mix them.
+std::string backend_precision(const std::string& resolved_kind,
+                              const BackendOptions& options = backend_options_from_environment());
 // The CUDA --device kind whose weights are of type `dtype` ("cuda" for
 // kBF16, "cuda-fp16", "cuda-fp8", "cuda-f32").
 std::string cuda_device_kind(DType dtype);

@@ -16,6 +16,11 @@ struct BackendOptions {
   // 32-value block (integer dot products; logits move, beyond the goldens'
   // tolerance). Off: fp32 activations.
   bool cpu_int8 = false;
+  // SELFENS_CPU_ROUND16=bf16|fp16 and SELFENS_CPU_ROUND16_AT=<parts>: the
+  // CPU backend rounds to that type where the CUDA 16-bit modes do
+  // (cpu/round16.h; a diagnostic of their disagreement). Empty: off.
+  std::string cpu_round16;
+  std::string cpu_round16_at;
   int cuda_device = 0;                  // the GPU (CUDA index) a CUDA backend runs on
   bool cuda_graphs = true;              // SELFENS_CUDA_GRAPHS=0: no CUDA graphs
   int cuda_profile = 0;                 // SELFENS_CUDA_PROFILE: 0 off, 1 synced, 2 events, 3 isolated

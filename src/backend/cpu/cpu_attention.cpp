@@ -58,6 +58,12 @@ void CpuBackend::write_kv(int layer, const Tensor& k, const Tensor& v,
     for (int h = 0; h < kvh; ++h) {
       for (int d = 0; d < hd; ++d) kb[(size_t(h) * hd + d) * ps + s.offset] = kr[h * hd + d];
       std::memcpy(vb + (size_t(h) * ps + s.offset) * hd, vr + h * hd, sizeof(float) * hd);
+      if (!round_.kv) continue;
+      for (int d = 0; d < hd; ++d) {
+        float& kd = kb[(size_t(h) * hd + d) * ps + s.offset];
+        kd = round_(kd);
+      }
+      round_.apply(vb + (size_t(h) * ps + s.offset) * hd, size_t(hd));
     }
   }
 }
@@ -85,6 +91,15 @@ void CpuBackend::attend_one(int layer, const float* q, int kv_head, const Attent
   const int hd = kv_shape_.head_dim, ps = kv_shape_.page_size;
   float acc[kMaxHeadDim];
   float s[kMaxPageSize];
+  // Round16 q: the query scaled first and rounded, as the tensor-core kernel
+  // reads it; the scores then take only the segment's scale.
+  float q_rounded[kMaxHeadDim];
+  float q_scale = plan.scale;
+  if (round_.q) {
+    for (int d = 0; d < hd; ++d) q_rounded[d] = round_(q[d] * plan.scale);
+    q = q_rounded;
+    q_scale = 1.0f;
+  }
   std::fill(acc, acc + hd, 0.0f);
   float m = -std::numeric_limits<float>::infinity();
   float l = 0.0f;
@@ -104,7 +119,7 @@ void CpuBackend::attend_one(int layer, const float* q, int kv_head, const Attent
       }
       float bm = m;
       for (int j = 0; j < cnt; ++j) {
-        s[j] = s[j] * (plan.scale * seg.scale) + seg.bias;
+        s[j] = s[j] * (q_scale * seg.scale) + seg.bias;
         bm = std::max(bm, s[j]);
       }
       const float corr = std::exp(m - bm);  // 0 on the first block (m = -inf)
@@ -113,8 +128,9 @@ void CpuBackend::attend_one(int layer, const float* q, int kv_head, const Attent
       for (int j = 0; j < cnt; ++j) {
         const float e = std::exp(s[j] - bm);
         l += e;
+        const float pe = round_.p ? round_(e) : e;  // Round16 p: the weight V is multiplied by
         const float* vj = vb + size_t(j) * hd;
-        for (int d = 0; d < hd; ++d) acc[d] += e * vj[d];
+        for (int d = 0; d < hd; ++d) acc[d] += pe * vj[d];
       }
       m = bm;
     }

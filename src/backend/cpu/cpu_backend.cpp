@@ -29,16 +29,34 @@ constexpr int64_t kMinParallelChoices = 4;
 CpuBackend::CpuBackend(const BackendOptions& options)
     : pool_(resolve_threads(options.threads)),
       isa_(parse_quant_isa(options.cpu_isa)),
-      int8_(options.cpu_int8) {
+      int8_(options.cpu_int8),
+      round_(parse_round16(options.cpu_round16, options.cpu_round16_at)) {
   openblas_set_num_threads(1);  // threads come from the pool (see matmul)
 }
 
 CpuBackend::~CpuBackend() = default;
 
 Tensor CpuBackend::upload_weight(const HostTensor& host) {
+  return upload(host, host.shape.size() == 2 && round_.table);
+}
+
+Tensor CpuBackend::upload_linear_weight(const HostTensor& host) {
+  Tensor t = upload(host, round_.weights);
+  layer_weights_.insert(t.data);
+  return t;
+}
+
+// With round_ active, products read fp32 copies (rounded or not) through
+// BLAS, never the GGUF blocks: the rounding is the only difference a part
+// makes (SELFENS_CPU_ROUND16_AT=none measures that path's own noise).
+Tensor CpuBackend::upload(const HostTensor& host, bool rounded) {
   SELFENS_CHECK(!host.shape.empty() && host.shape.size() <= 2, "weights are 1-D or 2-D");
   Tensor t;
-  if (host.data.empty() && !host.bf16.empty()) {
+  if (rounded) {
+    widened_.push_back(host.data.empty() ? fp32_values(host) : host.data);
+    round_.apply(widened_.back().data(), widened_.back().size());
+    t.data = widened_.back().data();
+  } else if (host.data.empty() && !host.bf16.empty()) {
     widened_.push_back(fp32_values(host));
     t.data = widened_.back().data();
   } else {
@@ -46,7 +64,8 @@ Tensor CpuBackend::upload_weight(const HostTensor& host) {
   }
   t.rows = host.shape.size() == 2 ? host.shape[0] : 1;
   t.cols = host.shape.back();
-  if (!host.blocks.empty() && quant_block_bytes(host.block_type) > 0 && t.cols % 32 == 0) {
+  if (!round_.active() && !host.blocks.empty() && quant_block_bytes(host.block_type) > 0 &&
+      t.cols % 32 == 0) {
     SELFENS_CHECK(int64_t(host.blocks.size()) ==
                       t.rows * (t.cols / 32) * quant_block_bytes(host.block_type),
                   "weight blocks size");
@@ -147,6 +166,7 @@ void CpuBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Te
     add_bias(bias, n, out);
     return;
   }
+  const float* xin = product_input(x, w, n);
   // Each pool thread multiplies a slice of the output features with a
   // single-threaded BLAS call: no BLAS worker threads spin between calls, and
   // a row's result does not depend on the other rows of the batch.
@@ -158,15 +178,23 @@ void CpuBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Te
       if (cnt <= 0) continue;
       const float* ws = w.f32() + o0 * in;
       if (n == 1) {
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, int(cnt), int(in), 1.0f, ws, int(in), x.f32(), 1,
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, int(cnt), int(in), 1.0f, ws, int(in), xin, 1,
                     0.0f, out.f32() + o0, 1);
       } else {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n), int(cnt), int(in), 1.0f,
-                    x.f32(), int(in), ws, int(in), 0.0f, out.f32() + o0, int(nout));
+                    xin, int(in), ws, int(in), 0.0f, out.f32() + o0, int(nout));
       }
     }
   });
   add_bias(bias, n, out);
+}
+
+const float* CpuBackend::product_input(const Tensor& x, const Tensor& w, int64_t n) {
+  const bool layer = layer_weights_.count(w.data) != 0;
+  if (!(layer ? round_.inputs : round_.head)) return x.f32();
+  rounded_x_.assign(x.f32(), x.f32() + n * x.cols);
+  round_.apply(rounded_x_.data(), rounded_x_.size());
+  return rounded_x_.data();
 }
 
 void CpuBackend::add_bias(const Tensor* bias, int64_t n, Tensor& out) {

@@ -9,11 +9,13 @@
 //   V block [n_kv_heads][page_size][head_dim]  (the output loop runs over d)
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "backend/backend.h"
 #include "backend/backend_options.h"
 #include "backend/cpu/quant_matvec.h"
+#include "backend/cpu/round16.h"
 #include "backend/cpu/thread_pool.h"
 
 namespace selfens::cpu {
@@ -25,6 +27,7 @@ class CpuBackend final : public Backend {
 
   std::string name() const override { return "cpu"; }
   Tensor upload_weight(const HostTensor& host) override;
+  Tensor upload_linear_weight(const HostTensor& host) override;  // a layer's matrix
   Tensor alloc(int64_t rows, int64_t cols) override;
   void release(Tensor& t) override;
   void download(const Tensor& src, std::span<float> dst) override;
@@ -51,6 +54,9 @@ class CpuBackend final : public Backend {
 
  private:
   void add_bias(const Tensor* bias, int64_t n, Tensor& out);  // out[r] += bias (if any)
+  Tensor upload(const HostTensor& host, bool rounded);
+  // x, or its first n rows rounded into rounded_x_ when round_ says so for w.
+  const float* product_input(const Tensor& x, const Tensor& w, int64_t n);
   float* k_block(int layer, int32_t page) const;  // [n_kv_heads][head_dim][page_size]
   float* v_block(int layer, int32_t page) const;  // [n_kv_heads][page_size][head_dim]
   // One query row and head over its group's segments (online softmax).
@@ -60,7 +66,11 @@ class CpuBackend final : public Backend {
   ThreadPool pool_;
   QuantIsa isa_;  // of the few-row products from GGUF blocks
   bool int8_;     // those products with int8 activations (BackendOptions::cpu_int8)
-  // fp32 copies of weights the host held as bf16 (HostTensor::bf16).
+  Round16 round_;  // BackendOptions::cpu_round16 (off: fp32 everywhere)
+  std::unordered_set<const void*> layer_weights_;  // upload_linear_weight's, by data pointer
+  std::vector<float> rounded_x_;                   // product_input's rounded rows
+  // fp32 copies of weights the host held as bf16 (HostTensor::bf16), or
+  // rounded by round_.
   std::vector<std::vector<float>> widened_;
   // Weights with GGUF Q4_1 / Q8_0 blocks, by their fp32 data pointer.
   std::unordered_map<const void*, QuantWeight> quant_;
