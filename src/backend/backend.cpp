@@ -21,7 +21,8 @@ void Backend::matmul_add(const Tensor& x, const Tensor& w, Tensor& out, Tensor& 
                 "matmul_add scratch shape");
   Tensor product = scratch.first_rows(x.rows);
   matmul(x, w, nullptr, product);
-  add(out, product);
+  Tensor rows = out.first_rows(x.rows);  // out may have more rows than x (as matmul's may)
+  add(rows, product);
 }
 
 void Backend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tensor& w_up,
@@ -29,7 +30,8 @@ void Backend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tensor& 
                            bool accumulate) {
   matmul(h, w_gate, nullptr, gate);
   matmul(h, w_up, nullptr, up);
-  Tensor act = gate.for_products();  // silu(gate) * up, read by the down product only
+  // silu(gate) * up, read by the down product only (h's rows of gate: it may have more).
+  Tensor act = gate.first_rows(h.rows).for_products();
   silu_mul(act, up);
   if (!accumulate) return matmul(act, w_down, nullptr, out);
   // up is free once silu_mul has read it: the down product's scratch (when

@@ -26,7 +26,7 @@ std::vector<float> randv(std::mt19937& rng, size_t n, float a = 1.0f) {
 }
 
 std::vector<float> rounded(const Round16& r, std::vector<float> v) {
-  r.apply(v.data(), v.size());
+  r.apply(v.data(), v.size(), "test values");
   return v;
 }
 
@@ -151,6 +151,25 @@ TEST(Round16, AttentionReadsRoundedKvQueryAndWeights) {
   const std::vector<float> with_p = attend(*p, K, V, Q, scale);
   EXPECT_NE(with_p, exact);
   for (size_t i = 0; i < exact.size(); ++i) EXPECT_NEAR(with_p[i], exact[i], 1.0f / 128) << i;
+}
+
+// fp16 stops where the CUDA fp16 mode stops: at a value beyond its range.
+TEST(Round16, Fp16OverflowIsAnErrorNamingThePart) {
+  std::vector<float> v = {1.0f, 65504.0f, -65519.0f};  // all round to finite fp16 values
+  parse_round16("fp16", "").apply(v.data(), v.size(), "K");
+  EXPECT_EQ(v[2], -65504.0f);
+  v = {1.0f, 70000.0f};
+  const std::string e = test::error_of([&] { parse_round16("fp16", "").apply(v.data(), 2, "K"); });
+  EXPECT_NE(e.find("SELFENS_CPU_ROUND16=fp16: a value of K (70000"), std::string::npos) << e;
+  EXPECT_NO_THROW(parse_round16("bf16", "").apply(v.data(), 2, "K")) << "bf16 has fp32's range";
+  auto be = cpu_backend("fp16", "inputs");
+  Tensor w = be->upload_linear_weight(HostTensor{{2, 2}, {1, 0, 0, 1}});
+  Tensor x = be->alloc(1, 2), y = be->alloc(1, 2);
+  be->upload(std::vector<float>{3.0f, 1e6f}, x);
+  const std::string m = test::error_of([&] { be->matmul(x, w, nullptr, y); });
+  EXPECT_NE(m.find("a value of the layers' product inputs (1000000"), std::string::npos) << m;
+  be->release(x);
+  be->release(y);
 }
 
 TEST(Round16, ARunRecordsTheRoundingAndTheOtherSwitchesInItsPrecision) {

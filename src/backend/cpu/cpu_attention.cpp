@@ -48,6 +48,7 @@ void CpuBackend::write_kv(int layer, const Tensor& k, const Tensor& v,
                           std::span<const KvSlot> slots) {
   const int hd = kv_shape_.head_dim, ps = kv_shape_.page_size, kvh = kv_shape_.n_kv_heads;
   SELFENS_CHECK(k.cols == int64_t(kvh) * hd && v.cols == k.cols, "write_kv shapes");
+  if (round_.kv) round_.check_range(k.f32(), slots.size() * size_t(k.cols), 1.0f, "K");
   for (size_t i = 0; i < slots.size(); ++i) {
     const KvSlot s = slots[i];
     SELFENS_CHECK(s.page >= 0 && s.page < kv_shape_.n_pages && s.offset < ps, "bad kv slot");
@@ -63,7 +64,7 @@ void CpuBackend::write_kv(int layer, const Tensor& k, const Tensor& v,
         float& kd = kb[(size_t(h) * hd + d) * ps + s.offset];
         kd = round_(kd);
       }
-      round_.apply(vb + (size_t(h) * ps + s.offset) * hd, size_t(hd));
+      round_.apply(vb + (size_t(h) * ps + s.offset) * hd, size_t(hd), "V");
     }
   }
 }
@@ -145,6 +146,10 @@ void CpuBackend::attention(int layer, const Tensor& q, int n_heads, const Attent
   SELFENS_CHECK(q.cols == int64_t(n_heads) * hd && out.cols == q.cols, "attention shapes");
   SELFENS_CHECK(n_heads % kv_shape_.n_kv_heads == 0, "GQA head ratio");
   const int group_size = n_heads / kv_shape_.n_kv_heads;
+  // Round16 q rounds in the workers (attend_one); the range is checked here.
+  if (round_.q)
+    for (int64_t r : plan.rows)
+      round_.check_range(q.f32() + r * q.cols, size_t(q.cols), plan.scale, "the scaled queries");
   // Entry e of plan.rows -> its group.
   std::vector<int32_t> group_of(plan.rows.size());
   for (size_t g = 0; g < plan.groups.size(); ++g)

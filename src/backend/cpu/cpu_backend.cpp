@@ -54,7 +54,7 @@ Tensor CpuBackend::upload(const HostTensor& host, bool rounded) {
   Tensor t;
   if (rounded) {
     widened_.push_back(host.data.empty() ? fp32_values(host) : host.data);
-    round_.apply(widened_.back().data(), widened_.back().size());
+    round_.apply(widened_.back().data(), widened_.back().size(), "the weights");
     t.data = widened_.back().data();
   } else if (host.data.empty() && !host.bf16.empty()) {
     widened_.push_back(fp32_values(host));
@@ -193,7 +193,8 @@ const float* CpuBackend::product_input(const Tensor& x, const Tensor& w, int64_t
   const bool layer = layer_weights_.count(w.data) != 0;
   if (!(layer ? round_.inputs : round_.head)) return x.f32();
   rounded_x_.assign(x.f32(), x.f32() + n * x.cols);
-  round_.apply(rounded_x_.data(), rounded_x_.size());
+  round_.apply(rounded_x_.data(), rounded_x_.size(),
+               layer ? "the layers' product inputs" : "the output head's input");
   return rounded_x_.data();
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <sstream>
 #include <utility>
 
@@ -40,9 +41,23 @@ float Round16::operator()(float x) const {
   return x;
 }
 
-void Round16::apply(float* x, size_t n) const {
+void Round16::apply(float* x, size_t n, const char* part) const {
   if (!active()) return;
+  check_range(x, n, 1.0f, part);
   for (size_t i = 0; i < n; ++i) x[i] = (*this)(x[i]);
+}
+
+void Round16::check_range(const float* x, size_t n, float scale, const char* part) const {
+  if (type != Type::kFp16) return;
+  constexpr float kFp16Max = 65504.0f;
+  for (size_t i = 0; i < n; ++i) {
+    const float v = x[i] * scale;
+    // Values that round to 65504 stay finite; beyond the midpoint to the next step, infinity.
+    if (std::isfinite(v) && std::isinf((*this)(v)))
+      throw InputError("SELFENS_CPU_ROUND16=fp16: a value of " + std::string(part) + " (" +
+                       std::to_string(v) + ") is beyond fp16's range (" +
+                       std::to_string(int(kFp16Max)) + "); this model needs bf16");
+  }
 }
 
 std::string Round16::describe() const {

@@ -27,8 +27,13 @@ struct Round16 {
   bool kv = false, q = false, p = false;
 
   bool active() const { return type != Type::kNone; }
-  float operator()(float x) const;       // x itself when the type is kNone
-  void apply(float* x, size_t n) const;  // in place
+  float operator()(float x) const;  // x itself when the type is kNone
+  // Rounds x[0, n) in place, after check_range(x, n, 1, part).
+  void apply(float* x, size_t n, const char* part) const;
+  // fp16: a finite value of x * scale beyond fp16's range (65504) is an
+  // InputError naming `part`, as the CUDA fp16 mode stops on an overflow
+  // rather than compute with infinities. bf16 has fp32's range.
+  void check_range(const float* x, size_t n, float scale, const char* part) const;
   // "bf16 at weights,table,...": what a run's precision records; "" when off.
   std::string describe() const;
 };

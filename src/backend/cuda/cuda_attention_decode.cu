@@ -27,7 +27,6 @@ namespace selfens::cuda {
 
 namespace {
 
-constexpr int kDecodeWarps = 4;  // (tile, kv head) items per block
 constexpr int kKeyChunk = 32;    // keys scored at once: one per lane
 // Blocks a multiprocessor holds at least: registers capped at 128 a thread
 // (16 warps, each with a key row or kVBatch V rows of loads in flight).
@@ -130,8 +129,9 @@ __global__ void __launch_bounds__(kDecodeWarps * 32, kDecodeMinBlocks)
     for (int base = a; base < b; base += kKeyChunk) {
       const int key = base + lane;
       const bool valid = key < b;
-      // The key's row in the store (page * page_size + offset; a layer's
-      // store holds far fewer than 2^31 rows).
+      // The key's row in the store (page * page_size + offset): a layer's
+      // store holds far fewer than 2^31 rows, and an int shuffles in one
+      // instruction (the V loop below); addresses are taken in int64.
       const int kr =
           valid ? plan.pages[seg.page_begin + key / page_size] * page_size + key % page_size : 0;
       float s[G];

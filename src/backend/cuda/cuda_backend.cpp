@@ -31,7 +31,9 @@ size_t elem_bytes(DType t) { return t == DType::kF32 ? 4 : t == DType::kFp8 ? 1 
 // Cascade the shared prefix when at least 32 entries of one step share it
 // (decode steps of many questions, every prefill); split keys of decode
 // tiles while the step has fewer than two blocks per multiprocessor
-// (BackendOptions: cuda_cascade_min_entries, cuda_split_target_blocks).
+// (BackendOptions: cuda_cascade_min_entries, cuda_split_target_blocks). The
+// decode kernel runs kDecodeWarps (tile, kv head) items in a block, the
+// tensor-core kernel one: the target counts items.
 AttnTilingOptions tiling_for(int device, const BackendOptions& options) {
   int sms = 0;
   CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
@@ -40,7 +42,9 @@ AttnTilingOptions tiling_for(int device, const BackendOptions& options) {
   o.cascade_min_keys = 32;
   o.cascade_max_group_rows = options.cuda_cascade_group_rows;
   o.split_target_blocks =
-      options.cuda_split_target_blocks < 0 ? 2 * sms : options.cuda_split_target_blocks;
+      options.cuda_split_target_blocks >= 0
+          ? options.cuda_split_target_blocks
+          : 2 * sms * (options.cuda_decode_attention ? kDecodeWarps : 1);
   o.split_min_keys = 64;
   o.key_quantum = kMmaDecodeKeyTile;
   o.max_parts = 4096;
@@ -100,7 +104,9 @@ CudaBackend::CudaBackend(DType weight_dtype, const BackendOptions& options)
   tiling_ = tiling_for(device_, options);
   device_sampling_ = options.cuda_device_sampling;
   fused_norm_ = options.cuda_fused_norm;
-  adds_in_products_ = options.cuda_add_in_products;
+  // Not with fp8 weights: whether cuBLAS's per-row-scaled fp8 products take
+  // beta = 1 is unchecked, and a refusal would end the run.
+  adds_in_products_ = options.cuda_add_in_products && weight_dtype_ != DType::kFp8;
   decode_attention_ = options.cuda_decode_attention;
   bf16_ffn_ = options.cuda_bf16_ffn;
   attn_blocks_ = options.cuda_attn_blocks;

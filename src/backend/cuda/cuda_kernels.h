@@ -153,6 +153,7 @@ struct AttnStateDev {
 bool attention_mma_supported(int head_dim);  // 16, 32, 64, 96, 128
 int attention_mma_rows_per_tile(int n_heads, int n_kv_heads);
 constexpr int kMmaDecodeKeyTile = 32;  // keys per shared-memory tile of one-warp (decode) blocks
+constexpr int kDecodeWarps = 4;        // (tile, kv head) items per block of the decode kernel
 void launch_span_attention_mma(const float* q, const void* k_cache, const void* v_cache,
                                const AttnPlanDev* plan, int tile_begin, int n_tiles,
                                int max_tile_rows, int n_heads, int n_kv_heads, int head_dim,
