@@ -40,7 +40,10 @@ BackendOptions backend_options_from_environment() {
   o.cuda_fused_norm = env_int("SELFENS_CUDA_FUSED_NORM", 1) != 0;
   o.cuda_add_in_products = env_int("SELFENS_CUDA_ADD_IN_PRODUCTS", o.cuda_add_in_products) != 0;
   o.cuda_decode_attention = env_int("SELFENS_CUDA_DECODE_ATTN", o.cuda_decode_attention) != 0;
-  o.cuda_bf16_ffn = env_int("SELFENS_CUDA_BF16_FFN", 0) != 0;
+  o.cuda_bf16_ffn = env_int("SELFENS_CUDA_BF16_FFN", 0);
+  if (o.cuda_bf16_ffn > 2)
+    throw InputError("SELFENS_CUDA_BF16_FFN: expected 0, 1 or 2, got '" +
+                     std::to_string(o.cuda_bf16_ffn) + "'");
   o.cuda_kv_f32 = env_int("SELFENS_CUDA_KV_F32", 0) != 0;
   o.cuda_fp8_fast_accum = env_int("SELFENS_CUDA_FP8_FAST_ACCUM", 0) != 0;
   o.hold_finished = env_int("SELFENS_HOLD_FINISHED", -1);

@@ -44,9 +44,12 @@ struct BackendOptions {
   // on the CUDA-core kernel instead of the tensor-core one. Off until
   // checked on a GPU.
   bool cuda_decode_attention = false;
-  // SELFENS_CUDA_BF16_FFN=1: bf16 gate/up products in the bf16 mode. Off
-  // until its agreement with the CPU has been measured on a GPU.
-  bool cuda_bf16_ffn = false;
+  // SELFENS_CUDA_BF16_FFN: 1 the 16-bit modes' gate/up products come out
+  // in the 16-bit type (as a bf16 transformers model computes them), 2 only
+  // in calls of more than 1024 rows (cuda::kPrefillRows; prefill: there the products
+  // are as fast and the SiLU pass 3x faster; at decode cuBLAS's 16-bit
+  // output products are slower), 0 never (default).
+  int cuda_bf16_ffn = 0;
   // SELFENS_CUDA_KV_F32=1: in the bf16 mode, keep K/V in fp32 and attend
   // with the fp32 kernel (as cuda-f32 does): where bf16's disagreement with
   // the CPU comes from, at the cost of the tensor-core attention.

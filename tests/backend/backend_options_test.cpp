@@ -38,5 +38,31 @@ TEST(BackendOptions, AMalformedValueIsAnInputErrorNamingIt) {
   unsetenv("SELFENS_HOLD_FINISHED");
 }
 
+// Switches with a few values (SELFENS_CUDA_BF16_FFN: 0, 1, 2) and the CPU's
+// rounding diagnostic (SELFENS_CPU_ROUND16 / _AT) fail as early, named.
+TEST(BackendOptions, ValuesOutsideASwitchsSetAreInputErrors) {
+  auto error_of = [](const char* name, const char* value) {
+    setenv(name, value, 1);
+    std::string e;
+    try {
+      backend_options_from_environment();
+    } catch (const InputError& x) {
+      e = x.what();
+    }
+    unsetenv(name);
+    return e;
+  };
+  setenv("SELFENS_CUDA_BF16_FFN", "2", 1);
+  EXPECT_EQ(backend_options_from_environment().cuda_bf16_ffn, 2);
+  unsetenv("SELFENS_CUDA_BF16_FFN");
+  EXPECT_NE(error_of("SELFENS_CUDA_BF16_FFN", "3").find("SELFENS_CUDA_BF16_FFN: expected 0, 1 or 2"),
+            std::string::npos);
+  EXPECT_NE(error_of("SELFENS_CPU_ROUND16", "bf8").find("SELFENS_CPU_ROUND16: expected bf16 or fp16"),
+            std::string::npos);
+  setenv("SELFENS_CPU_ROUND16", "bf16", 1);
+  EXPECT_NE(error_of("SELFENS_CPU_ROUND16_AT", "kv,v").find("unknown part 'v'"), std::string::npos);
+  unsetenv("SELFENS_CPU_ROUND16");
+}
+
 }  // namespace
 }  // namespace selfens

@@ -39,6 +39,10 @@
 
 namespace selfens::cuda {
 
+// Calls of more rows than this are prefill calls: so named in the op
+// profile, and SELFENS_CUDA_BF16_FFN=2 takes the 16-bit feed-forward there.
+constexpr int64_t kPrefillRows = 1024;
+
 // A tensor's device address as a number (for the graph op hash).
 inline uint64_t ptr(const Tensor& t) { return uint64_t(reinterpret_cast<uintptr_t>(t.data)); }
 
@@ -225,7 +229,7 @@ class CudaBackend final : public Backend {
   // Decode steps' attention on the CUDA cores (BackendOptions::cuda_decode_attention).
   bool decode_attention_ = false;
   bool kv_f32_ = false;     // fp32 K/V and attention with bf16 weights (BackendOptions::cuda_kv_f32)
-  bool bf16_ffn_ = false;   // feed_forward with bf16 gate/up (BackendOptions::cuda_bf16_ffn)
+  int bf16_ffn_ = 0;        // feed_forward with bf16 gate/up: 1 always, 2 in prefill (BackendOptions)
   int attn_blocks_ = 0;     // BackendOptions::cuda_attn_blocks
   bool products_only_ = false;         // BackendOptions::cuda_products_only
   std::vector<const void*> stale_f32_;  // products-only tensors whose fp32 values were skipped

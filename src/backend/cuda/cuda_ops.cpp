@@ -95,7 +95,7 @@ namespace {
 // A product's name in the op profile: kind, output width, prefill or not.
 std::string product_label(bool accumulate, int64_t nout, int64_t rows) {
   return std::string(accumulate ? "matmul+add" : "matmul") + " out=" + std::to_string(nout) +
-         (rows > 1024 ? " prefill" : "");
+         (rows > kPrefillRows ? " prefill" : "");
 }
 
 }  // namespace
@@ -149,17 +149,18 @@ void CudaBackend::product(const Tensor& x, const Tensor& w, const Tensor* bias, 
   }
 }
 
-// bf16 weights: gate and up come out of their products as bf16 (in the
-// first half of their fp32 buffers), silu(gate) * up is taken and rounded to
-// bf16 in place, and the down product reads that: no fp32 pass over the
-// [n, ffn] activations. Rounding gate and up to bf16 first is what a bf16
+// bf16 weights (SELFENS_CUDA_BF16_FFN=1, or =2 for prefill calls): gate and
+// up come out of their products as bf16 (in the first half of their fp32
+// buffers), silu(gate) * up is taken and rounded to bf16 in place, and the
+// down product reads that: no fp32 pass over the [n, ffn] activations. Rounding gate and up to bf16 first is what a bf16
 // transformers model does; the fp32 path (and the CPU) keep them fp32.
 void CudaBackend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tensor& w_up,
                                const Tensor& w_down, Tensor& gate, Tensor& up, Tensor& out,
                                bool accumulate) {
   const auto sixteen = [](const Tensor& t) { return t.dtype == DType::kBF16 || t.dtype == DType::kF16; };
   const bool all_bf16 = sixteen(w_gate) && sixteen(w_up) && sixteen(w_down);
-  if (!bf16_ffn_ || !all_bf16 || w_gate.rows % 2 != 0 || (accumulate && !adds_in_products_))
+  const bool here = bf16_ffn_ == 1 || (bf16_ffn_ == 2 && h.rows > kPrefillRows);
+  if (!here || !all_bf16 || w_gate.rows % 2 != 0 || (accumulate && !adds_in_products_))
     return Backend::feed_forward(h, w_gate, w_up, w_down, gate, up, out, accumulate);
   const int64_t n = h.rows, d = h.cols, ffn = w_gate.rows;
   SELFENS_CHECK(w_gate.cols == d && w_up.rows == ffn && w_up.cols == d && w_down.rows == d &&
@@ -179,7 +180,7 @@ void CudaBackend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tens
                   uint64_t(n), scratch_generation_, uint64_t(convert) | uint64_t(accumulate) << 1}))
     return;
   // Each step timed on its own (SELFENS_CUDA_PROFILE): named as matmul's.
-  const std::string at = n > 1024 ? " prefill" : "";
+  const std::string at = n > kPrefillRows ? " prefill" : "";
   if (convert) launch_f32_to_bf16(h.f32(), hb, n * d, half_, stream_);
   {
     auto p = prof(profile_ ? "matmul bf16 out=" + std::to_string(ffn) + at : std::string());
@@ -318,7 +319,7 @@ void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const Atten
     packed_ = pack_attention(plan, q.rows, n_heads);
     upload_attention(packed_);
   }
-  auto prof_scope = prof(q.rows > 1024 ? "attention prefill" : "attention");
+  auto prof_scope = prof(q.rows > kPrefillRows ? "attention prefill" : "attention");
   read_f32(q);
   Shadow shadow{nullptr, false};
   if (kv_bf16_)
