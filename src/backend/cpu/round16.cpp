@@ -92,7 +92,7 @@ Round16 parse_round16(const std::string& type, const std::string& parts) {
     for (const auto& [name, member] : kParts)
       if (part == name) r.*member = found = true;
     if (!found)
-      throw InputError("SELFENS_CPU_ROUND16_AT: unknown part '" + part + "' (expected all or " +
+      throw InputError("SELFENS_CPU_ROUND16_AT: unknown part '" + part + "' (expected all, none or " +
                        part_names() + ")");
   }
   return r;
