@@ -166,8 +166,12 @@ std::string backend_precision(const std::string& resolved_kind, const BackendOpt
     const std::string round16 =
         cpu::parse_round16(options.cpu_round16, options.cpu_round16_at).describe();
     if (!round16.empty()) p += ", " + round16;
-  } else if (options.cuda_kv_f32 && k->dtype != DType::kF32) {
-    p += ", fp32 K/V";
+  } else if (k->dtype != DType::kF32) {  // the 16-bit and fp8 modes' switches
+    if (options.cuda_kv_f32) p += ", fp32 K/V";
+    if (options.cuda_decode_attention && !options.cuda_kv_f32) p += ", fp32 decode attention";
+    if (options.cuda_bf16_ffn == 1) p += ", 16-bit gate/up";
+    if (options.cuda_bf16_ffn == 2) p += ", 16-bit gate/up in prefill";
+    if (options.cuda_fp8_fast_accum && k->dtype == DType::kFp8) p += ", fast fp8 accumulation";
   }
   return p;
 }

@@ -213,9 +213,11 @@ DeviceMemory device_memory(const std::string& kind, int gpu = 0);
 std::string resolve_backend_kind(const std::string& kind);
 // The arithmetic a resolved backend computes in: "bf16" (cuda), "fp16"
 // (cuda-fp16), "fp8" (cuda-fp8) or "fp32" (cpu, cuda-f32; their predictions
-// agree), followed by the diagnostic switches of `options` that move the
-// logits when set ("fp32, int8 few-row activations", "fp32, bf16 at
-// weights,kv", "bf16, fp32 K/V"). Results of two differ, so a result file
+// agree), followed by the switches of `options` that change which values
+// are rounded to a narrower type, when set ("fp32, int8 few-row
+// activations", "fp32, bf16 at weights,kv", "bf16, fp32 K/V", "bf16,
+// 16-bit gate/up in prefill"); switches that only reorder sums (cascade,
+// splits, residual adds in the products) are not named. Results of two differ, so a result file
 // records it and does not mix them.
 std::string backend_precision(const std::string& resolved_kind,
                               const BackendOptions& options = backend_options_from_environment());

@@ -184,6 +184,15 @@ TEST(Round16, ARunRecordsTheRoundingAndTheOtherSwitchesInItsPrecision) {
   o.cuda_kv_f32 = true;
   EXPECT_EQ(backend_precision("cuda", o), "bf16, fp32 K/V");
   EXPECT_EQ(backend_precision("cuda-f32", o), "fp32");
+  o.cuda_kv_f32 = false;
+  o.cuda_bf16_ffn = 2;
+  o.cuda_decode_attention = true;
+  o.cuda_add_in_products = true;  // reorders a sum only: not named
+  o.cuda_fp8_fast_accum = true;
+  EXPECT_EQ(backend_precision("cuda-fp16", o),
+            "fp16, fp32 decode attention, 16-bit gate/up in prefill");
+  EXPECT_EQ(backend_precision("cuda-fp8", o),
+            "fp8, fp32 decode attention, 16-bit gate/up in prefill, fast fp8 accumulation");
 }
 
 }  // namespace
