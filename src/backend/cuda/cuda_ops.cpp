@@ -92,10 +92,11 @@ void CudaBackend::matmul_add(const Tensor& x, const Tensor& w, Tensor& out, Tens
 
 namespace {
 
-// A product's name in the op profile: kind, output width, prefill or not.
-std::string product_label(bool accumulate, int64_t nout, int64_t rows) {
+// A product's name in the op profile: kind, output and input widths (the
+// down product apart from q and o), prefill or not.
+std::string product_label(bool accumulate, int64_t nout, int64_t in, int64_t rows) {
   return std::string(accumulate ? "matmul+add" : "matmul") + " out=" + std::to_string(nout) +
-         (rows > kPrefillRows ? " prefill" : "");
+         " in=" + std::to_string(in) + (rows > kPrefillRows ? " prefill" : "");
 }
 
 }  // namespace
@@ -103,7 +104,7 @@ std::string product_label(bool accumulate, int64_t nout, int64_t rows) {
 // out = x W^T (+ bias), or out += x W^T (accumulate: cuBLAS's beta = 1).
 void CudaBackend::product(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out,
                           bool accumulate) {
-  auto prof_scope = prof(profile_ ? product_label(accumulate, w.rows, x.rows) : std::string());
+  auto prof_scope = prof(profile_ ? product_label(accumulate, w.rows, w.cols, x.rows) : std::string());
   const int64_t n = x.rows, in = x.cols, nout = w.rows;
   SELFENS_CHECK(w.cols == in && out.cols == nout && out.rows >= n, "matmul shapes");
   SELFENS_CHECK(x.dtype == DType::kF32, "matmul input must be fp32");
@@ -191,7 +192,7 @@ void CudaBackend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tens
     auto p = prof(profile_ ? "silu_mul bf16" + at : std::string());
     launch_silu_mul_bf16(gate.data, up.data, n * ffn, gate.data, half_, stream_);
   }
-  auto p = prof(profile_ ? product_label(accumulate, d, n) : std::string());
+  auto p = prof(profile_ ? product_label(accumulate, d, ffn, n) : std::string());
   gemm_bf16(gate.data, w_down, out.data, false, n, accumulate);
 }
 
