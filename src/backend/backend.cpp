@@ -163,9 +163,7 @@ std::string backend_precision(const std::string& resolved_kind, const BackendOpt
   std::string p = k != nullptr ? k->precision : "fp32";
   if (k == nullptr) {  // the CPU
     if (options.cpu_int8) p += ", int8 few-row activations";
-    const std::string round16 =
-        cpu::parse_round16(options.cpu_round16, options.cpu_round16_at).describe();
-    if (!round16.empty()) p += ", " + round16;
+    if (options.cpu_round16.active()) p += ", " + options.cpu_round16.describe();
   } else if (k->dtype != DType::kF32) {  // the 16-bit and fp8 modes' switches
     if (options.cuda_kv_f32) p += ", fp32 K/V";
     if (options.cuda_decode_attention && !options.cuda_kv_f32) p += ", fp32 decode attention";

@@ -3,7 +3,6 @@
 #include <cstdlib>
 #include <string>
 
-#include "backend/cpu/round16.h"
 #include "util/check.h"
 
 namespace selfens {
@@ -26,9 +25,9 @@ BackendOptions backend_options_from_environment() {
   BackendOptions o;
   if (const char* isa = std::getenv("SELFENS_CPU_ISA")) o.cpu_isa = isa;
   o.cpu_int8 = env_int("SELFENS_CPU_INT8", 0) != 0;
-  if (const char* r = std::getenv("SELFENS_CPU_ROUND16")) o.cpu_round16 = r;
-  if (const char* r = std::getenv("SELFENS_CPU_ROUND16_AT")) o.cpu_round16_at = r;
-  cpu::parse_round16(o.cpu_round16, o.cpu_round16_at);  // a bad value fails here, named
+  const char* round16 = std::getenv("SELFENS_CPU_ROUND16");
+  const char* round16_at = std::getenv("SELFENS_CPU_ROUND16_AT");
+  o.cpu_round16 = parse_round16(round16 ? round16 : "", round16_at ? round16_at : "");
   o.cuda_graphs = env_int("SELFENS_CUDA_GRAPHS", 1) != 0;
   o.cuda_profile = env_int("SELFENS_CUDA_PROFILE", 0);
   o.cuda_device_sampling = env_int("SELFENS_CUDA_SAMPLE", 1) != 0;

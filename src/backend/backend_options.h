@@ -5,6 +5,8 @@
 // in README.md keep working; a program may set them directly.
 #include <string>
 
+#include "backend/round16.h"
+
 namespace selfens {
 
 struct BackendOptions {
@@ -18,9 +20,8 @@ struct BackendOptions {
   bool cpu_int8 = false;
   // SELFENS_CPU_ROUND16=bf16|fp16 and SELFENS_CPU_ROUND16_AT=<parts>: the
   // CPU backend rounds to that type where the CUDA 16-bit modes do
-  // (cpu/round16.h; a diagnostic of their disagreement). Empty: off.
-  std::string cpu_round16;
-  std::string cpu_round16_at;
+  // (round16.h; a diagnostic of their disagreement). Default: off.
+  Round16 cpu_round16;
   int cuda_device = 0;                  // the GPU (CUDA index) a CUDA backend runs on
   bool cuda_graphs = true;              // SELFENS_CUDA_GRAPHS=0: no CUDA graphs
   int cuda_profile = 0;                 // SELFENS_CUDA_PROFILE: 0 off, 1 synced, 2 events, 3 isolated
@@ -46,9 +47,8 @@ struct BackendOptions {
   bool cuda_decode_attention = false;
   // SELFENS_CUDA_BF16_FFN: 1 the 16-bit modes' gate/up products come out
   // in the 16-bit type (as a bf16 transformers model computes them), 2 only
-  // in calls of more than 1024 rows (cuda::kPrefillRows; prefill: there the products
-  // are as fast and the SiLU pass 3x faster; at decode cuBLAS's 16-bit
-  // output products are slower), 0 never (default).
+  // in calls of more than 1024 rows (cuda::kPrefillRows, prefill), 0 never
+  // (default). Both measured slower on an H100 (docs/performance.md).
   int cuda_bf16_ffn = 0;
   // SELFENS_CUDA_KV_F32=1: in the bf16 mode, keep K/V in fp32 and attend
   // with the fp32 kernel (as cuda-f32 does): where bf16's disagreement with

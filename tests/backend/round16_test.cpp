@@ -1,4 +1,4 @@
-// SELFENS_CPU_ROUND16 (cpu/round16.h): the CPU backend rounding where the
+// SELFENS_CPU_ROUND16 (backend/round16.h): the CPU backend rounding where the
 // CUDA 16-bit modes do. Each part rounds exactly what it names: a product
 // or an attention with a part on equals the plain one on values rounded
 // beforehand, and a run records the rounding in its precision.
@@ -8,15 +8,13 @@
 #include <random>
 
 #include "backend/backend.h"
-#include "backend/cpu/round16.h"
+#include "backend/round16.h"
 #include "common/error_of.h"
 #include "model/dequant.h"
 
 namespace selfens {
 namespace {
 
-using cpu::parse_round16;
-using cpu::Round16;
 
 std::vector<float> randv(std::mt19937& rng, size_t n, float a = 1.0f) {
   std::uniform_real_distribution<float> u(-a, a);
@@ -33,8 +31,7 @@ std::vector<float> rounded(const Round16& r, std::vector<float> v) {
 std::unique_ptr<Backend> cpu_backend(const std::string& type, const std::string& parts) {
   BackendOptions o;
   o.threads = 2;
-  o.cpu_round16 = type;
-  o.cpu_round16_at = parts;
+  o.cpu_round16 = parse_round16(type, parts);
   return make_backend("cpu", o);
 }
 
@@ -175,8 +172,7 @@ TEST(Round16, Fp16OverflowIsAnErrorNamingThePart) {
 TEST(Round16, ARunRecordsTheRoundingAndTheOtherSwitchesInItsPrecision) {
   BackendOptions o;
   EXPECT_EQ(backend_precision("cpu", o), "fp32");
-  o.cpu_round16 = "bf16";
-  o.cpu_round16_at = "kv,p";
+  o.cpu_round16 = parse_round16("bf16", "kv,p");
   EXPECT_EQ(backend_precision("cpu", o), "fp32, bf16 at kv,p");
   o.cpu_int8 = true;
   EXPECT_EQ(backend_precision("cpu", o), "fp32, int8 few-row activations, bf16 at kv,p");

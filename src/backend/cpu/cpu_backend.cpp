@@ -30,18 +30,18 @@ CpuBackend::CpuBackend(const BackendOptions& options)
     : pool_(resolve_threads(options.threads)),
       isa_(parse_quant_isa(options.cpu_isa)),
       int8_(options.cpu_int8),
-      round_(parse_round16(options.cpu_round16, options.cpu_round16_at)) {
+      round_(options.cpu_round16) {
   openblas_set_num_threads(1);  // threads come from the pool (see matmul)
 }
 
 CpuBackend::~CpuBackend() = default;
 
 Tensor CpuBackend::upload_weight(const HostTensor& host) {
-  return upload(host, host.shape.size() == 2 && round_.table);
+  return upload_host(host, host.shape.size() == 2 && round_.table);
 }
 
 Tensor CpuBackend::upload_linear_weight(const HostTensor& host) {
-  Tensor t = upload(host, round_.weights);
+  Tensor t = upload_host(host, round_.weights);
   layer_weights_.insert(t.data);
   return t;
 }
@@ -49,7 +49,7 @@ Tensor CpuBackend::upload_linear_weight(const HostTensor& host) {
 // With round_ active, products read fp32 copies (rounded or not) through
 // BLAS, never the GGUF blocks: the rounding is the only difference a part
 // makes (SELFENS_CPU_ROUND16_AT=none measures that path's own noise).
-Tensor CpuBackend::upload(const HostTensor& host, bool rounded) {
+Tensor CpuBackend::upload_host(const HostTensor& host, bool rounded) {
   SELFENS_CHECK(!host.shape.empty() && host.shape.size() <= 2, "weights are 1-D or 2-D");
   Tensor t;
   if (rounded) {
@@ -190,6 +190,7 @@ void CpuBackend::matmul(const Tensor& x, const Tensor& w, const Tensor* bias, Te
 }
 
 const float* CpuBackend::product_input(const Tensor& x, const Tensor& w, int64_t n) {
+  if (!round_.active()) return x.f32();  // the default: no lookup per product
   const bool layer = layer_weights_.count(w.data) != 0;
   if (!(layer ? round_.inputs : round_.head)) return x.f32();
   rounded_x_.assign(x.f32(), x.f32() + n * x.cols);

@@ -15,7 +15,6 @@
 #include "backend/backend.h"
 #include "backend/backend_options.h"
 #include "backend/cpu/quant_matvec.h"
-#include "backend/cpu/round16.h"
 #include "backend/cpu/thread_pool.h"
 
 namespace selfens::cpu {
@@ -54,7 +53,7 @@ class CpuBackend final : public Backend {
 
  private:
   void add_bias(const Tensor* bias, int64_t n, Tensor& out);  // out[r] += bias (if any)
-  Tensor upload(const HostTensor& host, bool rounded);
+  Tensor upload_host(const HostTensor& host, bool rounded);  // a weight, rounded by round_ or not
   // x, or its first n rows rounded into rounded_x_ when round_ says so for w.
   const float* product_input(const Tensor& x, const Tensor& w, int64_t n);
   float* k_block(int layer, int32_t page) const;  // [n_kv_heads][head_dim][page_size]

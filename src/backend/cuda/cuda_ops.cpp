@@ -153,8 +153,9 @@ void CudaBackend::product(const Tensor& x, const Tensor& w, const Tensor* bias, 
 // bf16 weights (SELFENS_CUDA_BF16_FFN=1, or =2 for prefill calls): gate and
 // up come out of their products as bf16 (in the first half of their fp32
 // buffers), silu(gate) * up is taken and rounded to bf16 in place, and the
-// down product reads that: no fp32 pass over the [n, ffn] activations. Rounding gate and up to bf16 first is what a bf16
-// transformers model does; the fp32 path (and the CPU) keep them fp32.
+// down product reads that: no fp32 pass over the [n, ffn] activations.
+// Rounding gate and up to bf16 first is what a bf16 transformers model
+// does; the fp32 path (and the CPU) keep them fp32.
 void CudaBackend::feed_forward(const Tensor& h, const Tensor& w_gate, const Tensor& w_up,
                                const Tensor& w_down, Tensor& gate, Tensor& up, Tensor& out,
                                bool accumulate) {

@@ -18,7 +18,7 @@
 #include <cstddef>
 #include <string>
 
-namespace selfens::cpu {
+namespace selfens {
 
 struct Round16 {
   enum class Type { kNone, kBf16, kFp16 };
@@ -39,8 +39,10 @@ struct Round16 {
 };
 
 // From SELFENS_CPU_ROUND16's value ("", "bf16" or "fp16") and
-// SELFENS_CPU_ROUND16_AT's (parts separated by ',' or '+'; "" or "all": every
-// part; "none": no part, but the products through fp32 BLAS as with parts). InputError naming the variable and the bad value.
+// SELFENS_CPU_ROUND16_AT's (parts separated by ',' or '+'; "" or "all":
+// every part; "none": no part, but the products through fp32 BLAS as with
+// parts). InputError naming the variable and the bad value. Parsed once,
+// into BackendOptions::cpu_round16.
 Round16 parse_round16(const std::string& type, const std::string& parts);
 
-}  // namespace selfens::cpu
+}  // namespace selfens

@@ -1,4 +1,4 @@
-#include "backend/cpu/round16.h"
+#include "backend/round16.h"
 
 #include <algorithm>
 #include <array>
@@ -9,7 +9,7 @@
 #include "model/dequant.h"
 #include "util/check.h"
 
-namespace selfens::cpu {
+namespace selfens {
 
 namespace {
 
@@ -82,7 +82,7 @@ Round16 parse_round16(const std::string& type, const std::string& parts) {
     for (const auto& [name, member] : kParts) r.*member = true;
     return r;
   }
-  if (parts == "none") return r;  // the fp32 product path's own noise (see CpuBackend::upload)
+  if (parts == "none") return r;  // the fp32 product path's own noise (see CpuBackend::upload_host)
   std::string list = parts;  // '+' separates too: the GPU scripts split their settings at ','
   std::replace(list.begin(), list.end(), '+', ',');
   std::stringstream ss(list);
@@ -98,4 +98,4 @@ Round16 parse_round16(const std::string& type, const std::string& parts) {
   return r;
 }
 
-}  // namespace selfens::cpu
+}  // namespace selfens
