@@ -34,10 +34,6 @@ BackendOptions backend_options_from_environment() {
   o.cuda_cascade_min_entries = env_int("SELFENS_CUDA_CASCADE", o.cuda_cascade_min_entries);
   o.cuda_cascade_group_rows = env_int("SELFENS_CUDA_CASCADE_GROUP_ROWS", o.cuda_cascade_group_rows);
   o.cuda_attn_blocks = env_int("SELFENS_CUDA_ATTN_BLOCKS", o.cuda_attn_blocks);
-  o.cuda_attn_pipeline = env_int("SELFENS_CUDA_ATTN_PIPELINE", o.cuda_attn_pipeline);
-  if (o.cuda_attn_pipeline > 2)
-    throw InputError("SELFENS_CUDA_ATTN_PIPELINE: expected 0, 1 or 2, got '" +
-                     std::to_string(o.cuda_attn_pipeline) + "'");
   o.cuda_split_target_blocks = env_int("SELFENS_CUDA_SPLIT", -1);
   o.cuda_products_only = env_int("SELFENS_CUDA_PRODUCTS_ONLY", o.cuda_products_only) != 0;
   o.cuda_fused_norm = env_int("SELFENS_CUDA_FUSED_NORM", 1) != 0;

@@ -32,12 +32,6 @@ struct BackendOptions {
   int cuda_attn_blocks = 3;             // SELFENS_CUDA_ATTN_BLOCKS: 3 caps the tensor-core
                                         // attention's registers for 3 blocks per multiprocessor
                                         // (0: as the compiler chooses, 2 blocks)
-  // SELFENS_CUDA_ATTN_PIPELINE: the tensor-core attention loads the next
-  // key tile while it computes on the current one (two shared-memory
-  // stages): 1 in its several-warp blocks (prefill and cascade tiles), 2 in
-  // its one-warp (decode) blocks too, 0 never. The same sums in the same
-  // order: results are bit for bit those of 0.
-  int cuda_attn_pipeline = 0;
   int cuda_split_target_blocks = -1;    // SELFENS_CUDA_SPLIT: split decode keys below B blocks
                                         // (-1: two per multiprocessor, 0: off)
   bool cuda_products_only = true;       // SELFENS_CUDA_PRODUCTS_ONLY=0: activations only products

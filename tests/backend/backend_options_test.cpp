@@ -38,8 +38,7 @@ TEST(BackendOptions, AMalformedValueIsAnInputErrorNamingIt) {
   unsetenv("SELFENS_HOLD_FINISHED");
 }
 
-// Switches with a few values (SELFENS_CUDA_BF16_FFN and
-// SELFENS_CUDA_ATTN_PIPELINE: 0, 1, 2) and the CPU's
+// Switches with a few values (SELFENS_CUDA_BF16_FFN: 0, 1, 2) and the CPU's
 // rounding diagnostic (SELFENS_CPU_ROUND16 / _AT) fail as early, named.
 TEST(BackendOptions, ValuesOutsideASwitchsSetAreInputErrors) {
   auto error_of = [](const char* name, const char* value) {
@@ -57,12 +56,6 @@ TEST(BackendOptions, ValuesOutsideASwitchsSetAreInputErrors) {
   EXPECT_EQ(backend_options_from_environment().cuda_bf16_ffn, 2);
   unsetenv("SELFENS_CUDA_BF16_FFN");
   EXPECT_NE(error_of("SELFENS_CUDA_BF16_FFN", "3").find("SELFENS_CUDA_BF16_FFN: expected 0, 1 or 2"),
-            std::string::npos);
-  EXPECT_EQ(backend_options_from_environment().cuda_attn_pipeline, 0);
-  setenv("SELFENS_CUDA_ATTN_PIPELINE", "2", 1);
-  EXPECT_EQ(backend_options_from_environment().cuda_attn_pipeline, 2);
-  unsetenv("SELFENS_CUDA_ATTN_PIPELINE");
-  EXPECT_NE(error_of("SELFENS_CUDA_ATTN_PIPELINE", "3").find("SELFENS_CUDA_ATTN_PIPELINE: expected 0, 1 or 2"),
             std::string::npos);
   EXPECT_NE(error_of("SELFENS_CPU_ROUND16", "bf8").find("SELFENS_CPU_ROUND16: expected bf16 or fp16"),
             std::string::npos);

@@ -251,66 +251,6 @@ void run_cascade_checks(Report& r, std::mt19937& rng) {
   unsetenv("SELFENS_CUDA_DECODE_ATTN");
 }
 
-// The 16-bit attention's output on the GPU for `plan`, K/V and q drawn
-// from `seed` (the same values for the same seed).
-std::vector<float> gpu_attention_output(const AttnCase& c, const AttentionBatch& plan,
-                                        int64_t n_pages, uint32_t seed, DType dtype) {
-  std::mt19937 rng(seed);
-  auto cpu = make_backend("cpu", 0);
-  auto gpu = make_cuda_backend(dtype);
-  const int kvd = c.KVH * c.hd, qd = c.H * c.hd, layer = 1;
-  for (Backend* b : {cpu.get(), gpu.get()}) b->init_kv({2, c.KVH, c.hd, c.ps, n_pages});
-  fill_kv(*cpu, *gpu, layer, n_pages, kvd, c.ps, rng);
-  const std::vector<float> q = randv(rng, size_t(c.n) * qd, 1.5f);
-  Tensor gq = to_backend(*gpu, q, c.n, qd), go = gpu->alloc(c.n, qd);
-  gpu->attention(layer, gq, c.H, plan, go);
-  return to_host(*gpu, go);
-}
-
-// SELFENS_CUDA_ATTN_PIPELINE 1 and 2 (two shared-memory stages of keys)
-// against 0: the same products and sums in the same order, so the same
-// bits; with the cascade and key splits on and off, and on plans of more
-// segments than the kernel caches. (The other checks run under whatever
-// SELFENS_CUDA_ATTN_PIPELINE the environment sets, against the CPU.)
-void run_pipeline_checks(Report& r, std::mt19937& rng) {
-  const char* saved = std::getenv("SELFENS_CUDA_ATTN_PIPELINE");
-  const std::string restore = saved ? saved : "";
-  const int shapes[][3] = {{64, 1, 0}, {20, 16, 0}, {3, 7, 0}, {6, 1, 24}, {4, 9, 20}};
-  for (const char* cascade : {"2", "0"})
-    for (const char* split : {"0", "100000"})
-      for (DType dt : {DType::kBF16, DType::kF16})
-        for (const auto& sh : shapes) {
-          setenv("SELFENS_CUDA_CASCADE", cascade, 1);
-          setenv("SELFENS_CUDA_SPLIT", split, 1);
-          const AttnCase c{24, 8, 128, 16, sh[0] * sh[1]};
-          int64_t n_pages = 0;
-          const AttentionBatch plan = sh[2] > 0
-                                          ? many_segment_plan(c, sh[0], sh[1], sh[2], rng, &n_pages)
-                                          : prefix_plan(c, sh[0], sh[1], rng, &n_pages);
-          const uint32_t seed = rng();
-          std::vector<float> base;
-          for (const char* pipeline : {"0", "1", "2"}) {
-            setenv("SELFENS_CUDA_ATTN_PIPELINE", pipeline, 1);
-            const std::vector<float> out = gpu_attention_output(c, plan, n_pages, seed, dt);
-            if (base.empty()) {
-              base = out;
-              continue;
-            }
-            r.check("attention " + dtype_name(dt) + " pipeline=" + pipeline + " equals 0: groups=" +
-                        std::to_string(sh[0]) + " rows=" + std::to_string(sh[1]) + " segs=" +
-                        std::to_string(plan.segments.size()) + " cascade=" + cascade +
-                        " split=" + split,
-                    max_abs_diff(base, out), 0.0);
-          }
-        }
-  unsetenv("SELFENS_CUDA_CASCADE");
-  unsetenv("SELFENS_CUDA_SPLIT");
-  if (restore.empty())
-    unsetenv("SELFENS_CUDA_ATTN_PIPELINE");
-  else
-    setenv("SELFENS_CUDA_ATTN_PIPELINE", restore.c_str(), 1);
-}
-
 }  // namespace
 
 void run_attention_checks(Report& r) {
@@ -346,7 +286,6 @@ void run_attention_checks(Report& r) {
       const AttentionBatch plan = many_segment_plan(c, sh[0], sh[1], sh[2], rng, &n_pages);
       check_plan(r, c, plan, n_pages, rng, dt, " many segments");
     }
-  run_pipeline_checks(r, rng);
 }
 
 }  // namespace selfens::gpucheck

@@ -19,12 +19,6 @@
 // l = 1, o = the output), a key chunk leaves a partial result that
 // attention_merge_kernel combines.
 //
-// Pipelined (STAGES 2, BackendOptions::cuda_attn_pipeline): two key tiles'
-// shared memory; while the warps compute on one, the next one's addresses
-// are looked up and its K/V rows copied in, so a tile's global-memory
-// latency (page table, then K/V) hides behind the previous tile's work. The
-// same products and sums in the same order as STAGES 1.
-//
 // Fragment layouts (PTX ISA, mma.m16n8k16 .bf16), g = lane / 4, t = lane % 4:
 //   A 16x16 row-major: a[0] = (g, 2t..2t+1), a[1] = (g+8, 2t..), a[2] = (g,
 //   2t+8..), a[3] = (g+8, 2t+8..) B 16x8 (k x n):    b[0] = (k 2t..2t+1, n g),
@@ -33,9 +27,7 @@
 #include "backend/cuda/cuda_half.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <type_traits>
 
 #include "backend/cuda/cuda_attention_tile.h"
 #include "backend/cuda/cuda_check.h"
@@ -90,47 +82,10 @@ __device__ __forceinline__ void cp_async16(void* smem, const void* gmem) {
 #endif
 }
 
-__device__ __forceinline__ void cp_async_commit() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  asm volatile("cp.async.commit_group;\n" ::: "memory");
-#endif
-}
-
-// Waits for every cp.async this thread has committed.
-__device__ __forceinline__ void cp_async_wait_committed() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  asm volatile("cp.async.wait_group 0;\n" ::: "memory");
-#endif
-}
-
 __device__ __forceinline__ void cp_async_wait_all() {
-  cp_async_commit();
-  cp_async_wait_committed();
-}
-
-// One key tile in shared memory: K and V rows (padded: fragment loads hit
-// 32 distinct banks) and each key's KV-store row, bias, scale and index in
-// the own segment (-1 elsewhere).
-template <int HD, int KT, class H>
-struct alignas(16) KeyStage {
-  static constexpr int S = HD + 8;
-  H ks[KT * S];
-  H vs[KT * S];
-  int64_t key_row[KT];
-  float key_bias[KT];
-  float key_scale[KT];
-  int key_own[KT];
-};
-
-constexpr int kSegCache = 16;  // a tile's segments kept in shared memory (more: read from the plan)
-
-// Keys per tile: 64, or 32 for one-warp (decode) blocks.
-template <int WARPS>
-constexpr int kMmaKeyTile = WARPS == 1 ? kMmaDecodeKeyTile : 64;
-
-template <int HD, int WARPS, class H, int STAGES>
-constexpr size_t mma_shared_bytes() {
-  return size_t(STAGES) * sizeof(KeyStage<HD, kMmaKeyTile<WARPS>, H>);
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;\n" ::: "memory");
+#endif
 }
 
 __device__ __forceinline__ float quad_max(float v) {
@@ -145,12 +100,11 @@ __device__ __forceinline__ float quad_sum(float v) {
 
 // q [n, n_heads * HD] fp32; k_cache, v_cache [pages, page_size,
 // n_kv_heads * HD] bf16; out [n, n_heads * HD] fp32, out_bf16 (may be null)
-// its bf16 copy. Grid (tiles, n_kv_heads), WARPS * 32 threads, STAGES key
-// tiles of dynamic shared memory (mma_shared_bytes). Keys per tile: 64, or
-// 32 for one-warp (decode) blocks, whose smaller shared memory lets more
-// blocks share a multiprocessor (decode attention waits on memory; more
-// blocks in flight hide it).
-template <int HD, int WARPS, class H, int MIN_BLOCKS = 1, int STAGES = 1>
+// its bf16 copy. Grid (tiles, n_kv_heads), WARPS * 32 threads. Keys per
+// shared-memory tile: 64, or 32 for one-warp (decode) blocks, whose smaller
+// shared memory lets twice as many blocks share a multiprocessor (decode
+// attention waits on memory; more blocks in flight hide it).
+template <int HD, int WARPS, class H, int MIN_BLOCKS = 1>
 __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS)
     span_attention_mma_kernel(const float* __restrict__ q,
                               const H* __restrict__ k_cache,
@@ -159,18 +113,17 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS)
                               int n_heads, int n_kv_heads, int page_size, float* __restrict__ out,
                               H* __restrict__ out_bf16, AttnStateDev state, bool out_f32) {
   static_assert(HD % 16 == 0 && HD <= 128, "head_dim: a multiple of 16, at most 128");
-  static_assert(STAGES == 1 || STAGES == 2, "one or two key stages");
-  constexpr int kKeyTile = kMmaKeyTile<WARPS>;
-  constexpr int kThreads = WARPS * 32;
-  using Stage = KeyStage<HD, kKeyTile, H>;
-  constexpr int S = Stage::S;
+  constexpr int kKeyTile = WARPS == 1 ? kMmaDecodeKeyTile : 64;
+  constexpr int S = HD + 8;    // padded row (bf16): fragment loads hit 32 distinct banks
   constexpr int KC = HD / 16;  // k-chunks of Q K^T
   constexpr int NT = HD / 8;   // n-tiles of O
   constexpr int CH = HD / 8;   // 16-byte chunks per K/V row
-  extern __shared__ __align__(16) unsigned char attn_shared[];
-  Stage* stages = reinterpret_cast<Stage*>(attn_shared);
-  __shared__ SegDev seg_cache[kSegCache];
-  __shared__ int seg_first[kSegCache + 1];  // first key of each cached segment
+  __shared__ alignas(16) H ks[kKeyTile * S];
+  __shared__ alignas(16) H vs[kKeyTile * S];
+  __shared__ int64_t key_row[kKeyTile];  // page * page_size + offset of each key of the tile
+  __shared__ float key_bias[kKeyTile];
+  __shared__ float key_scale[kKeyTile];
+  __shared__ int key_own[kKeyTile];  // index in the own segment, or -1
 
   const AttnPlanDev plan = *plan_ptr;
   const AttnTile tile = plan.tiles[tile_begin + blockIdx.x];
@@ -181,73 +134,6 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS)
   const int n_vec = tile.n_rows * gsize;
   const int kvd = n_kv_heads * HD;
   const bool active = warp * 16 < n_vec;  // warp-uniform
-  // The group's last segment is the own one (causal limit per entry).
-  const int own_seg = plan.groups[tile.group].seg_end - 1;
-
-  // The tile's segments, with the first key of each, in shared memory.
-  const int n_seg = tile.seg_end - tile.seg_begin;
-  const bool seg_cached = n_seg <= kSegCache;
-  if (seg_cached) {
-    for (int i = threadIdx.x; i < n_seg; i += kThreads) seg_cache[i] = plan.segments[tile.seg_begin + i];
-    __syncthreads();
-    if (threadIdx.x == 0) {
-      int first = 0;
-      for (int i = 0; i < n_seg; ++i) {
-        seg_first[i] = first;
-        first += seg_cache[i].n_tokens;
-      }
-      seg_first[n_seg] = first;
-    }
-    __syncthreads();
-  }
-
-  // Keys [base, base + kKeyTile) of the tile (its segments laid end to end):
-  // each one's row in the KV store, bias, scale and own-segment index.
-  auto stage_keys = [&](int base, Stage& st) {
-    const int cnt = min(kKeyTile, tile.key_end - base);
-    for (int j = threadIdx.x; j < cnt; j += kThreads) {
-      int rem = base + j, si = 0;
-      SegDev seg;
-      if (seg_cached) {
-        while (si + 1 < n_seg && rem >= seg_first[si + 1]) ++si;
-        rem -= seg_first[si];
-        seg = seg_cache[si];
-      } else {
-        while (si + 1 < n_seg && rem >= plan.segments[tile.seg_begin + si].n_tokens)
-          rem -= plan.segments[tile.seg_begin + si++].n_tokens;
-        seg = plan.segments[tile.seg_begin + si];
-      }
-      st.key_row[j] =
-          int64_t(plan.pages[seg.page_begin + rem / page_size]) * page_size + rem % page_size;
-      st.key_bias[j] = seg.bias;
-      st.key_scale[j] = seg.scale;
-      st.key_own[j] = tile.seg_begin + si == own_seg ? rem : -1;
-    }
-  };
-  // Their K and V rows by cp.async (stage_keys' rows must be visible);
-  // zeros past the tile's end: masked keys get p = 0, and 0 * V must stay 0.
-  auto copy_keys = [&](int base, Stage& st) {
-    const int cnt = min(kKeyTile, tile.key_end - base);
-    for (int i = threadIdx.x; i < kKeyTile * CH; i += kThreads) {
-      const int j = i / CH, c = i % CH;
-      H* dk = st.ks + j * S + c * 8;
-      H* dv = st.vs + j * S + c * 8;
-      if (j < cnt) {
-        const int64_t off = st.key_row[j] * kvd + int64_t(kv_head) * HD + c * 8;
-        cp_async16(dk, k_cache + off);
-        cp_async16(dv, v_cache + off);
-      } else {
-        *reinterpret_cast<uint4*>(dk) = make_uint4(0, 0, 0, 0);
-        *reinterpret_cast<uint4*>(dv) = make_uint4(0, 0, 0, 0);
-      }
-    }
-  };
-  if (STAGES == 2 && tile.key_begin < tile.key_end) {  // the first tile's loads, under Q's
-    stage_keys(tile.key_begin, stages[0]);
-    __syncthreads();
-    copy_keys(tile.key_begin, stages[0]);
-    cp_async_commit();
-  }
 
   // This lane's two query vectors (rows g and g + 8 of the warp's 16).
   const int vec[2] = {warp * 16 + g, warp * 16 + g + 8};
@@ -298,9 +184,42 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS)
     }
   }
 
-  // One key tile's share of the online softmax: S = Q K^T, masks, the
-  // running maxima and sums, O += P V.
-  auto attend_keys = [&](const Stage& st, int cnt) {
+  // The tile's keys: [key_begin, key_end) of its segments laid end to end;
+  // the group's last segment is the own one (causal limit per entry).
+  const int own_seg = plan.groups[tile.group].seg_end - 1;
+
+  for (int base = tile.key_begin; base < tile.key_end; base += kKeyTile) {
+    const int cnt = min(kKeyTile, tile.key_end - base);
+    __syncthreads();  // the previous tile has been read
+    for (int j = threadIdx.x; j < cnt; j += WARPS * 32) {
+      int rem = base + j, si = tile.seg_begin;
+      while (si + 1 < tile.seg_end && rem >= plan.segments[si].n_tokens)
+        rem -= plan.segments[si++].n_tokens;
+      const SegDev seg = plan.segments[si];
+      key_row[j] =
+          int64_t(plan.pages[seg.page_begin + rem / page_size]) * page_size + rem % page_size;
+      key_bias[j] = seg.bias;
+      key_scale[j] = seg.scale;
+      key_own[j] = si == own_seg ? rem : -1;
+    }
+    __syncthreads();
+    for (int i = threadIdx.x; i < kKeyTile * CH; i += WARPS * 32) {
+      const int j = i / CH, c = i % CH;
+      H* dk = ks + j * S + c * 8;
+      H* dv = vs + j * S + c * 8;
+      if (j < cnt) {
+        const int64_t off = key_row[j] * kvd + int64_t(kv_head) * HD + c * 8;
+        cp_async16(dk, k_cache + off);
+        cp_async16(dv, v_cache + off);
+      } else {  // zeros: masked keys get p = 0, and 0 * V must stay 0
+        *reinterpret_cast<uint4*>(dk) = make_uint4(0, 0, 0, 0);
+        *reinterpret_cast<uint4*>(dv) = make_uint4(0, 0, 0, 0);
+      }
+    }
+    cp_async_wait_all();
+    __syncthreads();
+    if (!active) continue;
+
     // S = Q K^T over the tile's key n-tiles that hold keys.
     const int n_tiles8 = (cnt + 7) / 8;
     float s[kKeyTile / 8][4];
@@ -308,7 +227,7 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS)
     for (int n = 0; n < kKeyTile / 8; ++n) {
       s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.0f;
       if (n < n_tiles8) {
-        const H* krow = st.ks + (n * 8 + g) * S + 2 * t;
+        const H* krow = ks + (n * 8 + g) * S + 2 * t;
 #pragma unroll
         for (int kc = 0; kc < KC; ++kc) {
           const uint32_t b0 = *reinterpret_cast<const uint32_t*>(krow + kc * 16);
@@ -325,8 +244,8 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS)
       for (int e = 0; e < 4; ++e) {
         const int key = n * 8 + 2 * t + (e & 1);
         const int i = e / 2;
-        const bool valid = key < cnt && (st.key_own[key] < 0 || st.key_own[key] < limit[i]);
-        s[n][e] = valid ? s[n][e] * st.key_scale[key] + st.key_bias[key] : -INFINITY;
+        const bool valid = key < cnt && (key_own[key] < 0 || key_own[key] < limit[i]);
+        s[n][e] = valid ? s[n][e] * key_scale[key] + key_bias[key] : -INFINITY;
         mx[i] = fmaxf(mx[i], s[n][e]);
       }
     float corr[2], ref[2];
@@ -361,7 +280,7 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS)
                              pack_bf16<H>(s[2 * kc][2], s[2 * kc][3]),
                              pack_bf16<H>(s[2 * kc + 1][0], s[2 * kc + 1][1]),
                              pack_bf16<H>(s[2 * kc + 1][2], s[2 * kc + 1][3])};
-      const H* v0 = st.vs + (kc * 16 + 2 * t) * S + g;
+      const H* v0 = vs + (kc * 16 + 2 * t) * S + g;
 #pragma unroll
       for (int n = 0; n < NT; ++n) {
         const H* vp = v0 + n * 8;
@@ -369,35 +288,6 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS)
         const uint32_t b1 = pack_bf16_raw<H>(vp[8 * S], vp[9 * S]);
         mma_bf16<H>(o[n], a, b0, b1);
       }
-    }
-  };
-
-  if constexpr (STAGES == 1) {
-    Stage& st = stages[0];
-    for (int base = tile.key_begin; base < tile.key_end; base += kKeyTile) {
-      __syncthreads();  // the previous tile has been read
-      stage_keys(base, st);
-      __syncthreads();
-      copy_keys(base, st);
-      cp_async_wait_all();
-      __syncthreads();
-      if (active) attend_keys(st, min(kKeyTile, tile.key_end - base));
-    }
-  } else {
-    int cur = 0;
-    for (int base = tile.key_begin; base < tile.key_end; base += kKeyTile, cur ^= 1) {
-      const bool next = base + kKeyTile < tile.key_end;
-      // The next tile's rows: its stage was last read before the previous
-      // iteration's closing barrier.
-      if (next) stage_keys(base + kKeyTile, stages[cur ^ 1]);
-      cp_async_wait_committed();  // this thread's copies of the current tile
-      __syncthreads();            // everyone's copies, and the next tile's rows
-      if (next) {
-        copy_keys(base + kKeyTile, stages[cur ^ 1]);
-        cp_async_commit();
-      }
-      if (active) attend_keys(stages[cur], min(kKeyTile, tile.key_end - base));
-      __syncthreads();  // the current stage is free for the tile after next
     }
   }
   if (!active) return;
@@ -470,77 +360,44 @@ int attention_mma_rows_per_tile(int n_heads, int n_kv_heads) {
   return std::max(1, kMmaVectors / (n_heads / n_kv_heads));
 }
 
-namespace {
-
-// One instantiation's launch: its dynamic shared memory, allowed past the
-// default 48 KB (and the multiprocessor's carveout set to shared memory)
-// once per device.
-template <int HD, int WARPS, class H, int MIN_BLOCKS, int STAGES>
-void launch_mma(dim3 grid, cudaStream_t stream, const float* q, const H* k, const H* v,
-                const AttnPlanDev* plan, int tile_begin, int n_heads, int n_kv_heads,
-                int page_size, float* out, H* ob, AttnStateDev state, bool out_f32) {
-  constexpr size_t bytes = mma_shared_bytes<HD, WARPS, H, STAGES>();
-  auto* kernel = span_attention_mma_kernel<HD, WARPS, H, MIN_BLOCKS, STAGES>;
-  if constexpr (bytes > 48 * 1024) {
-    static std::atomic<uint64_t> allowed{0};  // a bit per device
-    int device = 0;
-    CUDA_CHECK(cudaGetDevice(&device));
-    const uint64_t bit = uint64_t(1) << (device & 63);
-    if ((allowed.load() & bit) == 0) {
-      CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                      int(bytes)));
-      CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout,
-                                      int(cudaSharedmemCarveoutMaxShared)));
-      allowed.fetch_or(bit);
-    }
-  }
-  kernel<<<grid, WARPS * 32, bytes, stream>>>(q, k, v, plan, tile_begin, n_heads, n_kv_heads,
-                                               page_size, out, ob, state, out_f32);
-}
-
-}  // namespace
-
 void launch_span_attention_mma(const float* q, const void* k_cache, const void* v_cache,
                                const AttnPlanDev* plan, int tile_begin, int n_tiles,
                                int max_tile_rows, int n_heads, int n_kv_heads, int head_dim,
                                int page_size, float* out, void* out_bf16, AttnStateDev state,
-                               Half16 half, cudaStream_t stream, int min_blocks, bool out_f32,
-                               int pipeline) {
+                               Half16 half, cudaStream_t stream, int min_blocks, bool out_f32) {
   if (n_tiles == 0) return;
   SELFENS_CHECK(n_kv_heads > 0 && n_heads % n_kv_heads == 0 && n_heads / n_kv_heads <= kMmaVectors,
                 "CUDA attention: GQA group of at most 64 heads");
   const dim3 grid{unsigned(n_tiles), unsigned(n_kv_heads), 1u};
   const bool one_warp = max_tile_rows * (n_heads / n_kv_heads) <= 16;
-  const bool two_stages = pipeline >= 2 || (pipeline == 1 && !one_warp);
   with_half(half, [&](auto h) {
     using H = decltype(h);
     const auto* k = static_cast<const H*>(k_cache);
     const auto* v = static_cast<const H*>(v_cache);
     auto* ob = static_cast<H*>(out_bf16);
-    auto run = [&](auto hd) {
-      constexpr int D = decltype(hd)::value;
-#define SELFENS_MMA_ARGS grid, stream, q, k, v, plan, tile_begin, n_heads, n_kv_heads, page_size, out, ob, state, out_f32
-      if (one_warp)
-        two_stages ? launch_mma<D, 1, H, 1, 2>(SELFENS_MMA_ARGS)
-                   : launch_mma<D, 1, H, 1, 1>(SELFENS_MMA_ARGS);
-      else if (min_blocks == 3)
-        two_stages ? launch_mma<D, kMmaWarps, H, 3, 2>(SELFENS_MMA_ARGS)
-                   : launch_mma<D, kMmaWarps, H, 3, 1>(SELFENS_MMA_ARGS);
-      else
-        two_stages ? launch_mma<D, kMmaWarps, H, 1, 2>(SELFENS_MMA_ARGS)
-                   : launch_mma<D, kMmaWarps, H, 1, 1>(SELFENS_MMA_ARGS);
-#undef SELFENS_MMA_ARGS
-    };
+#define SELFENS_MMA_CASE(D)                                                                   \
+  case D:                                                                                     \
+    if (one_warp)                                                                             \
+      span_attention_mma_kernel<D, 1, H><<<grid, 32, 0, stream>>>(                            \
+          q, k, v, plan, tile_begin, n_heads, n_kv_heads, page_size, out, ob, state, out_f32); \
+    else if (min_blocks == 3)                                                                 \
+      span_attention_mma_kernel<D, kMmaWarps, H, 3><<<grid, kMmaWarps * 32, 0, stream>>>(     \
+          q, k, v, plan, tile_begin, n_heads, n_kv_heads, page_size, out, ob, state, out_f32); \
+    else                                                                                      \
+      span_attention_mma_kernel<D, kMmaWarps, H><<<grid, kMmaWarps * 32, 0, stream>>>(        \
+          q, k, v, plan, tile_begin, n_heads, n_kv_heads, page_size, out, ob, state, out_f32); \
+    break;
     switch (head_dim) {
-      case 16: run(std::integral_constant<int, 16>{}); break;
-      case 32: run(std::integral_constant<int, 32>{}); break;
-      case 64: run(std::integral_constant<int, 64>{}); break;
-      case 96: run(std::integral_constant<int, 96>{}); break;
-      case 128: run(std::integral_constant<int, 128>{}); break;
+      SELFENS_MMA_CASE(16)
+      SELFENS_MMA_CASE(32)
+      SELFENS_MMA_CASE(64)
+      SELFENS_MMA_CASE(96)
+      SELFENS_MMA_CASE(128)
       default:
         SELFENS_CHECK(false, "CUDA 16-bit attention: head_dim " + std::to_string(head_dim) +
                                  " not supported (16, 32, 64, 96, 128)");
     }
+#undef SELFENS_MMA_CASE
   });
   CUDA_CHECK_LAUNCH();
 }

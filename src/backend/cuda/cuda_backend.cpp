@@ -110,7 +110,6 @@ CudaBackend::CudaBackend(DType weight_dtype, const BackendOptions& options)
   decode_attention_ = options.cuda_decode_attention;
   bf16_ffn_ = options.cuda_bf16_ffn;
   attn_blocks_ = options.cuda_attn_blocks;
-  attn_pipeline_ = options.cuda_attn_pipeline;
   products_only_ = options.cuda_products_only;
   kv_f32_ = options.cuda_kv_f32;
 }

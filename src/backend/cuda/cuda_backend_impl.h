@@ -231,7 +231,6 @@ class CudaBackend final : public Backend {
   bool kv_f32_ = false;     // fp32 K/V and attention with bf16 weights (BackendOptions::cuda_kv_f32)
   int bf16_ffn_ = 0;        // feed_forward with bf16 gate/up: 1 always, 2 in prefill (BackendOptions)
   int attn_blocks_ = 0;     // BackendOptions::cuda_attn_blocks
-  int attn_pipeline_ = 0;   // BackendOptions::cuda_attn_pipeline
   bool products_only_ = false;         // BackendOptions::cuda_products_only
   std::vector<const void*> stale_f32_;  // products-only tensors whose fp32 values were skipped
   StepGraphRecorder graphs_{true};  // enabled unless profiling or options say no

@@ -159,13 +159,11 @@ void launch_span_attention_mma(const float* q, const void* k_cache, const void* 
                                int max_tile_rows, int n_heads, int n_kv_heads, int head_dim,
                                int page_size, float* out, void* out_bf16, AttnStateDev state,
                                Half16 half, cudaStream_t stream, int min_blocks = 0,
-                               bool out_f32 = true, int pipeline = 0);
+                               bool out_f32 = true);
 // (min_blocks 3: the several-warp kernel built for three blocks per
 // multiprocessor, its registers capped; 0: as the compiler chooses.
 // out_f32 false: the final output goes to out_bf16 only; cascade states
-// still pass through out. pipeline: BackendOptions::cuda_attn_pipeline,
-// two shared-memory stages of keys in several-warp blocks (1) or in all
-// (2); the results are those of 0, bit for bit.)
+// still pass through out.)
 // Decode steps' own tiles (one row each) on the CUDA cores
 // (cuda_attention_decode.cu): the same tiles and results as
 // launch_span_attention_mma's, fp32 arithmetic; head_dim 64 or 128, at most

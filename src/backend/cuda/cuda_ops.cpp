@@ -338,7 +338,7 @@ void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const Atten
     launch_span_attention_mma(q.f32(), k_layer(layer), v_layer(layer), pa.dev, 0,
                               pa.n_cascade_tiles, pa.max_rows_cascade, n_heads,
                               kv_shape_.n_kv_heads, hd, kv_shape_.page_size, out.f32(), out_bf16,
-                              state_, half_, stream_, attn_blocks_, !skip, attn_pipeline_);
+                              state_, half_, stream_, attn_blocks_, !skip);
     const int n_own = pa.n_tiles - pa.n_cascade_tiles;
     if (decode_attention_ && pa.max_tile_rows == 1 &&
         attention_decode_supported(hd, n_heads, kv_shape_.n_kv_heads))
@@ -350,7 +350,7 @@ void CudaBackend::attention(int layer, const Tensor& q, int n_heads, const Atten
       launch_span_attention_mma(q.f32(), k_layer(layer), v_layer(layer), pa.dev,
                                 pa.n_cascade_tiles, n_own, pa.max_tile_rows, n_heads,
                                 kv_shape_.n_kv_heads, hd, kv_shape_.page_size, out.f32(),
-                                out_bf16, state_, half_, stream_, attn_blocks_, !skip, attn_pipeline_);
+                                out_bf16, state_, half_, stream_, attn_blocks_, !skip);
     if (pa.n_parts > 0)
       launch_attention_merge(pa.dev, pa.n_entries, n_heads, hd, out.f32(), out_bf16, state_, half_,
                              stream_, !skip);
