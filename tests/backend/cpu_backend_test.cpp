@@ -7,16 +7,12 @@
 
 #include "backend/backend.h"
 #include "backend/cpu/thread_pool.h"
+#include "common/random_values.h"
 
 namespace selfens {
 namespace {
 
-std::vector<float> randv(std::mt19937& rng, size_t n, float a = 1.0f) {
-  std::uniform_real_distribution<float> u(-a, a);
-  std::vector<float> v(n);
-  for (float& x : v) x = u(rng);
-  return v;
-}
+using test::random_values;
 
 TEST(ThreadPool, CoversEveryIndexOnce) {
   cpu::ThreadPool pool(3);
@@ -55,8 +51,8 @@ TEST(CpuBackend, KvCacheTooLargeSaysWhatToLower) {
 TEST(CpuBackend, MatmulWithBias) {
   auto be = make_backend("cpu", 2);
   std::mt19937 rng(1);
-  HostTensor w{{7, 5}, randv(rng, 35)}, b{{7}, randv(rng, 7)};
-  const std::vector<float> xh = randv(rng, 3 * 5);
+  HostTensor w{{7, 5}, random_values(rng, 35)}, b{{7}, random_values(rng, 7)};
+  const std::vector<float> xh = random_values(rng, 3 * 5);
   for (int n : {1, 3}) {
     Tensor W = be->upload_weight(w), B = be->upload_weight(b);
     Tensor x = be->alloc(n, 5), y = be->alloc(n, 7);
@@ -85,7 +81,7 @@ TEST(CpuBackend, MatmulAddAndAccumulatingFeedForwardAddToTheirOutput) {
   const int n = 3, d = 8, ffn = 12;
   auto tensor = [&](int rows, int cols, float a) {
     Tensor t = be->alloc(rows, cols);
-    const std::vector<float> v = randv(rng, size_t(rows) * cols, a);
+    const std::vector<float> v = random_values(rng, size_t(rows) * cols, a);
     std::copy(v.begin(), v.end(), t.f32());
     return t;
   };
@@ -94,9 +90,9 @@ TEST(CpuBackend, MatmulAddAndAccumulatingFeedForwardAddToTheirOutput) {
     be->download(t, v);
     return v;
   };
-  Tensor wg = be->upload_weight(HostTensor{{ffn, d}, randv(rng, ffn * d)});
-  Tensor wu = be->upload_weight(HostTensor{{ffn, d}, randv(rng, ffn * d)});
-  Tensor wd = be->upload_weight(HostTensor{{d, ffn}, randv(rng, d * ffn)});
+  Tensor wg = be->upload_weight(HostTensor{{ffn, d}, random_values(rng, ffn * d)});
+  Tensor wu = be->upload_weight(HostTensor{{ffn, d}, random_values(rng, ffn * d)});
+  Tensor wd = be->upload_weight(HostTensor{{d, ffn}, random_values(rng, d * ffn)});
   Tensor x = tensor(n, ffn, 1.0f), resid = tensor(n, d, 4.0f), scratch = be->alloc(n, d);
   const std::vector<float> r0 = host(resid);
   Tensor product = be->alloc(n, d);
@@ -131,8 +127,8 @@ TEST(CpuBackend, SpanAttentionMatchesNaive) {
   const std::vector<float> bias = {0.0f, -0.7f, 0.0f};
   std::vector<std::vector<float>> K(3), V(3);  // per segment [len, KVH*hd]
   for (int s = 0; s < 3; ++s) {
-    K[size_t(s)] = randv(rng, size_t(lens[size_t(s)]) * KVH * hd, 2.0f);
-    V[size_t(s)] = randv(rng, size_t(lens[size_t(s)]) * KVH * hd);
+    K[size_t(s)] = random_values(rng, size_t(lens[size_t(s)]) * KVH * hd, 2.0f);
+    V[size_t(s)] = random_values(rng, size_t(lens[size_t(s)]) * KVH * hd);
     Tensor k = be->alloc(lens[size_t(s)], KVH * hd), v = be->alloc(lens[size_t(s)], KVH * hd);
     std::copy(K[size_t(s)].begin(), K[size_t(s)].end(), k.f32());
     std::copy(V[size_t(s)].begin(), V[size_t(s)].end(), v.f32());
@@ -157,7 +153,7 @@ TEST(CpuBackend, SpanAttentionMatchesNaive) {
   plan.rows = {2, 0, 1};
   plan.self_limit = {3, 4, 5};
   const int n = 3;
-  const std::vector<float> qh = randv(rng, size_t(n) * H * hd, 2.0f);
+  const std::vector<float> qh = random_values(rng, size_t(n) * H * hd, 2.0f);
   Tensor q = be->alloc(n, H * hd), out = be->alloc(n, H * hd);
   std::copy(qh.begin(), qh.end(), q.f32());
   be->attention(layer, q, H, plan, out);

@@ -10,18 +10,13 @@
 #include "backend/backend.h"
 #include "backend/round16.h"
 #include "common/error_of.h"
+#include "common/random_values.h"
 #include "model/dequant.h"
 
 namespace selfens {
 namespace {
 
-
-std::vector<float> randv(std::mt19937& rng, size_t n, float a = 1.0f) {
-  std::uniform_real_distribution<float> u(-a, a);
-  std::vector<float> v(n);
-  for (float& x : v) x = u(rng);
-  return v;
-}
+using test::random_values;
 
 std::vector<float> rounded(const Round16& r, std::vector<float> v) {
   r.apply(v.data(), v.size(), "test values");
@@ -71,7 +66,7 @@ TEST(Round16, RoundsToNearestEvenInEachType) {
 TEST(Round16, ProductsReadRoundedWeightsAndInputs) {
   std::mt19937 rng(5);
   const int n = 3, d = 16, out = 24;
-  const std::vector<float> w = randv(rng, size_t(out) * d), xv = randv(rng, size_t(n) * d, 3.0f);
+  const std::vector<float> w = random_values(rng, size_t(out) * d), xv = random_values(rng, size_t(n) * d, 3.0f);
   const Round16 bf16 = parse_round16("bf16", "");
   struct Case {
     std::string parts;
@@ -107,9 +102,9 @@ TEST(Round16, ProductsReadRoundedWeightsAndInputs) {
 TEST(Round16, AttentionReadsRoundedKvQueryAndWeights) {
   const int H = 2, KVH = 1, hd = 8, ps = 4, len = 10;
   std::mt19937 rng(9);
-  const std::vector<float> K = randv(rng, size_t(len) * KVH * hd, 2.0f),
-                           V = randv(rng, size_t(len) * KVH * hd),
-                           Q = randv(rng, size_t(H) * hd, 2.0f);
+  const std::vector<float> K = random_values(rng, size_t(len) * KVH * hd, 2.0f),
+                           V = random_values(rng, size_t(len) * KVH * hd),
+                           Q = random_values(rng, size_t(H) * hd, 2.0f);
   const float scale = 1.0f / std::sqrt(float(hd));
   const Round16 bf16 = parse_round16("bf16", "");
   auto attend = [&](Backend& be, const std::vector<float>& k, const std::vector<float>& v,

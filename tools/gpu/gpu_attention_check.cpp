@@ -83,6 +83,20 @@ AttentionBatch random_plan(const AttnCase& c, std::mt19937& rng, int64_t* n_page
   return a;
 }
 
+// Ends group `grp` of `a` with its own segment (already added, own_len
+// keys) and its rows_per_group rows, the causal limits of the segment's last
+// rows.
+void close_group(AttentionBatch& a, AttnGroup& grp, int32_t own_len, int rows_per_group) {
+  grp.seg_end = int32_t(a.segments.size());
+  grp.row_begin = int32_t(a.rows.size());
+  for (int i = 0; i < rows_per_group; ++i) {
+    a.rows.push_back(int32_t(a.rows.size()));
+    a.self_limit.push_back(own_len - rows_per_group + 1 + i);
+  }
+  grp.row_end = int32_t(a.rows.size());
+  a.groups.push_back(grp);
+}
+
 // A plan whose groups all see one shared prefix span first (as the
 // engine's: the few-shot block), then maybe a second shared span, then
 // their own span with rows_per_group new rows: what the cascade and the key
@@ -110,14 +124,7 @@ AttentionBatch prefix_plan(const AttnCase& c, int n_groups, int rows_per_group, 
     if (rng() % 2) add_seg(other, other_len, -std::log(float(2 + rng() % 4)));
     const int32_t own_len = rows_per_group + int32_t(rng() % 120);
     add_seg(pages_for(own_len), own_len, 0.0f);
-    grp.seg_end = int32_t(a.segments.size());
-    grp.row_begin = int32_t(a.rows.size());
-    for (int i = 0; i < rows_per_group; ++i) {
-      a.rows.push_back(int32_t(a.rows.size()));
-      a.self_limit.push_back(own_len - rows_per_group + 1 + i);
-    }
-    grp.row_end = int32_t(a.rows.size());
-    a.groups.push_back(grp);
+    close_group(a, grp, own_len, rows_per_group);
   }
   *n_pages_needed = next_page;
   return a;
@@ -142,14 +149,7 @@ AttentionBatch many_segment_plan(const AttnCase& c, int n_groups, int rows_per_g
       add_seg(1 + int32_t(rng() % 9), rng() % 3 == 0 ? -std::log(float(2 + rng() % 4)) : 0.0f);
     const int32_t own_len = rows_per_group + int32_t(rng() % 40);
     add_seg(own_len, 0.0f);
-    grp.seg_end = int32_t(a.segments.size());
-    grp.row_begin = int32_t(a.rows.size());
-    for (int i = 0; i < rows_per_group; ++i) {
-      a.rows.push_back(int32_t(a.rows.size()));
-      a.self_limit.push_back(own_len - rows_per_group + 1 + i);
-    }
-    grp.row_end = int32_t(a.rows.size());
-    a.groups.push_back(grp);
+    close_group(a, grp, own_len, rows_per_group);
   }
   *n_pages_needed = next_page;
   return a;
